@@ -1,0 +1,101 @@
+//! The settings of one simulated network.
+
+use crate::activation::Activation;
+use crate::init::Initializer;
+use std::ops::RangeInclusive;
+
+/// Allowed number of layers.
+pub const DEPTH_RANGE: RangeInclusive<usize> = 1..=1000;
+/// Allowed layer width (fan_in = fan_out = width).
+pub const WIDTH_RANGE: RangeInclusive<usize> = 2..=1024;
+/// Allowed number of input rows propagated together.
+pub const BATCH_RANGE: RangeInclusive<usize> = 1..=4096;
+
+/// Explicit normalization applied to the pre-activations h^l, without learned scale or shift.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Normalization {
+    /// No normalization: the self-normalization experiment.
+    None,
+    /// BatchNorm: each unit (column) standardized over the batch.
+    Batch,
+    /// LayerNorm: each example (row) standardized over the width.
+    Layer,
+}
+
+/// Variance epsilon of BatchNorm and LayerNorm (PyTorch's default).
+pub const NORM_EPS: f64 = 1e-5;
+
+impl Normalization {
+    pub const ALL: [Normalization; 3] = [
+        Normalization::None,
+        Normalization::Batch,
+        Normalization::Layer,
+    ];
+
+    /// Stable name used in the URL.
+    pub fn name(self) -> &'static str {
+        match self {
+            Normalization::None => "none",
+            Normalization::Batch => "batch",
+            Normalization::Layer => "layer",
+        }
+    }
+
+    /// Human-readable label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Normalization::None => "None (self-normalization only)",
+            Normalization::Batch => "BatchNorm (per unit, over the batch)",
+            Normalization::Layer => "LayerNorm (per example, over the width)",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|n| n.name() == name)
+    }
+}
+
+/// Everything that determines a simulation. The same `Config` gives bit-identical results.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Config {
+    /// Activation phi with its parameters.
+    pub activation: Activation,
+    /// Weight initializer; fan_in = fan_out = width.
+    pub init: Initializer,
+    /// Multiplies every weight after sampling.
+    pub gain: f32,
+    /// Standard deviation sb of the biases, b ~ N(0, sb^2).
+    pub bias_std: f32,
+    /// Number of layers.
+    pub depth: usize,
+    /// Units per layer.
+    pub width: usize,
+    /// Input rows propagated together.
+    pub batch: usize,
+    /// Mean of the i.i.d. normal input entries.
+    pub input_mean: f32,
+    /// Standard deviation of the i.i.d. normal input entries.
+    pub input_std: f32,
+    /// Optional explicit normalization of h^l.
+    pub norm: Normalization,
+    /// Seed of the core's PRNG (see [`crate::rng`]).
+    pub seed: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            activation: Activation::new(crate::activation::ActivationKind::Selu),
+            init: Initializer::LecunNormal,
+            gain: 1.0,
+            bias_std: 0.0,
+            depth: 50,
+            width: 128,
+            batch: 128,
+            input_mean: 0.0,
+            input_std: 1.0,
+            norm: Normalization::None,
+            seed: 1,
+        }
+    }
+}

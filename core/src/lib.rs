@@ -1,0 +1,21 @@
+//! Simulation core of Activation Lab.
+//!
+//! Pure Rust, no web dependencies: activations and their analytic derivatives, weight
+//! initializers, a documented seeded PRNG, the forward and backward pass of a deep fully
+//! connected network, and per-layer statistics. The web app (Yew, plotters, URL handling)
+//! lives around this crate and only calls its public API.
+
+pub mod activation;
+pub mod config;
+pub mod init;
+pub mod kernels;
+pub mod rng;
+pub mod sim;
+pub mod special;
+pub mod stats;
+
+pub use activation::{Activation, ActivationKind, SELU_ALPHA, SELU_LAMBDA};
+pub use config::{Config, Normalization, BATCH_RANGE, DEPTH_RANGE, WIDTH_RANGE};
+pub use init::{Initializer, WeightSampler};
+pub use rng::{Rng, Stream};
+pub use sim::{LayerStats, Signal, Simulation};

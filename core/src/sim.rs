@@ -1,0 +1,864 @@
+//! The simulated network: a resumable forward and backward pass with per-layer statistics.
+//!
+//! Forward (Config fields in parentheses): x^0 is batch x width with i.i.d. N(input_mean,
+//! input_std^2) entries; for l = 1..depth, h^l = x^(l-1) W^l + b^l with W^l from the initializer
+//! times the gain and b^l ~ N(0, bias_std^2) per unit; h^l is optionally normalized (BatchNorm:
+//! each column over the batch; LayerNorm: each row over the width; population variance, eps
+//! [`NORM_EPS`] inside the square root, no learned affine); x^l = phi(h^l).
+//!
+//! Backward: L = sum(g * x^depth) for a fixed g ~ N(0, 1) (its own random stream), and
+//! delta^l = dL/dh^l where h^l is the matmul output before normalization; the normalization is
+//! differentiated exactly (including the dependence of its mean and variance on h^l):
+//! delta = s (dy - mean(dy) - y mean(dy y)) with y the normalized values, s the inverse std and
+//! the means over the normalization group.
+//!
+//! The work is cut into bounded units (at most about 4 Mflop where possible: a block of rows of a
+//! matmul, one Householder reflector, a block of rows of an elementwise or statistics pass), run
+//! by [`Simulation::step`] until a flop budget is spent, so that a browser stays responsive.
+//! Every sum runs in a fixed order that does not depend on how the work was sliced: the same
+//! [`Config`] gives bit-identical results whatever the budgets.
+
+use crate::config::{Config, Normalization, NORM_EPS};
+use crate::init::{WeightSampler, NORMAL_FLOPS};
+use crate::kernels;
+use crate::rng::{Rng, Stream};
+use crate::stats::classify;
+pub use crate::stats::{LayerStats, Signal};
+
+/// Most floats the backward pass may keep (the normalized h^l of every layer, depth x batch x
+/// width): 32 Mi floats, 128 MiB.
+pub const MAX_STORED_FLOATS: usize = 32 * 1024 * 1024;
+/// Most weights kept for the backward pass; beyond this W^l is regenerated from its stream.
+pub const MAX_CACHED_WEIGHTS: usize = 32 * 1024 * 1024;
+/// Most post-activation samples kept per layer for the histograms.
+pub const MAX_SAMPLES: usize = 2048;
+/// Target size of one work unit, in estimated flops.
+const UNIT_FLOPS: f64 = 4e6;
+/// Estimated flops of one activation or derivative evaluation (exp, erf, ... in f64).
+const ACTIVATION_FLOPS: f64 = 20.0;
+
+/// One kind of work unit. Row passes process a block of rows of the batch per unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Task {
+    /// Drawing x^0.
+    Input,
+    /// Sampling W^l (forward).
+    Weights,
+    /// Drawing b^l.
+    Bias,
+    /// h^l = x^(l-1) W^l + b^l.
+    Matmul,
+    /// BatchNorm: column sums.
+    BatchMean,
+    /// BatchNorm: column sums of squared deviations.
+    BatchVar,
+    /// BatchNorm: standardize.
+    BatchApply,
+    /// LayerNorm: standardize each row.
+    LayerNorm,
+    /// Sum of h^l.
+    PreMean,
+    /// Squared deviations of h^l, x^l = phi(h^l) and its sum.
+    Activate,
+    /// Squared deviations of x^l and the histogram samples.
+    PostVar,
+    /// Drawing g.
+    Seed,
+    /// Regenerating W^l for the backward pass.
+    BackWeights,
+    /// dL/dy = dL/dx^l phi'(y) and, without BatchNorm, delta^l.
+    BackLocal,
+    /// BatchNorm backward: delta^l from the column sums.
+    BackBatchApply,
+    /// dL/dx^(l-1) = delta^l (W^l)^T.
+    BackMatmul,
+    Done,
+}
+
+impl Task {
+    /// Estimated flops per row of the batch, for the row passes.
+    fn row_flops(self, width: usize) -> f64 {
+        let n = width as f64;
+        match self {
+            Task::Input | Task::Seed => NORMAL_FLOPS * n,
+            Task::Matmul => 2.0 * n * n + n,
+            Task::BackMatmul => 2.0 * n * n,
+            Task::BatchMean | Task::PreMean => n,
+            Task::BatchVar | Task::BatchApply | Task::PostVar => 3.0 * n,
+            Task::LayerNorm | Task::BackBatchApply => 8.0 * n,
+            Task::Activate => (ACTIVATION_FLOPS + 4.0) * n,
+            Task::BackLocal => (ACTIVATION_FLOPS + 8.0) * n,
+            Task::Weights | Task::Bias | Task::BackWeights | Task::Done => 0.0,
+        }
+    }
+
+    /// Rows per unit so that a unit stays near [`UNIT_FLOPS`] (at least one row).
+    fn rows_per_unit(self, width: usize) -> usize {
+        let per_row = self.row_flops(width).max(1.0);
+        ((UNIT_FLOPS / per_row) as usize).max(1)
+    }
+}
+
+/// Memory decisions for a config, made up front.
+#[derive(Clone, Copy, Debug)]
+struct Plan {
+    /// Floats the backward pass must store: the normalized h^l of every layer.
+    stored_floats: usize,
+    /// The limit on stored floats ([`MAX_STORED_FLOATS`] unless changed for tests).
+    max_stored_floats: usize,
+    /// Whether the stored floats fit in the limit.
+    backward: bool,
+    /// Whether every W^l is kept (else regenerated in the backward pass).
+    cache_weights: bool,
+}
+
+impl Plan {
+    fn new(config: &Config, max_stored_floats: usize, max_cached_weights: usize) -> Self {
+        // The normalization's inverse stds (width or batch floats per layer) are small next to
+        // batch x width and are not counted.
+        let stored_floats = config
+            .depth
+            .saturating_mul(config.batch.saturating_mul(config.width));
+        let weights = config
+            .depth
+            .saturating_mul(config.width.saturating_mul(config.width));
+        Plan {
+            stored_floats,
+            max_stored_floats,
+            backward: stored_floats <= max_stored_floats,
+            // Weights are only needed again by the backward pass.
+            cache_weights: stored_floats <= max_stored_floats && weights <= max_cached_weights,
+        }
+    }
+
+    fn skip_reason(&self, config: &Config) -> Option<String> {
+        if self.backward {
+            return None;
+        }
+        let mb = self.stored_floats as f64 * 4.0 / (1024.0 * 1024.0);
+        Some(format!(
+            "backward pass skipped: storing {} layers of {} x {} activations needs {:.0} MB, more than the {:.0} MB \
+             limit; reduce depth, width or batch",
+            config.depth,
+            config.batch,
+            config.width,
+            mb,
+            self.max_stored_floats as f64 * 4.0 / (1024.0 * 1024.0)
+        ))
+    }
+}
+
+/// A deep fully connected network simulated in bounded work units (see the module documentation).
+#[derive(Clone, Debug)]
+pub struct Simulation {
+    config: Config,
+    plan: Plan,
+    backward_skipped: Option<String>,
+    task: Task,
+    /// Current layer (1-based) of the forward or backward pass.
+    layer: usize,
+    /// Next row of the current row pass.
+    row: usize,
+    /// Random stream of the current row pass that draws (input or g).
+    stream: Rng,
+    sampler: Option<WeightSampler>,
+    /// x^0, batch x width.
+    input: Vec<f32>,
+    input_ready: bool,
+    /// x^(l-1) during the forward pass, x^depth afterwards.
+    x: Vec<f32>,
+    /// h^l of the current layer (normalized in place).
+    h: Vec<f32>,
+    /// W^l of the current layer when weights are not cached.
+    weights: Vec<f32>,
+    /// W^1..W^depth when cached.
+    weight_cache: Vec<Vec<f32>>,
+    bias: Vec<f32>,
+    /// Per-column (BatchNorm) means or per-layer accumulators of the current pass.
+    col_sum: Vec<f64>,
+    col_sum2: Vec<f64>,
+    /// Inverse standard deviations of the current layer's normalization (per column or per row).
+    inv_std: Vec<f64>,
+    /// Normalized h^l of every layer, for the backward pass.
+    pre_store: Vec<Vec<f32>>,
+    /// The normalization's inverse standard deviations of every layer.
+    inv_std_store: Vec<Vec<f32>>,
+    /// dL/dx^l in the backward pass.
+    grad: Vec<f32>,
+    /// dL/dh^l in the backward pass.
+    delta: Vec<f32>,
+    sum: f64,
+    sum2: f64,
+    pre_mean: f64,
+    pre_var: f64,
+    post_mean: f64,
+    stats: Vec<LayerStats>,
+    samples: Vec<Vec<f32>>,
+    layer_samples: Vec<f32>,
+    forward_done: bool,
+    /// Lowest layer whose grad_rms is known (depth + 1 before the backward pass).
+    backward_reached: usize,
+    flops_done: f64,
+    flops_total: f64,
+}
+
+impl Simulation {
+    /// A simulation of `config`, not started (cheap: nothing large is allocated until
+    /// [`Simulation::step`]). The caller validates the ranges of config.rs.
+    pub fn new(config: Config) -> Self {
+        Self::with_memory_limits(config, MAX_STORED_FLOATS, MAX_CACHED_WEIGHTS)
+    }
+
+    /// Like [`Simulation::new`] with other limits than [`MAX_STORED_FLOATS`] (beyond which the
+    /// backward pass is skipped) and [`MAX_CACHED_WEIGHTS`] (beyond which weights are regenerated
+    /// in the backward pass). The results never depend on the weight limit. Meant for tests.
+    pub fn with_memory_limits(
+        config: Config,
+        max_stored_floats: usize,
+        max_cached_weights: usize,
+    ) -> Self {
+        let plan = Plan::new(&config, max_stored_floats, max_cached_weights);
+        Simulation {
+            backward_skipped: plan.skip_reason(&config),
+            plan,
+            task: Task::Input,
+            layer: 0,
+            row: 0,
+            stream: Rng::stream(config.seed, Stream::Input),
+            sampler: None,
+            input: Vec::new(),
+            input_ready: false,
+            x: Vec::new(),
+            h: Vec::new(),
+            weights: Vec::new(),
+            weight_cache: Vec::new(),
+            bias: Vec::new(),
+            col_sum: Vec::new(),
+            col_sum2: Vec::new(),
+            inv_std: Vec::new(),
+            pre_store: Vec::new(),
+            inv_std_store: Vec::new(),
+            grad: Vec::new(),
+            delta: Vec::new(),
+            sum: 0.0,
+            sum2: 0.0,
+            pre_mean: 0.0,
+            pre_var: 0.0,
+            post_mean: 0.0,
+            stats: Vec::new(),
+            samples: Vec::new(),
+            layer_samples: Vec::new(),
+            forward_done: false,
+            backward_reached: config.depth + 1,
+            flops_done: 0.0,
+            flops_total: estimate(&config, &plan),
+            config,
+        }
+    }
+
+    /// Runs `config` to completion.
+    pub fn run(config: Config) -> Self {
+        let mut sim = Simulation::new(config);
+        while !sim.step(f64::INFINITY) {}
+        sim
+    }
+
+    /// Does whole work units until their estimated flops reach `flop_budget` (at least one unit);
+    /// returns true when everything is finished. The results do not depend on the budgets.
+    pub fn step(&mut self, flop_budget: f64) -> bool {
+        let mut spent = 0.0;
+        while !self.is_done() {
+            let flops = self.unit();
+            spent += flops;
+            self.flops_done += flops;
+            if spent >= flop_budget || flop_budget.is_nan() {
+                break;
+            }
+        }
+        self.is_done()
+    }
+
+    /// Estimated flops of the whole simulation (forward, and backward unless skipped).
+    pub fn estimated_flops(config: &Config) -> f64 {
+        estimate(
+            config,
+            &Plan::new(config, MAX_STORED_FLOATS, MAX_CACHED_WEIGHTS),
+        )
+    }
+
+    /// Fraction of the estimated work done, in [0, 1].
+    pub fn progress(&self) -> f64 {
+        if self.is_done() {
+            1.0
+        } else if self.flops_total > 0.0 {
+            (self.flops_done / self.flops_total).clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.task == Task::Done
+    }
+
+    /// "forward", "backward" or "done".
+    pub fn phase(&self) -> &'static str {
+        if self.is_done() {
+            "done"
+        } else if self.forward_done {
+            "backward"
+        } else {
+            "forward"
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// One entry per layer forwarded so far (index 0 is layer 1).
+    pub fn stats(&self) -> &[LayerStats] {
+        &self.stats
+    }
+
+    /// Post-activation samples of layer `layer` (1-based): every k-th entry of x^l in row-major
+    /// order, k = ceil(batch * width / 2048), non-finite values included. Empty for a layer not
+    /// forwarded yet.
+    pub fn samples(&self, layer: usize) -> &[f32] {
+        layer
+            .checked_sub(1)
+            .and_then(|i| self.samples.get(i))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Exploded or vanished forward signal: the first layer whose post-activation second moment
+    /// mean^2 + var is non-finite or above 1e30 (exploded) or below 1e-30 (vanished).
+    pub fn forward_signal(&self) -> Signal {
+        classify(
+            self.stats
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (i + 1, s.post_second_moment())),
+        )
+    }
+
+    /// Exploded or vanished backward signal, from the last layer toward layer 1: the first layer
+    /// going backward whose grad_rms^2 is non-finite or above 1e30, or below 1e-30. Healthy while
+    /// no gradient is known (and when the backward pass is skipped).
+    pub fn backward_signal(&self) -> Signal {
+        let depth = self.stats.len().min(self.config.depth);
+        let reached = self.backward_reached.max(1);
+        classify(
+            (reached..=depth)
+                .rev()
+                .map(|l| (l, self.stats[l - 1].grad_rms.powi(2))),
+        )
+    }
+
+    /// Why the backward pass is skipped, in plain language (None when it runs).
+    pub fn backward_skipped(&self) -> Option<&str> {
+        self.backward_skipped.as_deref()
+    }
+
+    /// x^0 (batch x width, row-major); empty until it has been drawn by the first work units.
+    pub fn input(&self) -> &[f32] {
+        if self.input_ready {
+            &self.input
+        } else {
+            &[]
+        }
+    }
+
+    /// x^depth (batch x width, row-major) once the forward pass is done.
+    pub fn output(&self) -> Option<&[f32]> {
+        match (self.forward_done, self.config.depth) {
+            (false, _) => None,
+            (true, 0) => Some(&self.input),
+            (true, _) => Some(&self.x),
+        }
+    }
+
+    /// Rows [start, end) of the current row pass's next unit.
+    fn row_block(&self) -> (usize, usize) {
+        let rows = self.task.rows_per_unit(self.config.width);
+        (self.row, (self.row + rows).min(self.config.batch))
+    }
+
+    /// Does one work unit and returns its estimated flops.
+    fn unit(&mut self) -> f64 {
+        let (n, b) = (self.config.width, self.config.batch);
+        let task = self.task;
+        let (r0, r1) = self.row_block();
+        let rows = r0 * n..r1 * n;
+        let act = self.config.activation;
+        match task {
+            Task::Done => return 0.0,
+            Task::Input => {
+                self.input.resize(b * n, 0.0);
+                let (mean, std) = (
+                    f64::from(self.config.input_mean),
+                    f64::from(self.config.input_std),
+                );
+                self.stream
+                    .fill_normal_f32(&mut self.input[rows], mean, std);
+            }
+            Task::Weights | Task::BackWeights => {
+                let weights = &mut self.weights;
+                let flops = self.sampler.as_mut().map_or(0.0, |s| s.step(weights));
+                if self.sampler.as_ref().is_none_or(WeightSampler::is_done) {
+                    self.sampler = None;
+                    self.end_pass();
+                }
+                return flops;
+            }
+            Task::Bias => {
+                self.bias.resize(n, 0.0);
+                let mut rng = Rng::stream(self.config.seed, Stream::Biases(self.layer));
+                rng.fill_normal_f32(&mut self.bias, 0.0, f64::from(self.config.bias_std));
+                self.end_pass();
+                return bias_flops(n);
+            }
+            Task::Matmul => {
+                let x_prev = if self.layer == 1 {
+                    &self.input
+                } else {
+                    &self.x
+                };
+                let w = if self.plan.cache_weights {
+                    &self.weight_cache[self.layer - 1]
+                } else {
+                    &self.weights
+                };
+                kernels::matmul(&x_prev[rows.clone()], w, n, n, &mut self.h[rows.clone()]);
+                for h_row in self.h[rows].chunks_exact_mut(n) {
+                    for (h, &bias) in h_row.iter_mut().zip(&self.bias) {
+                        *h += bias;
+                    }
+                }
+            }
+            Task::BatchMean => {
+                for h_row in self.h[rows].chunks_exact(n) {
+                    for (s, &h) in self.col_sum.iter_mut().zip(h_row) {
+                        *s += f64::from(h);
+                    }
+                }
+            }
+            Task::BatchVar => {
+                for h_row in self.h[rows].chunks_exact(n) {
+                    for ((s2, &mean), &h) in self.col_sum2.iter_mut().zip(&self.col_sum).zip(h_row)
+                    {
+                        *s2 += (f64::from(h) - mean).powi(2);
+                    }
+                }
+            }
+            Task::BatchApply => {
+                for h_row in self.h[rows].chunks_exact_mut(n) {
+                    for ((h, &mean), &inv_std) in
+                        h_row.iter_mut().zip(&self.col_sum).zip(&self.inv_std)
+                    {
+                        *h = ((f64::from(*h) - mean) * inv_std) as f32;
+                    }
+                }
+            }
+            Task::LayerNorm => {
+                for (h_row, inv_std) in self.h[rows]
+                    .chunks_exact_mut(n)
+                    .zip(&mut self.inv_std[r0..r1])
+                {
+                    let (mean, var) = crate::stats::mean_var(h_row);
+                    *inv_std = 1.0 / (var + NORM_EPS).sqrt();
+                    for h in h_row {
+                        *h = ((f64::from(*h) - mean) * *inv_std) as f32;
+                    }
+                }
+            }
+            Task::PreMean => {
+                for &h in &self.h[rows] {
+                    self.sum += f64::from(h);
+                }
+            }
+            Task::Activate => {
+                for (x, &h) in self.x[rows.clone()].iter_mut().zip(&self.h[rows]) {
+                    self.sum2 += (f64::from(h) - self.pre_mean).powi(2);
+                    *x = act.f(h);
+                    self.sum += f64::from(*x);
+                }
+            }
+            Task::PostVar => {
+                for &x in &self.x[rows.clone()] {
+                    self.sum2 += (f64::from(x) - self.post_mean).powi(2);
+                }
+                let stride = sample_stride(b * n);
+                let first = rows.start.div_ceil(stride) * stride;
+                self.layer_samples
+                    .extend(self.x[first.min(rows.end)..rows.end].iter().step_by(stride));
+            }
+            Task::Seed => {
+                self.grad.resize(b * n, 0.0);
+                self.stream.fill_normal_f32(&mut self.grad[rows], 0.0, 1.0);
+            }
+            Task::BackLocal => self.back_local(r0, r1),
+            Task::BackBatchApply => {
+                let y = &self.pre_store[self.layer - 1];
+                let s = &self.inv_std_store[self.layer - 1];
+                let count = b as f64;
+                for (d_row, y_row) in self.delta[rows.clone()]
+                    .chunks_exact_mut(n)
+                    .zip(y[rows].chunks_exact(n))
+                {
+                    for j in 0..n {
+                        let mean_dy = self.col_sum[j] / count;
+                        let mean_dy_y = self.col_sum2[j] / count;
+                        let d = f64::from(s[j])
+                            * (f64::from(d_row[j]) - mean_dy - f64::from(y_row[j]) * mean_dy_y);
+                        d_row[j] = d as f32;
+                        self.sum2 += f64::from(d_row[j]).powi(2);
+                    }
+                }
+            }
+            Task::BackMatmul => {
+                let w = if self.plan.cache_weights {
+                    &self.weight_cache[self.layer - 1]
+                } else {
+                    &self.weights
+                };
+                kernels::matmul_transposed(
+                    &self.delta[rows.clone()],
+                    w,
+                    n,
+                    n,
+                    &mut self.grad[rows],
+                );
+            }
+        }
+        let flops = (r1 - r0) as f64 * task.row_flops(n);
+        if r1 >= b {
+            self.row = 0;
+            self.end_pass();
+        } else {
+            self.row = r1;
+        }
+        flops
+    }
+
+    /// Backward through phi (and LayerNorm) for rows r0..r1: dL/dy = dL/dx^l phi'(y) with y the
+    /// stored normalized h^l; without normalization that is delta^l; LayerNorm finishes each row
+    /// here; BatchNorm accumulates the column sums of dL/dy and dL/dy * y.
+    fn back_local(&mut self, r0: usize, r1: usize) {
+        let n = self.config.width;
+        let act = self.config.activation;
+        let rows = r0 * n..r1 * n;
+        let y = &self.pre_store[self.layer - 1];
+        for (d, (&g, &yv)) in self.delta[rows.clone()]
+            .iter_mut()
+            .zip(self.grad[rows.clone()].iter().zip(&y[rows.clone()]))
+        {
+            *d = (f64::from(g) * act.df64(f64::from(yv))) as f32;
+        }
+        match self.config.norm {
+            Normalization::None => {
+                for &d in &self.delta[rows] {
+                    self.sum2 += f64::from(d).powi(2);
+                }
+            }
+            Normalization::Batch => {
+                for (d_row, y_row) in self.delta[rows.clone()]
+                    .chunks_exact(n)
+                    .zip(y[rows].chunks_exact(n))
+                {
+                    for j in 0..n {
+                        self.col_sum[j] += f64::from(d_row[j]);
+                        self.col_sum2[j] += f64::from(d_row[j]) * f64::from(y_row[j]);
+                    }
+                }
+            }
+            Normalization::Layer => {
+                let s = &self.inv_std_store[self.layer - 1];
+                let count = n as f64;
+                for ((d_row, y_row), &inv_std) in self.delta[rows.clone()]
+                    .chunks_exact_mut(n)
+                    .zip(y[rows].chunks_exact(n))
+                    .zip(&s[r0..r1])
+                {
+                    let mean_dy = d_row.iter().map(|&d| f64::from(d)).sum::<f64>() / count;
+                    let mean_dy_y = d_row
+                        .iter()
+                        .zip(y_row)
+                        .map(|(&d, &yv)| f64::from(d) * f64::from(yv))
+                        .sum::<f64>()
+                        / count;
+                    for (d, &yv) in d_row.iter_mut().zip(y_row) {
+                        let delta = f64::from(inv_std)
+                            * (f64::from(*d) - mean_dy - f64::from(yv) * mean_dy_y);
+                        *d = delta as f32;
+                        self.sum2 += f64::from(*d).powi(2);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Called when the current pass (task) has finished: finalizes it and picks the next task.
+    fn end_pass(&mut self) {
+        let (n, b) = (self.config.width, self.config.batch);
+        let count = (b * n) as f64;
+        match self.task {
+            Task::Done => {}
+            Task::Input => {
+                self.input_ready = true;
+                self.begin_forward_layer(1);
+            }
+            Task::Weights => {
+                if self.plan.cache_weights {
+                    self.weight_cache.push(std::mem::take(&mut self.weights));
+                }
+                self.task = Task::Bias;
+            }
+            Task::Bias => {
+                self.h.resize(b * n, 0.0);
+                self.x.resize(b * n, 0.0);
+                self.task = Task::Matmul;
+            }
+            Task::Matmul => {
+                self.task = match self.config.norm {
+                    Normalization::None => Task::PreMean,
+                    Normalization::Batch => {
+                        self.col_sum = vec![0.0; n];
+                        self.col_sum2 = vec![0.0; n];
+                        Task::BatchMean
+                    }
+                    Normalization::Layer => {
+                        self.inv_std = vec![0.0; b];
+                        Task::LayerNorm
+                    }
+                };
+            }
+            Task::BatchMean => {
+                for s in &mut self.col_sum {
+                    *s /= b as f64;
+                }
+                self.task = Task::BatchVar;
+            }
+            Task::BatchVar => {
+                self.inv_std = self
+                    .col_sum2
+                    .iter()
+                    .map(|&s2| 1.0 / (s2 / b as f64 + NORM_EPS).sqrt())
+                    .collect();
+                self.task = Task::BatchApply;
+            }
+            Task::BatchApply | Task::LayerNorm => self.task = Task::PreMean,
+            Task::PreMean => {
+                self.pre_mean = self.sum / count;
+                self.sum = 0.0;
+                self.sum2 = 0.0;
+                self.task = Task::Activate;
+            }
+            Task::Activate => {
+                self.pre_var = self.sum2 / count;
+                self.post_mean = self.sum / count;
+                self.sum = 0.0;
+                self.sum2 = 0.0;
+                self.layer_samples = Vec::with_capacity(MAX_SAMPLES);
+                self.task = Task::PostVar;
+            }
+            Task::PostVar => self.end_forward_layer(),
+            Task::Seed => self.begin_backward_layer(self.config.depth),
+            Task::BackWeights => self.task = Task::BackLocal,
+            Task::BackLocal if self.config.norm == Normalization::Batch => {
+                self.task = Task::BackBatchApply
+            }
+            Task::BackLocal | Task::BackBatchApply => {
+                let layer = self.layer;
+                self.stats[layer - 1].grad_rms = (self.sum2 / count).sqrt();
+                self.sum2 = 0.0;
+                self.backward_reached = layer;
+                if layer > 1 {
+                    self.task = Task::BackMatmul;
+                } else {
+                    self.finish();
+                }
+            }
+            Task::BackMatmul => self.begin_backward_layer(self.layer - 1),
+        }
+    }
+
+    fn begin_forward_layer(&mut self, layer: usize) {
+        if layer > self.config.depth {
+            self.forward_done = true;
+            if self.backward_skipped.is_some() || self.config.depth == 0 {
+                self.finish();
+            } else {
+                self.stream = Rng::stream(self.config.seed, Stream::BackwardSeed);
+                self.task = Task::Seed;
+            }
+            return;
+        }
+        self.layer = layer;
+        self.start_sampler(layer);
+        self.task = Task::Weights;
+    }
+
+    fn start_sampler(&mut self, layer: usize) {
+        let n = self.config.width;
+        self.weights.resize(n * n, 0.0);
+        let rng = Rng::stream(self.config.seed, Stream::Weights(layer));
+        self.sampler = Some(WeightSampler::new(
+            self.config.init,
+            n,
+            n,
+            f64::from(self.config.gain),
+            rng,
+        ));
+    }
+
+    fn end_forward_layer(&mut self) {
+        let count = (self.config.batch * self.config.width) as f64;
+        self.stats.push(LayerStats {
+            pre_mean: self.pre_mean,
+            pre_var: self.pre_var,
+            post_mean: self.post_mean,
+            post_var: self.sum2 / count,
+            grad_rms: f64::NAN,
+        });
+        self.sum2 = 0.0;
+        self.samples.push(std::mem::take(&mut self.layer_samples));
+        if self.plan.backward {
+            self.pre_store.push(std::mem::take(&mut self.h));
+            let inv_std = std::mem::take(&mut self.inv_std);
+            self.inv_std_store
+                .push(inv_std.into_iter().map(|s| s as f32).collect());
+        }
+        self.begin_forward_layer(self.layer + 1);
+    }
+
+    fn begin_backward_layer(&mut self, layer: usize) {
+        let n = self.config.width;
+        self.layer = layer;
+        self.delta.resize(self.config.batch * n, 0.0);
+        if self.config.norm == Normalization::Batch {
+            self.col_sum = vec![0.0; n];
+            self.col_sum2 = vec![0.0; n];
+        }
+        // Without the cache, W^depth is still in memory from the forward pass and W^1 is not needed.
+        if !self.plan.cache_weights && layer > 1 && layer < self.config.depth {
+            self.start_sampler(layer);
+            self.task = Task::BackWeights;
+        } else {
+            self.task = Task::BackLocal;
+        }
+    }
+
+    /// Marks the simulation finished and frees everything the results do not need.
+    fn finish(&mut self) {
+        self.task = Task::Done;
+        self.sampler = None;
+        for buffer in [
+            &mut self.h,
+            &mut self.weights,
+            &mut self.bias,
+            &mut self.grad,
+            &mut self.delta,
+        ] {
+            *buffer = Vec::new();
+        }
+        self.weight_cache = Vec::new();
+        self.pre_store = Vec::new();
+        self.inv_std_store = Vec::new();
+        self.col_sum = Vec::new();
+        self.col_sum2 = Vec::new();
+        self.inv_std = Vec::new();
+    }
+}
+
+/// Estimated flops of the simulation under `plan` (the sum of what the work units report).
+fn estimate(config: &Config, plan: &Plan) -> f64 {
+    let (n, b) = (config.width, config.batch as f64);
+    let depth = config.depth as f64;
+    let weights = WeightSampler::estimated_flops(config.init, n, n);
+    let norm_rows = match config.norm {
+        Normalization::None => 0.0,
+        Normalization::Batch => {
+            Task::BatchMean.row_flops(n)
+                + Task::BatchVar.row_flops(n)
+                + Task::BatchApply.row_flops(n)
+        }
+        Normalization::Layer => Task::LayerNorm.row_flops(n),
+    };
+    let forward_rows = Task::Matmul.row_flops(n)
+        + norm_rows
+        + Task::PreMean.row_flops(n)
+        + Task::Activate.row_flops(n)
+        + Task::PostVar.row_flops(n);
+    let mut total =
+        b * Task::Input.row_flops(n) + depth * (weights + bias_flops(n) + b * forward_rows);
+    if plan.backward && config.depth > 0 {
+        let local = Task::BackLocal.row_flops(n)
+            + if config.norm == Normalization::Batch {
+                Task::BackBatchApply.row_flops(n)
+            } else {
+                0.0
+            };
+        total += b * Task::Seed.row_flops(n) + depth * b * local;
+        total += (depth - 1.0) * b * Task::BackMatmul.row_flops(n);
+        if !plan.cache_weights {
+            // W^depth is still in memory after the forward pass; W^1 is not needed.
+            total += (depth - 2.0).max(0.0) * weights;
+        }
+    }
+    total
+}
+
+/// Estimated flops of drawing one layer's biases.
+fn bias_flops(width: usize) -> f64 {
+    NORMAL_FLOPS * width as f64
+}
+
+/// k = ceil(entries / 2048): keeping every k-th entry leaves at most 2048 samples.
+fn sample_stride(entries: usize) -> usize {
+    entries.div_ceil(MAX_SAMPLES).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activation::{Activation, ActivationKind};
+    use crate::init::Initializer;
+
+    /// The estimate is the exact sum of what the work units report, so progress ends at 1.
+    #[test]
+    fn work_units_add_up_to_the_estimate() {
+        for norm in Normalization::ALL {
+            for init in [Initializer::Orthogonal, Initializer::HeUniform] {
+                for (stored, cached) in [
+                    (MAX_STORED_FLOATS, MAX_CACHED_WEIGHTS),
+                    (MAX_STORED_FLOATS, 0),
+                    (0, 0),
+                ] {
+                    let config = Config {
+                        activation: Activation::new(ActivationKind::Gelu),
+                        init,
+                        depth: 5,
+                        width: 24,
+                        batch: 7,
+                        norm,
+                        ..Config::default()
+                    };
+                    let mut sim = Simulation::with_memory_limits(config, stored, cached);
+                    let mut largest = 0.0f64;
+                    while !sim.is_done() {
+                        let before = sim.flops_done;
+                        sim.step(0.0);
+                        largest = largest.max(sim.flops_done - before);
+                    }
+                    let relative = (sim.flops_done - sim.flops_total).abs() / sim.flops_total;
+                    assert!(
+                        relative < 1e-12,
+                        "{norm:?} {init:?} {stored} {cached}: {relative}"
+                    );
+                    assert!(largest <= UNIT_FLOPS * 1.1);
+                }
+            }
+        }
+    }
+}

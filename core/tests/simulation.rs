@@ -1,0 +1,611 @@
+//! Simulation invariants, the backward pass against finite differences, determinism, signal
+//! detection and edge cases. Statistical bounds are derived from the sampling spread (explained
+//! at each test) and checked for several seeds.
+
+use lab_core::activation::{Activation, ActivationKind};
+use lab_core::config::{Config, Normalization};
+use lab_core::init::Initializer;
+use lab_core::rng::{Rng, Stream};
+use lab_core::sim::{LayerStats, Signal, Simulation};
+
+fn config(
+    kind: ActivationKind,
+    init: Initializer,
+    depth: usize,
+    width: usize,
+    batch: usize,
+    seed: u64,
+) -> Config {
+    Config {
+        activation: Activation::new(kind),
+        init,
+        depth,
+        width,
+        batch,
+        seed,
+        ..Config::default()
+    }
+}
+
+fn bits(stats: &[LayerStats]) -> Vec<[u64; 5]> {
+    stats
+        .iter()
+        .map(|s| {
+            [
+                s.pre_mean.to_bits(),
+                s.pre_var.to_bits(),
+                s.post_mean.to_bits(),
+                s.post_var.to_bits(),
+                s.grad_rms.to_bits(),
+            ]
+        })
+        .collect()
+}
+
+// ---------- invariants ----------
+
+/// SELU with LeCun normal weights keeps the post-activations at mean 0, variance 1 (Klambauer et
+/// al. 2017, fixed point of the (mu, nu) map, Jacobian spectral norm 0.79).
+///
+/// Bounds, with batch B = 64 and width n = 512. Mean: the layer mean averages B n values; the
+/// SELU correlation map has slope (E selu')^2 = 0.97 at c = 0, so rows decorrelate but only
+/// slowly, and finite-width noise leaves small row correlations c that shrink the effective batch
+/// (sd = sqrt((1 + (B - 1) c) / (B n)), 0.0055 for c = 0, about 0.01 for c = 0.02). Variance: the
+/// per-layer relative noise of nu is about sqrt(2/(B n)) from the entries plus the same order from
+/// the weight matrix, accumulated through the contraction (0.78 per layer on nu) with a gain of
+/// 1/sqrt(1 - 0.78^2) = 1.6, so sd about 0.02. The bounds 0.05 and 0.1 are thus about 5 sd for
+/// each of the 100 layers and 3 seeds (measured maxima over those 300 layers with the
+/// `stats` example: |mean| 0.025, |var - 1| 0.05).
+#[test]
+fn selu_lecun_normal_self_normalizes() {
+    for seed in [1, 2, 3] {
+        let sim = Simulation::run(config(
+            ActivationKind::Selu,
+            Initializer::LecunNormal,
+            100,
+            512,
+            64,
+            seed,
+        ));
+        assert_eq!(sim.stats().len(), 100);
+        for (i, s) in sim.stats().iter().enumerate() {
+            assert!(
+                s.post_mean.abs() < 0.05,
+                "seed {seed}, layer {}: post mean {}",
+                i + 1,
+                s.post_mean
+            );
+            assert!(
+                (s.post_var - 1.0).abs() < 0.1,
+                "seed {seed}, layer {}: post var {}",
+                i + 1,
+                s.post_var
+            );
+        }
+        assert_eq!(sim.forward_signal(), Signal::Healthy);
+    }
+}
+
+/// Ratios q^(l+1)/q^l of the pre-activation second moment over layers l and several seeds.
+fn second_moment_ratios(init: Initializer, seeds: &[u64]) -> Vec<f64> {
+    let mut ratios = Vec::new();
+    for &seed in seeds {
+        let sim = Simulation::run(config(ActivationKind::Relu, init, 30, 256, 32, seed));
+        let moments: Vec<f64> = sim
+            .stats()
+            .iter()
+            .map(LayerStats::pre_second_moment)
+            .collect();
+        ratios.extend(moments.windows(2).map(|w| w[1] / w[0]));
+    }
+    ratios
+}
+
+/// Mean and standard error of the mean.
+fn mean_and_error(values: &[f64]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, (var / n).sqrt())
+}
+
+/// ReLU: E[h_(l+1)^2] = sigma_w^2 E[relu(h_l)^2] = sigma_w^2 E[h_l^2] / 2 for symmetric h_l, so the
+/// pre-activation second moment is multiplied by 1/2 per layer under LeCun (sigma_w^2 = 1) and
+/// kept under He (sigma_w^2 = 2; Poole et al. 2016). Each layer's ratio is a fresh draw (new
+/// independent weights), so the mean ratio is within 5 standard errors of its expectation, with
+/// the standard error estimated from the observed ratios themselves. The spread is capped too
+/// (finite-width fluctuations are of order sqrt(2/n) = 0.09 relative), so the test is not vacuous.
+#[test]
+fn relu_second_moment_halves_under_lecun_and_is_kept_under_he() {
+    let seeds = [11, 12, 13, 14];
+    for (init, expected) in [
+        (Initializer::LecunNormal, 0.5),
+        (Initializer::HeNormal, 1.0),
+    ] {
+        let ratios = second_moment_ratios(init, &seeds);
+        let (mean, error) = mean_and_error(&ratios);
+        assert!(
+            (mean - expected).abs() < 5.0 * error,
+            "{}: mean ratio {mean} +- {error}",
+            init.name()
+        );
+        assert!(
+            error * (ratios.len() as f64).sqrt() < 0.15 * expected,
+            "{}: spread {error}",
+            init.name()
+        );
+    }
+}
+
+/// A linear network with orthogonal weights (gain 1, no bias) is an orthogonal map: every input
+/// row keeps its Euclidean norm, up to f32 rounding (about 1e-7 per layer).
+#[test]
+fn linear_orthogonal_preserves_row_norms() {
+    for seed in [5, 6] {
+        let (width, batch) = (64, 8);
+        let sim = Simulation::run(config(
+            ActivationKind::Linear,
+            Initializer::Orthogonal,
+            60,
+            width,
+            batch,
+            seed,
+        ));
+        let norm = |row: &[f32]| {
+            row.iter()
+                .map(|&v| f64::from(v).powi(2))
+                .sum::<f64>()
+                .sqrt()
+        };
+        let output = sim.output().expect("forward pass done");
+        for (x_in, x_out) in sim
+            .input()
+            .chunks_exact(width)
+            .zip(output.chunks_exact(width))
+        {
+            let ratio = norm(x_out) / norm(x_in);
+            assert!(
+                (ratio - 1.0).abs() < 1e-4,
+                "seed {seed}: norm ratio {ratio}"
+            );
+        }
+    }
+}
+
+// ---------- backward pass against finite differences ----------
+
+/// The forward pass recomputed in f64 from the same random streams, with an optional
+/// perturbation of one entry of h^l (the matmul output, before normalization). Returns
+/// (L = sum(g * x^depth), per-layer (pre_mean, pre_var, post_mean, post_var)).
+fn forward_f64(
+    config: &Config,
+    input: &[f32],
+    perturb: Option<(usize, usize, f64)>,
+) -> (f64, Vec<[f64; 4]>) {
+    let (n, b) = (config.width, config.batch);
+    let act = config.activation;
+    let mut x: Vec<f64> = input.iter().map(|&v| f64::from(v)).collect();
+    let mut stats = Vec::new();
+    for layer in 1..=config.depth {
+        let w = config.init.sample(
+            n,
+            n,
+            f64::from(config.gain),
+            Rng::stream(config.seed, Stream::Weights(layer)),
+        );
+        let mut bias = vec![0.0f32; n];
+        Rng::stream(config.seed, Stream::Biases(layer)).fill_normal_f32(
+            &mut bias,
+            0.0,
+            f64::from(config.bias_std),
+        );
+        let mut h = vec![0.0; b * n];
+        for r in 0..b {
+            for j in 0..n {
+                h[r * n + j] = (0..n)
+                    .map(|k| x[r * n + k] * f64::from(w[k * n + j]))
+                    .sum::<f64>()
+                    + f64::from(bias[j]);
+            }
+        }
+        if let Some((l, index, eps)) = perturb {
+            if l == layer {
+                h[index] += eps;
+            }
+        }
+        // Index sets of the normalization groups: columns (BatchNorm) or rows (LayerNorm).
+        let groups: Vec<Vec<usize>> = match config.norm {
+            Normalization::None => Vec::new(),
+            Normalization::Batch => (0..n)
+                .map(|j| (0..b).map(|r| r * n + j).collect())
+                .collect(),
+            Normalization::Layer => (0..b)
+                .map(|r| (0..n).map(|j| r * n + j).collect())
+                .collect(),
+        };
+        for group in groups {
+            let m = group.len() as f64;
+            let mean = group.iter().map(|&i| h[i]).sum::<f64>() / m;
+            let var = group.iter().map(|&i| (h[i] - mean).powi(2)).sum::<f64>() / m;
+            for &i in &group {
+                h[i] = (h[i] - mean) / (var + 1e-5).sqrt();
+            }
+        }
+        x = h.iter().map(|&v| act.f64(v)).collect();
+        let mean_var = |v: &[f64]| {
+            let mean = v.iter().sum::<f64>() / v.len() as f64;
+            (
+                mean,
+                v.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / v.len() as f64,
+            )
+        };
+        let (pre_mean, pre_var) = mean_var(&h);
+        let (post_mean, post_var) = mean_var(&x);
+        stats.push([pre_mean, pre_var, post_mean, post_var]);
+    }
+    let mut g = vec![0.0f32; b * n];
+    Rng::stream(config.seed, Stream::BackwardSeed).fill_normal_f32(&mut g, 0.0, 1.0);
+    let loss = g.iter().zip(&x).map(|(&gi, xi)| f64::from(gi) * xi).sum();
+    (loss, stats)
+}
+
+#[test]
+fn backward_pass_matches_finite_differences() {
+    for norm in Normalization::ALL {
+        for kind in [
+            ActivationKind::Tanh,
+            ActivationKind::Selu,
+            ActivationKind::Gelu,
+        ] {
+            let config = Config {
+                gain: 1.3,
+                bias_std: 0.4,
+                input_mean: 0.3,
+                norm,
+                ..config(kind, Initializer::LecunNormal, 3, 4, 3, 21)
+            };
+            let sim = Simulation::run(config);
+            let (_, reference_stats) = forward_f64(&config, sim.input(), None);
+            for (s, r) in sim.stats().iter().zip(&reference_stats) {
+                let got = [s.pre_mean, s.pre_var, s.post_mean, s.post_var];
+                for (a, b) in got.iter().zip(r) {
+                    assert!(
+                        (a - b).abs() < 1e-5 * (1.0 + b.abs()),
+                        "{norm:?} {kind:?}: forward stat {a} vs {b}"
+                    );
+                }
+            }
+            let eps = 1e-6;
+            for layer in 1..=config.depth {
+                let entries = config.batch * config.width;
+                let mut sum_sq = 0.0;
+                for index in 0..entries {
+                    let (plus, _) = forward_f64(&config, sim.input(), Some((layer, index, eps)));
+                    let (minus, _) = forward_f64(&config, sim.input(), Some((layer, index, -eps)));
+                    sum_sq += ((plus - minus) / (2.0 * eps)).powi(2);
+                }
+                let fd_rms = (sum_sq / entries as f64).sqrt();
+                let grad_rms = sim.stats()[layer - 1].grad_rms;
+                assert!(
+                    fd_rms > 1e-3,
+                    "{norm:?} {kind:?} layer {layer}: degenerate test ({fd_rms})"
+                );
+                assert!(
+                    (grad_rms - fd_rms).abs() < 1e-4 * fd_rms,
+                    "{norm:?} {kind:?} layer {layer}: backward {grad_rms} vs finite differences {fd_rms}"
+                );
+            }
+        }
+    }
+}
+
+// ---------- determinism ----------
+
+#[test]
+fn results_are_bit_identical_whatever_the_step_budget() {
+    for norm in Normalization::ALL {
+        let config = Config {
+            norm,
+            bias_std: 0.1,
+            ..config(ActivationKind::Gelu, Initializer::Orthogonal, 6, 48, 20, 8)
+        };
+        let reference = Simulation::run(config);
+        assert!(reference.stats().iter().all(|s| s.grad_rms.is_finite()));
+        let mut runs = vec![Simulation::run(config)];
+        for budget in [0.0, 1e4, 3e5] {
+            let mut sim = Simulation::new(config);
+            let mut last_progress = 0.0;
+            while !sim.step(budget) {
+                assert!(sim.progress() >= last_progress && sim.progress() <= 1.0);
+                last_progress = sim.progress();
+            }
+            runs.push(sim);
+        }
+        // Regenerating the weights in the backward pass instead of caching them changes nothing.
+        runs.push({
+            let mut sim = Simulation::with_memory_limits(config, usize::MAX, 0);
+            while !sim.step(2e4) {}
+            sim
+        });
+        for sim in &runs {
+            assert_eq!(bits(sim.stats()), bits(reference.stats()), "{norm:?}");
+            assert_eq!(sim.output(), reference.output());
+            for layer in 1..=config.depth {
+                let a: Vec<u32> = sim.samples(layer).iter().map(|v| v.to_bits()).collect();
+                let b: Vec<u32> = reference
+                    .samples(layer)
+                    .iter()
+                    .map(|v| v.to_bits())
+                    .collect();
+                assert_eq!(a, b);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_different_seed_gives_different_numbers() {
+    let a = Simulation::run(config(
+        ActivationKind::Selu,
+        Initializer::LecunNormal,
+        3,
+        16,
+        8,
+        1,
+    ));
+    let b = Simulation::run(config(
+        ActivationKind::Selu,
+        Initializer::LecunNormal,
+        3,
+        16,
+        8,
+        2,
+    ));
+    assert_ne!(a.input(), b.input());
+    for (sa, sb) in a.stats().iter().zip(b.stats()) {
+        assert_ne!(sa.post_var, sb.post_var);
+        assert_ne!(sa.grad_rms, sb.grad_rms);
+    }
+}
+
+#[test]
+fn layer_weights_do_not_depend_on_depth_or_batch() {
+    // Same seed, different depth: the common layers see the same weights and the same input rows
+    // (the first rows of a larger batch are the same stream values when the width is the same).
+    let short = Simulation::run(config(
+        ActivationKind::Tanh,
+        Initializer::HeNormal,
+        3,
+        16,
+        4,
+        9,
+    ));
+    let long = Simulation::run(config(
+        ActivationKind::Tanh,
+        Initializer::HeNormal,
+        7,
+        16,
+        4,
+        9,
+    ));
+    assert_eq!(
+        bits(&short.stats()[..3])
+            .iter()
+            .map(|b| b[..4].to_vec())
+            .collect::<Vec<_>>(),
+        bits(&long.stats()[..3])
+            .iter()
+            .map(|b| b[..4].to_vec())
+            .collect::<Vec<_>>()
+    );
+    let wide_batch = Simulation::run(config(
+        ActivationKind::Tanh,
+        Initializer::HeNormal,
+        3,
+        16,
+        8,
+        9,
+    ));
+    assert_eq!(wide_batch.input()[..64], short.input()[..]);
+}
+
+// ---------- signals ----------
+
+#[test]
+fn relu_lecun_vanishes_and_large_normal_weights_explode() {
+    // The post second moment halves per layer from about 1/2: below 1e-30 near layer 100.
+    let sim = Simulation::run(config(
+        ActivationKind::Relu,
+        Initializer::LecunNormal,
+        150,
+        64,
+        8,
+        3,
+    ));
+    match sim.forward_signal() {
+        Signal::Vanished { layer } => assert!((85..=115).contains(&layer), "vanished at {layer}"),
+        other => panic!("expected a vanished forward signal, got {other:?}"),
+    }
+    assert!(
+        matches!(sim.backward_signal(), Signal::Vanished { .. }),
+        "{:?}",
+        sim.backward_signal()
+    );
+
+    // N(0, 1) weights at width 1024 and gain 10 multiply the second moment by about
+    // 1024 * 100 / 2 = 5e4 per ReLU layer: above 1e30 at layer 7, inf/NaN soon after.
+    let sim = Simulation::run(Config {
+        gain: 10.0,
+        ..config(ActivationKind::Relu, Initializer::Normal, 20, 1024, 2, 4)
+    });
+    match sim.forward_signal() {
+        Signal::Exploded { layer } => assert!((5..=8).contains(&layer), "exploded at {layer}"),
+        other => panic!("expected an exploded forward signal, got {other:?}"),
+    }
+    assert!(
+        matches!(sim.backward_signal(), Signal::Exploded { .. }),
+        "{:?}",
+        sim.backward_signal()
+    );
+    assert!(
+        sim.stats().last().is_some_and(|s| !s.post_var.is_finite()),
+        "f32 overflow reaches the stats"
+    );
+    assert!(sim.samples(20).iter().any(|v| !v.is_finite()));
+}
+
+#[test]
+fn healthy_signals_are_healthy() {
+    let sim = Simulation::run(config(
+        ActivationKind::Tanh,
+        Initializer::XavierNormal,
+        10,
+        32,
+        16,
+        1,
+    ));
+    assert_eq!(sim.forward_signal(), Signal::Healthy);
+    assert_eq!(sim.backward_signal(), Signal::Healthy);
+}
+
+// ---------- memory limits and edge cases ----------
+
+#[test]
+fn huge_config_skips_the_backward_pass_without_running() {
+    let config = config(
+        ActivationKind::Selu,
+        Initializer::LecunNormal,
+        1000,
+        1024,
+        4096,
+        1,
+    );
+    let sim = Simulation::new(config);
+    let reason = sim
+        .backward_skipped()
+        .expect("backward pass must be skipped");
+    assert!(
+        reason.contains("16000 MB") && reason.contains("128 MB"),
+        "{reason}"
+    );
+    assert_eq!(sim.progress(), 0.0);
+    assert_eq!(sim.phase(), "forward");
+    assert!(sim.stats().is_empty() && sim.input().is_empty() && sim.output().is_none());
+    let flops = Simulation::estimated_flops(&config);
+    // Forward matmuls alone: 2 * 4096 * 1024^2 * 1000 = 8.6e12.
+    assert!(flops > 8.5e12 && flops < 1e13, "{flops:e}");
+}
+
+#[test]
+fn skipped_backward_still_runs_the_forward_pass() {
+    let config = config(ActivationKind::Selu, Initializer::LecunNormal, 4, 8, 4, 1);
+    let sim = {
+        let mut sim = Simulation::with_memory_limits(config, 100, usize::MAX);
+        while !sim.step(1e4) {}
+        sim
+    };
+    assert!(sim.backward_skipped().is_some());
+    assert_eq!(sim.phase(), "done");
+    assert_eq!(sim.stats().len(), 4);
+    assert!(sim
+        .stats()
+        .iter()
+        .all(|s| s.grad_rms.is_nan() && s.post_var.is_finite()));
+    assert_eq!(sim.backward_signal(), Signal::Healthy);
+    let full = Simulation::run(config);
+    assert_eq!(
+        bits(sim.stats())
+            .iter()
+            .map(|b| b[..4].to_vec())
+            .collect::<Vec<_>>(),
+        bits(full.stats())
+            .iter()
+            .map(|b| b[..4].to_vec())
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn small_edge_sizes_run() {
+    for norm in Normalization::ALL {
+        for kind in ActivationKind::ALL {
+            for (depth, width, batch) in [(1, 2, 1), (2, 2, 1), (1, 3, 2)] {
+                let sim = Simulation::run(Config {
+                    norm,
+                    ..config(kind, Initializer::Orthogonal, depth, width, batch, 1)
+                });
+                assert_eq!(sim.stats().len(), depth);
+                assert_eq!(sim.phase(), "done");
+                assert!(sim.output().is_some_and(|o| o.len() == width * batch));
+                assert!(
+                    sim.stats()
+                        .iter()
+                        .all(|s| s.post_var.is_finite() && !s.grad_rms.is_nan()),
+                    "{norm:?} {kind:?}"
+                );
+            }
+        }
+    }
+    // BatchNorm over a batch of one: every normalized value is 0.
+    let sim = Simulation::run(Config {
+        norm: Normalization::Batch,
+        ..config(ActivationKind::Selu, Initializer::HeNormal, 2, 8, 1, 1)
+    });
+    assert!(sim
+        .stats()
+        .iter()
+        .all(|s| s.pre_mean == 0.0 && s.pre_var == 0.0 && s.grad_rms == 0.0));
+    assert_eq!(sim.forward_signal(), Signal::Vanished { layer: 1 });
+}
+
+#[test]
+fn samples_are_every_kth_output_entry() {
+    let (width, batch) = (100, 50); // 5000 entries: k = 3, 1667 samples
+    let sim = Simulation::run(config(
+        ActivationKind::Elu,
+        Initializer::LecunUniform,
+        2,
+        width,
+        batch,
+        1,
+    ));
+    let expected: Vec<f32> = sim.output().unwrap().iter().step_by(3).copied().collect();
+    assert_eq!(sim.samples(2), &expected[..]);
+    assert_eq!(sim.samples(2).len(), 1667);
+    assert!(sim.samples(0).is_empty() && sim.samples(3).is_empty());
+    let small = Simulation::run(config(
+        ActivationKind::Elu,
+        Initializer::LecunUniform,
+        1,
+        10,
+        10,
+        1,
+    ));
+    assert_eq!(small.samples(1), small.output().unwrap());
+}
+
+#[test]
+fn work_units_stay_bounded_at_full_width() {
+    let config = config(
+        ActivationKind::Selu,
+        Initializer::LecunNormal,
+        1,
+        1024,
+        8,
+        1,
+    );
+    let total = Simulation::estimated_flops(&config);
+    let mut sim = Simulation::new(config);
+    let mut phases = vec![sim.phase()];
+    let mut before = 0.0;
+    while !sim.step(0.0) {
+        let spent = (sim.progress() - before) * total;
+        assert!(spent <= 4.3e6, "one unit did {spent:e} flops");
+        before = sim.progress();
+        if phases.last() != Some(&sim.phase()) {
+            phases.push(sim.phase());
+        }
+    }
+    phases.push(sim.phase());
+    assert_eq!(phases, ["forward", "backward", "done"]);
+}

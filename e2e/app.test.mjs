@@ -1,0 +1,264 @@
+// End-to-end tests: serve the release build (dist/) on loopback, drive Debian's Chromium with
+// playwright-core, and check what a person would: plots drawn, keyboard control, URL state,
+// CSV numbers, bad input, no console errors, no request to another origin.
+// Screenshots of every panel go to e2e/artifacts/.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const dist = path.resolve(here, "..", process.env.DIST_DIR || "dist");
+const artifacts = path.join(here, "artifacts");
+fs.mkdirSync(artifacts, { recursive: true });
+
+const TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript",
+  ".wasm": "application/wasm",
+  ".css": "text/css",
+  ".png": "image/png",
+  ".svg": "image/svg+xml",
+};
+
+let server;
+let origin;
+let browser;
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(dist, "index.html")), `no build at ${dist}: run trunk build --release first`);
+  server = http.createServer((req, res) => {
+    const url = new URL(req.url, "http://localhost");
+    let file = path.normalize(path.join(dist, decodeURIComponent(url.pathname)));
+    if (!file.startsWith(dist)) {
+      res.writeHead(403).end();
+      return;
+    }
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, "index.html");
+    if (!fs.existsSync(file)) {
+      res.writeHead(404).end("not found");
+      return;
+    }
+    res.writeHead(200, { "content-type": TYPES[path.extname(file)] || "application/octet-stream" });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  origin = `http://127.0.0.1:${server.address().port}`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/** A page that records console errors, page errors and requests to other origins. */
+async function openPage(query, { width = 1400, height = 1000 } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(`console error: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("request", (r) => {
+    if (!r.url().startsWith(origin) && !r.url().startsWith("blob:") && !r.url().startsWith("data:")) {
+      problems.push(`request to another origin: ${r.url()}`);
+    }
+  });
+  await page.goto(`${origin}/${query}`);
+  return { page, context, problems };
+}
+
+async function waitDone(page, timeout = 60000) {
+  await page.waitForSelector('.status[data-done="true"]', { timeout });
+  // Let the last publish's effects draw.
+  await page.waitForTimeout(150);
+}
+
+/** Fraction of a canvas's pixels that are not background, and a hash of its pixels. */
+async function canvasInfo(page, panel) {
+  return page.$eval(`#panel-${panel} canvas`, (c) => {
+    const ctx = c.getContext("2d");
+    const { data } = ctx.getImageData(0, 0, c.width, c.height);
+    let ink = 0;
+    let hash = 0;
+    const colours = new Set();
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+      if (!(r > 240 && g > 240 && b > 240)) ink++;
+      if (i % 64 === 0) colours.add((r << 16) | (g << 8) | b);
+      hash = (hash * 31 + r * 7 + g * 13 + b) | 0;
+    }
+    return { width: c.width, height: c.height, ink: ink / (data.length / 4), colours: colours.size, hash };
+  });
+}
+
+const PANELS = ["activation", "stats", "hist", "grads"];
+
+async function assertDrawn(page, label) {
+  for (const name of PANELS) {
+    const info = await canvasInfo(page, name);
+    assert.ok(info.width > 100 && info.height > 100, `${label}: ${name} canvas sized (${info.width}x${info.height})`);
+    assert.ok(info.ink > 0.01, `${label}: ${name} canvas has drawing (ink ${info.ink})`);
+    assert.ok(info.colours >= 4, `${label}: ${name} canvas has several colours (${info.colours})`);
+    await page.locator(`#panel-${name}`).screenshot({ path: path.join(artifacts, `${label}-${name}.png`) });
+  }
+}
+
+function parseCsv(text) {
+  const [header, ...rows] = text.trim().split("\n");
+  return { header, rows: rows.map((r) => r.split(",").map((v) => (v === "inf" ? Infinity : v === "-inf" ? -Infinity : Number(v)))) };
+}
+
+async function downloadCsv(page, panel) {
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.click(`#panel-${panel} button.download`),
+  ]);
+  const file = path.join(artifacts, download.suggestedFilename());
+  await download.saveAs(file);
+  return fs.readFileSync(file, "utf8");
+}
+
+test("default view: SELU + LeCun normal draws every panel and stays near (0, 1)", async () => {
+  const { page, context, problems } = await openPage("");
+  await waitDone(page);
+  await assertDrawn(page, "default");
+  await page.screenshot({ path: path.join(artifacts, "default-page.png"), fullPage: true });
+  const url = new URL(page.url());
+  for (const [k, v] of Object.entries({ act: "selu", init: "lecun_normal", depth: "50", width: "128", batch: "128", norm: "none" })) {
+    assert.equal(url.searchParams.get(k), v, `URL shows ${k}`);
+  }
+  const { header, rows } = parseCsv(await downloadCsv(page, "stats"));
+  assert.equal(header, "layer,pre_mean,pre_var,post_mean,post_var,grad_rms");
+  assert.equal(rows.length, 50);
+  rows.forEach((r, i) => assert.equal(r[0], i + 1));
+  // The SNN paper's fixed point: mean 0, variance 1. At width 128 and batch 128 the per-layer
+  // statistics fluctuate by a few percent; a drift would leave these bounds within 50 layers.
+  for (const [layer, , , postMean, postVar, grad] of rows) {
+    assert.ok(Math.abs(postMean) < 0.1, `layer ${layer} post mean ${postMean}`);
+    assert.ok(Math.abs(postVar - 1) < 0.2, `layer ${layer} post var ${postVar}`);
+    assert.ok(grad > 0 && Number.isFinite(grad), `layer ${layer} grad ${grad}`);
+  }
+  // chi_1 = 1.0716 at LeCun normal: the backward signal grows toward the input.
+  assert.ok(rows[0][5] > rows[49][5], "SELU's backward signal grows toward layer 1");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("ReLU + LeCun: the variance halves per layer, visibly different from SELU", async () => {
+  const { page, context, problems } = await openPage("?act=relu&init=lecun_normal&depth=30&width=256&batch=64&seed=3");
+  await waitDone(page);
+  await assertDrawn(page, "relu-lecun");
+  await page.screenshot({ path: path.join(artifacts, "relu-lecun-page.png"), fullPage: true });
+  const { rows } = parseCsv(await downloadCsv(page, "stats"));
+  assert.equal(rows.length, 30);
+  // q^l = sigma_w^2 E[relu(h)^2] = q^(l-1) / 2 for sigma_w^2 = 1: the pre-activation second
+  // moment halves per layer. Fit the average ratio over 29 steps.
+  const m2 = rows.map((r) => r[1] * r[1] + r[2]);
+  const ratio = Math.pow(m2[29] / m2[0], 1 / 29);
+  assert.ok(Math.abs(ratio - 0.5) < 0.03, `per-layer ratio ${ratio}`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("keyboard: changing the activation updates the URL and the plots", async () => {
+  const { page, context, problems } = await openPage("?depth=20&width=64&batch=32");
+  await waitDone(page);
+  const before = await Promise.all(PANELS.map((p) => canvasInfo(page, p)));
+  await page.focus("#ctl-act");
+  await page.keyboard.press("ArrowDown");
+  await page.waitForFunction(() => new URL(location.href).searchParams.get("act") !== "selu");
+  await waitDone(page);
+  const act = new URL(page.url()).searchParams.get("act");
+  assert.equal(act, "relu", "the option after SELU");
+  const after = await Promise.all(PANELS.map((p) => canvasInfo(page, p)));
+  PANELS.forEach((p, i) => assert.notEqual(after[i].hash, before[i].hash, `${p} redrawn`));
+  // Typing a number and committing it with Enter.
+  await page.fill("#ctl-depth", "12");
+  await page.press("#ctl-depth", "Enter");
+  await page.waitForFunction(() => new URL(location.href).searchParams.get("depth") === "12");
+  await waitDone(page);
+  const { rows } = parseCsv(await downloadCsv(page, "grads"));
+  assert.equal(rows.length, 12);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("bad input: notices name the parameter, values fall back, the URL shows what is used", async () => {
+  const { page, context, problems } = await openPage("?act=bogus&depth=99999&width=8&batch=8&gain=abc");
+  await waitDone(page);
+  const notices = await page.$$eval(".notice", (els) => els.map((e) => e.dataset.param));
+  assert.deepEqual(notices.sort(), ["act", "depth", "gain"]);
+  const url = new URL(page.url());
+  assert.equal(url.searchParams.get("act"), "selu");
+  assert.equal(url.searchParams.get("depth"), "1000");
+  assert.equal(url.searchParams.get("gain"), "1");
+  await page.click('.notice[data-param="depth"] button.dismiss');
+  assert.equal(await page.locator(".notice").count(), 2);
+  // A typed out-of-range value is clamped and shown.
+  await page.fill("#ctl-width", "5000");
+  await page.press("#ctl-width", "Enter");
+  await page.waitForSelector('.notice[data-param="width"]');
+  assert.equal(await page.inputValue("#ctl-width"), "1024");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("an exploding network says so instead of drawing garbage", async () => {
+  const { page, context, problems } = await openPage("?act=linear&init=normal&depth=60&width=256&batch=16");
+  await waitDone(page);
+  const warning = await page.textContent("#panel-stats .warning");
+  assert.match(warning, /exploded at layer \d+/);
+  await assertDrawn(page, "exploding");
+  const { rows } = parseCsv(await downloadCsv(page, "stats"));
+  assert.ok(rows.some((r) => !Number.isFinite(r[4])), "non-finite variances exported as inf/nan");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("the largest network keeps the page responsive and explains what it skips", async () => {
+  const { page, context, problems } = await openPage("?depth=1000&width=1024&batch=4096");
+  await page.waitForSelector("#panel-stats canvas");
+  await page.waitForTimeout(1500);
+  // The main thread answers quickly while the network computes.
+  const t0 = Date.now();
+  await page.evaluate(() => 1 + 1);
+  assert.ok(Date.now() - t0 < 1000, "page responsive");
+  const status = await page.textContent(".status");
+  assert.match(status, /Computing the forward pass/);
+  const warning = await page.textContent("#panel-grads .warning");
+  assert.match(warning, /backward pass skipped/);
+  // Moving a control supersedes the computation in flight.
+  await page.fill("#ctl-depth", "5");
+  await page.press("#ctl-depth", "Enter");
+  await page.fill("#ctl-batch", "8");
+  await page.press("#ctl-batch", "Enter");
+  await waitDone(page, 60000);
+  assert.equal(await page.locator("#panel-grads .warning").count(), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("phone width: panels stack and still draw", async () => {
+  const { page, context, problems } = await openPage("?depth=10&width=32&batch=16", { width: 380, height: 800 });
+  await waitDone(page);
+  await assertDrawn(page, "phone");
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The one check script: formatting, clippy, native tests, wasm tests in headless Chromium, the
+# release build and the end-to-end browser tests. `make test` runs scripts/setup.sh first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.tools/node_modules/binaryen/bin:$HOME/.cargo/bin:$PATH"
+export CARGO_TERM_COLOR=never
+
+step() { printf '\n==== %s\n' "$*"; }
+
+step "format"
+cargo fmt --all -- --check
+
+step "clippy, native and wasm32 (warnings are errors)"
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p activation-lab --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+step "native tests (simulation core, URL table, CSV, chart data)"
+cargo test --workspace
+
+step "wasm tests in headless Chromium"
+CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=180 \
+  cargo test -p activation-lab --target wasm32-unknown-unknown
+
+step "release build (trunk)"
+trunk build --release
+
+step "end-to-end tests (playwright-core + /usr/bin/chromium; screenshots in e2e/artifacts/)"
+(cd e2e && node --test --test-concurrency=1 app.test.mjs)

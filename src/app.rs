@@ -1,0 +1,262 @@
+//! The page: controls, notices, progress and the four panels, wired to one reducer.
+
+use crate::charts::activation::ActivationData;
+use crate::controls::{Number, Scale, Select, Toggle};
+use crate::panels::{ActivationPanel, GradsPanel, HistPanel, StatsPanel};
+use crate::params::{Params, XMAX_RANGE};
+use crate::runner::{self, SharedSim};
+use crate::state::{Action, State};
+use crate::web;
+use lab_core::{
+    ActivationKind, Initializer, Normalization, Simulation, BATCH_RANGE, DEPTH_RANGE, WIDTH_RANGE,
+};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+/// A callback that sets URL parameter `name` and returns the canonical text used.
+fn setter(state: &UseReducerHandle<State>, name: &'static str) -> Callback<String, String> {
+    let state = state.clone();
+    Callback::from(move |raw: String| {
+        let mut probe: Params = state.params.clone();
+        let _ = probe.set(name, &raw);
+        let used = probe.get(name);
+        state.dispatch(Action::Set { name, raw });
+        used
+    })
+}
+
+/// A callback for selects and toggles, which cannot produce invalid values.
+fn chooser(state: &UseReducerHandle<State>, name: &'static str) -> Callback<String> {
+    let set = setter(state, name);
+    Callback::from(move |v: String| {
+        set.emit(v);
+    })
+}
+
+fn flag(state: &UseReducerHandle<State>, name: &'static str) -> Callback<bool> {
+    let set = setter(state, name);
+    Callback::from(move |v: bool| {
+        set.emit(if v { "1".into() } else { "0".into() });
+    })
+}
+
+#[function_component]
+pub fn App() -> Html {
+    let state = use_reducer(|| State::from_query(&web::query_string()));
+    let params = &state.params;
+    let config = params.config;
+
+    // Keep the address bar equal to the state in use (invalid values already replaced).
+    use_effect_with(params.clone(), |p| web::replace_query(&p.to_query()));
+
+    // The simulation, recomputed in slices whenever the configuration changes.
+    let sim: SharedSim = use_mut_ref(|| Simulation::new(config));
+    let version = use_mut_ref(|| 0u64);
+    let redraw = use_force_update();
+    {
+        let sim = sim.clone();
+        let version = version.clone();
+        use_effect_with(config, move |config| {
+            *sim.borrow_mut() = Simulation::new(*config);
+            let alive = Rc::new(Cell::new(true));
+            let publish: Rc<dyn Fn()> = Rc::new(move || {
+                *version.borrow_mut() += 1;
+                redraw.force_update();
+            });
+            runner::start(sim, alive.clone(), publish);
+            move || alive.set(false)
+        });
+    }
+
+    // Redraw the canvases at the new size when the window is resized or zoomed.
+    let resize = use_state(|| 0u64);
+    {
+        let resize = resize.clone();
+        use_effect_with((), move |_| {
+            let counter = Rc::new(RefCell::new(0u64));
+            let listener = Closure::<dyn Fn()>::new(move || {
+                *counter.borrow_mut() += 1;
+                resize.set(*counter.borrow());
+            });
+            let window = web::window();
+            if let Some(w) = &window {
+                w.add_event_listener_with_callback("resize", listener.as_ref().unchecked_ref())
+                    .ok();
+            }
+            move || {
+                if let Some(w) = window {
+                    w.remove_event_listener_with_callback(
+                        "resize",
+                        listener.as_ref().unchecked_ref(),
+                    )
+                    .ok();
+                }
+            }
+        });
+    }
+
+    let version_now = *version.borrow();
+    let (progress, phase, layers_done, done) = {
+        let s = sim.borrow();
+        (s.progress(), s.phase(), s.stats().len(), s.is_done())
+    };
+
+    let act = config.activation;
+    let activation_data =
+        ActivationData::prepare(act, params.xmax, &params.overlay, params.gelu_diff);
+    let is_gelu = matches!(act.kind, ActivationKind::Gelu | ActivationKind::GeluTanh);
+
+    let activation_tools = {
+        let overlay_toggles = ActivationKind::ALL.iter().filter(|k| **k != act.kind).map(|&k| {
+            let checked = params.overlay.contains(&k);
+            let current: Vec<ActivationKind> = params.overlay.clone();
+            let set = setter(&state, "overlay");
+            let onchange = Callback::from(move |on: bool| {
+                let mut next: Vec<ActivationKind> = current.iter().copied().filter(|x| *x != k).collect();
+                if on {
+                    next.push(k);
+                }
+                set.emit(next.iter().map(|x| x.name()).collect::<Vec<_>>().join(","));
+            });
+            html! { <Toggle name={format!("overlay-{}", k.name())} label={k.label()} checked={checked} onchange={onchange} /> }
+        });
+        html! {
+            <div class="panel-tools">
+                <Number name="xmax" label="x range ±" value={params.get("xmax")} min={XMAX_RANGE.0} max={XMAX_RANGE.1}
+                    scale={Scale::Linear { step: 0.5 }} onchange={setter(&state, "xmax")} />
+                if is_gelu {
+                    <Toggle name="gelu_diff" label="Show GELU exact − tanh approximation" checked={params.gelu_diff} onchange={flag(&state, "gelu_diff")} />
+                }
+                <details class="overlay">
+                    <summary>{ "Overlay other activations" }</summary>
+                    <div class="overlay-list">{ for overlay_toggles }</div>
+                </details>
+            </div>
+        }
+    };
+
+    let notices = state.notices.iter().enumerate().map(|(i, n)| {
+        let dismiss = {
+            let state = state.clone();
+            Callback::from(move |_| state.dispatch(Action::Dismiss(i)))
+        };
+        html! {
+            <li class="notice" data-param={n.param.clone()}>
+                <span>{ &n.message }</span>
+                <button type="button" class="dismiss" onclick={dismiss} aria-label={format!("Dismiss notice about {}", n.param)}>{ "×" }</button>
+            </li>
+        }
+    });
+    let dismiss_all = {
+        let state = state.clone();
+        Callback::from(move |_| state.dispatch(Action::DismissAll))
+    };
+    let new_seed = {
+        let set = setter(&state, "seed");
+        Callback::from(move |_| {
+            set.emit(web::fresh_seed().to_string());
+        })
+    };
+
+    let act_options = ActivationKind::ALL
+        .iter()
+        .map(|k| (AttrValue::from(k.name()), AttrValue::from(k.label())))
+        .collect::<Vec<_>>();
+    let init_options = Initializer::ALL
+        .iter()
+        .map(|k| (AttrValue::from(k.name()), AttrValue::from(k.label())))
+        .collect::<Vec<_>>();
+    let norm_options = Normalization::ALL
+        .iter()
+        .map(|k| (AttrValue::from(k.name()), AttrValue::from(k.label())))
+        .collect::<Vec<_>>();
+    let status_text = if done {
+        format!("Done: {} layers, forward and backward.", config.depth)
+    } else if phase == "forward" {
+        format!(
+            "Computing the forward pass: layer {layers_done} of {} ({:.0}% of all work).",
+            config.depth,
+            progress * 100.0
+        )
+    } else {
+        format!(
+            "Computing the {phase} pass ({:.0}% of all work).",
+            progress * 100.0
+        )
+    };
+
+    html! {
+        <>
+        <header class="site-header">
+            <h1>{ "Activation Lab" }</h1>
+            <p class="tagline">{ "How activations and weight initialization shape the signal in a deep network. Pick an activation and an initializer: the network below is simulated in your browser and every plot updates as you move a control." }</p>
+        </header>
+        if !state.notices.is_empty() {
+            <section class="notices" aria-label="Notices" role="alert">
+                <ul>{ for notices }</ul>
+                if state.notices.len() > 1 {
+                    <button type="button" class="dismiss-all" onclick={dismiss_all}>{ "Dismiss all" }</button>
+                }
+            </section>
+        }
+        <div class="layout">
+            <aside class="controls" aria-label="Controls">
+                <fieldset>
+                    <legend>{ "Activation" }</legend>
+                    <Select name="act" label="Activation φ" value={act.kind.name()} options={act_options} onchange={chooser(&state, "act")} />
+                    if act.kind == ActivationKind::LeakyRelu {
+                        <Number name="slope" label="Negative slope s" value={params.get("slope")} min={0.0} max={1.0} scale={Scale::Linear { step: 0.01 }} onchange={setter(&state, "slope")} />
+                    }
+                    if act.kind == ActivationKind::Elu {
+                        <Number name="alpha" label="ELU α" value={params.get("alpha")} min={0.0} max={5.0} scale={Scale::Linear { step: 0.05 }} onchange={setter(&state, "alpha")} />
+                    }
+                    if act.kind == ActivationKind::Silu {
+                        <Number name="beta" label="Swish β (1 = SiLU)" value={params.get("beta")} min={0.0} max={10.0} scale={Scale::Linear { step: 0.05 }} onchange={setter(&state, "beta")} />
+                    }
+                </fieldset>
+                <fieldset>
+                    <legend>{ "Weights" }</legend>
+                    <Select name="init" label="Initializer (fan_in = fan_out = width)" value={config.init.name()} options={init_options} onchange={chooser(&state, "init")} />
+                    <Number name="gain" label="Gain (multiplies weights)" value={params.get("gain")} min={0.0} max={5.0} scale={Scale::Linear { step: 0.01 }} onchange={setter(&state, "gain")} />
+                    <Number name="sb" label="Bias std sb" value={params.get("sb")} min={0.0} max={2.0} scale={Scale::Linear { step: 0.01 }} onchange={setter(&state, "sb")} />
+                </fieldset>
+                <fieldset>
+                    <legend>{ "Network" }</legend>
+                    <Number name="depth" label="Depth" unit="layers" value={params.get("depth")} min={*DEPTH_RANGE.start() as f64} max={*DEPTH_RANGE.end() as f64} scale={Scale::LogInt} onchange={setter(&state, "depth")} />
+                    <Number name="width" label="Width" unit="units" value={params.get("width")} min={*WIDTH_RANGE.start() as f64} max={*WIDTH_RANGE.end() as f64} scale={Scale::LogInt} onchange={setter(&state, "width")} />
+                    <Number name="batch" label="Batch" unit="inputs" value={params.get("batch")} min={*BATCH_RANGE.start() as f64} max={*BATCH_RANGE.end() as f64} scale={Scale::LogInt} onchange={setter(&state, "batch")} />
+                    <Select name="norm" label="Normalization of h" value={config.norm.name()} options={norm_options} onchange={chooser(&state, "norm")} />
+                </fieldset>
+                <fieldset>
+                    <legend>{ "Input x⁰ ~ N(mean, std²)" }</legend>
+                    <Number name="in_mean" label="Input mean" value={params.get("in_mean")} min={-10.0} max={10.0} scale={Scale::Linear { step: 0.05 }} onchange={setter(&state, "in_mean")} />
+                    <Number name="in_std" label="Input std" value={params.get("in_std")} min={0.0} max={10.0} scale={Scale::Linear { step: 0.05 }} onchange={setter(&state, "in_std")} />
+                </fieldset>
+                <fieldset>
+                    <legend>{ "Randomness" }</legend>
+                    <div class="seed-row">
+                        <Number name="seed" label="Seed" value={params.get("seed")} min={0.0} max={u32::MAX as f64} scale={Scale::Linear { step: 1.0 }} onchange={setter(&state, "seed")} />
+                        <button type="button" id="new-seed" onclick={new_seed}>{ "New seed" }</button>
+                    </div>
+                </fieldset>
+            </aside>
+            <main class="panels">
+                <div class="status" role="status" aria-live="polite" data-done={done.to_string()}>
+                    <progress max="1" value={progress.to_string()} aria-label="Simulation progress"></progress>
+                    <span>{ status_text }</span>
+                </div>
+                <ActivationPanel data={activation_data} resize={*resize} tools={activation_tools} />
+                <StatsPanel sim={sim.clone()} version={version_now} resize={*resize} log_var={params.log_var} on_log_var={flag(&state, "log_var")} />
+                <HistPanel sim={sim.clone()} version={version_now} resize={*resize} />
+                <GradsPanel sim={sim.clone()} version={version_now} resize={*resize} />
+            </main>
+        </div>
+        <footer class="site-footer">
+            <p>{ "SELU: Klambauer et al. 2017, Self-Normalizing Neural Networks. GELU: Hendrycks & Gimpel 2016. Signal propagation: Poole et al. 2016, Schoenholz et al. 2017. Everything is computed in this page; nothing is sent anywhere." }</p>
+        </footer>
+        </>
+    }
+}

@@ -1,0 +1,211 @@
+//! The `activation` panel: f(x) and f'(x), optional overlays, and GELU exact minus tanh.
+
+use super::{err, padded_range, Style, GREY, INK, PAPER, SERIES};
+use lab_core::{Activation, ActivationKind};
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use web_sys::HtmlCanvasElement;
+
+/// Number of evenly spaced points of every curve (the CSV has exactly these).
+pub const POINTS: usize = 801;
+
+/// Everything the activation chart draws.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActivationData {
+    pub label: String,
+    /// (x, f(x), f'(x)) on [-xmax, xmax], evaluated in f32 as the simulation does.
+    pub points: Vec<(f64, f64, f64)>,
+    /// Other activations' f(x), with their labels.
+    pub overlays: Vec<(String, Vec<(f64, f64)>)>,
+    /// GELU exact minus GELU tanh, when asked for and a GELU is chosen.
+    pub gelu_diff: Option<Vec<(f64, f64)>>,
+}
+
+/// Evenly spaced x in [-xmax, xmax], exactly `POINTS` of them, symmetric and including 0.
+pub fn grid(xmax: f64) -> impl Iterator<Item = f64> {
+    let half = (POINTS - 1) / 2;
+    (0..POINTS).map(move |i| (i as f64 - half as f64) / half as f64 * xmax)
+}
+
+impl ActivationData {
+    pub fn prepare(
+        act: Activation,
+        xmax: f64,
+        overlay: &[ActivationKind],
+        gelu_diff: bool,
+    ) -> Self {
+        let points = grid(xmax)
+            .map(|x| {
+                let xf = x as f32;
+                (xf as f64, act.f(xf) as f64, act.df(xf) as f64)
+            })
+            .collect();
+        let overlays = overlay
+            .iter()
+            .filter(|k| **k != act.kind)
+            .map(|&kind| {
+                let other = Activation { kind, ..act };
+                let pts = grid(xmax).map(|x| (x, other.f(x as f32) as f64)).collect();
+                (kind.label().to_string(), pts)
+            })
+            .collect();
+        let is_gelu = matches!(act.kind, ActivationKind::Gelu | ActivationKind::GeluTanh);
+        let gelu_diff = (gelu_diff && is_gelu).then(|| {
+            let exact = Activation::new(ActivationKind::Gelu);
+            let approx = Activation::new(ActivationKind::GeluTanh);
+            // f64 on purpose: the difference (at most ~4.7e-4) is close to f32 rounding of f.
+            grid(xmax)
+                .map(|x| (x, exact.f64(x) - approx.f64(x)))
+                .collect()
+        });
+        ActivationData {
+            label: act.kind.label().to_string(),
+            points,
+            overlays,
+            gelu_diff,
+        }
+    }
+}
+
+pub fn draw(
+    canvas: &HtmlCanvasElement,
+    data: &ActivationData,
+    style: &Style,
+) -> Result<(), String> {
+    let backend =
+        CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas has no 2d context")?;
+    let root = backend.into_drawing_area();
+    root.fill(&PAPER).map_err(err)?;
+    let (_, h) = root.dim_in_pixel();
+    let (main, diff) = if data.gelu_diff.is_some() {
+        let (a, b) = root.split_vertically((h as f64 * 0.62) as u32);
+        (a, Some(b))
+    } else {
+        (root.clone(), None)
+    };
+    let xmax = data.points.last().map(|p| p.0).unwrap_or(5.0);
+    let ys = data
+        .points
+        .iter()
+        .flat_map(|p| [p.1, p.2])
+        .chain(data.overlays.iter().flat_map(|o| o.1.iter().map(|p| p.1)));
+    let (ylo, yhi) = padded_range(ys, 0.06);
+    let mut chart = ChartBuilder::on(&main)
+        .margin(style.px(10.0))
+        .x_label_area_size(style.px(34.0))
+        .y_label_area_size(style.px(52.0))
+        .build_cartesian_2d(-xmax..xmax, ylo..yhi)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .light_line_style(GREY.mix(0.12))
+        .bold_line_style(GREY.mix(0.3))
+        .label_style(style.label_font())
+        .axis_desc_style(style.font(13.0))
+        .x_desc("x")
+        .y_desc("value")
+        .x_label_formatter(&|v| super::tick(*v))
+        .y_label_formatter(&|v| super::tick(*v))
+        .draw()
+        .map_err(err)?;
+    // Axes through the origin help read where f crosses zero.
+    chart
+        .draw_series(LineSeries::new([(-xmax, 0.0), (xmax, 0.0)], GREY.mix(0.5)))
+        .map_err(err)?;
+    for (i, (label, pts)) in data.overlays.iter().enumerate() {
+        let color = SERIES[(i + 2) % SERIES.len()];
+        let line = style.line(color, 1.5);
+        chart
+            .draw_series(DashedLineSeries::new(
+                pts.iter().copied(),
+                style.px(2.0) as u32,
+                style.px(3.0) as u32,
+                line,
+            ))
+            .map_err(err)?
+            .label(format!("{label} f(x)"))
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], line));
+    }
+    let f_style = style.line(SERIES[0], 2.5);
+    chart
+        .draw_series(LineSeries::new(
+            data.points.iter().map(|p| (p.0, p.1)),
+            f_style,
+        ))
+        .map_err(err)?
+        .label(format!("{} f(x)", data.label))
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], f_style));
+    let df_style = style.line(SERIES[1], 2.0);
+    chart
+        .draw_series(DashedLineSeries::new(
+            data.points.iter().map(|p| (p.0, p.2)),
+            style.px(6.0) as u32,
+            style.px(4.0) as u32,
+            df_style,
+        ))
+        .map_err(err)?
+        .label("f'(x)")
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], df_style));
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font(style.font(12.0))
+        .background_style(PAPER.mix(0.85))
+        .border_style(GREY.mix(0.5))
+        .draw()
+        .map_err(err)?;
+
+    if let (Some(area), Some(diff)) = (diff, &data.gelu_diff) {
+        let (dlo, dhi) = padded_range(diff.iter().map(|p| p.1), 0.1);
+        let mut c = ChartBuilder::on(&area)
+            .margin(style.px(10.0))
+            .x_label_area_size(style.px(30.0))
+            .y_label_area_size(style.px(52.0))
+            .caption("GELU exact − GELU tanh", style.font(13.0))
+            .build_cartesian_2d(-xmax..xmax, dlo..dhi)
+            .map_err(err)?;
+        c.configure_mesh()
+            .light_line_style(GREY.mix(0.12))
+            .bold_line_style(GREY.mix(0.3))
+            .label_style(style.label_font())
+            .x_label_formatter(&|v| super::tick(*v))
+            .y_label_formatter(&|v| format!("{v:.1e}"))
+            .draw()
+            .map_err(err)?;
+        c.draw_series(LineSeries::new(diff.iter().copied(), style.line(INK, 2.0)))
+            .map_err(err)?;
+    }
+    root.present().map_err(err)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_has_801_symmetric_points_through_zero() {
+        let xs: Vec<f64> = grid(5.0).collect();
+        assert_eq!(xs.len(), POINTS);
+        assert_eq!(xs[0], -5.0);
+        assert_eq!(xs[400], 0.0);
+        assert_eq!(xs[800], 5.0);
+        let step = xs[1] - xs[0];
+        assert!(xs.windows(2).all(|w| ((w[1] - w[0]) - step).abs() < 1e-12));
+    }
+
+    #[test]
+    fn gelu_difference_peaks_near_4_7e_4() {
+        // science.md: max |GELU exact - GELU tanh| is about 4.73e-4 near |x| = 2.70.
+        let d = ActivationData::prepare(Activation::new(ActivationKind::Gelu), 5.0, &[], true);
+        let diff = d.gelu_diff.unwrap();
+        let (x, peak) = diff
+            .iter()
+            .map(|p| (p.0, p.1.abs()))
+            .fold((0.0, 0.0), |a, b| if b.1 > a.1 { b } else { a });
+        assert!((peak - 4.73e-4).abs() < 0.05e-4, "peak {peak}");
+        assert!((x.abs() - 2.70).abs() < 0.05, "at {x}");
+        let relu = ActivationData::prepare(Activation::new(ActivationKind::Relu), 5.0, &[], true);
+        assert!(relu.gelu_diff.is_none(), "only shown when a GELU is chosen");
+    }
+}

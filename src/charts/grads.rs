@@ -1,0 +1,63 @@
+//! The `grads` panel: per-layer RMS of the backward signal delta^l = dL/dh^l, on a log axis.
+
+use super::{draw_banner, err, log_range, Style, GREY, PAPER, PURPLE};
+use lab_core::LayerStats;
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use web_sys::HtmlCanvasElement;
+
+pub struct GradsData<'a> {
+    pub stats: &'a [LayerStats],
+    pub depth: usize,
+    /// A message drawn over the plot (vanished, exploded, skipped, still computing).
+    pub banner: Option<String>,
+}
+
+pub fn draw(canvas: &HtmlCanvasElement, data: &GradsData, style: &Style) -> Result<(), String> {
+    let backend =
+        CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas has no 2d context")?;
+    let root = backend.into_drawing_area();
+    root.fill(&PAPER).map_err(err)?;
+    let points: Vec<(f64, f64)> = data
+        .stats
+        .iter()
+        .enumerate()
+        .map(|(i, s)| ((i + 1) as f64, s.grad_rms))
+        .filter(|p| p.1.is_finite() && p.1 > 0.0)
+        .collect();
+    let (lo, hi) = log_range(points.iter().map(|p| p.1)).unwrap_or((0.1, 10.0));
+    let x_range = 0.5..(data.depth as f64 + 0.5);
+    let mut chart = ChartBuilder::on(&root)
+        .margin(style.px(10.0))
+        .x_label_area_size(style.px(34.0))
+        .y_label_area_size(style.px(56.0))
+        .build_cartesian_2d(x_range, (lo..hi).log_scale())
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .light_line_style(GREY.mix(0.12))
+        .bold_line_style(GREY.mix(0.3))
+        .label_style(style.label_font())
+        .axis_desc_style(style.font(13.0))
+        .x_desc("layer")
+        .y_desc("RMS of dL/dh (log)")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| super::tick(*v))
+        .draw()
+        .map_err(err)?;
+    let line = style.line(PURPLE, 2.5);
+    chart
+        .draw_series(LineSeries::new(points.iter().copied(), line))
+        .map_err(err)?;
+    if points.len() <= 60 {
+        let r = style.px(2.5) as u32;
+        chart
+            .draw_series(points.iter().map(|&p| Circle::new(p, r, PURPLE.filled())))
+            .map_err(err)?;
+    }
+    if let Some(text) = &data.banner {
+        draw_banner(&root, text, style)?;
+    }
+    root.present().map_err(err)?;
+    Ok(())
+}

@@ -1,0 +1,278 @@
+//! The `hist` panel: the distribution of post-activations at every layer as a heat map
+//! (x: layer, y: value, colour: density within the layer).
+
+use super::{draw_banner, err, Style, PAPER};
+use lab_core::LayerStats;
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use wasm_bindgen::{Clamped, JsCast};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
+
+/// Value bins per layer.
+pub const BINS: usize = 90;
+
+/// Counts per (layer, bin) over a shared value range.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Heatmap {
+    pub layers: usize,
+    pub lo: f64,
+    pub hi: f64,
+    /// counts[layer * BINS + bin], bin 0 at `lo`.
+    pub counts: Vec<u32>,
+    /// Finite samples outside [lo, hi], per layer.
+    pub outside: Vec<u32>,
+}
+
+/// The value range: the union over layers of mean ± 4 std (from the exact layer statistics),
+/// clipped to the sampled values, so outliers do not squash the picture.
+pub fn value_range(stats: &[LayerStats], samples: &[&[f32]]) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    let (mut smin, mut smax) = (f64::INFINITY, f64::NEG_INFINITY);
+    for s in stats {
+        let sd = s.post_var.max(0.0).sqrt();
+        if s.post_mean.is_finite() && sd.is_finite() {
+            lo = lo.min(s.post_mean - 4.0 * sd);
+            hi = hi.max(s.post_mean + 4.0 * sd);
+        }
+    }
+    for v in samples
+        .iter()
+        .flat_map(|l| l.iter())
+        .map(|&v| f64::from(v))
+        .filter(|v| v.is_finite())
+    {
+        smin = smin.min(v);
+        smax = smax.max(v);
+    }
+    let (lo, hi) = (lo.max(smin), hi.min(smax));
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
+        // All values equal (or none finite): centre a unit-sized window on them.
+        let c = if lo.is_finite() {
+            lo
+        } else if smin.is_finite() {
+            smin
+        } else {
+            0.0
+        };
+        let half = (c.abs() * 0.1).max(1.0);
+        return (c - half, c + half);
+    }
+    let pad = (hi - lo) * 0.02;
+    (lo - pad, hi + pad)
+}
+
+impl Heatmap {
+    pub fn build(samples: &[&[f32]], lo: f64, hi: f64) -> Heatmap {
+        let layers = samples.len();
+        let mut counts = vec![0u32; layers * BINS];
+        let mut outside = vec![0u32; layers];
+        let scale = BINS as f64 / (hi - lo);
+        for l in 0..layers {
+            for v in samples[l]
+                .iter()
+                .map(|&v| f64::from(v))
+                .filter(|v| v.is_finite())
+            {
+                let b = ((v - lo) * scale).floor();
+                if b >= 0.0 && b < BINS as f64 {
+                    counts[l * BINS + b as usize] += 1;
+                } else if v == hi {
+                    counts[l * BINS + BINS - 1] += 1;
+                } else {
+                    outside[l] += 1;
+                }
+            }
+        }
+        Heatmap {
+            layers,
+            lo,
+            hi,
+            counts,
+            outside,
+        }
+    }
+}
+
+/// Viridis, sampled at 9 points and interpolated linearly (perceptually uniform, colour-blind safe).
+fn viridis(t: f64) -> [u8; 3] {
+    const STOPS: [[f64; 3]; 9] = [
+        [68.0, 1.0, 84.0],
+        [71.0, 44.0, 122.0],
+        [59.0, 81.0, 139.0],
+        [44.0, 113.0, 142.0],
+        [33.0, 144.0, 141.0],
+        [39.0, 173.0, 129.0],
+        [92.0, 200.0, 99.0],
+        [170.0, 220.0, 50.0],
+        [253.0, 231.0, 37.0],
+    ];
+    let t = t.clamp(0.0, 1.0) * 8.0;
+    let i = (t.floor() as usize).min(7);
+    let f = t - i as f64;
+    let mut out = [0u8; 3];
+    for c in 0..3 {
+        out[c] = (STOPS[i][c] + (STOPS[i + 1][c] - STOPS[i][c]) * f).round() as u8;
+    }
+    out
+}
+
+pub fn draw(
+    canvas: &HtmlCanvasElement,
+    map: &Heatmap,
+    depth: usize,
+    banner: Option<&str>,
+    style: &Style,
+) -> Result<(), String> {
+    let backend =
+        CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas has no 2d context")?;
+    let root = backend.into_drawing_area();
+    root.fill(&PAPER).map_err(err)?;
+    let x_range = 0.5..(depth as f64 + 0.5);
+    let mut chart = ChartBuilder::on(&root)
+        .margin(style.px(10.0))
+        .x_label_area_size(style.px(34.0))
+        .y_label_area_size(style.px(56.0))
+        .build_cartesian_2d(x_range, map.lo..map.hi)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .label_style(style.label_font())
+        .axis_desc_style(style.font(13.0))
+        .x_desc("layer")
+        .y_desc("post-activation value")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| super::tick(*v))
+        .draw()
+        .map_err(err)?;
+    let (px, py) = chart.plotting_area().get_pixel_range();
+    root.present().map_err(err)?;
+    if map.layers > 0 {
+        blit(canvas, map, depth, px, py)?;
+    }
+    if let Some(text) = banner {
+        // A second pass of plotters on the same canvas, over the image.
+        let backend =
+            CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas has no 2d context")?;
+        let root = backend.into_drawing_area();
+        draw_banner(&root, text, style)?;
+        root.present().map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Paints the counts as an image (one pixel per layer and bin) scaled into the plotting area;
+/// plotters' canvas backend would draw each cell as its own rectangle, which is far slower.
+fn blit(
+    canvas: &HtmlCanvasElement,
+    map: &Heatmap,
+    depth: usize,
+    px: std::ops::Range<i32>,
+    py: std::ops::Range<i32>,
+) -> Result<(), String> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let image_canvas: HtmlCanvasElement = document
+        .create_element("canvas")
+        .map_err(err)?
+        .dyn_into()
+        .map_err(|_| "not a canvas")?;
+    let (w, h) = (depth as u32, BINS as u32);
+    image_canvas.set_width(w);
+    image_canvas.set_height(h);
+    let mut rgba = vec![255u8; (w * h * 4) as usize];
+    for l in 0..map.layers.min(depth) {
+        let column = &map.counts[l * BINS..(l + 1) * BINS];
+        let max = column.iter().copied().max().unwrap_or(0);
+        for (b, &count) in column.iter().enumerate() {
+            // Row 0 of the image is the top, which is the highest bin.
+            let row = BINS - 1 - b;
+            let i = (row * depth + l) * 4;
+            if max == 0 || count == 0 {
+                rgba[i..i + 4].copy_from_slice(&[245, 245, 245, 255]);
+            } else {
+                // Square root of the layer-relative density shows the tails too.
+                let t = (count as f64 / max as f64).sqrt();
+                let [r, g, bl] = viridis(t);
+                rgba[i..i + 4].copy_from_slice(&[r, g, bl, 255]);
+            }
+        }
+    }
+    for l in map.layers..depth {
+        for row in 0..BINS {
+            let i = (row * depth + l) * 4;
+            rgba[i..i + 4].copy_from_slice(&[255, 255, 255, 255]);
+        }
+    }
+    let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), w, h).map_err(err)?;
+    let ictx: CanvasRenderingContext2d = image_canvas
+        .get_context("2d")
+        .map_err(err)?
+        .ok_or("no 2d context")?
+        .dyn_into()
+        .map_err(|_| "not a 2d context")?;
+    ictx.put_image_data(&image, 0.0, 0.0).map_err(err)?;
+    let ctx: CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .map_err(err)?
+        .ok_or("no 2d context")?
+        .dyn_into()
+        .map_err(|_| "not a 2d context")?;
+    ctx.set_image_smoothing_enabled(false);
+    ctx.draw_image_with_html_canvas_element_and_dw_and_dh(
+        &image_canvas,
+        px.start as f64,
+        py.start as f64,
+        (px.end - px.start) as f64,
+        (py.end - py.start) as f64,
+    )
+    .map_err(err)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_finite_sample_lands_in_a_bin_or_is_counted_outside() {
+        let rows: Vec<Vec<f32>> = (1..=3)
+            .map(|l| vec![-1.0f32, 0.0, 0.5, 1.0, 2.0, f32::NAN, l as f32])
+            .collect();
+        let slices: Vec<&[f32]> = rows.iter().map(|r| r.as_slice()).collect();
+        let map = Heatmap::build(&slices, -1.0, 1.0);
+        for l in 0..3 {
+            let inside: u32 = map.counts[l * BINS..(l + 1) * BINS].iter().sum();
+            assert_eq!(inside + map.outside[l], 6, "layer {l}");
+        }
+        assert_eq!(map.counts[0], 1, "-1 is in the first bin");
+        assert_eq!(
+            map.counts[BINS - 1],
+            2,
+            "1 (= hi) in the last bin for layer 1"
+        );
+    }
+
+    #[test]
+    fn viridis_ends() {
+        assert_eq!(viridis(0.0), [68, 1, 84]);
+        assert_eq!(viridis(1.0), [253, 231, 37]);
+    }
+
+    #[test]
+    fn range_covers_the_bulk_and_survives_degenerate_layers() {
+        let s = LayerStats {
+            pre_mean: 0.0,
+            pre_var: 1.0,
+            post_mean: 0.0,
+            post_var: 1.0,
+            grad_rms: 1.0,
+        };
+        let (lo, hi) = value_range(&[s], &[&[-3.0f32, 3.0, 10.0]]);
+        assert!(lo <= -3.0 && hi >= 4.0 && hi < 4.2, "{lo} {hi}");
+        let zero = LayerStats { post_var: 0.0, ..s };
+        let (lo, hi) = value_range(&[zero], &[&[0.0f32; 4]]);
+        assert!(lo < 0.0 && hi > 0.0, "{lo} {hi}");
+    }
+}

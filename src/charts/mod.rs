@@ -1,0 +1,178 @@
+//! One module per chart, each with one `draw(canvas, &data, &style)`. Charts take prepared data;
+//! they do not run the simulation.
+
+pub mod activation;
+pub mod grads;
+pub mod hist;
+pub mod stats;
+
+use plotters::prelude::*;
+use plotters::style::RGBColor;
+use web_sys::HtmlCanvasElement;
+
+/// Okabe-Ito palette: distinguishable with the common colour-vision deficiencies.
+pub const BLUE: RGBColor = RGBColor(0, 114, 178);
+pub const ORANGE: RGBColor = RGBColor(230, 159, 0);
+pub const GREEN: RGBColor = RGBColor(0, 158, 115);
+pub const VERMILLION: RGBColor = RGBColor(213, 94, 0);
+pub const PURPLE: RGBColor = RGBColor(204, 121, 167);
+pub const SKY: RGBColor = RGBColor(86, 180, 233);
+pub const GREY: RGBColor = RGBColor(120, 120, 120);
+pub const INK: RGBColor = RGBColor(30, 30, 30);
+pub const PAPER: RGBColor = RGBColor(255, 255, 255);
+/// Series colours in order of use.
+pub const SERIES: [RGBColor; 6] = [BLUE, VERMILLION, GREEN, ORANGE, PURPLE, SKY];
+
+/// Sizes for one canvas, scaled by the device pixel ratio so text stays crisp.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Style {
+    /// Device pixels per CSS pixel.
+    pub dpr: f64,
+}
+
+impl Style {
+    /// A length in CSS pixels as device pixels.
+    pub fn px(&self, css: f64) -> i32 {
+        (css * self.dpr).round() as i32
+    }
+    pub fn font(&self, css: f64) -> TextStyle<'static> {
+        ("sans-serif", css * self.dpr).into_font().color(&INK)
+    }
+    pub fn label_font(&self) -> TextStyle<'static> {
+        self.font(12.0)
+    }
+    pub fn line(&self, color: RGBColor, css_width: f64) -> ShapeStyle {
+        color.stroke_width(self.px(css_width).max(1) as u32)
+    }
+}
+
+/// Sizes the canvas's backing store to its CSS box times the device pixel ratio.
+/// Returns false when the canvas is not laid out (hidden), in which case nothing is drawn.
+pub fn fit_canvas(canvas: &HtmlCanvasElement, dpr: f64) -> bool {
+    let w = canvas.client_width();
+    let h = canvas.client_height();
+    if w <= 0 || h <= 0 {
+        return false;
+    }
+    let (pw, ph) = (
+        (w as f64 * dpr).round() as u32,
+        (h as f64 * dpr).round() as u32,
+    );
+    if canvas.width() != pw {
+        canvas.set_width(pw);
+    }
+    if canvas.height() != ph {
+        canvas.set_height(ph);
+    }
+    true
+}
+
+/// Turns any drawing error into a message.
+pub fn err<E: std::fmt::Debug>(e: E) -> String {
+    format!("drawing failed: {e:?}")
+}
+
+/// A padded [lo, hi] covering the finite values, never empty.
+pub fn padded_range(values: impl IntoIterator<Item = f64>, pad_fraction: f64) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.into_iter().filter(|v| v.is_finite()) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() {
+        return (-1.0, 1.0);
+    }
+    let span = hi - lo;
+    let pad = if span > 0.0 {
+        span * pad_fraction
+    } else {
+        lo.abs().max(1.0) * 0.1
+    };
+    (lo - pad, hi + pad)
+}
+
+/// A [lo, hi] for a log axis covering the finite positive values (at least one decade).
+pub fn log_range(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.into_iter().filter(|v| v.is_finite() && *v > 0.0) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() {
+        return None;
+    }
+    let (llo, lhi) = (lo.log10().floor(), hi.log10().ceil());
+    let lhi = if lhi <= llo { llo + 1.0 } else { lhi };
+    Some((10f64.powf(llo), 10f64.powf(lhi)))
+}
+
+/// Writes a message in the middle of an area (used for "exploded at layer k" and friends).
+pub fn draw_banner<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    text: &str,
+    style: &Style,
+) -> Result<(), String> {
+    let (w, h) = area.dim_in_pixel();
+    let font = style.font(15.0).color(&VERMILLION);
+    let (tw, th) = area.estimate_text_size(text, &font).map_err(err)?;
+    let x = (w as i32 - tw as i32) / 2;
+    let y = (h as i32 - th as i32) / 2;
+    let pad = style.px(6.0);
+    area.draw(&Rectangle::new(
+        [
+            (x - pad, y - pad),
+            (x + tw as i32 + pad, y + th as i32 + pad),
+        ],
+        PAPER.mix(0.9).filled(),
+    ))
+    .map_err(err)?;
+    area.draw(&Text::new(text.to_string(), (x, y), font))
+        .map_err(err)?;
+    Ok(())
+}
+
+/// Formats a number for axis labels compactly (1e-12, 0.5, 120, 3.2e8).
+pub fn tick(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    let a = v.abs();
+    if (1e-3..1e4).contains(&a) {
+        let s = format!("{v:.3}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        s.to_string()
+    } else {
+        format!("{v:.0e}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_ignore_non_finite_values() {
+        assert_eq!(
+            padded_range([1.0, f64::NAN, 3.0, f64::INFINITY], 0.0),
+            (1.0, 3.0)
+        );
+        assert_eq!(padded_range([f64::NAN], 0.1), (-1.0, 1.0));
+        let (lo, hi) = padded_range([2.0, 2.0], 0.1);
+        assert!(lo < 2.0 && hi > 2.0);
+    }
+
+    #[test]
+    fn log_range_spans_whole_decades() {
+        assert_eq!(log_range([0.03, 5.0, -1.0, 0.0]), Some((0.01, 10.0)));
+        assert_eq!(log_range([1.0]), Some((1.0, 10.0)));
+        assert_eq!(log_range([0.0, f64::NAN]), None);
+    }
+
+    #[test]
+    fn ticks_are_short() {
+        assert_eq!(tick(0.5), "0.5");
+        assert_eq!(tick(120.0), "120");
+        assert_eq!(tick(1e-12), "1e-12");
+        assert_eq!(tick(0.0), "0");
+    }
+}

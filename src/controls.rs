@@ -1,0 +1,202 @@
+//! Reusable labelled controls built on native inputs, so keyboards and screen readers work.
+
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct SelectProps {
+    /// The URL name; also the element id (prefixed with `ctl-`).
+    pub name: AttrValue,
+    pub label: AttrValue,
+    pub value: AttrValue,
+    /// (value, label) pairs.
+    pub options: Vec<(AttrValue, AttrValue)>,
+    pub onchange: Callback<String>,
+}
+
+#[function_component]
+pub fn Select(props: &SelectProps) -> Html {
+    let id = format!("ctl-{}", props.name);
+    let onchange = {
+        let cb = props.onchange.clone();
+        Callback::from(move |e: Event| {
+            if let Some(sel) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())
+            {
+                cb.emit(sel.value());
+            }
+        })
+    };
+    html! {
+        <div class="control">
+            <label for={id.clone()}>{ &props.label }</label>
+            <select id={id} name={props.name.clone()} {onchange}>
+                { for props.options.iter().map(|(v, l)| html! {
+                    <option value={v.clone()} selected={*v == props.value}>{ l }</option>
+                }) }
+            </select>
+        </div>
+    }
+}
+
+/// How a slider's position maps to the value.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Scale {
+    /// Position is the value, in steps of `step`.
+    Linear { step: f64 },
+    /// Position 0..=1000 maps log-uniformly onto [min, max], rounded to an integer.
+    LogInt,
+}
+
+const LOG_STEPS: f64 = 1000.0;
+
+impl Scale {
+    fn to_position(self, value: f64, min: f64, max: f64) -> f64 {
+        match self {
+            Scale::Linear { .. } => value,
+            Scale::LogInt => {
+                ((value.max(min).ln() - min.ln()) / (max.ln() - min.ln()) * LOG_STEPS).round()
+            }
+        }
+    }
+    fn from_position(self, pos: f64, min: f64, max: f64) -> f64 {
+        match self {
+            Scale::Linear { .. } => pos,
+            Scale::LogInt => (min.ln() + pos / LOG_STEPS * (max.ln() - min.ln()))
+                .exp()
+                .round(),
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct NumberProps {
+    pub name: AttrValue,
+    pub label: AttrValue,
+    /// Canonical text of the value in use.
+    pub value: AttrValue,
+    pub min: f64,
+    pub max: f64,
+    pub scale: Scale,
+    /// Unit spoken after the value by screen readers ("layers", "units").
+    #[prop_or_default]
+    pub unit: AttrValue,
+    #[prop_or_default]
+    pub disabled: bool,
+    /// Receives the raw text and returns the canonical text actually used (after validation),
+    /// which the number box then shows.
+    pub onchange: Callback<String, String>,
+}
+
+/// A slider for quick, live changes plus a number box for exact values.
+#[function_component]
+pub fn Number(props: &NumberProps) -> Html {
+    let id = format!("ctl-{}", props.name);
+    let value: f64 = props.value.parse().unwrap_or(props.min);
+    let position = props.scale.to_position(value, props.min, props.max);
+    let (pmin, pmax, step) = match props.scale {
+        Scale::Linear { step } => (props.min, props.max, step),
+        Scale::LogInt => (0.0, LOG_STEPS, 1.0),
+    };
+    let valuetext = if props.unit.is_empty() {
+        props.value.to_string()
+    } else {
+        format!("{} {}", props.value, props.unit)
+    };
+    let on_slide = {
+        let cb = props.onchange.clone();
+        let (scale, min, max) = (props.scale, props.min, props.max);
+        Callback::from(move |e: InputEvent| {
+            if let Some(input) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+            {
+                let pos: f64 = input.value().parse().unwrap_or(0.0);
+                let v = scale.from_position(pos, min, max);
+                cb.emit(format!("{v}"));
+            }
+        })
+    };
+    let on_commit = {
+        let cb = props.onchange.clone();
+        Callback::from(move |e: Event| {
+            if let Some(input) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+            {
+                let used = cb.emit(input.value());
+                // Show the value in use even when it equals the previous one (then Yew would
+                // not touch the element and the rejected text would stay).
+                input.set_value(&used);
+            }
+        })
+    };
+    html! {
+        <div class="control number">
+            <label for={id.clone()}>{ &props.label }</label>
+            <div class="number-row">
+                <input type="range" class="slider" aria-label={props.label.clone()}
+                    id={format!("{id}-slider")}
+                    min={pmin.to_string()} max={pmax.to_string()} step={step.to_string()}
+                    value={position.to_string()}
+                    aria-valuetext={valuetext}
+                    disabled={props.disabled}
+                    oninput={on_slide} />
+                <input type="number" id={id} name={props.name.clone()} inputmode="decimal"
+                    min={props.min.to_string()} max={props.max.to_string()}
+                    step={match props.scale { Scale::Linear { step } => step.to_string(), Scale::LogInt => "1".to_string() }}
+                    value={props.value.clone()}
+                    disabled={props.disabled}
+                    onchange={on_commit} />
+            </div>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ToggleProps {
+    pub name: AttrValue,
+    pub label: AttrValue,
+    pub checked: bool,
+    pub onchange: Callback<bool>,
+}
+
+#[function_component]
+pub fn Toggle(props: &ToggleProps) -> Html {
+    let id = format!("ctl-{}", props.name);
+    let onchange = {
+        let cb = props.onchange.clone();
+        Callback::from(move |e: Event| {
+            if let Some(input) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+            {
+                cb.emit(input.checked());
+            }
+        })
+    };
+    html! {
+        <div class="control toggle">
+            <input type="checkbox" id={id.clone()} checked={props.checked} {onchange} />
+            <label for={id}>{ &props.label }</label>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_scale_hits_both_ends_and_round_trips_common_sizes() {
+        let s = Scale::LogInt;
+        assert_eq!(s.from_position(0.0, 2.0, 1024.0), 2.0);
+        assert_eq!(s.from_position(1000.0, 2.0, 1024.0), 1024.0);
+        for w in [2.0, 16.0, 128.0, 512.0, 1024.0] {
+            let p = s.to_position(w, 2.0, 1024.0);
+            assert_eq!(s.from_position(p, 2.0, 1024.0), w);
+        }
+    }
+}

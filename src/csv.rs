@@ -1,0 +1,112 @@
+//! CSV exports of exactly the numbers the panels plot. Pure Rust, tested natively.
+
+use lab_core::LayerStats;
+
+/// Header of the `stats` and `grads` exports.
+pub const LAYERS_HEADER: &str = "layer,pre_mean,pre_var,post_mean,post_var,grad_rms";
+/// Header of the `activation` export.
+pub const ACTIVATION_HEADER: &str = "x,f,df";
+
+/// A number as CSV text: shortest round-trip decimal; non-finite as `inf`, `-inf` or `nan`.
+pub fn number(v: f64) -> String {
+    if v.is_nan() {
+        "nan".to_string()
+    } else if v == f64::INFINITY {
+        "inf".to_string()
+    } else if v == f64::NEG_INFINITY {
+        "-inf".to_string()
+    } else {
+        format!("{v:e}")
+    }
+}
+
+/// One row per layer 1..=n, in the order of `stats`.
+pub fn layers_csv(stats: &[LayerStats]) -> String {
+    let mut out = String::with_capacity(64 * (stats.len() + 1));
+    out.push_str(LAYERS_HEADER);
+    out.push('\n');
+    for (i, s) in stats.iter().enumerate() {
+        let row = [s.pre_mean, s.pre_var, s.post_mean, s.post_var, s.grad_rms];
+        out.push_str(&(i + 1).to_string());
+        for v in row {
+            out.push(',');
+            out.push_str(&number(v));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Rows `x,f,df` of the activation curve.
+pub fn activation_csv(points: &[(f64, f64, f64)]) -> String {
+    let mut out = String::with_capacity(48 * (points.len() + 1));
+    out.push_str(ACTIVATION_HEADER);
+    out.push('\n');
+    for &(x, f, df) in points {
+        out.push_str(&format!("{},{},{}\n", number(x), number(f), number(df)));
+    }
+    out
+}
+
+/// Header of the `hist` export.
+pub const HIST_HEADER: &str = "layer,bin_low,bin_high,count,outside";
+
+/// One row per layer and bin of the heat map; `outside` counts that layer's finite sampled
+/// values beyond the plotted range (repeated on each of its rows).
+pub fn hist_csv(map: &crate::charts::hist::Heatmap) -> String {
+    use crate::charts::hist::BINS;
+    let mut out = String::new();
+    out.push_str(HIST_HEADER);
+    out.push('\n');
+    let width = (map.hi - map.lo) / BINS as f64;
+    for l in 0..map.layers {
+        for b in 0..BINS {
+            let lo = map.lo + b as f64 * width;
+            out.push_str(&format!(
+                "{},{},{},{},{}\n",
+                l + 1,
+                number(lo),
+                number(lo + width),
+                map.counts[l * BINS + b],
+                map.outside[l]
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_finite_values_are_written_as_words() {
+        assert_eq!(number(f64::INFINITY), "inf");
+        assert_eq!(number(f64::NEG_INFINITY), "-inf");
+        assert_eq!(number(f64::NAN), "nan");
+    }
+
+    #[test]
+    fn numbers_read_back_exactly() {
+        for v in [0.0, -0.0, 1.0, 1.0 / 3.0, 1e-300, -2.5e30, f32::MAX as f64] {
+            let back: f64 = number(v).parse().unwrap();
+            assert_eq!(back.to_bits(), v.to_bits(), "{v}");
+        }
+    }
+
+    #[test]
+    fn layers_csv_has_header_and_one_row_per_layer() {
+        let s = LayerStats {
+            pre_mean: 0.5,
+            pre_var: 2.0,
+            post_mean: f64::NAN,
+            post_var: f64::INFINITY,
+            grad_rms: 1e-3,
+        };
+        let csv = layers_csv(&[s, s]);
+        let lines: Vec<_> = csv.lines().collect();
+        assert_eq!(lines[0], LAYERS_HEADER);
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[2], "2,5e-1,2e0,nan,inf,1e-3");
+    }
+}

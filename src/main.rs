@@ -1,0 +1,27 @@
+//! Activation Lab: the web app (Yew). The simulation itself lives in the `lab-core` crate.
+
+mod app;
+mod charts;
+mod controls;
+mod csv;
+mod panels;
+mod params;
+mod runner;
+mod state;
+mod web;
+
+fn main() {
+    web::install_panic_hook();
+    let root = web::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("app"));
+    match root {
+        Some(root) => {
+            yew::Renderer::<app::App>::with_root(root).render();
+        }
+        None => web::log_error("Activation Lab: no element with id \"app\" to mount into"),
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod wasm_tests;

@@ -1,0 +1,370 @@
+//! The four panels. Each is a `<section id="panel-NAME">` with a heading, a canvas with a text
+//! alternative, a plain-language caption and a "Download CSV" button.
+
+use crate::charts::{self, activation::ActivationData, Style};
+use crate::csv;
+use crate::runner::SharedSim;
+use crate::web;
+use lab_core::{LayerStats, Signal, Simulation};
+use web_sys::HtmlCanvasElement;
+use yew::prelude::*;
+
+/// Draws with `draw` into the canvas after every render whose `deps` changed.
+#[hook]
+fn use_chart<D: PartialEq + 'static>(
+    canvas: NodeRef,
+    deps: D,
+    draw: impl Fn(&HtmlCanvasElement, &Style) -> Result<(), String> + 'static,
+) {
+    use_effect_with(deps, move |_| {
+        if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
+            let style = Style {
+                dpr: web::device_pixel_ratio(),
+            };
+            if charts::fit_canvas(&c, style.dpr) {
+                if let Err(e) = draw(&c, &style) {
+                    web::log_error(&e);
+                }
+            }
+        }
+    });
+}
+
+#[derive(Properties)]
+pub struct PanelProps {
+    pub name: &'static str,
+    pub title: AttrValue,
+    pub caption: Html,
+    pub canvas: NodeRef,
+    /// Text alternative of the canvas.
+    pub summary: String,
+    /// A warning shown as text under the plot (also drawn on the plot).
+    #[prop_or_default]
+    pub warning: Option<String>,
+    pub on_download: Callback<MouseEvent>,
+    #[prop_or_default]
+    pub tools: Html,
+}
+
+impl PartialEq for PanelProps {
+    fn eq(&self, _: &Self) -> bool {
+        false
+    }
+}
+
+#[function_component]
+pub fn Panel(props: &PanelProps) -> Html {
+    let title_id = format!("panel-{}-title", props.name);
+    html! {
+        <section id={format!("panel-{}", props.name)} class="panel" aria-labelledby={title_id.clone()}>
+            <div class="panel-head">
+                <h2 id={title_id}>{ &props.title }</h2>
+                <button type="button" class="download" onclick={props.on_download.clone()}
+                    aria-label={format!("Download CSV of the {} panel", props.name)}>{ "Download CSV" }</button>
+            </div>
+            { props.tools.clone() }
+            <canvas ref={props.canvas.clone()} class={format!("plot plot-{}", props.name)}
+                role="img" aria-label={props.summary.clone()}></canvas>
+            if let Some(w) = &props.warning {
+                <p class="warning" role="status">{ w }</p>
+            }
+            <p class="caption">{ props.caption.clone() }</p>
+        </section>
+    }
+}
+
+/// What every simulation panel needs: the shared simulation and a counter that changes when
+/// it has new results.
+#[derive(Properties, Clone)]
+pub struct SimProps {
+    pub sim: SharedSim,
+    pub version: u64,
+    pub resize: u64,
+    #[prop_or_default]
+    pub log_var: bool,
+    #[prop_or_default]
+    pub on_log_var: Callback<bool>,
+}
+
+impl PartialEq for SimProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.version == other.version
+            && self.resize == other.resize
+            && self.log_var == other.log_var
+    }
+}
+
+/// Plain-language description of a forward-signal failure.
+pub fn forward_banner(sim: &Simulation) -> Option<String> {
+    match sim.forward_signal() {
+        Signal::Healthy => None,
+        Signal::Exploded { layer } => Some(format!(
+            "exploded at layer {layer}: values overflow (beyond about 1e15 in size, variance above 1e30)"
+        )),
+        Signal::Vanished { layer } => Some(format!(
+            "vanished at layer {layer}: the signal's second moment fell below 1e-30"
+        )),
+    }
+}
+
+fn backward_banner(sim: &Simulation) -> Option<String> {
+    if let Some(reason) = sim.backward_skipped() {
+        return Some(reason.to_string());
+    }
+    if !sim.is_done() {
+        return None;
+    }
+    match sim.backward_signal() {
+        Signal::Healthy => None,
+        Signal::Exploded { layer } => Some(format!("gradient exploded at layer {layer}")),
+        Signal::Vanished { layer } => Some(format!("gradient vanished at layer {layer}")),
+    }
+}
+
+fn range_text(values: impl Iterator<Item = f64>) -> String {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    if lo.is_finite() {
+        format!("between {} and {}", fmt3(lo), fmt3(hi))
+    } else {
+        "not finite".to_string()
+    }
+}
+
+pub fn fmt3(v: f64) -> String {
+    if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e4) {
+        format!("{v:.2e}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+fn file_stem(sim: &Simulation) -> String {
+    let c = sim.config();
+    format!(
+        "activation-lab-{}-{}-d{}-w{}-b{}-s{}",
+        c.activation.kind.name(),
+        c.init.name(),
+        c.depth,
+        c.width,
+        c.batch,
+        c.seed
+    )
+}
+
+fn download_layers(sim: &SharedSim, panel: &'static str) -> Callback<MouseEvent> {
+    let sim = sim.clone();
+    Callback::from(move |_| {
+        let s = sim.borrow();
+        let name = format!("{}-{panel}.csv", file_stem(&s));
+        if let Err(e) = web::download_text(&name, "text/csv", &csv::layers_csv(s.stats())) {
+            web::log_error(&e);
+        }
+    })
+}
+
+#[function_component]
+pub fn StatsPanel(props: &SimProps) -> Html {
+    let canvas = use_node_ref();
+    {
+        let sim = props.sim.clone();
+        use_chart(
+            canvas.clone(),
+            (props.version, props.resize, props.log_var),
+            {
+                let log_var = props.log_var;
+                move |c, style| {
+                    let s = sim.borrow();
+                    let data = charts::stats::StatsData {
+                        stats: s.stats(),
+                        depth: s.config().depth,
+                        log_var,
+                        banner: forward_banner(&s),
+                    };
+                    charts::stats::draw(c, &data, style)
+                }
+            },
+        );
+    }
+    let s = props.sim.borrow();
+    let stats: &[LayerStats] = s.stats();
+    let summary = format!(
+        "Line chart over {} of {} layers: post-activation mean {}, variance {}.",
+        stats.len(),
+        s.config().depth,
+        range_text(stats.iter().map(|x| x.post_mean)),
+        range_text(stats.iter().map(|x| x.post_var)),
+    );
+    let on_log = {
+        let cb = props.on_log_var.clone();
+        Callback::from(move |v: bool| cb.emit(v))
+    };
+    html! {
+        <Panel name="stats" title="Layer statistics: mean and variance"
+            canvas={canvas} summary={summary} warning={forward_banner(&s)}
+            on_download={download_layers(&props.sim, "stats")}
+            tools={html!{ <crate::controls::Toggle name="log_var" label="Log variance axis" checked={props.log_var} onchange={on_log} /> }}
+            caption={html!{ <>
+                { "Mean (top) and variance (bottom) of the pre-activations h (dashed, after normalization if one is chosen) and of the post-activations x (solid) at every layer, over all batch × width values. The grey dashed lines mark mean 0 and variance 1. " }
+                <strong>{ "Look for: " }</strong>
+                { "SELU with LeCun normal weights stays on those lines with no normalization layer; it even pulls an off-centre input back. ReLU with LeCun weights halves the variance every layer; He weights (twice the variance) keep it. BatchNorm or LayerNorm pin h to mean 0, variance 1 by force." }
+            </> }} />
+    }
+}
+
+/// The heat map exactly as drawn: shared value range, then counts per layer and bin.
+fn heatmap_of(s: &Simulation) -> charts::hist::Heatmap {
+    let samples: Vec<&[f32]> = (1..=s.stats().len()).map(|l| s.samples(l)).collect();
+    let (lo, hi) = charts::hist::value_range(s.stats(), &samples);
+    charts::hist::Heatmap::build(&samples, lo, hi)
+}
+
+fn download_hist(sim: &SharedSim) -> Callback<MouseEvent> {
+    let sim = sim.clone();
+    Callback::from(move |_| {
+        let s = sim.borrow();
+        let name = format!("{}-hist.csv", file_stem(&s));
+        if let Err(e) = web::download_text(&name, "text/csv", &csv::hist_csv(&heatmap_of(&s))) {
+            web::log_error(&e);
+        }
+    })
+}
+
+#[function_component]
+pub fn HistPanel(props: &SimProps) -> Html {
+    let canvas = use_node_ref();
+    {
+        let sim = props.sim.clone();
+        use_chart(
+            canvas.clone(),
+            (props.version, props.resize),
+            move |c, style| {
+                let s = sim.borrow();
+                let map = heatmap_of(&s);
+                charts::hist::draw(
+                    c,
+                    &map,
+                    s.config().depth,
+                    forward_banner(&s).as_deref(),
+                    style,
+                )
+            },
+        );
+    }
+    let s = props.sim.borrow();
+    let summary = format!(
+        "Heat map of post-activation values for {} of {} layers; values span {}.",
+        s.stats().len(),
+        s.config().depth,
+        range_text(s.stats().iter().flat_map(|x| [
+            x.post_mean - 2.0 * x.post_var.sqrt(),
+            x.post_mean + 2.0 * x.post_var.sqrt()
+        ])),
+    );
+    html! {
+        <Panel name="hist" title="Distribution of post-activations per layer"
+            canvas={canvas} summary={summary} warning={forward_banner(&s)}
+            on_download={download_hist(&props.sim)}
+            caption={html!{ <>
+                { "Each column is one layer; colour shows how densely that layer's values x fall at each height (yellow = most, each column scaled to its own peak, square-root scale; pale grey = none). Values come from a fixed subsample of at most 2048 per layer. The CSV holds the counts per layer and bin. " }
+                <strong>{ "Look for: " }</strong>
+                { "a band that keeps its width (stable), one that narrows to a line (the signal collapses), or one that fans out (it explodes). ReLU piles half of every layer's values at exactly 0." }
+            </> }} />
+    }
+}
+
+#[function_component]
+pub fn GradsPanel(props: &SimProps) -> Html {
+    let canvas = use_node_ref();
+    {
+        let sim = props.sim.clone();
+        use_chart(
+            canvas.clone(),
+            (props.version, props.resize),
+            move |c, style| {
+                let s = sim.borrow();
+                let data = charts::grads::GradsData {
+                    stats: s.stats(),
+                    depth: s.config().depth,
+                    banner: backward_banner(&s),
+                };
+                charts::grads::draw(c, &data, style)
+            },
+        );
+    }
+    let s = props.sim.borrow();
+    let computed = s.stats().iter().filter(|x| !x.grad_rms.is_nan()).count();
+    let summary = format!(
+        "Log-scale line chart of the backward signal's RMS for {} of {} layers, {}.",
+        computed,
+        s.config().depth,
+        range_text(s.stats().iter().map(|x| x.grad_rms)),
+    );
+    html! {
+        <Panel name="grads" title="Backward signal (gradient) per layer"
+            canvas={canvas} summary={summary} warning={backward_banner(&s)}
+            on_download={download_layers(&props.sim, "grads")}
+            caption={html!{ <>
+                { "RMS of δ" }<sup>{"l"}</sup>{ " = ∂L/∂h" }<sup>{"l"}</sup>{ " for the loss L = Σ g·x at the last layer, with g a fixed random N(0, 1) pattern; this is what training sends back to layer l. On this log axis a straight line is geometric growth or decay per layer. " }
+                <strong>{ "Look for: " }</strong>
+                { "a line falling toward layer 1 (vanishing gradients: early layers barely learn) or rising (exploding). SELU's forward statistics are stable, yet its backward signal still grows slowly toward the input, about 3.5% per layer in RMS at LeCun normal (mean-field χ₁ ≈ 1.07)." }
+            </> }} />
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ActivationPanelProps {
+    pub data: ActivationData,
+    pub resize: u64,
+    pub tools: Html,
+}
+
+#[function_component]
+pub fn ActivationPanel(props: &ActivationPanelProps) -> Html {
+    let canvas = use_node_ref();
+    {
+        let data = props.data.clone();
+        use_chart(
+            canvas.clone(),
+            (props.data.clone(), props.resize),
+            move |c, style| charts::activation::draw(c, &data, style),
+        );
+    }
+    let d = &props.data;
+    let on_download = {
+        let data = d.clone();
+        Callback::from(move |_| {
+            let name = format!(
+                "activation-lab-{}-curve.csv",
+                data.label
+                    .to_lowercase()
+                    .replace([' ', '(', ')', ',', '/'], "-")
+            );
+            if let Err(e) =
+                web::download_text(&name, "text/csv", &csv::activation_csv(&data.points))
+            {
+                web::log_error(&e);
+            }
+        })
+    };
+    let summary = format!(
+        "Plot of {} and its derivative for x from {} to {}: f ranges {}, f' ranges {}.",
+        d.label,
+        fmt3(d.points.first().map(|p| p.0).unwrap_or(0.0)),
+        fmt3(d.points.last().map(|p| p.0).unwrap_or(0.0)),
+        range_text(d.points.iter().map(|p| p.1)),
+        range_text(d.points.iter().map(|p| p.2)),
+    );
+    html! {
+        <Panel name="activation" title={format!("Activation: {}", d.label)}
+            canvas={canvas} summary={summary} on_download={on_download} tools={props.tools.clone()}
+            caption={html!{ <>
+                { "The activation f (solid) and its derivative f′ (dashed). Every layer multiplies a small change flowing backward by f′, so where |f′| < 1 signals shrink and where |f′| > 1 they grow. " }
+                <strong>{ "Look for: " }</strong>
+                { "SELU's slope λ ≈ 1.0507 above 0 and its floor at −λα ≈ −1.758 below: stretching small values and squashing large negative ones is what pulls the mean back to 0 and the variance back to 1. GELU and SiLU dip below zero and are not monotonic; ELU has SELU's shape but not its scale, and is not self-normalizing." }
+            </> }} />
+    }
+}

@@ -1,0 +1,103 @@
+//! Thin wrappers around browser APIs (web-sys). Every call that can fail returns a value the
+//! caller can ignore or show; none of them panics.
+
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{HtmlAnchorElement, HtmlElement};
+
+pub fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+/// Milliseconds since page load (performance.now), or 0 when unavailable.
+pub fn now_ms() -> f64 {
+    window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
+}
+
+/// The device pixel ratio, at least 1 and at most 4.
+pub fn device_pixel_ratio() -> f64 {
+    window()
+        .map(|w| w.device_pixel_ratio())
+        .filter(|r| r.is_finite())
+        .unwrap_or(1.0)
+        .clamp(1.0, 4.0)
+}
+
+/// The current query string, e.g. `?act=relu`.
+pub fn query_string() -> String {
+    window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
+}
+
+/// Replaces the URL's query string without adding a history entry.
+pub fn replace_query(query: &str) {
+    let Some(w) = window() else { return };
+    let Ok(history) = w.history() else { return };
+    let path = w.location().pathname().unwrap_or_default();
+    let hash = w.location().hash().unwrap_or_default();
+    let url = format!("{path}?{query}{hash}");
+    if let Err(e) = history.replace_state_with_url(&JsValue::NULL, "", Some(&url)) {
+        log_error(&format!("history.replaceState failed: {e:?}"));
+    }
+}
+
+/// A fresh seed from the browser's cryptographic RNG (through getrandom), in [0, 2^32).
+pub fn fresh_seed() -> u32 {
+    let mut bytes = [0u8; 4];
+    match getrandom::fill(&mut bytes) {
+        Ok(()) => u32::from_le_bytes(bytes),
+        // No entropy source: fall back to the clock, which is good enough for a seed.
+        Err(_) => (now_ms() * 1000.0) as u32,
+    }
+}
+
+pub fn log_error(message: &str) {
+    web_sys::console::error_1(&JsValue::from_str(message));
+}
+
+/// Offers `text` as a file download named `filename`.
+pub fn download_text(filename: &str, mime: &str, text: &str) -> Result<(), String> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+        .map_err(|e| format!("{e:?}"))?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
+    let document = window().and_then(|w| w.document()).ok_or("no document")?;
+    let anchor: HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|e| format!("{e:?}"))?
+        .dyn_into()
+        .map_err(|_| "not an anchor")?;
+    anchor.set_href(&url);
+    anchor.set_download(filename);
+    anchor.set_attribute("hidden", "").ok();
+    let body = document.body().ok_or("no body")?;
+    body.append_child(&anchor).map_err(|e| format!("{e:?}"))?;
+    anchor.click();
+    body.remove_child(&anchor).ok();
+    web_sys::Url::revoke_object_url(&url).ok();
+    Ok(())
+}
+
+/// Shows a panic on the page (never a blank page) and logs it to the console.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = format!("Activation Lab stopped with an internal error: {info}");
+        log_error(&message);
+        let Some(document) = window().and_then(|w| w.document()) else {
+            return;
+        };
+        if let Some(el) = document.get_element_by_id("fatal-error") {
+            if let Ok(el) = el.dyn_into::<HtmlElement>() {
+                el.set_inner_text(&format!(
+                    "{message}\n\nReload the page to start again. If this keeps happening, please report the URL above."
+                ));
+                el.remove_attribute("hidden").ok();
+            }
+        }
+    }));
+}

@@ -252,7 +252,7 @@ fn continued_fraction_reference_agrees_with_series() {
 #[test]
 fn erf_and_erfc_match_series_and_continued_fraction() {
     for i in -1200..=1200 {
-        let x = i as f64 / 200.0 + 1e-4; // [-6, 6], off the interval boundaries of s_erf.c
+        let x = i as f64 / 200.0 + 1e-4; // [-6, 6], off the interval boundaries of special.rs
         assert!(
             close(erf(x), erf_ref(x), 1e-14, 1e-300),
             "erf({x}) = {} vs {}",

@@ -99,9 +99,15 @@ pub fn App() -> Html {
     }
 
     let version_now = *version.borrow();
-    let (progress, phase, layers_done, done) = {
+    let (progress, phase, layers_done, done, backward_skipped) = {
         let s = sim.borrow();
-        (s.progress(), s.phase(), s.stats().len(), s.is_done())
+        (
+            s.progress(),
+            s.phase(),
+            s.stats().len(),
+            s.is_done(),
+            s.backward_skipped().is_some(),
+        )
     };
 
     let act = config.activation;
@@ -173,7 +179,12 @@ pub fn App() -> Html {
         .iter()
         .map(|k| (AttrValue::from(k.name()), AttrValue::from(k.label())))
         .collect::<Vec<_>>();
-    let status_text = if done {
+    let status_text = if done && backward_skipped {
+        format!(
+            "Done: {} layers, forward pass only (the backward pass is skipped, see below).",
+            config.depth
+        )
+    } else if done {
         format!("Done: {} layers, forward and backward.", config.depth)
     } else if phase == "forward" {
         format!(

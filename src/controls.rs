@@ -94,6 +94,9 @@ pub struct NumberProps {
 #[function_component]
 pub fn Number(props: &NumberProps) -> Html {
     let id = format!("ctl-{}", props.name);
+    // What the person is typing, until they commit it (Enter or leaving the box). The page
+    // re-renders while the simulation streams in; without this the box would be reset mid-typing.
+    let draft = use_state(|| None::<String>);
     let value: f64 = props.value.parse().unwrap_or(props.min);
     let position = props.scale.to_position(value, props.min, props.max);
     let (pmin, pmax, step) = match props.scale {
@@ -107,6 +110,7 @@ pub fn Number(props: &NumberProps) -> Html {
     };
     let on_slide = {
         let cb = props.onchange.clone();
+        let draft = draft.clone();
         let (scale, min, max) = (props.scale, props.min, props.max);
         Callback::from(move |e: InputEvent| {
             if let Some(input) = e
@@ -115,17 +119,31 @@ pub fn Number(props: &NumberProps) -> Html {
             {
                 let pos: f64 = input.value().parse().unwrap_or(0.0);
                 let v = scale.from_position(pos, min, max);
+                draft.set(None);
                 cb.emit(format!("{v}"));
+            }
+        })
+    };
+    let on_type = {
+        let draft = draft.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(input) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+            {
+                draft.set(Some(input.value()));
             }
         })
     };
     let on_commit = {
         let cb = props.onchange.clone();
+        let draft = draft.clone();
         Callback::from(move |e: Event| {
             if let Some(input) = e
                 .target()
                 .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
             {
+                draft.set(None);
                 let used = cb.emit(input.value());
                 // Show the value in use even when it equals the previous one (then Yew would
                 // not touch the element and the rejected text would stay).
@@ -147,8 +165,9 @@ pub fn Number(props: &NumberProps) -> Html {
                 <input type="number" id={id} name={props.name.clone()} inputmode="decimal"
                     min={props.min.to_string()} max={props.max.to_string()}
                     step={match props.scale { Scale::Linear { step } => step.to_string(), Scale::LogInt => "1".to_string() }}
-                    value={props.value.clone()}
+                    value={(*draft).clone().unwrap_or_else(|| props.value.to_string())}
                     disabled={props.disabled}
+                    oninput={on_type}
                     onchange={on_commit} />
             </div>
         </div>

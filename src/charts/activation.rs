@@ -104,8 +104,8 @@ pub fn draw(
         .axis_desc_style(style.font(13.0))
         .x_desc("x")
         .y_desc("value")
-        .x_label_formatter(&|v| super::tick(*v))
-        .y_label_formatter(&|v| super::tick(*v))
+        .x_label_formatter(&|v| super::tick_linear(*v, 2.0 * xmax))
+        .y_label_formatter(&|v| super::tick_linear(*v, yhi - ylo))
         .draw()
         .map_err(err)?;
     // Axes through the origin help read where f crosses zero.
@@ -168,7 +168,7 @@ pub fn draw(
             .light_line_style(GREY.mix(0.12))
             .bold_line_style(GREY.mix(0.3))
             .label_style(style.label_font())
-            .x_label_formatter(&|v| super::tick(*v))
+            .x_label_formatter(&|v| super::tick_linear(*v, 2.0 * xmax))
             .y_label_formatter(&|v| format!("{v:.1e}"))
             .draw()
             .map_err(err)?;

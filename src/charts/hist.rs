@@ -142,7 +142,7 @@ pub fn draw(
         .x_desc("layer")
         .y_desc("post-activation value")
         .x_label_formatter(&|v| format!("{v:.0}"))
-        .y_label_formatter(&|v| super::tick(*v))
+        .y_label_formatter(&|v| super::tick_linear(*v, map.hi - map.lo))
         .draw()
         .map_err(err)?;
     let (px, py) = chart.plotting_area().get_pixel_range();

@@ -131,6 +131,12 @@ pub fn draw_banner<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Like [`tick`] for a linear axis spanning `span`: values that are zero up to rounding
+/// (1e-17 on an axis from -0.1 to 0.1) print as 0.
+pub fn tick_linear(v: f64, span: f64) -> String {
+    tick(if v.abs() < span.abs() * 1e-9 { 0.0 } else { v })
+}
+
 /// Formats a number for axis labels compactly (1e-12, 0.5, 120, 3.2e8).
 pub fn tick(v: f64) -> String {
     if v == 0.0 {

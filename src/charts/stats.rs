@@ -63,7 +63,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
         .axis_desc_style(style.font(13.0))
         .y_desc("mean")
         .x_label_formatter(&|v| format!("{v:.0}"))
-        .y_label_formatter(&|v| super::tick(*v))
+        .y_label_formatter(&|v| super::tick_linear(*v, hi - lo))
         .draw()
         .map_err(err)?;
     chart
@@ -151,7 +151,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
             .x_desc("layer")
             .y_desc("variance")
             .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_label_formatter(&|v| super::tick(*v))
+            .y_label_formatter(&|v| super::tick_linear(*v, vhi - vlo))
             .draw()
             .map_err(err)?;
         c.draw_series(DashedLineSeries::new(

@@ -53,7 +53,7 @@ pub enum Scale {
 const LOG_STEPS: f64 = 1000.0;
 
 impl Scale {
-    fn to_position(self, value: f64, min: f64, max: f64) -> f64 {
+    fn position_of(self, value: f64, min: f64, max: f64) -> f64 {
         match self {
             Scale::Linear { .. } => value,
             Scale::LogInt => {
@@ -61,7 +61,7 @@ impl Scale {
             }
         }
     }
-    fn from_position(self, pos: f64, min: f64, max: f64) -> f64 {
+    fn value_at(self, pos: f64, min: f64, max: f64) -> f64 {
         match self {
             Scale::Linear { .. } => pos,
             Scale::LogInt => (min.ln() + pos / LOG_STEPS * (max.ln() - min.ln()))
@@ -98,7 +98,7 @@ pub fn Number(props: &NumberProps) -> Html {
     // re-renders while the simulation streams in; without this the box would be reset mid-typing.
     let draft = use_state(|| None::<String>);
     let value: f64 = props.value.parse().unwrap_or(props.min);
-    let position = props.scale.to_position(value, props.min, props.max);
+    let position = props.scale.position_of(value, props.min, props.max);
     let (pmin, pmax, step) = match props.scale {
         Scale::Linear { step } => (props.min, props.max, step),
         Scale::LogInt => (0.0, LOG_STEPS, 1.0),
@@ -118,7 +118,7 @@ pub fn Number(props: &NumberProps) -> Html {
                 .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
             {
                 let pos: f64 = input.value().parse().unwrap_or(0.0);
-                let v = scale.from_position(pos, min, max);
+                let v = scale.value_at(pos, min, max);
                 draft.set(None);
                 cb.emit(format!("{v}"));
             }
@@ -211,11 +211,11 @@ mod tests {
     #[test]
     fn log_scale_hits_both_ends_and_round_trips_common_sizes() {
         let s = Scale::LogInt;
-        assert_eq!(s.from_position(0.0, 2.0, 1024.0), 2.0);
-        assert_eq!(s.from_position(1000.0, 2.0, 1024.0), 1024.0);
+        assert_eq!(s.value_at(0.0, 2.0, 1024.0), 2.0);
+        assert_eq!(s.value_at(1000.0, 2.0, 1024.0), 1024.0);
         for w in [2.0, 16.0, 128.0, 512.0, 1024.0] {
-            let p = s.to_position(w, 2.0, 1024.0);
-            assert_eq!(s.from_position(p, 2.0, 1024.0), w);
+            let p = s.position_of(w, 2.0, 1024.0);
+            assert_eq!(s.value_at(p, 2.0, 1024.0), w);
         }
     }
 }

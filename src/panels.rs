@@ -5,7 +5,7 @@ use crate::charts::{self, activation::ActivationData, Style};
 use crate::csv;
 use crate::runner::SharedSim;
 use crate::web;
-use lab_core::{LayerStats, Signal, Simulation};
+use lab_core::{ActivationKind, LayerStats, Signal, Simulation};
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
@@ -315,6 +315,23 @@ pub fn GradsPanel(props: &SimProps) -> Html {
     }
 }
 
+/// What to look for in the activation panel, for each activation (facts from science.md).
+fn activation_note(kind: ActivationKind) -> &'static str {
+    match kind {
+        ActivationKind::Selu => "SELU's slope λ ≈ 1.0507 above 0 and its floor at −λα ≈ −1.758 below: stretching small values and squashing large negative ones is what pulls the mean back to 0 and the variance back to 1 under LeCun normal weights.",
+        ActivationKind::Relu => "f′ is 1 for positive inputs and 0 otherwise: half of a zero-mean input is cut away, so each layer keeps only half of the second moment. LeCun weights (variance 1/fan_in) therefore halve it every layer; He weights (2/fan_in) make up for exactly that.",
+        ActivationKind::LeakyRelu => "Like ReLU, but negative inputs keep a small slope s, so no unit is ever completely dead. The matching He gain is sqrt(2 / (1 + s²)).",
+        ActivationKind::Elu => "ELU has SELU's shape (α(eˣ − 1) below 0) but not its scale: with α = 1 it never stretches, so under LeCun weights the variance decays layer after layer. ELU is not self-normalizing; only SELU's tuned λ and α are.",
+        ActivationKind::Gelu => "GELU = x·Φ(x): the input weighted by the chance that a standard normal is below it. It is deterministic (the expectation of a random 0/1 mask, not a random function) and dips to −0.170 at x ≈ −0.752. PyTorch's GELU is this exact form unless approximate='tanh'.",
+        ActivationKind::GeluTanh => "The tanh approximation of GELU differs from the exact erf form by at most about 4.7e-4 (near |x| = 2.7): tick the difference toggle to see it. jax.nn.gelu uses this approximation by default; PyTorch and TensorFlow default to the exact form.",
+        ActivationKind::Silu => "SiLU/Swish = x·sigmoid(βx) dips to −0.278 at x ≈ −1.278 (β = 1). Like GELU it is smooth and not monotonic, and it is not self-normalizing: under LeCun weights the signal shrinks toward 0.",
+        ActivationKind::Tanh => "tanh is odd with f′(0) = 1: small signals pass unchanged, large ones saturate. With weight variance σ_w² = 1 it sits at the edge of chaos; larger gains push it into the chaotic phase.",
+        ActivationKind::Sigmoid => "The sigmoid's slope is at most 1/4 and its outputs are all positive, so the mean drifts away from 0 and gradients shrink by at least 4× per layer.",
+        ActivationKind::Softplus => "softplus ln(1 + eˣ) is a smooth ReLU whose outputs are all positive; its derivative is the sigmoid.",
+        ActivationKind::Linear => "With no nonlinearity the network is one matrix product: the variance is multiplied by σ_w² each layer, so anything but σ_w² = 1 vanishes or explodes, and orthogonal weights preserve every input's length exactly.",
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct ActivationPanelProps {
     pub data: ActivationData,
@@ -364,7 +381,7 @@ pub fn ActivationPanel(props: &ActivationPanelProps) -> Html {
             caption={html!{ <>
                 { "The activation f (solid) and its derivative f′ (dashed). Every layer multiplies a small change flowing backward by f′, so where |f′| < 1 signals shrink and where |f′| > 1 they grow. " }
                 <strong>{ "Look for: " }</strong>
-                { "SELU's slope λ ≈ 1.0507 above 0 and its floor at −λα ≈ −1.758 below: stretching small values and squashing large negative ones is what pulls the mean back to 0 and the variance back to 1. GELU and SiLU dip below zero and are not monotonic; ELU has SELU's shape but not its scale, and is not self-normalizing." }
+                { activation_note(d.kind) }
             </> }} />
     }
 }

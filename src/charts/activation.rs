@@ -12,6 +12,7 @@ pub const POINTS: usize = 801;
 /// Everything the activation chart draws.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ActivationData {
+    pub kind: ActivationKind,
     pub label: String,
     /// (x, f(x), f'(x)) on [-xmax, xmax], evaluated in f32 as the simulation does.
     pub points: Vec<(f64, f64, f64)>,
@@ -59,6 +60,7 @@ impl ActivationData {
                 .collect()
         });
         ActivationData {
+            kind: act.kind,
             label: act.kind.label().to_string(),
             points,
             overlays,

@@ -10,6 +10,8 @@ pub const DEPTH_RANGE: RangeInclusive<usize> = 1..=1000;
 pub const WIDTH_RANGE: RangeInclusive<usize> = 2..=1024;
 /// Allowed number of input rows propagated together.
 pub const BATCH_RANGE: RangeInclusive<usize> = 1..=4096;
+/// Allowed correlation c0 of the input pairs ([`Config::input_corr`]): a cosine, so [-1, 1].
+pub const INPUT_CORR_RANGE: RangeInclusive<f32> = -1.0..=1.0;
 
 /// Explicit normalization applied to the pre-activations h^l, without learned scale or shift.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -78,6 +80,9 @@ pub struct Config {
     pub input_std: f32,
     /// Optional explicit normalization of h^l.
     pub norm: Normalization,
+    /// Correlation c0 of the input pairs propagated for the correlation panel, in [-1, 1]
+    /// ([`INPUT_CORR_RANGE`]; see [`crate::sim::CORR_PAIRS`]). It does not affect the main batch.
+    pub input_corr: f32,
     /// Seed of the core's PRNG (see [`crate::rng`]).
     pub seed: u64,
 }
@@ -95,6 +100,7 @@ impl Default for Config {
             input_mean: 0.0,
             input_std: 1.0,
             norm: Normalization::None,
+            input_corr: 0.5,
             seed: 1,
         }
     }

@@ -5,7 +5,8 @@
 //!
 //! **Streams.** Every random quantity of a simulation comes from its own stream, identified by
 //! `(seed, stream id)` with the ids of [`Stream::id`]: 0 the input x^0, 1 the backward seed g,
-//! 2l the weights W^l and 2l + 1 the biases b^l of layer l (l >= 1). A stream's 256-bit state is
+//! 2l the weights W^l and 2l + 1 the biases b^l of layer l (l >= 1), and u64::MAX the input pairs
+//! of the correlation panel (a layer would need l = 2^63 - 1 to reach it). A stream's 256-bit state is
 //! four consecutive outputs of SplitMix64 (Steele, Lea & Flood 2014; the seeding recommended by
 //! the xoshiro authors) started from `mix64(seed) ^ mix64(stream id + 0x632b_e59b_d9b4_e019)`,
 //! where `mix64` is SplitMix64's output finalizer (a bijection on u64). So a stream depends on
@@ -29,16 +30,20 @@ pub enum Stream {
     Weights(usize),
     /// Biases of layer l (1-based).
     Biases(usize),
+    /// The correlated input pairs of the correlation panel (see [`crate::sim::CORR_PAIRS`]).
+    PairInput,
 }
 
 impl Stream {
-    /// The stream id: Input 0, BackwardSeed 1, Weights(l) 2l, Biases(l) 2l + 1.
+    /// The stream id: Input 0, BackwardSeed 1, Weights(l) 2l, Biases(l) 2l + 1, PairInput
+    /// u64::MAX (added later, far from the layer ids so that no existing stream changed).
     pub fn id(self) -> u64 {
         match self {
             Stream::Input => 0,
             Stream::BackwardSeed => 1,
             Stream::Weights(layer) => 2 * layer as u64,
             Stream::Biases(layer) => 2 * layer as u64 + 1,
+            Stream::PairInput => u64::MAX,
         }
     }
 }

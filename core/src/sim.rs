@@ -12,6 +12,18 @@
 //! delta = s (dy - mean(dy) - y mean(dy y)) with y the normalized values, s the inverse std and
 //! the means over the normalization group.
 //!
+//! Correlation pairs (the correlation panel, Poole et al. 2016): [`CORR_PAIRS`] pairs of inputs
+//! with correlation c0 = `input_corr` go through the same W^l, b^l as the batch, on their own
+//! [`CORR_PAIRS`] x 2 rows after the batch's statistics of layer l: h = x W^l + b^l, the same
+//! normalization (LayerNorm per row; BatchNorm with the batch's column means and inverse stds of
+//! layer l, inference-style, because statistics over the 2 P strongly correlated pair rows alone
+//! would be distorted), then phi. [`LayerStats::pair_corr`] is the mean over pairs of the
+//! cosine of the two normalized pre-activations. Pair k draws u then v, each N(0, I_width), from
+//! the stream [`Stream::PairInput`] and takes x_a = s u, x_b = s (c0 u + sqrt(1 - c0^2) v) with s
+//! = `input_std`: zero mean on purpose (`input_mean` is ignored), since a mean m would add
+//! m^2 / (m^2 + s^2) of correlation to every pair. The pairs never touch the batch's numbers, and
+//! the backward pass ignores them.
+//!
 //! The work is cut into bounded units (at most about 4 Mflop where possible: a block of rows of a
 //! matmul, one Householder reflector, a block of rows of an elementwise or statistics pass), run
 //! by [`Simulation::step`] until a flop budget is spent, so that a browser stays responsive.
@@ -36,6 +48,8 @@ pub const MAX_SAMPLES: usize = 2048;
 const UNIT_FLOPS: f64 = 4e6;
 /// Estimated flops of one activation or derivative evaluation (exp, erf, ... in f64).
 const ACTIVATION_FLOPS: f64 = 20.0;
+/// Number P of input pairs propagated for [`LayerStats::pair_corr`] (2 P extra rows per layer).
+pub const CORR_PAIRS: usize = 16;
 
 /// One kind of work unit. Row passes process a block of rows of the batch per unit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,6 +76,11 @@ enum Task {
     Activate,
     /// Squared deviations of x^l and the histogram samples.
     PostVar,
+    /// Drawing the correlation pairs' inputs (one unit).
+    PairInput,
+    /// A block of the 2 P pair rows through layer l: matmul, bias, normalization, the cosine of
+    /// each completed pair and phi.
+    Pairs,
     /// Drawing g.
     Seed,
     /// Regenerating W^l for the backward pass.
@@ -88,7 +107,9 @@ impl Task {
             Task::LayerNorm | Task::BackBatchApply => 8.0 * n,
             Task::Activate => (ACTIVATION_FLOPS + 4.0) * n,
             Task::BackLocal => (ACTIVATION_FLOPS + 8.0) * n,
-            Task::Weights | Task::Bias | Task::BackWeights | Task::Done => 0.0,
+            // Matmul and bias, normalization (at most 8 n), cosine terms (3 n), phi.
+            Task::Pairs => 2.0 * n * n + n + 8.0 * n + 3.0 * n + ACTIVATION_FLOPS * n,
+            Task::Weights | Task::Bias | Task::PairInput | Task::BackWeights | Task::Done => 0.0,
         }
     }
 
@@ -165,6 +186,14 @@ pub struct Simulation {
     /// x^0, batch x width.
     input: Vec<f32>,
     input_ready: bool,
+    /// Inputs of the correlation pairs, 2 P x width (pair k in rows 2k, 2k + 1); empty until drawn.
+    pair_input: Vec<f32>,
+    /// Post-activations of the pair rows (x^(l-1), overwritten row by row with x^l).
+    pair_x: Vec<f32>,
+    /// Normalized pre-activations of the pair rows at the current layer.
+    pair_h: Vec<f32>,
+    /// Sum of the pair cosines of the current layer, in pair order.
+    pair_cos_sum: f64,
     /// x^(l-1) during the forward pass, x^depth afterwards.
     x: Vec<f32>,
     /// h^l of the current layer (normalized in place).
@@ -192,6 +221,7 @@ pub struct Simulation {
     pre_mean: f64,
     pre_var: f64,
     post_mean: f64,
+    post_var: f64,
     stats: Vec<LayerStats>,
     samples: Vec<Vec<f32>>,
     layer_samples: Vec<f32>,
@@ -228,6 +258,10 @@ impl Simulation {
             sampler: None,
             input: Vec::new(),
             input_ready: false,
+            pair_input: Vec::new(),
+            pair_x: Vec::new(),
+            pair_h: Vec::new(),
+            pair_cos_sum: 0.0,
             x: Vec::new(),
             h: Vec::new(),
             weights: Vec::new(),
@@ -245,6 +279,7 @@ impl Simulation {
             pre_mean: 0.0,
             pre_var: 0.0,
             post_mean: 0.0,
+            post_var: 0.0,
             stats: Vec::new(),
             samples: Vec::new(),
             layer_samples: Vec::new(),
@@ -369,6 +404,12 @@ impl Simulation {
         }
     }
 
+    /// Inputs of the [`CORR_PAIRS`] correlation pairs (2 P x width, row-major; pair k is rows 2k and
+    /// 2k + 1); empty until drawn by the first work units.
+    pub fn pair_input(&self) -> &[f32] {
+        &self.pair_input
+    }
+
     /// x^depth (batch x width, row-major) once the forward pass is done.
     pub fn output(&self) -> Option<&[f32]> {
         match (self.forward_done, self.config.depth) {
@@ -378,16 +419,25 @@ impl Simulation {
         }
     }
 
+    /// Rows of the current row pass: the batch, or the 2 P pair rows.
+    fn pass_rows(&self) -> usize {
+        match self.task {
+            Task::Pairs => 2 * CORR_PAIRS,
+            _ => self.config.batch,
+        }
+    }
+
     /// Rows [start, end) of the current row pass's next unit.
     fn row_block(&self) -> (usize, usize) {
         let rows = self.task.rows_per_unit(self.config.width);
-        (self.row, (self.row + rows).min(self.config.batch))
+        (self.row, (self.row + rows).min(self.pass_rows()))
     }
 
     /// Does one work unit and returns its estimated flops.
     fn unit(&mut self) -> f64 {
         let (n, b) = (self.config.width, self.config.batch);
         let task = self.task;
+        let pass_rows = self.pass_rows();
         let (r0, r1) = self.row_block();
         let rows = r0 * n..r1 * n;
         let act = self.config.activation;
@@ -493,6 +543,12 @@ impl Simulation {
                 self.layer_samples
                     .extend(self.x[first.min(rows.end)..rows.end].iter().step_by(stride));
             }
+            Task::PairInput => {
+                self.draw_pair_input();
+                self.end_pass();
+                return pair_input_flops(n);
+            }
+            Task::Pairs => self.pair_rows(r0, r1),
             Task::Seed => {
                 self.grad.resize(b * n, 0.0);
                 self.stream.fill_normal_f32(&mut self.grad[rows], 0.0, 1.0);
@@ -532,13 +588,88 @@ impl Simulation {
             }
         }
         let flops = (r1 - r0) as f64 * task.row_flops(n);
-        if r1 >= b {
+        if r1 >= pass_rows {
             self.row = 0;
             self.end_pass();
         } else {
             self.row = r1;
         }
         flops
+    }
+
+    /// Draws the pair inputs (see the module documentation): per pair, u then v from the stream.
+    fn draw_pair_input(&mut self) {
+        let n = self.config.width;
+        let mut rng = Rng::stream(self.config.seed, Stream::PairInput);
+        // The caller validates the range; clamping keeps sqrt(1 - c0^2) real regardless.
+        let c0 = f64::from(self.config.input_corr).clamp(-1.0, 1.0);
+        let orthogonal = (1.0 - c0 * c0).sqrt();
+        let std = f64::from(self.config.input_std);
+        let mut u = vec![0.0f64; n];
+        self.pair_input = vec![0.0; 2 * CORR_PAIRS * n];
+        for pair in self.pair_input.chunks_exact_mut(2 * n) {
+            let (x_a, x_b) = pair.split_at_mut(n);
+            for (x, u) in x_a.iter_mut().zip(&mut u) {
+                *u = rng.normal();
+                *x = (std * *u) as f32;
+            }
+            for (x, &u) in x_b.iter_mut().zip(&u) {
+                *x = (std * (c0 * u + orthogonal * rng.normal())) as f32;
+            }
+        }
+    }
+
+    /// Pair rows r0..r1 through the current layer: h = x W^l + b^l, normalized like the batch
+    /// (BatchNorm with the batch's column means and inverse stds), the cosine of each pair whose
+    /// second row is in the block (in pair order), then x = phi(h) in place of x^(l-1).
+    fn pair_rows(&mut self, r0: usize, r1: usize) {
+        let n = self.config.width;
+        let rows = r0 * n..r1 * n;
+        let x_prev = if self.layer == 1 {
+            &self.pair_input
+        } else {
+            &self.pair_x
+        };
+        let w = if self.plan.cache_weights {
+            &self.weight_cache[self.layer - 1]
+        } else {
+            &self.weights
+        };
+        kernels::matmul(&x_prev[rows.clone()], w, n, n, &mut self.pair_h[rows]);
+        for r in r0..r1 {
+            let h_row = &mut self.pair_h[r * n..(r + 1) * n];
+            for (h, &bias) in h_row.iter_mut().zip(&self.bias) {
+                *h += bias;
+            }
+            match self.config.norm {
+                Normalization::None => {}
+                Normalization::Batch => {
+                    for ((h, &mean), &inv_std) in
+                        h_row.iter_mut().zip(&self.col_sum).zip(&self.inv_std)
+                    {
+                        *h = ((f64::from(*h) - mean) * inv_std) as f32;
+                    }
+                }
+                Normalization::Layer => {
+                    let (mean, var) = crate::stats::mean_var(h_row);
+                    let inv_std = 1.0 / (var + NORM_EPS).sqrt();
+                    for h in h_row.iter_mut() {
+                        *h = ((f64::from(*h) - mean) * inv_std) as f32;
+                    }
+                }
+            }
+            if r % 2 == 1 {
+                let (h_a, h_b) = self.pair_h[(r - 1) * n..(r + 1) * n].split_at(n);
+                self.pair_cos_sum += cosine(h_a, h_b);
+            }
+            let act = self.config.activation;
+            for (x, &h) in self.pair_x[r * n..(r + 1) * n]
+                .iter_mut()
+                .zip(&self.pair_h[r * n..(r + 1) * n])
+            {
+                *x = act.f(h);
+            }
+        }
     }
 
     /// Backward through phi (and LayerNorm) for rows r0..r1: dL/dy = dL/dx^l phi'(y) with y the
@@ -606,6 +737,11 @@ impl Simulation {
             Task::Done => {}
             Task::Input => {
                 self.input_ready = true;
+                self.task = Task::PairInput;
+            }
+            Task::PairInput => {
+                self.pair_x = vec![0.0; 2 * CORR_PAIRS * n];
+                self.pair_h = vec![0.0; 2 * CORR_PAIRS * n];
                 self.begin_forward_layer(1);
             }
             Task::Weights => {
@@ -662,7 +798,13 @@ impl Simulation {
                 self.layer_samples = Vec::with_capacity(MAX_SAMPLES);
                 self.task = Task::PostVar;
             }
-            Task::PostVar => self.end_forward_layer(),
+            Task::PostVar => {
+                self.post_var = self.sum2 / count;
+                self.sum2 = 0.0;
+                self.pair_cos_sum = 0.0;
+                self.task = Task::Pairs;
+            }
+            Task::Pairs => self.end_forward_layer(),
             Task::Seed => self.begin_backward_layer(self.config.depth),
             Task::BackWeights => self.task = Task::BackLocal,
             Task::BackLocal if self.config.norm == Normalization::Batch => {
@@ -713,15 +855,14 @@ impl Simulation {
     }
 
     fn end_forward_layer(&mut self) {
-        let count = (self.config.batch * self.config.width) as f64;
         self.stats.push(LayerStats {
             pre_mean: self.pre_mean,
             pre_var: self.pre_var,
             post_mean: self.post_mean,
-            post_var: self.sum2 / count,
+            post_var: self.post_var,
             grad_rms: f64::NAN,
+            pair_corr: self.pair_cos_sum / CORR_PAIRS as f64,
         });
-        self.sum2 = 0.0;
         self.samples.push(std::mem::take(&mut self.layer_samples));
         if self.plan.backward {
             self.pre_store.push(std::mem::take(&mut self.h));
@@ -759,6 +900,8 @@ impl Simulation {
             &mut self.bias,
             &mut self.grad,
             &mut self.delta,
+            &mut self.pair_x,
+            &mut self.pair_h,
         ] {
             *buffer = Vec::new();
         }
@@ -790,8 +933,10 @@ fn estimate(config: &Config, plan: &Plan) -> f64 {
         + Task::PreMean.row_flops(n)
         + Task::Activate.row_flops(n)
         + Task::PostVar.row_flops(n);
-    let mut total =
-        b * Task::Input.row_flops(n) + depth * (weights + bias_flops(n) + b * forward_rows);
+    let pair_rows = (2 * CORR_PAIRS) as f64 * Task::Pairs.row_flops(n);
+    let mut total = b * Task::Input.row_flops(n)
+        + pair_input_flops(n)
+        + depth * (weights + bias_flops(n) + b * forward_rows + pair_rows);
     if plan.backward && config.depth > 0 {
         let local = Task::BackLocal.row_flops(n)
             + if config.norm == Normalization::Batch {
@@ -812,6 +957,25 @@ fn estimate(config: &Config, plan: &Plan) -> f64 {
 /// Estimated flops of drawing one layer's biases.
 fn bias_flops(width: usize) -> f64 {
     NORMAL_FLOPS * width as f64
+}
+
+/// Estimated flops of drawing the pair inputs: 2 P x width normals and the mixing.
+fn pair_input_flops(width: usize) -> f64 {
+    (2 * CORR_PAIRS * width) as f64 * (NORMAL_FLOPS + 3.0)
+}
+
+/// Uncentered cosine a.b / (|a| |b|) accumulated in f64; NaN if a value is non-finite or a vector
+/// is all zero.
+fn cosine(a: &[f32], b: &[f32]) -> f64 {
+    let (mut ab, mut aa, mut bb) = (0.0f64, 0.0f64, 0.0f64);
+    for (&x, &y) in a.iter().zip(b) {
+        let (x, y) = (f64::from(x), f64::from(y));
+        ab += x * y;
+        aa += x * x;
+        bb += y * y;
+    }
+    // sqrt each factor so that the product cannot overflow.
+    ab / (aa.sqrt() * bb.sqrt())
 }
 
 /// k = ceil(entries / 2048): keeping every k-th entry leaves at most 2048 samples.

@@ -16,6 +16,12 @@ pub struct LayerStats {
     /// with a fixed standard normal g; NaN until the backward pass reaches layer l, or when the
     /// backward pass is skipped.
     pub grad_rms: f64,
+    /// Correlation of the input pairs at layer l (Poole et al. 2016, the empirical c^l): the
+    /// cosine h_a.h_b / (|h_a| |h_b|) (uncentered, f64 accumulation) of the two pre-activations
+    /// of each pair, same convention as `pre_mean` (after the normalization if any), averaged over
+    /// the [`crate::sim::CORR_PAIRS`] pairs. NaN when a pair has non-finite values or an all-zero
+    /// row (its cosine is undefined).
+    pub pair_corr: f64,
 }
 
 impl LayerStats {

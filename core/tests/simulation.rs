@@ -27,7 +27,7 @@ fn config(
     }
 }
 
-fn bits(stats: &[LayerStats]) -> Vec<[u64; 5]> {
+fn bits(stats: &[LayerStats]) -> Vec<[u64; 6]> {
     stats
         .iter()
         .map(|s| {
@@ -37,6 +37,7 @@ fn bits(stats: &[LayerStats]) -> Vec<[u64; 5]> {
                 s.post_mean.to_bits(),
                 s.post_var.to_bits(),
                 s.grad_rms.to_bits(),
+                s.pair_corr.to_bits(),
             ]
         })
         .collect()

@@ -13,9 +13,15 @@ pub mod rng;
 pub mod sim;
 pub mod special;
 pub mod stats;
+pub mod theory;
 
 pub use activation::{Activation, ActivationKind, SELU_ALPHA, SELU_LAMBDA};
 pub use config::{Config, Normalization, BATCH_RANGE, DEPTH_RANGE, WIDTH_RANGE};
 pub use init::{Initializer, WeightSampler};
 pub use rng::{Rng, Stream};
 pub use sim::{LayerStats, Signal, Simulation};
+pub use theory::{
+    derive_selu, fixed_points_of_map, gauss_expect, gauss_expect_2d, length_map, mean_field,
+    phase_grid, predict_correlation, predict_layers, selu_map, LengthFixedPoint, MeanField, Phase,
+    PhasePoint, Prediction,
+};

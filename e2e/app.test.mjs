@@ -108,7 +108,7 @@ async function canvasInfo(page, panel) {
   });
 }
 
-const PANELS = ["activation", "stats", "hist", "grads"];
+const PANELS = ["activation", "stats", "hist", "grads", "corr", "selu_map", "phase"];
 
 async function assertDrawn(page, label) {
   for (const name of PANELS) {
@@ -259,6 +259,68 @@ test("phone width: panels stack and still draw", async () => {
   const { page, context, problems } = await openPage("?depth=10&width=32&batch=16", { width: 380, height: 800 });
   await waitDone(page);
   await assertDrawn(page, "phone");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("theory: the mean-field overlay lies on the simulation for SELU and tanh at width 512", async () => {
+  for (const [label, query] of [
+    ["selu", "?act=selu&init=lecun_normal&depth=30&width=512&batch=64&seed=5"],
+    ["tanh", "?act=tanh&init=lecun_normal&sb=0.3&gain=1.5&depth=30&width=512&batch=64&seed=5"],
+  ]) {
+    const { page, context, problems } = await openPage(query);
+    await waitDone(page);
+    await assertDrawn(page, `theory-${label}`);
+    const stats = parseCsv(await downloadCsv(page, "stats"));
+    const corr = parseCsv(await downloadCsv(page, "corr"));
+    assert.equal(corr.header, "layer,q_pred,mean_pred,var_pred,c_pred,c_sim");
+    assert.equal(corr.rows.length, 30);
+    for (let l = 0; l < 30; l++) {
+      const [, preMean, preVar, postMean, postVar] = stats.rows[l];
+      const [, qPred, meanPred, varPred, cPred, cSim] = corr.rows[l];
+      // Finite width 512 and 64 x 512 samples per layer: the layer statistics fluctuate by a
+      // few percent around the infinite-width prediction (more where the weights of one
+      // layer happen to be larger); these bounds are several of those spreads wide.
+      assert.ok(Math.abs(preMean * preMean + preVar - qPred) < 0.12 * qPred, `${label} layer ${l + 1}: q ${preVar} vs ${qPred}`);
+      assert.ok(Math.abs(postMean - meanPred) < 0.06, `${label} layer ${l + 1}: mean ${postMean} vs ${meanPred}`);
+      assert.ok(Math.abs(postVar - varPred) < 0.12 * varPred + 0.01, `${label} layer ${l + 1}: var ${postVar} vs ${varPred}`);
+      assert.ok(Math.abs(cSim - cPred) < 0.15, `${label} layer ${l + 1}: corr ${cSim} vs ${cPred}`);
+    }
+    const numbers = await page.textContent("#panel-stats .theory-numbers");
+    assert.match(numbers, /χ₁/);
+    if (label === "selu") {
+      // chi_1 = lambda^2 (1/2 + alpha^2 e^2 Phi(-2)) = 1.0716 at LeCun normal (science.md).
+      assert.match(numbers, /1\.07[12]/);
+      assert.match(await page.textContent("#panel-selu_map .theory-fixed"), /\(0\.000, 1\.000\).*attracting/);
+    }
+    const phase = parseCsv(await downloadCsv(page, "phase"));
+    assert.equal(phase.header, "sigma_w2,sigma_b2,q_star,chi1");
+    assert.equal(phase.rows.length, 36 * 26);
+    const map = parseCsv(await downloadCsv(page, "selu_map"));
+    assert.equal(map.header, "mean,var,next_mean,next_var");
+    assert.ok(map.rows.length >= 100);
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
+
+test("theory: clicking the phase map sets the gain and the bias; derive SELU solves for lambda, alpha", async () => {
+  const { page, context, problems } = await openPage("?act=relu&init=he_normal&depth=10&width=64&batch=16");
+  await waitDone(page);
+  const canvas = page.locator("#panel-phase canvas");
+  const box = await canvas.boundingBox();
+  await canvas.click({ position: { x: box.width * 0.55, y: box.height * 0.35 } });
+  await page.waitForFunction(() => new URL(location.href).searchParams.get("sb") !== "0");
+  const url = new URL(page.url());
+  assert.notEqual(url.searchParams.get("gain"), "1");
+  assert.ok(Number(url.searchParams.get("sb")) > 0);
+  await waitDone(page);
+  assert.match(await page.textContent("#derive-selu .derived"), /λ = 1\.05070098735548\d*, α = 1\.67326324235437\d*/);
+  await page.fill("#ctl-nu_star", "2");
+  await page.press("#ctl-nu_star", "Enter");
+  // science.md: the target (0, 2) gives alpha = 1.97126, lambda = 1.06071.
+  await page.waitForFunction(() => /λ = 1\.0607/.test(document.querySelector("#derive-selu .derived").textContent));
+  assert.match(await page.textContent("#derive-selu .derived"), /α = 1\.9712/);
   assert.deepEqual(problems, []);
   await context.close();
 });

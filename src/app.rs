@@ -6,6 +6,8 @@ use crate::panels::{ActivationPanel, GradsPanel, HistPanel, StatsPanel};
 use crate::params::{Params, XMAX_RANGE};
 use crate::runner::{self, SharedSim};
 use crate::state::{Action, State};
+use crate::theory_panels::{CorrPanel, DeriveSelu, MapPanel, PhasePanel};
+use crate::theory_view::{self, Theory};
 use crate::web;
 use lab_core::{
     ActivationKind, Initializer, Normalization, Simulation, BATCH_RANGE, DEPTH_RANGE, WIDTH_RANGE,
@@ -48,6 +50,8 @@ pub fn App() -> Html {
     let state = use_reducer(|| State::from_query(&web::query_string()));
     let params = &state.params;
     let config = params.config;
+    let act = config.activation;
+    let act_for_csv = act;
 
     // Keep the address bar equal to the state in use (invalid values already replaced).
     use_effect_with(params.clone(), |p| web::replace_query(&p.to_query()));
@@ -98,6 +102,36 @@ pub fn App() -> Html {
         });
     }
 
+    // Mean-field theory of this configuration, and chi_1 over the phase map for this activation
+    // (the expensive part, recomputed only when the activation changes).
+    let theory: Rc<Theory> = use_memo(config, Theory::of);
+    let phase_grid = use_memo(config.activation, |act| {
+        theory_view::phase_data(act, (f64::NAN, f64::NAN))
+    });
+    let phase_data: Rc<crate::charts::phase::PhaseData> = use_memo(
+        (
+            phase_grid.clone(),
+            theory.sigma_w2.to_bits(),
+            theory.sigma_b2.to_bits(),
+        ),
+        |(grid, sw2, sb2)| {
+            let mut data = (**grid).clone();
+            let current = (f64::from_bits(*sw2), f64::from_bits(*sb2));
+            data.current = theory_view::phase_data_current(&data, current);
+            data
+        },
+    );
+    let on_pick = {
+        let set_gain = setter(&state, "gain");
+        let set_sb = setter(&state, "sb");
+        Callback::from(move |(sw2, sb2): (f64, f64)| {
+            let (gain, sb) = theory_view::gain_and_sb(&config, sw2, sb2);
+            set_gain.emit(format!("{:.3}", gain));
+            set_sb.emit(format!("{:.3}", sb));
+        })
+    };
+    let phase_csv = Callback::from(move |()| theory_view::phase_csv(&act_for_csv));
+
     let version_now = *version.borrow();
     let (progress, phase, layers_done, done, backward_skipped) = {
         let s = sim.borrow();
@@ -110,7 +144,6 @@ pub fn App() -> Html {
         )
     };
 
-    let act = config.activation;
     let activation_data =
         ActivationData::prepare(act, params.xmax, &params.overlay, params.gelu_diff);
     let is_gelu = matches!(act.kind, ActivationKind::Gelu | ActivationKind::GeluTanh);
@@ -245,6 +278,7 @@ pub fn App() -> Html {
                     <legend>{ "Input x⁰ ~ N(mean, std²)" }</legend>
                     <Number name="in_mean" label="Input mean" value={params.get("in_mean")} min={-10.0} max={10.0} scale={Scale::Linear { step: 0.05 }} onchange={setter(&state, "in_mean")} />
                     <Number name="in_std" label="Input std" value={params.get("in_std")} min={0.0} max={10.0} scale={Scale::Linear { step: 0.05 }} onchange={setter(&state, "in_std")} />
+                    <Number name="c0" label="Correlation c0 of input pairs" value={params.get("c0")} min={-1.0} max={1.0} scale={Scale::Linear { step: 0.05 }} onchange={setter(&state, "c0")} />
                 </fieldset>
                 <fieldset>
                     <legend>{ "Randomness" }</legend>
@@ -260,9 +294,14 @@ pub fn App() -> Html {
                     <span>{ status_text }</span>
                 </div>
                 <ActivationPanel data={activation_data} resize={*resize} tools={activation_tools} />
-                <StatsPanel sim={sim.clone()} version={version_now} resize={*resize} log_var={params.log_var} on_log_var={flag(&state, "log_var")} />
+                <StatsPanel sim={sim.clone()} version={version_now} resize={*resize} log_var={params.log_var} on_log_var={flag(&state, "log_var")}
+                    theory={params.theory.then(|| theory.clone())} on_theory={flag(&state, "theory")} />
                 <HistPanel sim={sim.clone()} version={version_now} resize={*resize} />
-                <GradsPanel sim={sim.clone()} version={version_now} resize={*resize} />
+                <GradsPanel sim={sim.clone()} version={version_now} resize={*resize} theory={params.theory.then(|| theory.clone())} />
+                <CorrPanel sim={sim.clone()} version={version_now} resize={*resize} theory={theory.clone()} />
+                <MapPanel sim={sim.clone()} version={version_now} resize={*resize} theory={theory.clone()} />
+                <PhasePanel data={phase_data} resize={*resize} on_pick={on_pick} act_label={act.kind.label()} csv={phase_csv} />
+                <DeriveSelu />
             </main>
         </div>
         <footer class="site-footer">

@@ -102,6 +102,7 @@ mod tests {
             post_mean: f64::NAN,
             post_var: f64::INFINITY,
             grad_rms: 1e-3,
+            pair_corr: 0.5,
         };
         let csv = layers_csv(&[s, s]);
         let lines: Vec<_> = csv.lines().collect();

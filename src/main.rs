@@ -8,6 +8,8 @@ mod panels;
 mod params;
 mod runner;
 mod state;
+mod theory_panels;
+mod theory_view;
 mod web;
 
 fn main() {

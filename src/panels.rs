@@ -4,8 +4,10 @@
 use crate::charts::{self, activation::ActivationData, Style};
 use crate::csv;
 use crate::runner::SharedSim;
+use crate::theory_view::Theory;
 use crate::web;
 use lab_core::{ActivationKind, LayerStats, Signal, Simulation};
+use std::rc::Rc;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
@@ -44,6 +46,9 @@ pub struct PanelProps {
     pub on_download: Callback<MouseEvent>,
     #[prop_or_default]
     pub tools: Html,
+    /// Extra content under the caption (numbers, tools).
+    #[prop_or_default]
+    pub extra: Html,
 }
 
 impl PartialEq for PanelProps {
@@ -69,6 +74,7 @@ pub fn Panel(props: &PanelProps) -> Html {
                 <p class="warning" role="status">{ w }</p>
             }
             <p class="caption">{ props.caption.clone() }</p>
+            { props.extra.clone() }
         </section>
     }
 }
@@ -84,6 +90,11 @@ pub struct SimProps {
     pub log_var: bool,
     #[prop_or_default]
     pub on_log_var: Callback<bool>,
+    /// The mean-field theory to draw over the simulation (None: hidden).
+    #[prop_or_default]
+    pub theory: Option<Rc<Theory>>,
+    #[prop_or_default]
+    pub on_theory: Callback<bool>,
 }
 
 impl PartialEq for SimProps {
@@ -91,6 +102,11 @@ impl PartialEq for SimProps {
         self.version == other.version
             && self.resize == other.resize
             && self.log_var == other.log_var
+            && match (&self.theory, &other.theory) {
+                (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+                (None, None) => true,
+                _ => false,
+            }
     }
 }
 
@@ -135,6 +151,8 @@ fn range_text(values: impl Iterator<Item = f64>) -> String {
 }
 
 pub fn fmt3(v: f64) -> String {
+    // Round-off around an exact zero (3e-16 for a mean that is 0) reads as 0.
+    let v = if v.abs() < 1e-12 { 0.0 } else { v };
     if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e4) {
         format!("{v:.2e}")
     } else {
@@ -173,9 +191,15 @@ pub fn StatsPanel(props: &SimProps) -> Html {
         let sim = props.sim.clone();
         use_chart(
             canvas.clone(),
-            (props.version, props.resize, props.log_var),
+            (
+                props.version,
+                props.resize,
+                props.log_var,
+                props.theory.clone(),
+            ),
             {
                 let log_var = props.log_var;
+                let theory = props.theory.clone();
                 move |c, style| {
                     let s = sim.borrow();
                     let data = charts::stats::StatsData {
@@ -183,6 +207,7 @@ pub fn StatsPanel(props: &SimProps) -> Html {
                         depth: s.config().depth,
                         log_var,
                         banner: forward_banner(&s),
+                        predicted: theory.as_ref().and_then(|t| t.layers.as_deref()),
                     };
                     charts::stats::draw(c, &data, style)
                 }
@@ -206,7 +231,11 @@ pub fn StatsPanel(props: &SimProps) -> Html {
         <Panel name="stats" title="Layer statistics: mean and variance"
             canvas={canvas} summary={summary} warning={forward_banner(&s)}
             on_download={download_layers(&props.sim, "stats")}
-            tools={html!{ <crate::controls::Toggle name="log_var" label="Log variance axis" checked={props.log_var} onchange={on_log} /> }}
+            tools={html!{ <div class="panel-tools">
+                <crate::controls::Toggle name="log_var" label="Log variance axis" checked={props.log_var} onchange={on_log} />
+                <crate::controls::Toggle name="theory" label="Mean-field theory (dotted green)" checked={props.theory.is_some()} onchange={props.on_theory.clone()} />
+            </div> }}
+            extra={props.theory.as_ref().map(|t| theory_numbers(t)).unwrap_or_default()}
             caption={html!{ <>
                 { "Mean (top) and variance (bottom) of the pre-activations h (dashed, after normalization if one is chosen) and of the post-activations x (solid) at every layer, over all batch × width values. The grey dashed lines mark mean 0 and variance 1. " }
                 <strong>{ "Look for: " }</strong>
@@ -283,15 +312,23 @@ pub fn GradsPanel(props: &SimProps) -> Html {
         let sim = props.sim.clone();
         use_chart(
             canvas.clone(),
-            (props.version, props.resize),
-            move |c, style| {
-                let s = sim.borrow();
-                let data = charts::grads::GradsData {
-                    stats: s.stats(),
-                    depth: s.config().depth,
-                    banner: backward_banner(&s),
-                };
-                charts::grads::draw(c, &data, style)
+            (props.version, props.resize, props.theory.clone()),
+            {
+                let chi1 = props
+                    .theory
+                    .as_ref()
+                    .filter(|t| t.layers.is_some())
+                    .map(|t| t.mean_field.chi1);
+                move |c, style| {
+                    let s = sim.borrow();
+                    let data = charts::grads::GradsData {
+                        stats: s.stats(),
+                        depth: s.config().depth,
+                        banner: backward_banner(&s),
+                        chi1,
+                    };
+                    charts::grads::draw(c, &data, style)
+                }
             },
         );
     }
@@ -383,5 +420,38 @@ pub fn ActivationPanel(props: &ActivationPanelProps) -> Html {
                 <strong>{ "Look for: " }</strong>
                 { activation_note(d.kind) }
             </> }} />
+    }
+}
+
+/// q*, chi_1, the depth scales and the phase, as selectable text.
+pub fn theory_numbers(t: &Theory) -> Html {
+    let mf = &t.mean_field;
+    let q_star = match mf.q_star {
+        Some(q) => fmt3(q),
+        None => format!(
+            "none ({})",
+            match mf.length {
+                lab_core::theory::LengthFixedPoint::Collapses => "q collapses to 0",
+                lab_core::theory::LengthFixedPoint::Diverges => "q diverges",
+                _ => "",
+            }
+        ),
+    };
+    html! {
+        <div class="theory-numbers">
+            <h3>{ "Mean-field theory at this setting" }</h3>
+            <dl>
+                <dt>{ "σ_w², σ_b²" }</dt><dd>{ format!("{}, {}", fmt3(t.sigma_w2), fmt3(t.sigma_b2)) }</dd>
+                <dt>{ "fixed point q*" }</dt><dd>{ q_star }</dd>
+                <dt>{ "χ₁ = σ_w² E[φ′(√q* z)²]" }</dt><dd>{ fmt3(mf.chi1) }</dd>
+                <dt>{ "depth scale ξ_q" }</dt><dd>{ fmt3(mf.xi_q) }</dd>
+                <dt>{ "depth scale ξ_c" }</dt><dd>{ fmt3(mf.xi_c) }</dd>
+                <dt>{ "correlation fixed point c*" }</dt><dd>{ fmt3(mf.c_star) }</dd>
+                <dt>{ "phase" }</dt><dd>{ mf.phase.label() }</dd>
+            </dl>
+            if let Some(c) = &t.caveat {
+                <p class="caveat">{ c }</p>
+            }
+        </div>
     }
 }

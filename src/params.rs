@@ -25,6 +25,8 @@ pub struct Params {
     pub gelu_diff: bool,
     /// Variance axis of the stats panel on a log scale.
     pub log_var: bool,
+    /// Draw the mean-field predictions over the simulation.
+    pub theory: bool,
 }
 
 impl Default for Params {
@@ -35,6 +37,7 @@ impl Default for Params {
             overlay: Vec::new(),
             gelu_diff: false,
             log_var: false,
+            theory: true,
         }
     }
 }
@@ -227,6 +230,16 @@ pub static FIELDS: &[Field] = &[
         set: |p, v| p.config.seed = v.parse().unwrap_or(p.config.seed),
     },
     Field {
+        name: "c0",
+        label: "Input pair correlation c0",
+        kind: Kind::Real {
+            min: -1.0,
+            max: 1.0,
+        },
+        get: |p| fmt_f32(p.config.input_corr),
+        set: |p, v| p.config.input_corr = v.parse().unwrap_or(p.config.input_corr),
+    },
+    Field {
         name: "xmax",
         label: "Activation plot range ±x",
         kind: Kind::Real {
@@ -264,6 +277,13 @@ pub static FIELDS: &[Field] = &[
         kind: Kind::Flag,
         get: |p| u8::from(p.log_var).to_string(),
         set: |p, v| p.log_var = v == "1",
+    },
+    Field {
+        name: "theory",
+        label: "Show mean-field theory",
+        kind: Kind::Flag,
+        get: |p| u8::from(p.theory).to_string(),
+        set: |p, v| p.theory = v == "1",
     },
 ];
 
@@ -520,8 +540,8 @@ mod tests {
     #[test]
     fn every_field_round_trips() {
         let q = "act=gelu_tanh&slope=0.2&alpha=1.5&beta=2&init=orthogonal&gain=1.25&sb=0.1&depth=7\
-                 &width=33&batch=5&in_mean=-1.5&in_std=2&norm=layer&seed=4294967295&xmax=8\
-                 &overlay=relu,tanh&gelu_diff=1&log_var=1";
+                 &width=33&batch=5&in_mean=-1.5&in_std=2&norm=layer&seed=4294967295&c0=-0.25&xmax=8\
+                 &overlay=relu,tanh&gelu_diff=1&log_var=1&theory=0";
         let (p, notices) = Params::from_query(q);
         assert!(notices.is_empty(), "{notices:?}");
         assert_eq!(p.config.activation.kind, ActivationKind::GeluTanh);
@@ -531,7 +551,8 @@ mod tests {
         assert_eq!(p.config.seed, u32::MAX as u64);
         assert_eq!(p.config.norm, Normalization::Layer);
         assert_eq!(p.overlay, vec![ActivationKind::Relu, ActivationKind::Tanh]);
-        assert!(p.gelu_diff && p.log_var);
+        assert!(p.gelu_diff && p.log_var && !p.theory);
+        assert_eq!(p.config.input_corr, -0.25);
         let (again, n2) = Params::from_query(&p.to_query());
         assert!(n2.is_empty());
         assert_eq!(again, p);

@@ -1,6 +1,6 @@
 //! The `grads` panel: per-layer RMS of the backward signal delta^l = dL/dh^l, on a log axis.
 
-use super::{draw_banner, err, log_range, Style, GREY, PAPER, PURPLE};
+use super::{draw_banner, err, log_range, Style, GREEN, GREY, PAPER, PURPLE};
 use lab_core::LayerStats;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
@@ -11,6 +11,9 @@ pub struct GradsData<'a> {
     pub depth: usize,
     /// A message drawn over the plot (vanished, exploded, skipped, still computing).
     pub banner: Option<String>,
+    /// Mean-field chi_1: the squared backward signal scales by chi_1 per layer, so its RMS by
+    /// sqrt(chi_1). Drawn through the last layer's simulated value.
+    pub chi1: Option<f64>,
 }
 
 pub fn draw(canvas: &HtmlCanvasElement, data: &GradsData, style: &Style) -> Result<(), String> {
@@ -49,6 +52,41 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &GradsData, style: &Style) -> Resu
     chart
         .draw_series(LineSeries::new(points.iter().copied(), line))
         .map_err(err)?;
+    if let (Some(chi1), Some(&(last_l, last_g))) = (data.chi1, points.last()) {
+        if chi1.is_finite() && chi1 > 0.0 && last_l as usize == data.depth {
+            let per_layer = chi1.sqrt();
+            let pred: Vec<(f64, f64)> = (1..=data.depth)
+                .map(|l| {
+                    (
+                        l as f64,
+                        last_g * per_layer.powf(data.depth as f64 - l as f64),
+                    )
+                })
+                .filter(|p| p.1 >= lo && p.1 <= hi)
+                .collect();
+            let theory = style.line(GREEN, 2.0);
+            chart
+                .draw_series(DashedLineSeries::new(
+                    pred,
+                    style.px(2.0) as u32,
+                    style.px(4.0) as u32,
+                    theory,
+                ))
+                .map_err(err)?
+                .label(format!(
+                    "mean field: ×√χ₁ = {per_layer:.4} per layer toward the input"
+                ))
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], theory));
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperRight)
+                .label_font(style.font(12.0))
+                .background_style(PAPER.mix(0.85))
+                .border_style(GREY.mix(0.5))
+                .draw()
+                .map_err(err)?;
+        }
+    }
     if points.len() <= 60 {
         let r = style.px(2.5) as u32;
         chart

@@ -1,12 +1,11 @@
 //! The `hist` panel: the distribution of post-activations at every layer as a heat map
 //! (x: layer, y: value, colour: density within the layer).
 
-use super::{draw_banner, err, Style, PAPER};
+use super::{blit_rgba, draw_banner, err, viridis, Style, PAPER};
 use lab_core::LayerStats;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
-use wasm_bindgen::{Clamped, JsCast};
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
+use web_sys::HtmlCanvasElement;
 
 /// Value bins per layer.
 pub const BINS: usize = 90;
@@ -93,29 +92,6 @@ impl Heatmap {
     }
 }
 
-/// Viridis, sampled at 9 points and interpolated linearly (perceptually uniform, colour-blind safe).
-fn viridis(t: f64) -> [u8; 3] {
-    const STOPS: [[f64; 3]; 9] = [
-        [68.0, 1.0, 84.0],
-        [71.0, 44.0, 122.0],
-        [59.0, 81.0, 139.0],
-        [44.0, 113.0, 142.0],
-        [33.0, 144.0, 141.0],
-        [39.0, 173.0, 129.0],
-        [92.0, 200.0, 99.0],
-        [170.0, 220.0, 50.0],
-        [253.0, 231.0, 37.0],
-    ];
-    let t = t.clamp(0.0, 1.0) * 8.0;
-    let i = (t.floor() as usize).min(7);
-    let f = t - i as f64;
-    let mut out = [0u8; 3];
-    for c in 0..3 {
-        out[c] = (STOPS[i][c] + (STOPS[i + 1][c] - STOPS[i][c]) * f).round() as u8;
-    }
-    out
-}
-
 pub fn draw(
     canvas: &HtmlCanvasElement,
     map: &Heatmap,
@@ -148,7 +124,14 @@ pub fn draw(
     let (px, py) = chart.plotting_area().get_pixel_range();
     root.present().map_err(err)?;
     if map.layers > 0 {
-        blit(canvas, map, depth, px, py)?;
+        blit_rgba(
+            canvas,
+            &heat_rgba(map, depth),
+            depth as u32,
+            BINS as u32,
+            px,
+            py,
+        )?;
     }
     if let Some(text) = banner {
         // A second pass of plotters on the same canvas, over the image.
@@ -161,74 +144,24 @@ pub fn draw(
     Ok(())
 }
 
-/// Paints the counts as an image (one pixel per layer and bin) scaled into the plotting area;
-/// plotters' canvas backend would draw each cell as its own rectangle, which is far slower.
-fn blit(
-    canvas: &HtmlCanvasElement,
-    map: &Heatmap,
-    depth: usize,
-    px: std::ops::Range<i32>,
-    py: std::ops::Range<i32>,
-) -> Result<(), String> {
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or("no document")?;
-    let image_canvas: HtmlCanvasElement = document
-        .create_element("canvas")
-        .map_err(err)?
-        .dyn_into()
-        .map_err(|_| "not a canvas")?;
-    let (w, h) = (depth as u32, BINS as u32);
-    image_canvas.set_width(w);
-    image_canvas.set_height(h);
-    let mut rgba = vec![255u8; (w * h * 4) as usize];
+/// The counts as RGBA pixels, one per layer (column) and bin (row, highest bin on top).
+fn heat_rgba(map: &Heatmap, depth: usize) -> Vec<u8> {
+    let mut rgba = vec![255u8; depth * BINS * 4];
     for l in 0..map.layers.min(depth) {
         let column = &map.counts[l * BINS..(l + 1) * BINS];
         let max = column.iter().copied().max().unwrap_or(0);
         for (b, &count) in column.iter().enumerate() {
-            // Row 0 of the image is the top, which is the highest bin.
-            let row = BINS - 1 - b;
-            let i = (row * depth + l) * 4;
-            if max == 0 || count == 0 {
-                rgba[i..i + 4].copy_from_slice(&[245, 245, 245, 255]);
+            let i = ((BINS - 1 - b) * depth + l) * 4;
+            let rgb = if max == 0 || count == 0 {
+                [245, 245, 245]
             } else {
                 // Square root of the layer-relative density shows the tails too.
-                let t = (count as f64 / max as f64).sqrt();
-                let [r, g, bl] = viridis(t);
-                rgba[i..i + 4].copy_from_slice(&[r, g, bl, 255]);
-            }
+                viridis((count as f64 / max as f64).sqrt())
+            };
+            rgba[i..i + 3].copy_from_slice(&rgb);
         }
     }
-    for l in map.layers..depth {
-        for row in 0..BINS {
-            let i = (row * depth + l) * 4;
-            rgba[i..i + 4].copy_from_slice(&[255, 255, 255, 255]);
-        }
-    }
-    let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), w, h).map_err(err)?;
-    let ictx: CanvasRenderingContext2d = image_canvas
-        .get_context("2d")
-        .map_err(err)?
-        .ok_or("no 2d context")?
-        .dyn_into()
-        .map_err(|_| "not a 2d context")?;
-    ictx.put_image_data(&image, 0.0, 0.0).map_err(err)?;
-    let ctx: CanvasRenderingContext2d = canvas
-        .get_context("2d")
-        .map_err(err)?
-        .ok_or("no 2d context")?
-        .dyn_into()
-        .map_err(|_| "not a 2d context")?;
-    ctx.set_image_smoothing_enabled(false);
-    ctx.draw_image_with_html_canvas_element_and_dw_and_dh(
-        &image_canvas,
-        px.start as f64,
-        py.start as f64,
-        (px.end - px.start) as f64,
-        (py.end - py.start) as f64,
-    )
-    .map_err(err)?;
-    Ok(())
+    rgba
 }
 
 #[cfg(test)]
@@ -268,6 +201,7 @@ mod tests {
             post_mean: 0.0,
             post_var: 1.0,
             grad_rms: 1.0,
+            pair_corr: 1.0,
         };
         let (lo, hi) = value_range(&[s], &[&[-3.0f32, 3.0, 10.0]]);
         assert!(lo <= -3.0 && (4.0..4.2).contains(&hi), "{lo} {hi}");

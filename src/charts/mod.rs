@@ -2,8 +2,11 @@
 //! they do not run the simulation.
 
 pub mod activation;
+pub mod corr;
 pub mod grads;
 pub mod hist;
+pub mod phase;
+pub mod selu_map;
 pub mod stats;
 
 use plotters::prelude::*;
@@ -150,6 +153,76 @@ pub fn tick(v: f64) -> String {
     } else {
         format!("{v:.0e}")
     }
+}
+
+/// Viridis, sampled at 9 points and interpolated linearly (perceptually uniform, colour-blind safe).
+pub fn viridis(t: f64) -> [u8; 3] {
+    const STOPS: [[f64; 3]; 9] = [
+        [68.0, 1.0, 84.0],
+        [71.0, 44.0, 122.0],
+        [59.0, 81.0, 139.0],
+        [44.0, 113.0, 142.0],
+        [33.0, 144.0, 141.0],
+        [39.0, 173.0, 129.0],
+        [92.0, 200.0, 99.0],
+        [170.0, 220.0, 50.0],
+        [253.0, 231.0, 37.0],
+    ];
+    let t = t.clamp(0.0, 1.0) * 8.0;
+    let i = (t.floor() as usize).min(7);
+    let f = t - i as f64;
+    let mut out = [0u8; 3];
+    for c in 0..3 {
+        out[c] = (STOPS[i][c] + (STOPS[i + 1][c] - STOPS[i][c]) * f).round() as u8;
+    }
+    out
+}
+
+/// Paints `rgba` (w x h pixels, row 0 on top) scaled into the pixel rectangle px x py of the
+/// canvas without smoothing. plotters' canvas backend would draw each cell as its own rectangle,
+/// which is far slower for thousands of cells.
+pub fn blit_rgba(
+    canvas: &HtmlCanvasElement,
+    rgba: &[u8],
+    w: u32,
+    h: u32,
+    px: std::ops::Range<i32>,
+    py: std::ops::Range<i32>,
+) -> Result<(), String> {
+    use wasm_bindgen::{Clamped, JsCast};
+    use web_sys::{CanvasRenderingContext2d, ImageData};
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let image_canvas: HtmlCanvasElement = document
+        .create_element("canvas")
+        .map_err(err)?
+        .dyn_into()
+        .map_err(|_| "not a canvas")?;
+    image_canvas.set_width(w);
+    image_canvas.set_height(h);
+    let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(rgba), w, h).map_err(err)?;
+    let context = |c: &HtmlCanvasElement| -> Result<CanvasRenderingContext2d, String> {
+        c.get_context("2d")
+            .map_err(err)?
+            .ok_or("no 2d context")?
+            .dyn_into()
+            .map_err(|_| "not a 2d context".to_string())
+    };
+    context(&image_canvas)?
+        .put_image_data(&image, 0.0, 0.0)
+        .map_err(err)?;
+    let ctx = context(canvas)?;
+    ctx.set_image_smoothing_enabled(false);
+    ctx.draw_image_with_html_canvas_element_and_dw_and_dh(
+        &image_canvas,
+        px.start as f64,
+        py.start as f64,
+        (px.end - px.start) as f64,
+        (py.end - py.start) as f64,
+    )
+    .map_err(err)?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The `stats` panel: per-layer mean (top) and variance (bottom) of pre- and post-activations.
 
-use super::{draw_banner, err, log_range, padded_range, Style, BLUE, GREY, PAPER, VERMILLION};
+use super::{
+    draw_banner, err, log_range, padded_range, Style, BLUE, GREEN, GREY, PAPER, VERMILLION,
+};
 use lab_core::LayerStats;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
@@ -14,6 +16,8 @@ pub struct StatsData<'a> {
     pub log_var: bool,
     /// "exploded at layer k" or similar, drawn over the plot.
     pub banner: Option<String>,
+    /// Mean-field predictions per layer, drawn dotted (None: not shown).
+    pub predicted: Option<&'a [lab_core::theory::Prediction]>,
 }
 
 fn layer_points(stats: &[LayerStats], pick: fn(&LayerStats) -> f64) -> Vec<(f64, f64)> {
@@ -86,6 +90,29 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
         .map_err(err)?
         .label("post-activation x")
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], post));
+    let theory = style.line(GREEN, 2.0);
+    let dots = (style.px(2.0) as u32, style.px(4.0) as u32);
+    let predicted = |pick: fn(&lab_core::theory::Prediction) -> f64| -> Vec<(f64, f64)> {
+        data.predicted
+            .unwrap_or(&[])
+            .iter()
+            .enumerate()
+            .map(|(i, p)| ((i + 1) as f64, pick(p)))
+            .filter(|p| p.1.is_finite())
+            .collect()
+    };
+    if data.predicted.is_some() {
+        chart
+            .draw_series(DashedLineSeries::new(
+                predicted(|p| p.post_mean),
+                dots.0,
+                dots.1,
+                theory,
+            ))
+            .map_err(err)?
+            .label("mean-field prediction (x)")
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], theory));
+    }
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperRight)
@@ -98,7 +125,16 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
     // Variances, with the reference line at 1, linear or log.
     let pre_var = layer_points(data.stats, |s| s.pre_var);
     let post_var = layer_points(data.stats, |s| s.post_var);
-    let all_var = pre_var.iter().chain(&post_var).map(|p| p.1).chain([1.0]);
+    let pred_var = predicted(|p| p.post_var);
+    let pred_q = predicted(|p| p.q);
+    let faint = style.line(RGBColor(120, 190, 160), 1.5);
+    let all_var = pre_var
+        .iter()
+        .chain(&post_var)
+        .chain(&pred_var)
+        .chain(&pred_q)
+        .map(|p| p.1)
+        .chain([1.0]);
     if data.log_var {
         let (vlo, vhi) = log_range(all_var).unwrap_or((0.1, 10.0));
         let mut c = ChartBuilder::on(&bottom)
@@ -135,6 +171,20 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
         .map_err(err)?;
         c.draw_series(LineSeries::new(positive(post_var), post))
             .map_err(err)?;
+        c.draw_series(DashedLineSeries::new(
+            positive(pred_var),
+            dots.0,
+            dots.1,
+            theory,
+        ))
+        .map_err(err)?;
+        c.draw_series(DashedLineSeries::new(
+            positive(pred_q),
+            dots.0,
+            dots.1,
+            faint,
+        ))
+        .map_err(err)?;
     } else {
         let (vlo, vhi) = padded_range(all_var.chain([0.0]), 0.08);
         let mut c = ChartBuilder::on(&bottom)
@@ -164,6 +214,10 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
         c.draw_series(DashedLineSeries::new(pre_var, dash.0, dash.1, pre))
             .map_err(err)?;
         c.draw_series(LineSeries::new(post_var, post))
+            .map_err(err)?;
+        c.draw_series(DashedLineSeries::new(pred_var, dots.0, dots.1, theory))
+            .map_err(err)?;
+        c.draw_series(DashedLineSeries::new(pred_q, dots.0, dots.1, faint))
             .map_err(err)?;
     }
     if let Some(text) = &data.banner {

@@ -1,0 +1,116 @@
+//! The `selu_map` panel: the SNN paper's map g: (mean, variance) -> (mean, variance) of one
+//! layer as an arrow field, its fixed points, and the simulated network's trajectory.
+
+use super::{err, Style, BLUE, GREEN, GREY, INK, PAPER, VERMILLION};
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use web_sys::HtmlCanvasElement;
+
+/// Mean axis of the map.
+pub const MEAN_RANGE: (f64, f64) = (-1.0, 1.0);
+/// Variance axis of the map.
+pub const VAR_RANGE: (f64, f64) = (0.0, 3.0);
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct MapData {
+    /// (mean, var, next_mean, next_var) on a grid.
+    pub arrows: Vec<(f64, f64, f64, f64)>,
+    /// Fixed points (mean, var, stable).
+    pub fixed_points: Vec<(f64, f64, bool)>,
+    /// The simulation's per-layer (post_mean, post_var), in order.
+    pub trajectory: Vec<(f64, f64)>,
+}
+
+pub fn draw(canvas: &HtmlCanvasElement, data: &MapData, style: &Style) -> Result<(), String> {
+    let backend =
+        CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas has no 2d context")?;
+    let root = backend.into_drawing_area();
+    root.fill(&PAPER).map_err(err)?;
+    let mut chart = ChartBuilder::on(&root)
+        .margin(style.px(10.0))
+        .x_label_area_size(style.px(34.0))
+        .y_label_area_size(style.px(48.0))
+        .build_cartesian_2d(MEAN_RANGE.0..MEAN_RANGE.1, VAR_RANGE.0..VAR_RANGE.1)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .light_line_style(GREY.mix(0.1))
+        .bold_line_style(GREY.mix(0.25))
+        .label_style(style.label_font())
+        .axis_desc_style(style.font(13.0))
+        .x_desc("mean μ of the layer's outputs")
+        .y_desc("variance ν")
+        .x_label_formatter(&|v| super::tick_linear(*v, 2.0))
+        .y_label_formatter(&|v| super::tick_linear(*v, 3.0))
+        .draw()
+        .map_err(err)?;
+    // Arrows from (μ, ν) toward g(μ, ν), shortened to a fixed fraction of the grid spacing so the
+    // field stays readable; the direction is exact.
+    let max_len = 0.09;
+    let arrow_style = style.line(GREY, 1.2);
+    for &(m, v, nm, nv) in &data.arrows {
+        let (dx, dy) = (nm - m, (nv - v) * (2.0 / 3.0));
+        let len = (dx * dx + dy * dy).sqrt();
+        if !len.is_finite() || len == 0.0 {
+            continue;
+        }
+        let k = (max_len / len).min(1.0);
+        let (ex, ey) = (m + dx * k, v + dy * k * 1.5);
+        chart
+            .draw_series(LineSeries::new([(m, v), (ex, ey)], arrow_style))
+            .map_err(err)?;
+        chart
+            .draw_series([Circle::new((ex, ey), style.px(1.6) as u32, GREY.filled())])
+            .map_err(err)?;
+    }
+    let traj: Vec<(f64, f64)> = data
+        .trajectory
+        .iter()
+        .copied()
+        .filter(|p| p.0.is_finite() && p.1.is_finite())
+        .collect();
+    let line = style.line(BLUE, 2.0);
+    chart
+        .draw_series(LineSeries::new(traj.iter().copied(), line))
+        .map_err(err)?
+        .label("simulated layers (post-activation mean, variance)")
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], line));
+    if let Some(&first) = traj.first() {
+        chart
+            .draw_series([Circle::new(first, style.px(4.0) as u32, BLUE.filled())])
+            .map_err(err)?;
+    }
+    for &(m, v, stable) in &data.fixed_points {
+        let color = if stable { GREEN } else { VERMILLION };
+        let r = style.px(6.0) as u32;
+        chart
+            .draw_series([
+                Circle::new((m, v), r, color.filled()),
+                Circle::new((m, v), r, INK.stroke_width(style.px(1.0).max(1) as u32)),
+            ])
+            .map_err(err)?;
+    }
+    let g = GREEN;
+    let r = VERMILLION;
+    let (px, py) = (style.px(5.0), style.px(5.0));
+    chart
+        .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+        .map_err(err)?
+        .label("attracting fixed point")
+        .legend(move |(x, y)| Circle::new((x + 10, y), px, g.filled()));
+    chart
+        .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+        .map_err(err)?
+        .label("unstable fixed point")
+        .legend(move |(x, y)| Circle::new((x + 10, y), py, r.filled()));
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font(style.font(12.0))
+        .background_style(PAPER.mix(0.85))
+        .border_style(GREY.mix(0.5))
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)?;
+    Ok(())
+}

@@ -4,10 +4,10 @@ use crate::charts::activation::ActivationData;
 use crate::controls::{Number, Scale, Select, Toggle};
 use crate::panels::{ActivationPanel, GradsPanel, HistPanel, StatsPanel};
 use crate::params::{Params, XMAX_RANGE};
-use crate::runner::{self, SharedSim};
+use crate::runner::{self, SharedCorr, SharedSim};
 use crate::state::{Action, State};
 use crate::theory_panels::{CorrPanel, DeriveSelu, MapPanel, PhasePanel};
-use crate::theory_view::{self, Theory};
+use crate::theory_view::{self, CorrJob, Theory};
 use crate::web;
 use lab_core::{
     ActivationKind, Initializer, Normalization, Simulation, BATCH_RANGE, DEPTH_RANGE, WIDTH_RANGE,
@@ -58,19 +58,22 @@ pub fn App() -> Html {
 
     // The simulation, recomputed in slices whenever the configuration changes.
     let sim: SharedSim = use_mut_ref(|| Simulation::new(config));
+    let corr: SharedCorr = use_mut_ref(|| CorrJob::new(&config));
     let version = use_mut_ref(|| 0u64);
     let redraw = use_force_update();
     {
         let sim = sim.clone();
+        let corr = corr.clone();
         let version = version.clone();
         use_effect_with(config, move |config| {
             *sim.borrow_mut() = Simulation::new(*config);
+            *corr.borrow_mut() = CorrJob::new(config);
             let alive = Rc::new(Cell::new(true));
             let publish: Rc<dyn Fn()> = Rc::new(move || {
                 *version.borrow_mut() += 1;
                 redraw.force_update();
             });
-            runner::start(sim, alive.clone(), publish);
+            runner::start(sim, corr, alive.clone(), publish);
             move || alive.set(false)
         });
     }
@@ -139,7 +142,7 @@ pub fn App() -> Html {
             s.progress(),
             s.phase(),
             s.stats().len(),
-            s.is_done(),
+            s.is_done() && corr.borrow().is_done(),
             s.backward_skipped().is_some(),
         )
     };
@@ -298,7 +301,7 @@ pub fn App() -> Html {
                     theory={params.theory.then(|| theory.clone())} on_theory={flag(&state, "theory")} />
                 <HistPanel sim={sim.clone()} version={version_now} resize={*resize} />
                 <GradsPanel sim={sim.clone()} version={version_now} resize={*resize} theory={params.theory.then(|| theory.clone())} />
-                <CorrPanel sim={sim.clone()} version={version_now} resize={*resize} theory={theory.clone()} />
+                <CorrPanel sim={sim.clone()} corr={corr.clone()} version={version_now} resize={*resize} theory={theory.clone()} />
                 <MapPanel sim={sim.clone()} version={version_now} resize={*resize} theory={theory.clone()} />
                 <PhasePanel data={phase_data} resize={*resize} on_pick={on_pick} act_label={act.kind.label()} csv={phase_csv} />
                 <DeriveSelu />

@@ -2,6 +2,7 @@
 //! publishing partial results as they come. A newer configuration supersedes the one in flight:
 //! its loop sees `alive == false` and stops (latest wins).
 
+use crate::theory_view::CorrJob;
 use crate::web::now_ms;
 use gloo_timers::callback::Timeout;
 use lab_core::Simulation;
@@ -16,16 +17,19 @@ const STEP_FLOPS: f64 = 2.0e6;
 const PUBLISH_MS: f64 = 120.0;
 
 pub type SharedSim = Rc<RefCell<Simulation>>;
+pub type SharedCorr = Rc<RefCell<CorrJob>>;
 
 /// Starts stepping `sim` until it is done or `alive` turns false. `publish` is called after
 /// slices (throttled) and once at the end.
-pub fn start(sim: SharedSim, alive: Rc<Cell<bool>>, publish: Rc<dyn Fn()>) {
+/// After the simulation, the same slices compute the correlation prediction `corr`.
+pub fn start(sim: SharedSim, corr: SharedCorr, alive: Rc<Cell<bool>>, publish: Rc<dyn Fn()>) {
     let last_publish = Rc::new(Cell::new(now_ms()));
-    slice(sim, alive, publish, last_publish, true);
+    slice(sim, corr, alive, publish, last_publish, true);
 }
 
 fn slice(
     sim: SharedSim,
+    corr: SharedCorr,
     alive: Rc<Cell<bool>>,
     publish: Rc<dyn Fn()>,
     last_publish: Rc<Cell<f64>>,
@@ -37,9 +41,14 @@ fn slice(
     let start = now_ms();
     let done = {
         let mut s = sim.borrow_mut();
-        let mut done = s.is_done();
+        let mut c = corr.borrow_mut();
+        let mut done = s.is_done() && c.is_done();
         while !done && now_ms() - start < SLICE_MS {
-            done = s.step(STEP_FLOPS);
+            done = if s.is_done() {
+                c.step()
+            } else {
+                s.step(STEP_FLOPS) && c.is_done()
+            };
         }
         done
     };
@@ -49,6 +58,9 @@ fn slice(
         publish();
     }
     if !done {
-        Timeout::new(0, move || slice(sim, alive, publish, last_publish, false)).forget();
+        Timeout::new(0, move || {
+            slice(sim, corr, alive, publish, last_publish, false)
+        })
+        .forget();
     }
 }

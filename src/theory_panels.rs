@@ -2,7 +2,7 @@
 
 use crate::charts::{self, phase::Frame, phase::PhaseData, Style};
 use crate::panels::{fmt3, Panel};
-use crate::runner::SharedSim;
+use crate::runner::{SharedCorr, SharedSim};
 use crate::theory_view::{self, Theory};
 use crate::web;
 use lab_core::theory;
@@ -24,20 +24,6 @@ fn draw_now(canvas: &NodeRef, draw: impl FnOnce(&HtmlCanvasElement, &Style) -> R
     }
 }
 
-#[derive(Properties, Clone)]
-pub struct TheoryPanelProps {
-    pub sim: SharedSim,
-    pub version: u64,
-    pub resize: u64,
-    pub theory: Rc<Theory>,
-}
-
-impl PartialEq for TheoryPanelProps {
-    fn eq(&self, o: &Self) -> bool {
-        self.version == o.version && self.resize == o.resize && Rc::ptr_eq(&self.theory, &o.theory)
-    }
-}
-
 fn download(name: String, text: impl Fn() -> String + 'static) -> Callback<MouseEvent> {
     Callback::from(move |_| {
         if let Err(e) = web::download_text(&name, "text/csv", &text()) {
@@ -46,16 +32,36 @@ fn download(name: String, text: impl Fn() -> String + 'static) -> Callback<Mouse
     })
 }
 
+#[derive(Properties, Clone)]
+pub struct CorrPanelProps {
+    pub sim: SharedSim,
+    pub corr: SharedCorr,
+    pub version: u64,
+    pub resize: u64,
+    pub theory: Rc<Theory>,
+}
+
+impl PartialEq for CorrPanelProps {
+    fn eq(&self, o: &Self) -> bool {
+        self.version == o.version && self.resize == o.resize && Rc::ptr_eq(&self.theory, &o.theory)
+    }
+}
+
 #[function_component]
-pub fn CorrPanel(props: &TheoryPanelProps) -> Html {
+pub fn CorrPanel(props: &CorrPanelProps) -> Html {
     let canvas = use_node_ref();
     {
-        let (canvas, sim, th) = (canvas.clone(), props.sim.clone(), props.theory.clone());
+        let (canvas, sim, th, corr) = (
+            canvas.clone(),
+            props.sim.clone(),
+            props.theory.clone(),
+            props.corr.clone(),
+        );
         use_effect_with(
             (props.version, props.resize, props.theory.clone()),
             move |_| {
                 let s = sim.borrow();
-                let data = th.corr_data(s.config().depth, s.stats());
+                let data = th.corr_data(s.config().depth, s.stats(), &corr.borrow().values);
                 draw_now(&canvas, |c, style| charts::corr::draw(c, &data, style));
             },
         );
@@ -74,10 +80,10 @@ pub fn CorrPanel(props: &TheoryPanelProps) -> Html {
         fmt3(props.theory.mean_field.c_star)
     );
     let on_download = {
-        let (sim, th) = (props.sim.clone(), props.theory.clone());
+        let (sim, th, corr) = (props.sim.clone(), props.theory.clone(), props.corr.clone());
         download("activation-lab-corr.csv".into(), move || {
             let s = sim.borrow();
-            theory_view::corr_csv(&th, s.stats(), s.config().depth)
+            theory_view::corr_csv(&th, s.stats(), s.config().depth, &corr.borrow().values)
         })
     };
     html! {

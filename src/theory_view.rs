@@ -20,8 +20,6 @@ pub struct Theory {
     pub mean_field: MeanField,
     /// Per-layer predictions; None when a normalization layer is chosen.
     pub layers: Option<Vec<Prediction>>,
-    /// Predicted correlation of the input pairs per layer (empty with normalization).
-    pub correlation: Vec<f64>,
     /// Where and why the theory does not describe the simulation.
     pub caveat: Option<String>,
 }
@@ -33,19 +31,6 @@ impl Theory {
         let sigma_b2 = theory::sigma_b2_of(config);
         let mean_field = theory::mean_field(&act, sigma_w2, sigma_b2);
         let layers = theory::predict_config(config);
-        let correlation = if layers.is_some() {
-            // The pairs have zero-mean inputs with std in_std and cosine c0 (see lab_core::sim).
-            let in_q = f64::from(config.input_std).powi(2);
-            let (q1, c1) =
-                theory::input_correlation(sigma_w2, sigma_b2, in_q, f64::from(config.input_corr));
-            if q1 > 0.0 {
-                theory::predict_correlation(&act, sigma_w2, sigma_b2, q1, c1, config.depth)
-            } else {
-                Vec::new()
-            }
-        } else {
-            Vec::new()
-        };
         let caveat = match (config.norm, config.init) {
             (Normalization::Batch | Normalization::Layer, _) => Some(format!(
                 "The mean-field theory describes random networks without normalization; with {} every layer's pre-activations are reset to mean 0 and variance 1, so no prediction is drawn.",
@@ -61,13 +46,12 @@ impl Theory {
             sigma_b2,
             mean_field,
             layers,
-            correlation,
             caveat,
         }
     }
 
-    /// The corr panel's data: simulated pair correlations and the prediction.
-    pub fn corr_data(&self, depth: usize, stats: &[LayerStats]) -> CorrData {
+    /// The corr panel's data: simulated pair correlations and the prediction so far.
+    pub fn corr_data(&self, depth: usize, stats: &[LayerStats], correlation: &[f64]) -> CorrData {
         CorrData {
             depth,
             simulated: stats
@@ -76,8 +60,7 @@ impl Theory {
                 .map(|(i, s)| ((i + 1) as f64, s.pair_corr))
                 .filter(|p| p.1.is_finite())
                 .collect(),
-            predicted: self
-                .correlation
+            predicted: correlation
                 .iter()
                 .enumerate()
                 .map(|(i, &c)| ((i + 1) as f64, c))
@@ -85,6 +68,73 @@ impl Theory {
                 .collect(),
             c_star: Some(self.mean_field.c_star).filter(|c| c.is_finite() && self.layers.is_some()),
         }
+    }
+}
+
+/// The mean-field correlation prediction for the input pairs, one layer per step, so that it
+/// runs in the same short slices as the simulation (each layer is a 2D Gaussian integral).
+/// The pairs have zero-mean inputs with std in_std and cosine c0 (see lab_core::sim).
+#[derive(Clone, Debug)]
+pub struct CorrJob {
+    act: Activation,
+    sigma_w2: f64,
+    sigma_b2: f64,
+    q: f64,
+    c: f64,
+    depth: usize,
+    /// c^1, c^2, ... computed so far.
+    pub values: Vec<f64>,
+}
+
+impl CorrJob {
+    pub fn new(config: &Config) -> CorrJob {
+        let sigma_w2 = theory::sigma_w2_of(config);
+        let sigma_b2 = theory::sigma_b2_of(config);
+        let in_q = f64::from(config.input_std).powi(2);
+        let (q, c) =
+            theory::input_correlation(sigma_w2, sigma_b2, in_q, f64::from(config.input_corr));
+        // With normalization the theory does not apply; without signal there is nothing to map.
+        let applies = config.norm == Normalization::None && q > 0.0 && q.is_finite();
+        CorrJob {
+            act: config.activation,
+            sigma_w2,
+            sigma_b2,
+            q,
+            c,
+            depth: if applies { config.depth } else { 0 },
+            values: Vec::new(),
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.values.len() >= self.depth
+    }
+
+    /// Computes the next layer; returns true when all layers are done.
+    pub fn step(&mut self) -> bool {
+        if self.is_done() {
+            return true;
+        }
+        self.values.push(self.c);
+        if self.is_done() {
+            return true;
+        }
+        let (q_next, _, c_next) = theory::correlation_map_with(
+            theory::Quadrature::Fast,
+            &self.act,
+            self.sigma_w2,
+            self.sigma_b2,
+            self.q,
+            self.q,
+            self.c,
+        );
+        if (c_next - self.c).abs() < 1e-13 && (q_next - self.q).abs() < 1e-13 * self.q.abs() {
+            // Converged: every further layer has the same value.
+            self.values.resize(self.depth, c_next);
+        }
+        self.q = q_next;
+        self.c = c_next;
+        self.is_done()
     }
 }
 
@@ -223,7 +273,7 @@ pub fn gain_and_sb(config: &Config, sigma_w2: f64, sigma_b2: f64) -> (f64, f64) 
 }
 
 /// CSV of the corr panel and the stats overlay: one row per layer.
-pub fn corr_csv(th: &Theory, stats: &[LayerStats], depth: usize) -> String {
+pub fn corr_csv(th: &Theory, stats: &[LayerStats], depth: usize, correlation: &[f64]) -> String {
     use crate::csv::number;
     let mut out = String::from("layer,q_pred,mean_pred,var_pred,c_pred,c_sim\n");
     for l in 0..depth {
@@ -232,7 +282,7 @@ pub fn corr_csv(th: &Theory, stats: &[LayerStats], depth: usize) -> String {
             p.map_or(f64::NAN, |p| p.q),
             p.map_or(f64::NAN, |p| p.post_mean),
             p.map_or(f64::NAN, |p| p.post_var),
-            th.correlation.get(l).copied().unwrap_or(f64::NAN),
+            correlation.get(l).copied().unwrap_or(f64::NAN),
             stats.get(l).map_or(f64::NAN, |s| s.pair_corr),
         ];
         out.push_str(&(l + 1).to_string());
@@ -352,7 +402,12 @@ mod tests {
             ..Config::default()
         };
         let th = Theory::of(&config);
-        assert!(th.layers.is_none() && th.correlation.is_empty());
+        assert!(th.layers.is_none());
+        let mut job = CorrJob::new(&config);
+        assert!(
+            job.is_done() && job.step(),
+            "nothing to predict with BatchNorm"
+        );
         assert!(th.caveat.unwrap().contains("BatchNorm"));
     }
 
@@ -363,7 +418,14 @@ mod tests {
             ..Config::default()
         };
         let th = Theory::of(&config);
-        let csv = corr_csv(&th, &[], 3);
+        let mut job = CorrJob::new(&config);
+        while !job.step() {}
+        assert_eq!(job.values.len(), 3);
+        assert_eq!(
+            job.values[0], 0.5,
+            "layer 1 of zero-mean pairs without bias keeps c0"
+        );
+        let csv = corr_csv(&th, &[], 3, &job.values);
         let lines: Vec<_> = csv.lines().collect();
         assert_eq!(lines[0], "layer,q_pred,mean_pred,var_pred,c_pred,c_sim");
         assert_eq!(lines.len(), 4);

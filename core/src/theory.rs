@@ -25,8 +25,8 @@ pub use criticality::{
     CRITICAL_TOLERANCE,
 };
 pub use propagation::{
-    correlation_map, input_correlation, length_map, predict_config, predict_correlation,
-    predict_layers, sigma_b2_of, sigma_w2_of, Prediction,
+    correlation_map, correlation_map_with, input_correlation, length_map, predict_config,
+    predict_correlation, predict_layers, sigma_b2_of, sigma_w2_of, Prediction,
 };
 pub use quadrature::{gauss_expect, gauss_expect_2d, Quadrature};
 pub use snn::{

@@ -123,6 +123,24 @@ pub fn forward_banner(sim: &Simulation) -> Option<String> {
     }
 }
 
+/// The short form drawn on the canvases; the text under the plot gives the details.
+fn short_forward_banner(sim: &Simulation) -> Option<String> {
+    match sim.forward_signal() {
+        Signal::Healthy => None,
+        Signal::Exploded { layer } => Some(format!("exploded at layer {layer}")),
+        Signal::Vanished { layer } => Some(format!("vanished at layer {layer}")),
+    }
+}
+
+/// Layers drawn by the forward panels: up to the one before an explosion, whose overflowing
+/// values would flatten every other layer's line (the CSV still has all of them).
+fn shown_layers(sim: &Simulation) -> usize {
+    match sim.forward_signal() {
+        Signal::Exploded { layer } => layer.saturating_sub(1).min(sim.stats().len()),
+        _ => sim.stats().len(),
+    }
+}
+
 fn backward_banner(sim: &Simulation) -> Option<String> {
     if let Some(reason) = sim.backward_skipped() {
         return Some(reason.to_string());
@@ -151,6 +169,12 @@ fn range_text(values: impl Iterator<Item = f64>) -> String {
 }
 
 pub fn fmt3(v: f64) -> String {
+    if v.is_nan() {
+        return "undefined".to_string();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "∞" } else { "−∞" }.to_string();
+    }
     // Round-off around an exact zero (3e-16 for a mean that is 0) reads as 0.
     let v = if v.abs() < 1e-12 { 0.0 } else { v };
     if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e4) {
@@ -202,12 +226,16 @@ pub fn StatsPanel(props: &SimProps) -> Html {
                 let theory = props.theory.clone();
                 move |c, style| {
                     let s = sim.borrow();
+                    let shown = shown_layers(&s);
                     let data = charts::stats::StatsData {
-                        stats: s.stats(),
+                        stats: &s.stats()[..shown],
                         depth: s.config().depth,
                         log_var,
-                        banner: forward_banner(&s),
-                        predicted: theory.as_ref().and_then(|t| t.layers.as_deref()),
+                        banner: short_forward_banner(&s),
+                        predicted: theory
+                            .as_ref()
+                            .and_then(|t| t.layers.as_deref())
+                            .map(|p| &p[..shown.min(p.len())]),
                     };
                     charts::stats::draw(c, &data, style)
                 }
@@ -246,8 +274,9 @@ pub fn StatsPanel(props: &SimProps) -> Html {
 
 /// The heat map exactly as drawn: shared value range, then counts per layer and bin.
 fn heatmap_of(s: &Simulation) -> charts::hist::Heatmap {
-    let samples: Vec<&[f32]> = (1..=s.stats().len()).map(|l| s.samples(l)).collect();
-    let (lo, hi) = charts::hist::value_range(s.stats(), &samples);
+    let shown = shown_layers(s);
+    let samples: Vec<&[f32]> = (1..=shown).map(|l| s.samples(l)).collect();
+    let (lo, hi) = charts::hist::value_range(&s.stats()[..shown], &samples);
     charts::hist::Heatmap::build(&samples, lo, hi)
 }
 
@@ -277,7 +306,7 @@ pub fn HistPanel(props: &SimProps) -> Html {
                     c,
                     &map,
                     s.config().depth,
-                    forward_banner(&s).as_deref(),
+                    short_forward_banner(&s).as_deref(),
                     style,
                 )
             },
@@ -324,7 +353,11 @@ pub fn GradsPanel(props: &SimProps) -> Html {
                     let data = charts::grads::GradsData {
                         stats: s.stats(),
                         depth: s.config().depth,
-                        banner: backward_banner(&s),
+                        banner: if s.backward_skipped().is_some() {
+                            Some("backward pass skipped: network too large".to_string())
+                        } else {
+                            backward_banner(&s)
+                        },
                         chi1,
                     };
                     charts::grads::draw(c, &data, style)

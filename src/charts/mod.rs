@@ -117,6 +117,10 @@ pub fn draw_banner<DB: DrawingBackend>(
 ) -> Result<(), String> {
     let (w, h) = area.dim_in_pixel();
     let font = style.font(15.0).color(&VERMILLION);
+    let (tw, _) = area.estimate_text_size(text, &font).map_err(err)?;
+    // Shrink long messages to fit the plot's width (small canvases on phones).
+    let fit = (w as f64 * 0.9 / tw.max(1) as f64).min(1.0);
+    let font = style.font(15.0 * fit).color(&VERMILLION);
     let (tw, th) = area.estimate_text_size(text, &font).map_err(err)?;
     let x = (w as i32 - tw as i32) / 2;
     let y = (h as i32 - th as i32) / 2;

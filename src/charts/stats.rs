@@ -98,7 +98,9 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
             .iter()
             .enumerate()
             .map(|(i, p)| ((i + 1) as f64, pick(p)))
-            .filter(|p| p.1.is_finite())
+            // Beyond 1e30 the simulation reports an explosion; the theory's huge values would
+            // only flatten the plot.
+            .filter(|p| p.1.is_finite() && p.1.abs() < 1e30)
             .collect()
     };
     if data.predicted.is_some() {

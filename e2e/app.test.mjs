@@ -67,8 +67,8 @@ after(async () => {
 });
 
 /** A page that records console errors, page errors and requests to other origins. */
-async function openPage(query, { width = 1400, height = 1000 } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true });
+async function openPage(query, { width = 1400, height = 1000, scale = 1 } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: scale, acceptDownloads: true });
   const page = await context.newPage();
   const problems = [];
   page.on("console", (m) => {
@@ -321,6 +321,23 @@ test("theory: clicking the phase map sets the gain and the bias; derive SELU sol
   // science.md: the target (0, 2) gives alpha = 1.97126, lambda = 1.06071.
   await page.waitForFunction(() => /λ = 1\.0607/.test(document.querySelector("#derive-selu .derived").textContent));
   assert.match(await page.textContent("#derive-selu .derived"), /α = 1\.9712/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("HiDPI: canvases and PNG downloads are at the device pixel ratio", async () => {
+  const { page, context, problems } = await openPage("?depth=20&width=64&batch=32", { width: 1200, height: 900, scale: 2 });
+  await waitDone(page);
+  const css = await page.$eval("#panel-stats canvas", (c) => [c.clientWidth, c.clientHeight, c.width, c.height]);
+  assert.equal(css[2], css[0] * 2, "backing store twice the CSS width");
+  assert.equal(css[3], css[1] * 2, "backing store twice the CSS height");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#panel-stats button.download-png")]);
+  const file = path.join(artifacts, "hidpi-" + download.suggestedFilename());
+  await download.saveAs(file);
+  const png = fs.readFileSync(file);
+  assert.equal(png.subarray(1, 4).toString("latin1"), "PNG", "a PNG file");
+  assert.equal(png.readUInt32BE(16), css[2], "PNG width");
+  assert.equal(png.readUInt32BE(20), css[3], "PNG height");
   assert.deepEqual(problems, []);
   await context.close();
 });

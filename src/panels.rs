@@ -57,6 +57,18 @@ impl PartialEq for PanelProps {
     }
 }
 
+/// Saves the panel's canvas as drawn (at the device pixel ratio).
+pub fn png_download(canvas: &NodeRef, name: &'static str) -> Callback<MouseEvent> {
+    let canvas = canvas.clone();
+    Callback::from(move |_| {
+        if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
+            if let Err(e) = web::download_canvas_png(&c, &format!("activation-lab-{name}.png")) {
+                web::log_error(&e);
+            }
+        }
+    })
+}
+
 #[function_component]
 pub fn Panel(props: &PanelProps) -> Html {
     let title_id = format!("panel-{}-title", props.name);
@@ -64,8 +76,12 @@ pub fn Panel(props: &PanelProps) -> Html {
         <section id={format!("panel-{}", props.name)} class="panel" aria-labelledby={title_id.clone()}>
             <div class="panel-head">
                 <h2 id={title_id}>{ &props.title }</h2>
-                <button type="button" class="download" onclick={props.on_download.clone()}
-                    aria-label={format!("Download CSV of the {} panel", props.name)}>{ "Download CSV" }</button>
+                <div class="downloads">
+                    <button type="button" class="download" onclick={props.on_download.clone()}
+                        aria-label={format!("Download CSV of the {} panel", props.name)}>{ "Download CSV" }</button>
+                    <button type="button" class="download-png" onclick={png_download(&props.canvas, props.name)}
+                        aria-label={format!("Download PNG of the {} panel", props.name)}>{ "PNG" }</button>
+                </div>
             </div>
             { props.tools.clone() }
             <canvas ref={props.canvas.clone()} class={format!("plot plot-{}", props.name)}

@@ -228,7 +228,10 @@ pub fn PhasePanel(props: &PhasePanelProps) -> Html {
         <section id="panel-phase" class="panel" aria-labelledby="panel-phase-title">
             <div class="panel-head">
                 <h2 id="panel-phase-title">{ "Phase diagram: order to chaos" }</h2>
-                <button type="button" class="download" onclick={on_download} aria-label="Download CSV of the phase panel">{ "Download CSV" }</button>
+                <div class="downloads">
+                    <button type="button" class="download" onclick={on_download} aria-label="Download CSV of the phase panel">{ "Download CSV" }</button>
+                    <button type="button" class="download-png" onclick={crate::panels::png_download(&canvas, "phase")} aria-label="Download PNG of the phase panel">{ "PNG" }</button>
+                </div>
             </div>
             <canvas ref={canvas} class="plot plot-phase clickable" role="img" aria-label={summary} {onclick}></canvas>
             <p class="caption">

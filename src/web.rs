@@ -83,6 +83,24 @@ pub fn download_text(filename: &str, mime: &str, text: &str) -> Result<(), Strin
     Ok(())
 }
 
+/// Saves a canvas as a PNG file at its backing-store resolution (the device pixel ratio).
+pub fn download_canvas_png(
+    canvas: &web_sys::HtmlCanvasElement,
+    filename: &str,
+) -> Result<(), String> {
+    let url = canvas.to_data_url().map_err(|e| format!("{e:?}"))?;
+    let document = window().and_then(|w| w.document()).ok_or("no document")?;
+    let anchor: HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|e| format!("{e:?}"))?
+        .dyn_into()
+        .map_err(|_| "not an anchor")?;
+    anchor.set_href(&url);
+    anchor.set_download(filename);
+    anchor.click();
+    Ok(())
+}
+
 /// Shows a panic on the page (never a blank page) and logs it to the console.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {

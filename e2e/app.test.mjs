@@ -341,3 +341,46 @@ test("HiDPI: canvases and PNG downloads are at the device pixel ratio", async ()
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("embed: an iframe on another origin shows only the chosen panels, hides and locks controls, reports its height", async () => {
+  const embedUrl = `${origin}/?embed=stats,grads&hide=init,gain&lock=act&depth=10&width=32&batch=16`;
+  const host = http.createServer((req, res) => {
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.end(`<!doctype html><html lang="en"><head><title>Course page</title></head><body>
+      <h1>Lesson 3</h1>
+      <script>window.__heights = []; addEventListener("message", (e) => {
+        if (e.data && e.data.type === "activation-lab:height") {
+          window.__heights.push(e.data.height);
+          document.querySelector("iframe").style.height = e.data.height + "px";
+        }
+      });</script>
+      <iframe src="${embedUrl}" title="Activation Lab" width="900" height="400" loading="lazy"></iframe>
+      </body></html>`);
+  });
+  await new Promise((r) => host.listen(0, "127.0.0.1", r));
+  const hostOrigin = `http://127.0.0.1:${host.address().port}`;
+  const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(hostOrigin);
+  const frame = page.frameLocator("iframe");
+  await frame.locator('.status[data-done="true"]').waitFor({ timeout: 60000 });
+  await page.waitForFunction(() => window.__heights.length > 0 && window.__heights.at(-1) > 300);
+  const ids = await frame.locator("section.panel").evaluateAll((els) => els.map((e) => e.id));
+  assert.deepEqual(ids, ["panel-stats", "panel-grads"]);
+  assert.equal(await frame.locator("#ctl-init").count(), 0, "hidden control");
+  assert.equal(await frame.locator("#ctl-gain").count(), 0, "hidden control");
+  assert.ok(await frame.locator("#ctl-act").isDisabled(), "locked control");
+  assert.ok(await frame.locator("#ctl-depth").isEnabled(), "free control");
+  assert.equal(await frame.locator(".site-header").count(), 0, "no header in embed mode");
+  // A student changes the depth: the embed recomputes and reports its height again.
+  await frame.locator("#ctl-depth").fill("5");
+  await frame.locator("#ctl-depth").press("Enter");
+  await frame.locator('.status[data-done="true"]').waitFor();
+  await page.locator("iframe").screenshot({ path: path.join(artifacts, "embed-iframe.png") });
+  assert.deepEqual(problems, []);
+  await context.close();
+  host.close();
+});

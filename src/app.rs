@@ -175,6 +175,11 @@ pub fn App() -> Html {
     };
     let phase_csv = Callback::from(move |()| theory_view::phase_csv(&act_for_csv));
 
+    let embed = !params.embed.is_empty();
+    let all_hidden = crate::params::CONTROL_NAMES.iter().all(|c| params.hides(c));
+    // Inside an iframe, tell the host page our height so it can size the frame.
+    use_effect(web::post_height_to_parent);
+
     let version_now = *version.borrow();
     let (progress, phase, layers_done, done, backward_skipped) = {
         let s = sim.borrow();
@@ -277,6 +282,9 @@ pub fn App() -> Html {
 
     html! {
         <>
+        if embed {
+            <h1 class="visually-hidden">{ "Activation Lab" }</h1>
+        } else {
         <header class="site-header">
             <h1>{ "Activation Lab" }</h1>
             <p class="tagline">{ "How activations and weight initialization shape the signal in a deep network. Pick an activation and an initializer: the network below is simulated in your browser and every plot updates as you move a control. The address bar always holds the current settings: copy it to share exactly these plots." }</p>
@@ -285,6 +293,7 @@ pub fn App() -> Html {
                 { for PRESETS.iter().map(|(name, query)| html! { <a href={*query}>{ *name }</a> }) }
             </nav>
         </header>
+        }
         if !state.notices.is_empty() {
             <section class="notices" aria-label="Notices" role="alert">
                 <ul>{ for notices }</ul>
@@ -293,67 +302,119 @@ pub fn App() -> Html {
                 }
             </section>
         }
-        <div class="layout">
+        <div class={classes!("layout", embed.then_some("embed"), all_hidden.then_some("no-controls"))}>
+            if !all_hidden {
             <aside class="controls" aria-label="Controls">
                 <fieldset>
                     <legend>{ "Activation" }</legend>
-                    <Select name="act" label="Activation φ" value={act.kind.name()} options={act_options} onchange={chooser(&state, "act")} />
+                    if !params.hides("act") {
+                        <Select name="act" disabled={params.locks("act")} label="Activation φ" value={act.kind.name()} options={act_options} onchange={chooser(&state, "act")} />
+                    }
                     if act.kind == ActivationKind::LeakyRelu {
-                        <Number name="slope" label="Negative slope s" value={params.get("slope")} min={0.0} max={1.0} scale={Scale::Linear { step: 0.01 }} onchange={setter(&state, "slope")} />
+                        if !params.hides("slope") {
+                            <Number name="slope" disabled={params.locks("slope")} label="Negative slope s" value={params.get("slope")} min={0.0} max={1.0} scale={Scale::Linear { step: 0.01 }} onchange={setter(&state, "slope")} />
+                        }
                     }
                     if act.kind == ActivationKind::Elu {
-                        <Number name="alpha" label="ELU α" value={params.get("alpha")} min={0.0} max={5.0} scale={Scale::Linear { step: 0.05 }} onchange={setter(&state, "alpha")} />
+                        if !params.hides("alpha") {
+                            <Number name="alpha" disabled={params.locks("alpha")} label="ELU α" value={params.get("alpha")} min={0.0} max={5.0} scale={Scale::Linear { step: 0.05 }} onchange={setter(&state, "alpha")} />
+                        }
                     }
                     if act.kind == ActivationKind::Silu {
-                        <Number name="beta" label="Swish β (1 = SiLU)" value={params.get("beta")} min={0.0} max={10.0} scale={Scale::Linear { step: 0.05 }} onchange={setter(&state, "beta")} />
+                        if !params.hides("beta") {
+                            <Number name="beta" disabled={params.locks("beta")} label="Swish β (1 = SiLU)" value={params.get("beta")} min={0.0} max={10.0} scale={Scale::Linear { step: 0.05 }} onchange={setter(&state, "beta")} />
+                        }
                     }
                 </fieldset>
                 <fieldset>
                     <legend>{ "Weights" }</legend>
-                    <Select name="init" label="Initializer (fan_in = fan_out = width)" value={config.init.name()} options={init_options} onchange={chooser(&state, "init")} />
-                    <Number name="gain" label="Gain (multiplies weights)" value={params.get("gain")} min={0.0} max={5.0} scale={Scale::Linear { step: 0.01 }} onchange={setter(&state, "gain")} />
-                    <Number name="sb" label="Bias std sb" value={params.get("sb")} min={0.0} max={2.0} scale={Scale::Linear { step: 0.01 }} onchange={setter(&state, "sb")} />
+                    if !params.hides("init") {
+                        <Select name="init" disabled={params.locks("init")} label="Initializer (fan_in = fan_out = width)" value={config.init.name()} options={init_options} onchange={chooser(&state, "init")} />
+                    }
+                    if !params.hides("gain") {
+                        <Number name="gain" disabled={params.locks("gain")} label="Gain (multiplies weights)" value={params.get("gain")} min={0.0} max={5.0} scale={Scale::Linear { step: 0.01 }} onchange={setter(&state, "gain")} />
+                    }
+                    if !params.hides("sb") {
+                        <Number name="sb" disabled={params.locks("sb")} label="Bias std sb" value={params.get("sb")} min={0.0} max={2.0} scale={Scale::Linear { step: 0.01 }} onchange={setter(&state, "sb")} />
+                    }
                 </fieldset>
                 <fieldset>
                     <legend>{ "Network" }</legend>
-                    <Number name="depth" label="Depth" unit="layers" value={params.get("depth")} min={*DEPTH_RANGE.start() as f64} max={*DEPTH_RANGE.end() as f64} scale={Scale::LogInt} onchange={setter(&state, "depth")} />
-                    <Number name="width" label="Width" unit="units" value={params.get("width")} min={*WIDTH_RANGE.start() as f64} max={*WIDTH_RANGE.end() as f64} scale={Scale::LogInt} onchange={setter(&state, "width")} />
-                    <Number name="batch" label="Batch" unit="inputs" value={params.get("batch")} min={*BATCH_RANGE.start() as f64} max={*BATCH_RANGE.end() as f64} scale={Scale::LogInt} onchange={setter(&state, "batch")} />
-                    <Select name="norm" label="Normalization of h" value={config.norm.name()} options={norm_options} onchange={chooser(&state, "norm")} />
+                    if !params.hides("depth") {
+                        <Number name="depth" disabled={params.locks("depth")} label="Depth" unit="layers" value={params.get("depth")} min={*DEPTH_RANGE.start() as f64} max={*DEPTH_RANGE.end() as f64} scale={Scale::LogInt} onchange={setter(&state, "depth")} />
+                    }
+                    if !params.hides("width") {
+                        <Number name="width" disabled={params.locks("width")} label="Width" unit="units" value={params.get("width")} min={*WIDTH_RANGE.start() as f64} max={*WIDTH_RANGE.end() as f64} scale={Scale::LogInt} onchange={setter(&state, "width")} />
+                    }
+                    if !params.hides("batch") {
+                        <Number name="batch" disabled={params.locks("batch")} label="Batch" unit="inputs" value={params.get("batch")} min={*BATCH_RANGE.start() as f64} max={*BATCH_RANGE.end() as f64} scale={Scale::LogInt} onchange={setter(&state, "batch")} />
+                    }
+                    if !params.hides("norm") {
+                        <Select name="norm" disabled={params.locks("norm")} label="Normalization of h" value={config.norm.name()} options={norm_options} onchange={chooser(&state, "norm")} />
+                    }
                 </fieldset>
                 <fieldset>
                     <legend>{ "Input x⁰ ~ N(mean, std²)" }</legend>
-                    <Number name="in_mean" label="Input mean" value={params.get("in_mean")} min={-10.0} max={10.0} scale={Scale::Linear { step: 0.05 }} onchange={setter(&state, "in_mean")} />
-                    <Number name="in_std" label="Input std" value={params.get("in_std")} min={0.0} max={10.0} scale={Scale::Linear { step: 0.05 }} onchange={setter(&state, "in_std")} />
-                    <Number name="c0" label="Correlation c0 of input pairs" value={params.get("c0")} min={-1.0} max={1.0} scale={Scale::Linear { step: 0.05 }} onchange={setter(&state, "c0")} />
+                    if !params.hides("in_mean") {
+                        <Number name="in_mean" disabled={params.locks("in_mean")} label="Input mean" value={params.get("in_mean")} min={-10.0} max={10.0} scale={Scale::Linear { step: 0.05 }} onchange={setter(&state, "in_mean")} />
+                    }
+                    if !params.hides("in_std") {
+                        <Number name="in_std" disabled={params.locks("in_std")} label="Input std" value={params.get("in_std")} min={0.0} max={10.0} scale={Scale::Linear { step: 0.05 }} onchange={setter(&state, "in_std")} />
+                    }
+                    if !params.hides("c0") {
+                        <Number name="c0" disabled={params.locks("c0")} label="Correlation c0 of input pairs" value={params.get("c0")} min={-1.0} max={1.0} scale={Scale::Linear { step: 0.05 }} onchange={setter(&state, "c0")} />
+                    }
                 </fieldset>
                 <fieldset>
                     <legend>{ "Randomness" }</legend>
                     <div class="seed-row">
-                        <Number name="seed" label="Seed" value={params.get("seed")} min={0.0} max={u32::MAX as f64} scale={Scale::Linear { step: 1.0 }} onchange={setter(&state, "seed")} />
-                        <button type="button" id="new-seed" onclick={new_seed}>{ "New seed" }</button>
+                        if !params.hides("seed") {
+                            <Number name="seed" disabled={params.locks("seed")} label="Seed" value={params.get("seed")} min={0.0} max={u32::MAX as f64} scale={Scale::Linear { step: 1.0 }} onchange={setter(&state, "seed")} />
+                        }
+                        if !params.hides("seed") {
+                            <button type="button" id="new-seed" onclick={new_seed} disabled={params.locks("seed")}>{ "New seed" }</button>
+                        }
                     </div>
                 </fieldset>
             </aside>
+            }
             <main class="panels">
                 <div class="status" role="status" aria-live="polite" data-done={done.to_string()}>
                     <progress max="1" value={progress.to_string()} aria-label="Simulation progress"></progress>
                     <span>{ status_text }</span>
                 </div>
-                <ActivationPanel data={activation_data} resize={*resize} tools={activation_tools} />
-                <StatsPanel sim={sim.clone()} version={version_now} resize={*resize} log_var={params.log_var} on_log_var={flag(&state, "log_var")}
+                if params.shows_panel("activation") {
+                    <ActivationPanel data={activation_data} resize={*resize} tools={activation_tools} />
+                }
+                if params.shows_panel("stats") {
+                    <StatsPanel sim={sim.clone()} version={version_now} resize={*resize} log_var={params.log_var} on_log_var={flag(&state, "log_var")}
                     theory={params.theory.then(|| theory.clone())} on_theory={flag(&state, "theory")} />
-                <HistPanel sim={sim.clone()} version={version_now} resize={*resize} />
-                <GradsPanel sim={sim.clone()} version={version_now} resize={*resize} theory={params.theory.then(|| theory.clone())} />
-                <CorrPanel sim={sim.clone()} corr={corr.clone()} version={version_now} resize={*resize} theory={theory.clone()} />
-                <MapPanel sim={sim.clone()} version={version_now} resize={*resize} theory={theory.clone()} />
-                <PhasePanel data={phase_data} resize={*resize} on_pick={on_pick} act_label={act.kind.label()} csv={phase_csv} />
-                <DeriveSelu />
+                }
+                if params.shows_panel("hist") {
+                    <HistPanel sim={sim.clone()} version={version_now} resize={*resize} />
+                }
+                if params.shows_panel("grads") {
+                    <GradsPanel sim={sim.clone()} version={version_now} resize={*resize} theory={params.theory.then(|| theory.clone())} />
+                }
+                if params.shows_panel("corr") {
+                    <CorrPanel sim={sim.clone()} corr={corr.clone()} version={version_now} resize={*resize} theory={theory.clone()} />
+                }
+                if params.shows_panel("selu_map") {
+                    <MapPanel sim={sim.clone()} version={version_now} resize={*resize} theory={theory.clone()} />
+                }
+                if params.shows_panel("phase") {
+                    <PhasePanel data={phase_data} resize={*resize} on_pick={on_pick} act_label={act.kind.label()} csv={phase_csv} />
+                }
+                if params.shows_panel("derive") {
+                    <DeriveSelu />
+                }
             </main>
         </div>
+        if !embed {
         <footer class="site-footer">
             <p>{ "SELU: Klambauer et al. 2017, Self-Normalizing Neural Networks. GELU: Hendrycks & Gimpel 2016. Signal propagation: Poole et al. 2016, Schoenholz et al. 2017. Everything is computed in this page; nothing is sent anywhere." }</p>
         </footer>
+        }
         </>
     }
 }

@@ -13,6 +13,9 @@ pub struct SelectProps {
     /// (value, label) pairs.
     pub options: Vec<(AttrValue, AttrValue)>,
     pub onchange: Callback<String>,
+    /// Read-only (an instructor locked it with `lock=`).
+    #[prop_or_default]
+    pub disabled: bool,
 }
 
 #[function_component]
@@ -32,7 +35,7 @@ pub fn Select(props: &SelectProps) -> Html {
     html! {
         <div class="control">
             <label for={id.clone()}>{ &props.label }</label>
-            <select id={id} name={props.name.clone()} {onchange}>
+            <select id={id} name={props.name.clone()} {onchange} disabled={props.disabled}>
                 { for props.options.iter().map(|(v, l)| html! {
                     <option value={v.clone()} selected={*v == props.value}>{ l }</option>
                 }) }

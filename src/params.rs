@@ -27,6 +27,55 @@ pub struct Params {
     pub log_var: bool,
     /// Draw the mean-field predictions over the simulation.
     pub theory: bool,
+    /// Embed mode: show only these panels, compact, without header and explanations.
+    pub embed: Vec<&'static str>,
+    /// Controls not shown (by URL name).
+    pub hide: Vec<&'static str>,
+    /// Controls shown read-only (by URL name).
+    pub lock: Vec<&'static str>,
+}
+
+/// Panel names for `embed=`.
+pub const PANEL_NAMES: &[&str] = &[
+    "activation",
+    "stats",
+    "hist",
+    "grads",
+    "corr",
+    "selu_map",
+    "phase",
+    "derive",
+];
+/// Control names for `hide=` and `lock=` (their URL parameter names).
+pub const CONTROL_NAMES: &[&str] = &[
+    "act", "slope", "alpha", "beta", "init", "gain", "sb", "depth", "width", "batch", "norm",
+    "in_mean", "in_std", "c0", "seed",
+];
+
+/// Keeps the names of `raw` (comma-separated) that are in `allowed`, as static strings.
+fn names_in(allowed: &'static [&'static str], raw: &str) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for part in raw.split(',') {
+        if let Some(name) = allowed.iter().find(|n| **n == part) {
+            if !out.contains(name) {
+                out.push(name);
+            }
+        }
+    }
+    out
+}
+
+impl Params {
+    /// Whether a panel is shown (all are, outside embed mode).
+    pub fn shows_panel(&self, name: &str) -> bool {
+        self.embed.is_empty() || self.embed.contains(&name)
+    }
+    pub fn hides(&self, control: &str) -> bool {
+        self.hide.contains(&control)
+    }
+    pub fn locks(&self, control: &str) -> bool {
+        self.lock.contains(&control)
+    }
 }
 
 impl Default for Params {
@@ -38,6 +87,9 @@ impl Default for Params {
             gelu_diff: false,
             log_var: false,
             theory: true,
+            embed: Vec::new(),
+            hide: Vec::new(),
+            lock: Vec::new(),
         }
     }
 }
@@ -277,6 +329,27 @@ pub static FIELDS: &[Field] = &[
         kind: Kind::Flag,
         get: |p| u8::from(p.log_var).to_string(),
         set: |p, v| p.log_var = v == "1",
+    },
+    Field {
+        name: "embed",
+        label: "Embedded panels",
+        kind: Kind::Set(PANEL_NAMES),
+        get: |p| p.embed.join(","),
+        set: |p, v| p.embed = names_in(PANEL_NAMES, v),
+    },
+    Field {
+        name: "hide",
+        label: "Hidden controls",
+        kind: Kind::Set(CONTROL_NAMES),
+        get: |p| p.hide.join(","),
+        set: |p, v| p.hide = names_in(CONTROL_NAMES, v),
+    },
+    Field {
+        name: "lock",
+        label: "Locked controls",
+        kind: Kind::Set(CONTROL_NAMES),
+        get: |p| p.lock.join(","),
+        set: |p, v| p.lock = names_in(CONTROL_NAMES, v),
     },
     Field {
         name: "theory",
@@ -586,6 +659,20 @@ mod tests {
         assert_eq!(p.config.bias_std, 0.0);
         assert_eq!(notices.len(), 8, "{notices:?}");
         assert!(notices.iter().any(|n| n.param == "bogus"));
+    }
+
+    #[test]
+    fn embed_hide_and_lock_keep_known_names() {
+        let (p, n) = Params::from_query("embed=stats,grads,nope&hide=init&lock=act,depth");
+        assert_eq!(p.embed, ["stats", "grads"]);
+        assert_eq!(p.hide, ["init"]);
+        assert_eq!(p.lock, ["act", "depth"]);
+        assert_eq!(n.len(), 1, "{n:?}");
+        assert!(p.shows_panel("stats") && !p.shows_panel("hist"));
+        assert!(Params::default().shows_panel("hist"));
+        let (again, n2) = Params::from_query(&p.to_query());
+        assert!(n2.is_empty());
+        assert_eq!(again, p);
     }
 
     #[test]

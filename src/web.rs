@@ -101,6 +101,35 @@ pub fn download_canvas_png(
     Ok(())
 }
 
+/// Message posted to the parent window when the page runs inside an iframe:
+/// `{ "type": "activation-lab:height", "height": <CSS pixels> }`, after every render that
+/// changed the document's height. The host page sizes the iframe with it.
+pub fn post_height_to_parent() {
+    thread_local! {
+        static LAST: std::cell::Cell<i32> = const { std::cell::Cell::new(-1) };
+    }
+    let Some(w) = window() else { return };
+    let Ok(Some(parent)) = w.parent() else { return };
+    if js_sys::Object::is(&parent, &w) {
+        return; // not in a frame
+    }
+    let Some(height) = w
+        .document()
+        .and_then(|d| d.document_element())
+        .map(|e| e.scroll_height())
+    else {
+        return;
+    };
+    if LAST.with(|l| l.replace(height)) == height {
+        return;
+    }
+    let message = js_sys::Object::new();
+    js_sys::Reflect::set(&message, &"type".into(), &"activation-lab:height".into()).ok();
+    js_sys::Reflect::set(&message, &"height".into(), &JsValue::from(height)).ok();
+    // Any origin may host the embed; the message carries nothing but the height.
+    parent.post_message(&message, "*").ok();
+}
+
 /// Shows a panic on the page (never a blank page) and logs it to the console.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {

@@ -46,7 +46,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &CorrData, style: &Style) -> Resul
         .axis_desc_style(style.font(13.0))
         .x_desc("layer")
         .y_desc("correlation of h for input pairs")
-        .x_label_formatter(&|v| format!("{v:.0}"))
+        .x_label_formatter(&|v| super::layer_tick(*v))
         .y_label_formatter(&|v| super::tick_linear(*v, hi - lo))
         .draw()
         .map_err(err)?;

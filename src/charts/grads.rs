@@ -44,7 +44,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &GradsData, style: &Style) -> Resu
         .axis_desc_style(style.font(13.0))
         .x_desc("layer")
         .y_desc("RMS of dL/dh (log)")
-        .x_label_formatter(&|v| format!("{v:.0}"))
+        .x_label_formatter(&|v| super::layer_tick(*v))
         .y_label_formatter(&|v| super::tick(*v))
         .draw()
         .map_err(err)?;

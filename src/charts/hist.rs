@@ -117,7 +117,7 @@ pub fn draw(
         .axis_desc_style(style.font(13.0))
         .x_desc("layer")
         .y_desc("post-activation value")
-        .x_label_formatter(&|v| format!("{v:.0}"))
+        .x_label_formatter(&|v| super::layer_tick(*v))
         .y_label_formatter(&|v| super::tick_linear(*v, map.hi - map.lo))
         .draw()
         .map_err(err)?;

@@ -138,6 +138,16 @@ pub fn draw_banner<DB: DrawingBackend>(
     Ok(())
 }
 
+/// A layer-axis label: whole layers only (small depths get ticks at halves, which would print
+/// every number twice).
+pub fn layer_tick(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 && v >= 0.5 {
+        format!("{v:.0}")
+    } else {
+        String::new()
+    }
+}
+
 /// Like [`tick`] for a linear axis spanning `span`: values that are zero up to rounding
 /// (1e-17 on an axis from -0.1 to 0.1) print as 0.
 pub fn tick_linear(v: f64, span: f64) -> String {
@@ -249,6 +259,13 @@ mod tests {
         assert_eq!(log_range([0.03, 5.0, -1.0, 0.0]), Some((0.01, 10.0)));
         assert_eq!(log_range([1.0]), Some((1.0, 10.0)));
         assert_eq!(log_range([0.0, f64::NAN]), None);
+    }
+
+    #[test]
+    fn layer_ticks_label_whole_layers_only() {
+        assert_eq!(layer_tick(3.0), "3");
+        assert_eq!(layer_tick(2.5), "");
+        assert_eq!(layer_tick(0.0), "");
     }
 
     #[test]

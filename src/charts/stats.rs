@@ -66,7 +66,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
         .label_style(style.label_font())
         .axis_desc_style(style.font(13.0))
         .y_desc("mean")
-        .x_label_formatter(&|v| format!("{v:.0}"))
+        .x_label_formatter(&|v| super::layer_tick(*v))
         .y_label_formatter(&|v| super::tick_linear(*v, hi - lo))
         .draw()
         .map_err(err)?;
@@ -152,7 +152,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
             .axis_desc_style(style.font(13.0))
             .x_desc("layer")
             .y_desc("variance (log)")
-            .x_label_formatter(&|v| format!("{v:.0}"))
+            .x_label_formatter(&|v| super::layer_tick(*v))
             .y_label_formatter(&|v| super::tick(*v))
             .draw()
             .map_err(err)?;
@@ -202,7 +202,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
             .axis_desc_style(style.font(13.0))
             .x_desc("layer")
             .y_desc("variance")
-            .x_label_formatter(&|v| format!("{v:.0}"))
+            .x_label_formatter(&|v| super::layer_tick(*v))
             .y_label_formatter(&|v| super::tick_linear(*v, vhi - vlo))
             .draw()
             .map_err(err)?;

@@ -72,6 +72,7 @@ fn backing_store_follows_the_device_pixel_ratio() {
 fn every_chart_draws_something_visible() {
     let style = Style { dpr: 1.0 };
     let sim = Simulation::run(small_config());
+    let predicted = lab_core::theory::predict_config(&small_config());
 
     let c = canvas(480, 320);
     charts::fit_canvas(&c, 1.0);
@@ -95,6 +96,7 @@ fn every_chart_draws_something_visible() {
         depth: 12,
         log_var: true,
         banner: None,
+        predicted: predicted.as_deref(),
     };
     charts::stats::draw(&c, &stats, &style).unwrap();
     let (ink_s, _) = ink(&c);
@@ -119,10 +121,46 @@ fn every_chart_draws_something_visible() {
         stats: sim.stats(),
         depth: 12,
         banner: Some("test banner".into()),
+        chi1: Some(1.0716),
     };
     charts::grads::draw(&c, &grads, &style).unwrap();
     let (ink_g, _) = ink(&c);
     assert!(ink_g > 0.02, "grads: {ink_g}");
+}
+
+#[wasm_bindgen_test]
+fn theory_charts_draw_something_visible() {
+    let style = Style { dpr: 1.0 };
+    let config = small_config();
+    let sim = Simulation::run(config);
+    let theory = crate::theory_view::Theory::of(&config);
+    let mut job = crate::theory_view::CorrJob::new(&config);
+    while !job.step() {}
+
+    let c = canvas(480, 320);
+    charts::fit_canvas(&c, 1.0);
+    let data = theory.corr_data(config.depth, sim.stats(), &job.values);
+    assert_eq!(data.predicted.len(), config.depth);
+    charts::corr::draw(&c, &data, &style).unwrap();
+    assert!(ink(&c).0 > 0.02, "corr");
+
+    let c = canvas(480, 320);
+    charts::fit_canvas(&c, 1.0);
+    let (map, fixed) = crate::theory_view::map_data(&theory, &config.activation, sim.stats());
+    assert!(fixed.is_some_and(|f| f.stable), "SELU's (0, 1) attracts");
+    charts::selu_map::draw(&c, &map, &style).unwrap();
+    assert!(ink(&c).0 > 0.02, "selu_map");
+
+    let c = canvas(480, 320);
+    charts::fit_canvas(&c, 1.0);
+    let phase = crate::theory_view::phase_data(&config.activation, (1.0, 0.0));
+    let frame = charts::phase::draw(&c, &phase, &style).unwrap();
+    let (ink_p, colours_p) = ink(&c);
+    assert!(
+        ink_p > 0.3 && colours_p > 10,
+        "phase heat map: {ink_p} {colours_p}"
+    );
+    assert!(frame.x1 > frame.x0 && frame.y1 > frame.y0);
 }
 
 #[wasm_bindgen_test]

@@ -384,3 +384,35 @@ test("embed: an iframe on another origin shows only the chosen panels, hides and
   await context.close();
   host.close();
 });
+
+test("share: Copy link and Copy embed code give links that reproduce the state", async () => {
+  const context = await browser.newContext({ viewport: { width: 1300, height: 900 }, permissions: ["clipboard-read", "clipboard-write"] });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
+  await page.goto(`${origin}/?act=gelu&init=xavier_normal&depth=15&width=48&batch=16&seed=9`);
+  await waitDone(page);
+  await page.click(".share summary");
+  await page.click("#copy-link");
+  await page.waitForSelector(".share-status:has-text('Link copied')");
+  const link = await page.evaluate(() => navigator.clipboard.readText());
+  assert.equal(link, page.url());
+  await page.click("#copy-embed");
+  await page.waitForSelector(".share-status:has-text('Embed code copied')");
+  const snippet = await page.evaluate(() => navigator.clipboard.readText());
+  assert.match(snippet, /^<iframe src="[^"]+" title="Activation Lab: GELU \(exact, erf\) with Xavier[^"]*" width="100%" height="\d+" loading="lazy"/);
+  const src = snippet.split('"')[1].replaceAll("&amp;", "&");
+  const embed = await context.newPage();
+  await embed.goto(src);
+  await waitDone(embed);
+  const a = new URL(page.url()).searchParams;
+  const b = new URL(embed.url()).searchParams;
+  for (const [k, v] of a) if (k !== "embed") assert.equal(b.get(k), v, `embed keeps ${k}`);
+  assert.equal(b.get("embed"), "stats,grads");
+  const ids = await embed.locator("section.panel").evaluateAll((els) => els.map((e) => e.id));
+  assert.deepEqual(ids, ["panel-stats", "panel-grads"]);
+  // Same state, same numbers: the embed's stats CSV equals the page's.
+  assert.equal(await downloadCsv(embed, "stats"), await downloadCsv(page, "stats"));
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -288,6 +288,7 @@ pub fn App() -> Html {
         <header class="site-header">
             <h1>{ "Activation Lab" }</h1>
             <p class="tagline">{ "How activations and weight initialization shape the signal in a deep network. Pick an activation and an initializer: the network below is simulated in your browser and every plot updates as you move a control. The address bar always holds the current settings: copy it to share exactly these plots." }</p>
+            <crate::share::Share params={params.clone()} />
             <nav class="presets" aria-label="Presets">
                 <span class="presets-title">{ "Start from: " }</span>
                 { for PRESETS.iter().map(|(name, query)| html! { <a href={*query}>{ *name }</a> }) }

@@ -7,6 +7,7 @@ mod csv;
 mod panels;
 mod params;
 mod runner;
+mod share;
 mod state;
 mod theory_panels;
 mod theory_view;

@@ -130,6 +130,55 @@ pub fn post_height_to_parent() {
     parent.post_message(&message, "*").ok();
 }
 
+/// The page's URL without query or fragment (origin and path).
+pub fn page_url_without_query() -> String {
+    window()
+        .map(|w| {
+            let l = w.location();
+            format!(
+                "{}{}",
+                l.origin().unwrap_or_default(),
+                l.pathname().unwrap_or_default()
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// Writes `text` to the clipboard (navigator.clipboard.writeText) and reports success to
+/// `done`. Where the API is missing or refused (insecure context, sandboxed frame), `done`
+/// gets false and the caller offers the text for manual copying.
+pub fn copy_to_clipboard(text: &str, done: Box<dyn Fn(bool)>) {
+    use wasm_bindgen::closure::Closure;
+    let call = || -> Option<js_sys::Promise> {
+        let window: JsValue = window()?.into();
+        let navigator = js_sys::Reflect::get(&window, &"navigator".into()).ok()?;
+        let clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into()).ok()?;
+        let write: js_sys::Function = js_sys::Reflect::get(&clipboard, &"writeText".into())
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        write
+            .call1(&clipboard, &JsValue::from_str(text))
+            .ok()?
+            .dyn_into()
+            .ok()
+    };
+    match call() {
+        Some(promise) => {
+            let done = std::rc::Rc::new(done);
+            let ok = {
+                let done = done.clone();
+                Closure::once(move |_: JsValue| done(true))
+            };
+            let failed = Closure::once(move |_: JsValue| done(false));
+            let _ = promise.then2(&ok, &failed);
+            ok.forget();
+            failed.forget();
+        }
+        None => done(false),
+    }
+}
+
 /// Shows a panic on the page (never a blank page) and logs it to the console.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {

@@ -148,14 +148,7 @@ pub fn draw(
         .map_err(err)?
         .label("f'(x)")
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], df_style));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font(style.font(12.0))
-        .background_style(PAPER.mix(0.85))
-        .border_style(GREY.mix(0.5))
-        .draw()
-        .map_err(err)?;
+    super::draw_legend(&mut chart, style, SeriesLabelPosition::UpperLeft)?;
 
     if let (Some(area), Some(diff)) = (diff, &data.gelu_diff) {
         let (dlo, dhi) = padded_range(diff.iter().map(|p| p.1), 0.1);

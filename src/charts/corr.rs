@@ -94,14 +94,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &CorrData, style: &Style) -> Resul
             .label("mean-field prediction")
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], pred));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .label_font(style.font(12.0))
-        .background_style(PAPER.mix(0.85))
-        .border_style(GREY.mix(0.5))
-        .draw()
-        .map_err(err)?;
+    super::draw_legend(&mut chart, style, SeriesLabelPosition::LowerRight)?;
     root.present().map_err(err)?;
     Ok(())
 }

@@ -77,14 +77,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &GradsData, style: &Style) -> Resu
                     "mean field: ×√χ₁ = {per_layer:.4} per layer toward the input"
                 ))
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], theory));
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .label_font(style.font(12.0))
-                .background_style(PAPER.mix(0.85))
-                .border_style(GREY.mix(0.5))
-                .draw()
-                .map_err(err)?;
+            super::draw_legend(&mut chart, style, SeriesLabelPosition::UpperRight)?;
         }
     }
     if points.len() <= 60 {

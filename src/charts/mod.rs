@@ -154,6 +154,22 @@ pub fn tick_linear(v: f64, span: f64) -> String {
     tick(if v.abs() < span.abs() * 1e-9 { 0.0 } else { v })
 }
 
+/// The legend of a chart's labelled series, in the house style, at `position`.
+pub fn draw_legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    style: &Style,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font(style.font(12.0))
+        .background_style(PAPER.mix(0.85))
+        .border_style(GREY.mix(0.5))
+        .draw()
+        .map_err(err)
+}
+
 /// Formats a number for axis labels compactly (1e-12, 0.5, 120, 3.2e8).
 pub fn tick(v: f64) -> String {
     if v == 0.0 {

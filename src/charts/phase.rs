@@ -1,7 +1,7 @@
 //! The `phase` panel: chi_1 over (sigma_w^2, sigma_b^2) as a heat map with the critical line
 //! chi_1 = 1 and the current configuration marked (order-to-chaos map, Schoenholz et al. 2017).
 
-use super::{blit_rgba, err, Style, GREY, INK, PAPER};
+use super::{blit_rgba, err, Style, INK, PAPER};
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
@@ -162,14 +162,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &PhaseData, style: &Style) -> Resu
             .label("current setting")
             .legend(move |(x, y)| Circle::new((x + 10, y), 5, INK.stroke_width(2)));
     }
-    overlay
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(style.font(12.0))
-        .background_style(PAPER.mix(0.85))
-        .border_style(GREY.mix(0.5))
-        .draw()
-        .map_err(err)?;
+    super::draw_legend(&mut overlay, style, SeriesLabelPosition::UpperRight)?;
     root.present().map_err(err)?;
     Ok(Frame {
         x0: px.start as f64 / style.dpr,

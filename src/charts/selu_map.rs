@@ -103,14 +103,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &MapData, style: &Style) -> Result
         .map_err(err)?
         .label("unstable fixed point")
         .legend(move |(x, y)| Circle::new((x + 10, y), py, r.filled()));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font(style.font(12.0))
-        .background_style(PAPER.mix(0.85))
-        .border_style(GREY.mix(0.5))
-        .draw()
-        .map_err(err)?;
+    super::draw_legend(&mut chart, style, SeriesLabelPosition::UpperLeft)?;
     root.present().map_err(err)?;
     Ok(())
 }

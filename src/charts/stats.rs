@@ -115,14 +115,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
             .label("mean-field prediction (x)")
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], theory));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(style.font(12.0))
-        .background_style(PAPER.mix(0.85))
-        .border_style(GREY.mix(0.5))
-        .draw()
-        .map_err(err)?;
+    super::draw_legend(&mut chart, style, SeriesLabelPosition::UpperRight)?;
 
     // Variances, with the reference line at 1, linear or log.
     let pre_var = layer_points(data.stats, |s| s.pre_var);

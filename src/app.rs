@@ -1,6 +1,7 @@
 //! The page: controls, notices, progress and the four panels, wired to one reducer.
 
 use crate::charts::activation::ActivationData;
+use crate::charts::Theme;
 use crate::controls::{Number, Scale, Select, Toggle};
 use crate::panels::{ActivationPanel, GradsPanel, HistPanel, StatsPanel};
 use crate::params::{Params, XMAX_RANGE};
@@ -145,6 +146,59 @@ pub fn App() -> Html {
         });
     }
 
+    // Colour theme: the URL's choice, or for "auto" the system's preference, followed live.
+    let system_dark = use_state(|| web::dark_query().is_some_and(|q| q.matches()));
+    {
+        let system_dark = system_dark.clone();
+        use_effect_with((), move |_| {
+            let query = web::dark_query();
+            let listener = {
+                let query = query.clone();
+                Closure::<dyn Fn()>::new(move || {
+                    system_dark.set(query.as_ref().is_some_and(|q| q.matches()));
+                })
+            };
+            if let Some(q) = &query {
+                q.add_event_listener_with_callback("change", listener.as_ref().unchecked_ref())
+                    .ok();
+            }
+            move || {
+                if let Some(q) = query {
+                    q.remove_event_listener_with_callback(
+                        "change",
+                        listener.as_ref().unchecked_ref(),
+                    )
+                    .ok();
+                }
+            }
+        });
+    }
+    let theme = match params.theme {
+        "dark" => Theme::Dark,
+        "light" => Theme::Light,
+        _ if *system_dark => Theme::Dark,
+        _ => Theme::Light,
+    };
+    // Applied while rendering, before the panels' effects draw with it.
+    if web::theme() != theme {
+        web::apply_theme(theme);
+    }
+    let on_theme = {
+        let set = chooser(&state, "theme");
+        Callback::from(move |_: MouseEvent| {
+            set.emit(
+                if theme == Theme::Dark {
+                    "light"
+                } else {
+                    "dark"
+                }
+                .to_string(),
+            )
+        })
+    };
+    // Changes whenever every canvas must be redrawn: a new size or a new theme.
+    let canvas_key: u64 = (*resize << 1) | u64::from(theme == Theme::Dark);
+
     // Mean-field theory of this configuration, and chi_1 over the phase map for this activation
     // (the expensive part, recomputed only when the activation changes).
     let theory: Rc<Theory> = use_memo(config, Theory::of);
@@ -288,7 +342,11 @@ pub fn App() -> Html {
         <header class="site-header">
             <h1>{ "Activation Lab" }</h1>
             <p class="tagline">{ "How activations and weight initialization shape the signal in a deep network. Pick an activation and an initializer: the network below is simulated in your browser and every plot updates as you move a control. The address bar always holds the current settings: copy it to share exactly these plots." }</p>
-            <crate::share::Share params={params.clone()} />
+            <div class="header-tools">
+                <crate::share::Share params={params.clone()} />
+                <button type="button" class="theme-toggle" aria-pressed={(theme == Theme::Dark).to_string()}
+                    onclick={on_theme}>{ "Dark theme" }</button>
+            </div>
             <nav class="presets" aria-label="Presets">
                 <span class="presets-title">{ "Start from: " }</span>
                 { for PRESETS.iter().map(|(name, query)| html! { <a href={*query}>{ *name }</a> }) }
@@ -385,26 +443,26 @@ pub fn App() -> Html {
                     <span>{ status_text }</span>
                 </div>
                 if params.shows_panel("activation") {
-                    <ActivationPanel data={activation_data} resize={*resize} tools={activation_tools} />
+                    <ActivationPanel data={activation_data} resize={canvas_key} tools={activation_tools} />
                 }
                 if params.shows_panel("stats") {
-                    <StatsPanel sim={sim.clone()} version={version_now} resize={*resize} log_var={params.log_var} on_log_var={flag(&state, "log_var")}
+                    <StatsPanel sim={sim.clone()} version={version_now} resize={canvas_key} log_var={params.log_var} on_log_var={flag(&state, "log_var")}
                     theory={params.theory.then(|| theory.clone())} on_theory={flag(&state, "theory")} />
                 }
                 if params.shows_panel("hist") {
-                    <HistPanel sim={sim.clone()} version={version_now} resize={*resize} />
+                    <HistPanel sim={sim.clone()} version={version_now} resize={canvas_key} />
                 }
                 if params.shows_panel("grads") {
-                    <GradsPanel sim={sim.clone()} version={version_now} resize={*resize} theory={params.theory.then(|| theory.clone())} />
+                    <GradsPanel sim={sim.clone()} version={version_now} resize={canvas_key} theory={params.theory.then(|| theory.clone())} />
                 }
                 if params.shows_panel("corr") {
-                    <CorrPanel sim={sim.clone()} corr={corr.clone()} version={version_now} resize={*resize} theory={theory.clone()} />
+                    <CorrPanel sim={sim.clone()} corr={corr.clone()} version={version_now} resize={canvas_key} theory={theory.clone()} />
                 }
                 if params.shows_panel("selu_map") {
-                    <MapPanel sim={sim.clone()} version={version_now} resize={*resize} theory={theory.clone()} />
+                    <MapPanel sim={sim.clone()} version={version_now} resize={canvas_key} theory={theory.clone()} />
                 }
                 if params.shows_panel("phase") {
-                    <PhasePanel data={phase_data} resize={*resize} on_pick={on_pick} act_label={act.kind.label()} csv={phase_csv} />
+                    <PhasePanel data={phase_data} resize={canvas_key} on_pick={on_pick} act_label={act.kind.label()} csv={phase_csv} />
                 }
                 if params.shows_panel("derive") {
                     <DeriveSelu />

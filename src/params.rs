@@ -33,6 +33,8 @@ pub struct Params {
     pub hide: Vec<&'static str>,
     /// Controls shown read-only (by URL name).
     pub lock: Vec<&'static str>,
+    /// Colour theme: "auto" follows the system's prefers-color-scheme.
+    pub theme: &'static str,
 }
 
 /// Panel names for `embed=`.
@@ -46,6 +48,8 @@ pub const PANEL_NAMES: &[&str] = &[
     "phase",
     "derive",
 ];
+/// Values of `theme=`.
+pub const THEME_NAMES: &[&str] = &["auto", "light", "dark"];
 /// Control names for `hide=` and `lock=` (their URL parameter names).
 pub const CONTROL_NAMES: &[&str] = &[
     "act", "slope", "alpha", "beta", "init", "gain", "sb", "depth", "width", "batch", "norm",
@@ -90,6 +94,7 @@ impl Default for Params {
             embed: Vec::new(),
             hide: Vec::new(),
             lock: Vec::new(),
+            theme: "auto",
         }
     }
 }
@@ -350,6 +355,17 @@ pub static FIELDS: &[Field] = &[
         kind: Kind::Set(CONTROL_NAMES),
         get: |p| p.lock.join(","),
         set: |p, v| p.lock = names_in(CONTROL_NAMES, v),
+    },
+    Field {
+        name: "theme",
+        label: "Colour theme",
+        kind: Kind::Choice(THEME_NAMES),
+        get: |p| p.theme.to_string(),
+        set: |p, v| {
+            if let Some(name) = THEME_NAMES.iter().find(|n| **n == v) {
+                p.theme = name;
+            }
+        },
     },
     Field {
         name: "theory",

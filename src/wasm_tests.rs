@@ -70,7 +70,10 @@ fn backing_store_follows_the_device_pixel_ratio() {
 
 #[wasm_bindgen_test]
 fn every_chart_draws_something_visible() {
-    let style = Style { dpr: 1.0 };
+    let style = Style {
+        dpr: 1.0,
+        theme: Default::default(),
+    };
     let sim = Simulation::run(small_config());
     let predicted = lab_core::theory::predict_config(&small_config());
 
@@ -130,7 +133,10 @@ fn every_chart_draws_something_visible() {
 
 #[wasm_bindgen_test]
 fn theory_charts_draw_something_visible() {
-    let style = Style { dpr: 1.0 };
+    let style = Style {
+        dpr: 1.0,
+        theme: Default::default(),
+    };
     let config = small_config();
     let sim = Simulation::run(config);
     let theory = crate::theory_view::Theory::of(&config);

@@ -1,6 +1,7 @@
 //! Thin wrappers around browser APIs (web-sys). Every call that can fail returns a value the
 //! caller can ignore or show; none of them panics.
 
+use crate::charts::Theme;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlAnchorElement, HtmlElement};
 
@@ -196,4 +197,63 @@ pub fn install_panic_hook() {
             }
         }
     }));
+}
+
+/// The media query of the system's dark preference (None where matchMedia is missing).
+pub fn dark_query() -> Option<web_sys::MediaQueryList> {
+    window()?
+        .match_media("(prefers-color-scheme: dark)")
+        .ok()
+        .flatten()
+}
+
+/// The theme in force: what the app last wrote into `<html data-theme>`.
+pub fn theme() -> Theme {
+    let dark = window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+        .and_then(|e| e.get_attribute("data-theme"))
+        .is_some_and(|t| t == "dark");
+    if dark {
+        Theme::Dark
+    } else {
+        Theme::Light
+    }
+}
+
+/// Applies a theme to the page: `<html data-theme>` drives the CSS variables and
+/// `color-scheme` (native controls, scroll bars). index.html sets it before the wasm loads.
+pub fn apply_theme(theme: Theme) {
+    let Some(root) = window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    else {
+        return;
+    };
+    let name = match theme {
+        Theme::Light => "light",
+        Theme::Dark => "dark",
+    };
+    root.set_attribute("data-theme", name).ok();
+}
+
+/// A canvas outside the page, `scale` times the CSS size `css_w` x `css_h` (for exports).
+pub fn offscreen_canvas(
+    css_w: i32,
+    css_h: i32,
+    scale: f64,
+) -> Result<web_sys::HtmlCanvasElement, String> {
+    if css_w <= 0 || css_h <= 0 {
+        return Err("the chart is not laid out (hidden)".into());
+    }
+    let canvas: web_sys::HtmlCanvasElement = window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?
+        .create_element("canvas")
+        .map_err(|e| format!("{e:?}"))?
+        .dyn_into()
+        .map_err(|_| "not a canvas")?;
+    canvas.set_width((f64::from(css_w) * scale).round() as u32);
+    canvas.set_height((f64::from(css_h) * scale).round() as u32);
+    Ok(canvas)
 }

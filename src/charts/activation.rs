@@ -1,6 +1,6 @@
 //! The `activation` panel: f(x) and f'(x), optional overlays, and GELU exact minus tanh.
 
-use super::{err, padded_range, Style, GREY, INK, PAPER, SERIES};
+use super::{err, padded_range, Style, SERIES};
 use lab_core::{Activation, ActivationKind};
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
@@ -77,7 +77,7 @@ pub fn draw(
     let backend =
         CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas has no 2d context")?;
     let root = backend.into_drawing_area();
-    root.fill(&PAPER).map_err(err)?;
+    root.fill(&style.paper()).map_err(err)?;
     let (_, h) = root.dim_in_pixel();
     let (main, diff) = if data.gelu_diff.is_some() {
         let (a, b) = root.split_vertically((h as f64 * 0.62) as u32);
@@ -100,8 +100,9 @@ pub fn draw(
         .map_err(err)?;
     chart
         .configure_mesh()
-        .light_line_style(GREY.mix(0.12))
-        .bold_line_style(GREY.mix(0.3))
+        .light_line_style(style.reference().mix(0.12))
+        .bold_line_style(style.reference().mix(0.3))
+        .axis_style(style.ink())
         .label_style(style.label_font())
         .axis_desc_style(style.font(13.0))
         .x_desc("x")
@@ -112,7 +113,10 @@ pub fn draw(
         .map_err(err)?;
     // Axes through the origin help read where f crosses zero.
     chart
-        .draw_series(LineSeries::new([(-xmax, 0.0), (xmax, 0.0)], GREY.mix(0.5)))
+        .draw_series(LineSeries::new(
+            [(-xmax, 0.0), (xmax, 0.0)],
+            style.reference().mix(0.5),
+        ))
         .map_err(err)?;
     for (i, (label, pts)) in data.overlays.iter().enumerate() {
         let color = SERIES[(i + 2) % SERIES.len()];
@@ -160,15 +164,19 @@ pub fn draw(
             .build_cartesian_2d(-xmax..xmax, dlo..dhi)
             .map_err(err)?;
         c.configure_mesh()
-            .light_line_style(GREY.mix(0.12))
-            .bold_line_style(GREY.mix(0.3))
+            .light_line_style(style.reference().mix(0.12))
+            .bold_line_style(style.reference().mix(0.3))
+            .axis_style(style.ink())
             .label_style(style.label_font())
             .x_label_formatter(&|v| super::tick_linear(*v, 2.0 * xmax))
             .y_label_formatter(&|v| format!("{v:.1e}"))
             .draw()
             .map_err(err)?;
-        c.draw_series(LineSeries::new(diff.iter().copied(), style.line(INK, 2.0)))
-            .map_err(err)?;
+        c.draw_series(LineSeries::new(
+            diff.iter().copied(),
+            style.line(style.ink(), 2.0),
+        ))
+        .map_err(err)?;
     }
     root.present().map_err(err)?;
     Ok(())

@@ -1,7 +1,7 @@
 //! The `corr` panel: per-layer correlation of input pairs, simulated and predicted by the
 //! mean-field correlation map (Poole et al. 2016; Schoenholz et al. 2017).
 
-use super::{err, padded_range, Style, BLUE, GREY, PAPER, VERMILLION};
+use super::{err, padded_range, Style, BLUE, VERMILLION};
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
@@ -21,7 +21,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &CorrData, style: &Style) -> Resul
     let backend =
         CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas has no 2d context")?;
     let root = backend.into_drawing_area();
-    root.fill(&PAPER).map_err(err)?;
+    root.fill(&style.paper()).map_err(err)?;
     let (lo, hi) = padded_range(
         data.simulated
             .iter()
@@ -40,8 +40,9 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &CorrData, style: &Style) -> Resul
         .map_err(err)?;
     chart
         .configure_mesh()
-        .light_line_style(GREY.mix(0.12))
-        .bold_line_style(GREY.mix(0.3))
+        .light_line_style(style.reference().mix(0.12))
+        .bold_line_style(style.reference().mix(0.3))
+        .axis_style(style.ink())
         .label_style(style.label_font())
         .axis_desc_style(style.font(13.0))
         .x_desc("layer")
@@ -51,7 +52,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &CorrData, style: &Style) -> Resul
         .draw()
         .map_err(err)?;
     let dash = (style.px(6.0) as u32, style.px(4.0) as u32);
-    let reference = style.line(GREY, 1.5);
+    let reference = style.line(style.reference(), 1.5);
     chart
         .draw_series(DashedLineSeries::new(
             [(x_range.start, 1.0), (x_range.end, 1.0)],
@@ -63,7 +64,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &CorrData, style: &Style) -> Resul
         .label("c = 1 (ordered)")
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], reference));
     if let Some(c) = data.c_star.filter(|c| *c < 0.999) {
-        let s = style.line(GREY, 1.0);
+        let s = style.line(style.reference(), 1.0);
         chart
             .draw_series(DashedLineSeries::new(
                 [(x_range.start, c), (x_range.end, c)],

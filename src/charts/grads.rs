@@ -1,6 +1,6 @@
 //! The `grads` panel: per-layer RMS of the backward signal delta^l = dL/dh^l, on a log axis.
 
-use super::{draw_banner, err, log_range, Style, GREEN, GREY, PAPER, PURPLE};
+use super::{draw_banner, err, log_range, Style, GREEN, PURPLE};
 use lab_core::LayerStats;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
@@ -20,7 +20,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &GradsData, style: &Style) -> Resu
     let backend =
         CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas has no 2d context")?;
     let root = backend.into_drawing_area();
-    root.fill(&PAPER).map_err(err)?;
+    root.fill(&style.paper()).map_err(err)?;
     let points: Vec<(f64, f64)> = data
         .stats
         .iter()
@@ -38,8 +38,9 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &GradsData, style: &Style) -> Resu
         .map_err(err)?;
     chart
         .configure_mesh()
-        .light_line_style(GREY.mix(0.12))
-        .bold_line_style(GREY.mix(0.3))
+        .light_line_style(style.reference().mix(0.12))
+        .bold_line_style(style.reference().mix(0.3))
+        .axis_style(style.ink())
         .label_style(style.label_font())
         .axis_desc_style(style.font(13.0))
         .x_desc("layer")

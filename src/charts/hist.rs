@@ -1,7 +1,7 @@
 //! The `hist` panel: the distribution of post-activations at every layer as a heat map
 //! (x: layer, y: value, colour: density within the layer).
 
-use super::{blit_rgba, draw_banner, err, viridis, Style, PAPER};
+use super::{blit_rgba, draw_banner, err, viridis, Style};
 use lab_core::LayerStats;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
@@ -102,7 +102,7 @@ pub fn draw(
     let backend =
         CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas has no 2d context")?;
     let root = backend.into_drawing_area();
-    root.fill(&PAPER).map_err(err)?;
+    root.fill(&style.paper()).map_err(err)?;
     let x_range = 0.5..(depth as f64 + 0.5);
     let mut chart = ChartBuilder::on(&root)
         .margin(style.px(10.0))
@@ -126,7 +126,7 @@ pub fn draw(
     if map.layers > 0 {
         blit_rgba(
             canvas,
-            &heat_rgba(map, depth),
+            &heat_rgba(map, depth, style),
             depth as u32,
             BINS as u32,
             px,
@@ -144,16 +144,22 @@ pub fn draw(
     Ok(())
 }
 
-/// The counts as RGBA pixels, one per layer (column) and bin (row, highest bin on top).
-fn heat_rgba(map: &Heatmap, depth: usize) -> Vec<u8> {
-    let mut rgba = vec![255u8; depth * BINS * 4];
+/// The counts as RGBA pixels, one per layer (column) and bin (row, highest bin on top). Layers
+/// not computed yet show the paper; empty bins a grey just off the paper.
+fn heat_rgba(map: &Heatmap, depth: usize, style: &Style) -> Vec<u8> {
+    let paper = style.paper();
+    let empty = match style.theme {
+        super::Theme::Light => [245, 245, 245],
+        super::Theme::Dark => [48, 52, 58],
+    };
+    let mut rgba = [paper.0, paper.1, paper.2, 255].repeat(depth * BINS);
     for l in 0..map.layers.min(depth) {
         let column = &map.counts[l * BINS..(l + 1) * BINS];
         let max = column.iter().copied().max().unwrap_or(0);
         for (b, &count) in column.iter().enumerate() {
             let i = ((BINS - 1 - b) * depth + l) * 4;
             let rgb = if max == 0 || count == 0 {
-                [245, 245, 245]
+                empty
             } else {
                 // Square root of the layer-relative density shows the tails too.
                 viridis((count as f64 / max as f64).sqrt())

@@ -21,8 +21,21 @@ pub const VERMILLION: RGBColor = RGBColor(213, 94, 0);
 pub const PURPLE: RGBColor = RGBColor(204, 121, 167);
 pub const SKY: RGBColor = RGBColor(86, 180, 233);
 pub const GREY: RGBColor = RGBColor(120, 120, 120);
+/// Dark lines drawn on the heat maps, whose colours do not change with the theme.
 pub const INK: RGBColor = RGBColor(30, 30, 30);
 pub const PAPER: RGBColor = RGBColor(255, 255, 255);
+/// The dark theme's background and text (the page's `--paper` and `--ink` in dark mode). Every
+/// Okabe-Ito series colour keeps at least 3:1 contrast against it (WCAG 1.4.11).
+pub const PAPER_DARK: RGBColor = RGBColor(29, 32, 37);
+pub const INK_DARK: RGBColor = RGBColor(232, 232, 232);
+
+/// The page's colour theme (resolved: "auto" has already become one of these).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Theme {
+    #[default]
+    Light,
+    Dark,
+}
 /// Series colours in order of use.
 pub const SERIES: [RGBColor; 6] = [BLUE, VERMILLION, GREEN, ORANGE, PURPLE, SKY];
 
@@ -31,15 +44,40 @@ pub const SERIES: [RGBColor; 6] = [BLUE, VERMILLION, GREEN, ORANGE, PURPLE, SKY]
 pub struct Style {
     /// Device pixels per CSS pixel.
     pub dpr: f64,
+    /// Background and text colours.
+    pub theme: Theme,
 }
 
 impl Style {
+    /// The plot's background.
+    pub fn paper(&self) -> RGBColor {
+        match self.theme {
+            Theme::Light => PAPER,
+            Theme::Dark => PAPER_DARK,
+        }
+    }
+    /// Text, axes and the neutral lines drawn on the background.
+    pub fn ink(&self) -> RGBColor {
+        match self.theme {
+            Theme::Light => INK,
+            Theme::Dark => INK_DARK,
+        }
+    }
+    /// Reference lines (mean 0, variance 1, the x axis): grey, lighter on dark paper.
+    pub fn reference(&self) -> RGBColor {
+        match self.theme {
+            Theme::Light => GREY,
+            Theme::Dark => RGBColor(150, 150, 150),
+        }
+    }
     /// A length in CSS pixels as device pixels.
     pub fn px(&self, css: f64) -> i32 {
         (css * self.dpr).round() as i32
     }
     pub fn font(&self, css: f64) -> TextStyle<'static> {
-        ("sans-serif", css * self.dpr).into_font().color(&INK)
+        ("sans-serif", css * self.dpr)
+            .into_font()
+            .color(&self.ink())
     }
     pub fn label_font(&self) -> TextStyle<'static> {
         self.font(12.0)
@@ -130,7 +168,7 @@ pub fn draw_banner<DB: DrawingBackend>(
             (x - pad, y - pad),
             (x + tw as i32 + pad, y + th as i32 + pad),
         ],
-        PAPER.mix(0.9).filled(),
+        style.paper().mix(0.9).filled(),
     ))
     .map_err(err)?;
     area.draw(&Text::new(text.to_string(), (x, y), font))
@@ -164,7 +202,7 @@ pub fn draw_legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTransl
         .configure_series_labels()
         .position(position)
         .label_font(style.font(12.0))
-        .background_style(PAPER.mix(0.85))
+        .background_style(style.paper().mix(0.85))
         .border_style(GREY.mix(0.5))
         .draw()
         .map_err(err)

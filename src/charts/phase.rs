@@ -97,7 +97,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &PhaseData, style: &Style) -> Resu
     let backend =
         CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas has no 2d context")?;
     let root = backend.into_drawing_area();
-    root.fill(&PAPER).map_err(err)?;
+    root.fill(&style.paper()).map_err(err)?;
     if data.sw.is_empty() || data.sb.is_empty() {
         root.present().map_err(err)?;
         return Ok(Frame::default());
@@ -113,6 +113,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &PhaseData, style: &Style) -> Resu
     chart
         .configure_mesh()
         .disable_mesh()
+        .axis_style(style.ink())
         .label_style(style.label_font())
         .axis_desc_style(style.font(13.0))
         .x_desc("weight variance σ_w² (weights N(0, σ_w²/fan_in))")
@@ -162,7 +163,13 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &PhaseData, style: &Style) -> Resu
             .label("current setting")
             .legend(move |(x, y)| Circle::new((x + 10, y), 5, INK.stroke_width(2)));
     }
-    super::draw_legend(&mut overlay, style, SeriesLabelPosition::UpperRight)?;
+    // The legend sits on the heat map, whose colours (and the dark line) do not follow the
+    // theme: keep its box light.
+    let on_map = Style {
+        theme: super::Theme::Light,
+        ..*style
+    };
+    super::draw_legend(&mut overlay, &on_map, SeriesLabelPosition::UpperRight)?;
     root.present().map_err(err)?;
     Ok(Frame {
         x0: px.start as f64 / style.dpr,

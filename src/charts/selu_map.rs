@@ -1,7 +1,7 @@
 //! The `selu_map` panel: the SNN paper's map g: (mean, variance) -> (mean, variance) of one
 //! layer as an arrow field, its fixed points, and the simulated network's trajectory.
 
-use super::{err, Style, BLUE, GREEN, GREY, INK, PAPER, VERMILLION};
+use super::{err, Style, BLUE, GREEN, VERMILLION};
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
@@ -25,7 +25,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &MapData, style: &Style) -> Result
     let backend =
         CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas has no 2d context")?;
     let root = backend.into_drawing_area();
-    root.fill(&PAPER).map_err(err)?;
+    root.fill(&style.paper()).map_err(err)?;
     let mut chart = ChartBuilder::on(&root)
         .margin(style.px(10.0))
         .x_label_area_size(style.px(34.0))
@@ -34,8 +34,9 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &MapData, style: &Style) -> Result
         .map_err(err)?;
     chart
         .configure_mesh()
-        .light_line_style(GREY.mix(0.1))
-        .bold_line_style(GREY.mix(0.25))
+        .light_line_style(style.reference().mix(0.1))
+        .bold_line_style(style.reference().mix(0.25))
+        .axis_style(style.ink())
         .label_style(style.label_font())
         .axis_desc_style(style.font(13.0))
         .x_desc("mean μ of the layer's outputs")
@@ -47,7 +48,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &MapData, style: &Style) -> Result
     // Arrows from (μ, ν) toward g(μ, ν), shortened to a fixed fraction of the grid spacing so the
     // field stays readable; the direction is exact.
     let max_len = 0.09;
-    let arrow_style = style.line(GREY, 1.2);
+    let arrow_style = style.line(style.reference(), 1.2);
     for &(m, v, nm, nv) in &data.arrows {
         let (dx, dy) = (nm - m, (nv - v) * (2.0 / 3.0));
         let len = (dx * dx + dy * dy).sqrt();
@@ -60,7 +61,11 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &MapData, style: &Style) -> Result
             .draw_series(LineSeries::new([(m, v), (ex, ey)], arrow_style))
             .map_err(err)?;
         chart
-            .draw_series([Circle::new((ex, ey), style.px(1.6) as u32, GREY.filled())])
+            .draw_series([Circle::new(
+                (ex, ey),
+                style.px(1.6) as u32,
+                style.reference().filled(),
+            )])
             .map_err(err)?;
     }
     let traj: Vec<(f64, f64)> = data
@@ -86,7 +91,11 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &MapData, style: &Style) -> Result
         chart
             .draw_series([
                 Circle::new((m, v), r, color.filled()),
-                Circle::new((m, v), r, INK.stroke_width(style.px(1.0).max(1) as u32)),
+                Circle::new(
+                    (m, v),
+                    r,
+                    style.ink().stroke_width(style.px(1.0).max(1) as u32),
+                ),
             ])
             .map_err(err)?;
     }

@@ -1,8 +1,6 @@
 //! The `stats` panel: per-layer mean (top) and variance (bottom) of pre- and post-activations.
 
-use super::{
-    draw_banner, err, log_range, padded_range, Style, BLUE, GREEN, GREY, PAPER, VERMILLION,
-};
+use super::{draw_banner, err, log_range, padded_range, Style, BLUE, GREEN, VERMILLION};
 use lab_core::LayerStats;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
@@ -33,13 +31,13 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
     let backend =
         CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas has no 2d context")?;
     let root = backend.into_drawing_area();
-    root.fill(&PAPER).map_err(err)?;
+    root.fill(&style.paper()).map_err(err)?;
     let (_, h) = root.dim_in_pixel();
     let (top, bottom) = root.split_vertically(h / 2);
     let x_range = 0.5..(data.depth as f64 + 0.5);
     let pre = style.line(VERMILLION, 2.0);
     let post = style.line(BLUE, 2.5);
-    let reference = style.line(GREY, 1.5);
+    let reference = style.line(style.reference(), 1.5);
     let dash = (style.px(6.0) as u32, style.px(4.0) as u32);
 
     // Means, with the reference line at 0.
@@ -61,8 +59,9 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
         .map_err(err)?;
     chart
         .configure_mesh()
-        .light_line_style(GREY.mix(0.12))
-        .bold_line_style(GREY.mix(0.3))
+        .light_line_style(style.reference().mix(0.12))
+        .bold_line_style(style.reference().mix(0.3))
+        .axis_style(style.ink())
         .label_style(style.label_font())
         .axis_desc_style(style.font(13.0))
         .y_desc("mean")
@@ -139,8 +138,9 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
             .build_cartesian_2d(x_range.clone(), (vlo..vhi).log_scale())
             .map_err(err)?;
         c.configure_mesh()
-            .light_line_style(GREY.mix(0.12))
-            .bold_line_style(GREY.mix(0.3))
+            .light_line_style(style.reference().mix(0.12))
+            .bold_line_style(style.reference().mix(0.3))
+            .axis_style(style.ink())
             .label_style(style.label_font())
             .axis_desc_style(style.font(13.0))
             .x_desc("layer")
@@ -189,8 +189,9 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
             .build_cartesian_2d(x_range.clone(), vlo..vhi)
             .map_err(err)?;
         c.configure_mesh()
-            .light_line_style(GREY.mix(0.12))
-            .bold_line_style(GREY.mix(0.3))
+            .light_line_style(style.reference().mix(0.12))
+            .bold_line_style(style.reference().mix(0.3))
+            .axis_style(style.ink())
             .label_style(style.label_font())
             .axis_desc_style(style.font(13.0))
             .x_desc("layer")

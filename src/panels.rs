@@ -7,29 +7,50 @@ use crate::runner::SharedSim;
 use crate::theory_view::Theory;
 use crate::web;
 use lab_core::{ActivationKind, LayerStats, Signal, Simulation};
+use std::cell::RefCell;
 use std::rc::Rc;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
-/// Draws with `draw` into the canvas after every render whose `deps` changed.
+/// One way to draw a panel's chart into any canvas at any scale.
+pub type DrawFn = Rc<dyn Fn(&HtmlCanvasElement, &Style) -> Result<(), String>>;
+/// The panel's latest [`DrawFn`], kept so that "PNG 2x" can draw the same chart again at twice
+/// its CSS size (crisp on slides), off screen.
+pub type Renderer = Rc<RefCell<Option<DrawFn>>>;
+
+/// Draws into the canvas on screen (sized by the device pixel ratio) and keeps `draw` in
+/// `renderer` for the 2x export.
+pub fn draw_on_screen(canvas: &NodeRef, renderer: &Renderer, draw: DrawFn) {
+    if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
+        let style = Style {
+            dpr: web::device_pixel_ratio(),
+            theme: web::theme(),
+        };
+        if charts::fit_canvas(&c, style.dpr) {
+            if let Err(e) = draw(&c, &style) {
+                web::log_error(&e);
+            }
+        }
+    }
+    *renderer.borrow_mut() = Some(draw);
+}
+
+/// Draws with `draw` into the canvas after every render whose `deps` changed; returns the
+/// panel's [`Renderer`].
 #[hook]
 fn use_chart<D: PartialEq + 'static>(
     canvas: NodeRef,
     deps: D,
     draw: impl Fn(&HtmlCanvasElement, &Style) -> Result<(), String> + 'static,
-) {
-    use_effect_with(deps, move |_| {
-        if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
-            let style = Style {
-                dpr: web::device_pixel_ratio(),
-            };
-            if charts::fit_canvas(&c, style.dpr) {
-                if let Err(e) = draw(&c, &style) {
-                    web::log_error(&e);
-                }
-            }
-        }
-    });
+) -> Renderer {
+    let renderer: Renderer = use_mut_ref(|| None);
+    {
+        let renderer = renderer.clone();
+        use_effect_with(deps, move |_| {
+            draw_on_screen(&canvas, &renderer, Rc::new(draw));
+        });
+    }
+    renderer
 }
 
 #[derive(Properties)]
@@ -44,6 +65,8 @@ pub struct PanelProps {
     #[prop_or_default]
     pub warning: Option<String>,
     pub on_download: Callback<MouseEvent>,
+    /// Draws the chart again for the "PNG 2x" export.
+    pub renderer: Renderer,
     #[prop_or_default]
     pub tools: Html,
     /// Extra content under the caption (numbers, tools).
@@ -69,6 +92,43 @@ pub fn png_download(canvas: &NodeRef, name: &'static str) -> Callback<MouseEvent
     })
 }
 
+/// Resolution of the slide export: twice the CSS size, whatever the screen.
+pub const SLIDE_SCALE: f64 = 2.0;
+
+/// Draws the chart again off screen at [`SLIDE_SCALE`] times its CSS size and saves it.
+pub fn png_download_2x(
+    canvas: &NodeRef,
+    renderer: &Renderer,
+    name: &'static str,
+) -> Callback<MouseEvent> {
+    let (canvas, renderer) = (canvas.clone(), renderer.clone());
+    Callback::from(move |_| {
+        let result = (|| {
+            let on_screen = canvas
+                .cast::<HtmlCanvasElement>()
+                .ok_or("the panel has no canvas")?;
+            let draw = renderer
+                .borrow()
+                .clone()
+                .ok_or("the chart is not drawn yet")?;
+            let off = web::offscreen_canvas(
+                on_screen.client_width(),
+                on_screen.client_height(),
+                SLIDE_SCALE,
+            )?;
+            let style = Style {
+                dpr: SLIDE_SCALE,
+                theme: web::theme(),
+            };
+            draw(&off, &style)?;
+            web::download_canvas_png(&off, &format!("activation-lab-{name}@2x.png"))
+        })();
+        if let Err(e) = result {
+            web::log_error(&e);
+        }
+    })
+}
+
 #[function_component]
 pub fn Panel(props: &PanelProps) -> Html {
     let title_id = format!("panel-{}-title", props.name);
@@ -81,6 +141,8 @@ pub fn Panel(props: &PanelProps) -> Html {
                         aria-label={format!("Download CSV of the {} panel", props.name)}>{ "Download CSV" }</button>
                     <button type="button" class="download-png" onclick={png_download(&props.canvas, props.name)}
                         aria-label={format!("Download PNG of the {} panel", props.name)}>{ "PNG" }</button>
+                    <button type="button" class="download-png2x" onclick={png_download_2x(&props.canvas, &props.renderer, props.name)}
+                        aria-label={format!("PNG 2x: download the {} panel at twice the size, for slides", props.name)}>{ "PNG 2x" }</button>
                 </div>
             </div>
             { props.tools.clone() }
@@ -227,9 +289,10 @@ fn download_layers(sim: &SharedSim, panel: &'static str) -> Callback<MouseEvent>
 #[function_component]
 pub fn StatsPanel(props: &SimProps) -> Html {
     let canvas = use_node_ref();
+    let renderer;
     {
         let sim = props.sim.clone();
-        use_chart(
+        renderer = use_chart(
             canvas.clone(),
             (
                 props.version,
@@ -273,7 +336,7 @@ pub fn StatsPanel(props: &SimProps) -> Html {
     };
     html! {
         <Panel name="stats" title="Layer statistics: mean and variance"
-            canvas={canvas} summary={summary} warning={forward_banner(&s)}
+            canvas={canvas} renderer={renderer} summary={summary} warning={forward_banner(&s)}
             on_download={download_layers(&props.sim, "stats")}
             tools={html!{ <div class="panel-tools">
                 <crate::controls::Toggle name="log_var" label="Log variance axis" checked={props.log_var} onchange={on_log} />
@@ -310,9 +373,10 @@ fn download_hist(sim: &SharedSim) -> Callback<MouseEvent> {
 #[function_component]
 pub fn HistPanel(props: &SimProps) -> Html {
     let canvas = use_node_ref();
+    let renderer;
     {
         let sim = props.sim.clone();
-        use_chart(
+        renderer = use_chart(
             canvas.clone(),
             (props.version, props.resize),
             move |c, style| {
@@ -340,10 +404,10 @@ pub fn HistPanel(props: &SimProps) -> Html {
     );
     html! {
         <Panel name="hist" title="Distribution of post-activations per layer"
-            canvas={canvas} summary={summary} warning={forward_banner(&s)}
+            canvas={canvas} renderer={renderer} summary={summary} warning={forward_banner(&s)}
             on_download={download_hist(&props.sim)}
             caption={html!{ <>
-                { "Each column is one layer; colour shows how densely that layer's values x fall at each height (yellow = most, each column scaled to its own peak, square-root scale; pale grey = none). Values come from a fixed subsample of at most 2048 per layer. The CSV holds the counts per layer and bin. " }
+                { "Each column is one layer; colour shows how densely that layer's values x fall at each height (yellow = most, each column scaled to its own peak, square-root scale; grey = none). Values come from a fixed subsample of at most 2048 per layer. The CSV holds the counts per layer and bin. " }
                 <strong>{ "Look for: " }</strong>
                 { "a band that keeps its width (stable), one that narrows to a line (the signal collapses), or one that fans out (it explodes). ReLU piles half of every layer's values at exactly 0." }
             </> }} />
@@ -353,9 +417,10 @@ pub fn HistPanel(props: &SimProps) -> Html {
 #[function_component]
 pub fn GradsPanel(props: &SimProps) -> Html {
     let canvas = use_node_ref();
+    let renderer;
     {
         let sim = props.sim.clone();
-        use_chart(
+        renderer = use_chart(
             canvas.clone(),
             (props.version, props.resize, props.theory.clone()),
             {
@@ -391,7 +456,7 @@ pub fn GradsPanel(props: &SimProps) -> Html {
     );
     html! {
         <Panel name="grads" title="Backward signal (gradient) per layer"
-            canvas={canvas} summary={summary} warning={backward_banner(&s)}
+            canvas={canvas} renderer={renderer} summary={summary} warning={backward_banner(&s)}
             on_download={download_layers(&props.sim, "grads")}
             caption={html!{ <>
                 { "RMS of δ" }<sup>{"l"}</sup>{ " = ∂L/∂h" }<sup>{"l"}</sup>{ " for the loss L = Σ g·x at the last layer, with g a fixed random N(0, 1) pattern; this is what training sends back to layer l. On this log axis a straight line is geometric growth or decay per layer. " }
@@ -428,9 +493,10 @@ pub struct ActivationPanelProps {
 #[function_component]
 pub fn ActivationPanel(props: &ActivationPanelProps) -> Html {
     let canvas = use_node_ref();
+    let renderer;
     {
         let data = props.data.clone();
-        use_chart(
+        renderer = use_chart(
             canvas.clone(),
             (props.data.clone(), props.resize),
             move |c, style| charts::activation::draw(c, &data, style),
@@ -463,7 +529,7 @@ pub fn ActivationPanel(props: &ActivationPanelProps) -> Html {
     );
     html! {
         <Panel name="activation" title={format!("Activation: {}", d.label)}
-            canvas={canvas} summary={summary} on_download={on_download} tools={props.tools.clone()}
+            canvas={canvas} renderer={renderer} summary={summary} on_download={on_download} tools={props.tools.clone()}
             caption={html!{ <>
                 { "The activation f (solid) and its derivative f′ (dashed). Every layer multiplies a small change flowing backward by f′, so where |f′| < 1 signals shrink and where |f′| > 1 they grow. " }
                 <strong>{ "Look for: " }</strong>

@@ -1,28 +1,13 @@
 //! The theory panels: `corr`, `selu_map`, `phase`, and the "derive SELU" tool.
 
-use crate::charts::{self, phase::Frame, phase::PhaseData, Style};
-use crate::panels::{fmt3, Panel};
+use crate::charts::{self, phase::Frame, phase::PhaseData};
+use crate::panels::{draw_on_screen, fmt3, png_download_2x, Panel, Renderer};
 use crate::runner::{SharedCorr, SharedSim};
 use crate::theory_view::{self, Theory};
 use crate::web;
 use lab_core::theory;
 use std::rc::Rc;
-use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
-
-/// Draws into a canvas after renders whose `deps` changed (the same contract as the other panels).
-fn draw_now(canvas: &NodeRef, draw: impl FnOnce(&HtmlCanvasElement, &Style) -> Result<(), String>) {
-    if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
-        let style = Style {
-            dpr: web::device_pixel_ratio(),
-        };
-        if charts::fit_canvas(&c, style.dpr) {
-            if let Err(e) = draw(&c, &style) {
-                web::log_error(&e);
-            }
-        }
-    }
-}
 
 fn download(name: String, text: impl Fn() -> String + 'static) -> Callback<MouseEvent> {
     Callback::from(move |_| {
@@ -50,9 +35,11 @@ impl PartialEq for CorrPanelProps {
 #[function_component]
 pub fn CorrPanel(props: &CorrPanelProps) -> Html {
     let canvas = use_node_ref();
+    let renderer: Renderer = use_mut_ref(|| None);
     {
-        let (canvas, sim, th, corr) = (
+        let (canvas, renderer, sim, th, corr) = (
             canvas.clone(),
+            renderer.clone(),
             props.sim.clone(),
             props.theory.clone(),
             props.corr.clone(),
@@ -62,7 +49,11 @@ pub fn CorrPanel(props: &CorrPanelProps) -> Html {
             move |_| {
                 let s = sim.borrow();
                 let data = th.corr_data(s.config().depth, s.stats(), &corr.borrow().values);
-                draw_now(&canvas, |c, style| charts::corr::draw(c, &data, style));
+                draw_on_screen(
+                    &canvas,
+                    &renderer,
+                    Rc::new(move |c, style| charts::corr::draw(c, &data, style)),
+                );
             },
         );
     }
@@ -88,7 +79,7 @@ pub fn CorrPanel(props: &CorrPanelProps) -> Html {
     };
     html! {
         <Panel name="corr" title="Correlation of input pairs: order or chaos"
-            canvas={canvas} summary={summary} on_download={on_download}
+            canvas={canvas} renderer={renderer} summary={summary} on_download={on_download}
             caption={html!{ <>
                 { "Sixteen pairs of inputs start with correlation c0 (the c0 control) and pass through the same network. Blue: the cosine similarity of each pair's pre-activations h, averaged over the pairs; dashed: the mean-field correlation map (Poole et al. 2016). " }
                 <strong>{ "Look for: " }</strong>
@@ -114,6 +105,7 @@ impl PartialEq for MapPanelProps {
 #[function_component]
 pub fn MapPanel(props: &MapPanelProps) -> Html {
     let canvas = use_node_ref();
+    let renderer: Renderer = use_mut_ref(|| None);
     let act = props.sim.borrow().config().activation;
     // The arrows depend only on the theory; recompute them when it changes, not per frame.
     let arrows = {
@@ -123,7 +115,12 @@ pub fn MapPanel(props: &MapPanelProps) -> Html {
         })
     };
     {
-        let (canvas, sim, arrows) = (canvas.clone(), props.sim.clone(), arrows.clone());
+        let (canvas, renderer, sim, arrows) = (
+            canvas.clone(),
+            renderer.clone(),
+            props.sim.clone(),
+            arrows.clone(),
+        );
         use_effect_with(
             (props.version, props.resize, props.theory.clone()),
             move |_| {
@@ -134,7 +131,11 @@ pub fn MapPanel(props: &MapPanelProps) -> Html {
                     .iter()
                     .map(|x| (x.post_mean, x.post_var))
                     .collect();
-                draw_now(&canvas, |c, style| charts::selu_map::draw(c, &data, style));
+                draw_on_screen(
+                    &canvas,
+                    &renderer,
+                    Rc::new(move |c, style| charts::selu_map::draw(c, &data, style)),
+                );
             },
         );
     }
@@ -165,7 +166,7 @@ pub fn MapPanel(props: &MapPanelProps) -> Html {
     };
     html! {
         <Panel name="selu_map" title="The self-normalization map (mean, variance) → next layer"
-            canvas={canvas} summary={fixed_text.clone()} on_download={on_download}
+            canvas={canvas} renderer={renderer} summary={fixed_text.clone()} on_download={on_download}
             caption={html!{ <>
                 { "Each arrow points from a layer's output statistics (mean μ, variance ν) toward the next layer's, for one random layer of this activation and initialization (weights N(0, σ_w²/n): the next pre-activations are N(0, σ_w²(ν + μ²) + σ_b²); at μ = 0 this is the SNN paper's map g with ω = 0, τ = σ_w²). Green dot: attracting fixed point; blue line: the simulated network's layers. " }
                 <strong>{ "Look for: " }</strong>
@@ -195,13 +196,23 @@ impl PartialEq for PhasePanelProps {
 pub fn PhasePanel(props: &PhasePanelProps) -> Html {
     let canvas = use_node_ref();
     let frame = use_mut_ref(Frame::default);
+    let renderer: Renderer = use_mut_ref(|| None);
     {
-        let (canvas, data, frame) = (canvas.clone(), props.data.clone(), frame.clone());
+        let (canvas, renderer, data, frame) = (
+            canvas.clone(),
+            renderer.clone(),
+            props.data.clone(),
+            frame.clone(),
+        );
         use_effect_with((props.data.clone(), props.resize), move |_| {
-            draw_now(&canvas, |c, style| {
-                *frame.borrow_mut() = charts::phase::draw(c, &data, style)?;
-                Ok(())
-            });
+            draw_on_screen(
+                &canvas,
+                &renderer,
+                Rc::new(move |c, style| {
+                    *frame.borrow_mut() = charts::phase::draw(c, &data, style)?;
+                    Ok(())
+                }),
+            );
         });
     }
     let onclick = {
@@ -231,6 +242,7 @@ pub fn PhasePanel(props: &PhasePanelProps) -> Html {
                 <div class="downloads">
                     <button type="button" class="download" onclick={on_download} aria-label="Download CSV of the phase panel">{ "Download CSV" }</button>
                     <button type="button" class="download-png" onclick={crate::panels::png_download(&canvas, "phase")} aria-label="Download PNG of the phase panel">{ "PNG" }</button>
+                    <button type="button" class="download-png2x" onclick={png_download_2x(&canvas, &renderer, "phase")} aria-label="PNG 2x: download the phase panel at twice the size, for slides">{ "PNG 2x" }</button>
                 </div>
             </div>
             <canvas ref={canvas} class="plot plot-phase clickable" role="img" aria-label={summary} {onclick}></canvas>

@@ -64,6 +64,25 @@ impl Scale {
             }
         }
     }
+    /// The value one keyboard step away from `value` (`steps` = +-1 for an arrow key, +-10 for
+    /// Page Up/Down), or None to keep the browser's default. A log slider's native step (0.1% of
+    /// its range) often rounds back to the same integer, so an arrow press would do nothing:
+    /// here it moves by 1% of the range in log terms, and always by at least one.
+    fn key_step(self, value: f64, steps: f64, min: f64, max: f64) -> Option<f64> {
+        match self {
+            Scale::Linear { .. } => None,
+            Scale::LogInt => {
+                let pos = self.position_of(value, min, max) + steps * LOG_STEPS / 100.0;
+                let moved = self.value_at(pos.clamp(0.0, LOG_STEPS), min, max);
+                let at_least = if steps > 0.0 {
+                    moved.max(value + 1.0)
+                } else {
+                    moved.min(value - 1.0)
+                };
+                Some(at_least.clamp(min, max))
+            }
+        }
+    }
     fn value_at(self, pos: f64, min: f64, max: f64) -> f64 {
         match self {
             Scale::Linear { .. } => pos,
@@ -127,6 +146,23 @@ pub fn Number(props: &NumberProps) -> Html {
             }
         })
     };
+    let on_key = {
+        let cb = props.onchange.clone();
+        let (scale, min, max) = (props.scale, props.min, props.max);
+        Callback::from(move |e: KeyboardEvent| {
+            let steps = match e.key().as_str() {
+                "ArrowRight" | "ArrowUp" => 1.0,
+                "ArrowLeft" | "ArrowDown" => -1.0,
+                "PageUp" => 10.0,
+                "PageDown" => -10.0,
+                _ => return,
+            };
+            if let Some(v) = scale.key_step(value, steps, min, max) {
+                e.prevent_default();
+                cb.emit(format!("{v}"));
+            }
+        })
+    };
     let on_type = {
         let draft = draft.clone();
         Callback::from(move |e: InputEvent| {
@@ -164,7 +200,7 @@ pub fn Number(props: &NumberProps) -> Html {
                     value={position.to_string()}
                     aria-valuetext={valuetext}
                     disabled={props.disabled}
-                    oninput={on_slide} />
+                    oninput={on_slide} onkeydown={on_key} />
                 <input type="number" id={id} name={props.name.clone()} inputmode="decimal"
                     min={props.min.to_string()} max={props.max.to_string()}
                     step={match props.scale { Scale::Linear { step } => step.to_string(), Scale::LogInt => "1".to_string() }}
@@ -210,6 +246,23 @@ pub fn Toggle(props: &ToggleProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_slider_keys_always_move_by_at_least_one() {
+        let s = Scale::LogInt;
+        // Depth 1..1000: one arrow step from 20 would round back to 20 at the native step.
+        assert_eq!(s.value_at(s.position_of(20.0, 1.0, 1000.0) + 1.0, 1.0, 1000.0), 20.0);
+        assert_eq!(s.key_step(20.0, 1.0, 1.0, 1000.0), Some(21.0));
+        assert_eq!(s.key_step(20.0, -1.0, 1.0, 1000.0), Some(19.0));
+        // 1% of the log range per press at larger values: 500 sits on grid position 900
+        // (1000^0.9 = 501.2), one press goes to 910: 1000^0.91 = 537.0.
+        assert_eq!(s.key_step(500.0, 1.0, 1.0, 1000.0), Some(537.0));
+        // Page Up: a factor 1000^0.1 = 1.995.
+        assert_eq!(s.key_step(100.0, 10.0, 1.0, 1000.0), Some(200.0));
+        assert_eq!(s.key_step(1000.0, 1.0, 1.0, 1000.0), Some(1000.0));
+        assert_eq!(s.key_step(1.0, -1.0, 1.0, 1000.0), Some(1.0));
+        assert_eq!(Scale::Linear { step: 0.1 }.key_step(1.0, 1.0, 0.0, 3.0), None);
+    }
 
     #[test]
     fn log_scale_hits_both_ends_and_round_trips_common_sizes() {

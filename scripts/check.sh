@@ -22,8 +22,9 @@ step "wasm tests in headless Chromium"
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=180 \
   cargo test -p activation-lab --target wasm32-unknown-unknown
 
-step "release build (trunk)"
+step "release build (trunk), and one for a sub-path (embedding on a course site)"
 trunk build --release
+trunk build --release --public-url /any/sub/path/ --dist target/dist-subpath
 
 step "end-to-end tests (playwright-core + /usr/bin/chromium; screenshots in e2e/artifacts/)"
-(cd e2e && node --test --test-concurrency=1 app.test.mjs)
+(cd e2e && node --test --test-concurrency=1 app.test.mjs classroom.test.mjs)

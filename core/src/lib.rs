@@ -14,6 +14,7 @@ pub mod sim;
 pub mod special;
 pub mod stats;
 pub mod theory;
+pub mod view;
 
 pub use activation::{Activation, ActivationKind, SELU_ALPHA, SELU_LAMBDA};
 pub use config::{Config, Normalization, BATCH_RANGE, DEPTH_RANGE, WIDTH_RANGE};
@@ -25,3 +26,4 @@ pub use theory::{
     phase_grid, predict_correlation, predict_layers, selu_map, LengthFixedPoint, MeanField, Phase,
     PhasePoint, Prediction,
 };
+pub use view::{Delta, SimView};

@@ -34,7 +34,7 @@ use crate::config::{Config, Normalization, NORM_EPS};
 use crate::init::{WeightSampler, NORMAL_FLOPS};
 use crate::kernels;
 use crate::rng::{Rng, Stream};
-use crate::stats::classify;
+use crate::stats::{backward_signal, forward_signal};
 pub use crate::stats::{LayerStats, Signal};
 
 /// Most floats the backward pass may keep (the normalized h^l of every layer, depth x batch x
@@ -369,25 +369,20 @@ impl Simulation {
     /// Exploded or vanished forward signal: the first layer whose post-activation second moment
     /// mean^2 + var is non-finite or above 1e30 (exploded) or below 1e-30 (vanished).
     pub fn forward_signal(&self) -> Signal {
-        classify(
-            self.stats
-                .iter()
-                .enumerate()
-                .map(|(i, s)| (i + 1, s.post_second_moment())),
-        )
+        forward_signal(&self.stats)
     }
 
     /// Exploded or vanished backward signal, from the last layer toward layer 1: the first layer
     /// going backward whose grad_rms^2 is non-finite or above 1e30, or below 1e-30. Healthy while
     /// no gradient is known (and when the backward pass is skipped).
     pub fn backward_signal(&self) -> Signal {
-        let depth = self.stats.len().min(self.config.depth);
-        let reached = self.backward_reached.max(1);
-        classify(
-            (reached..=depth)
-                .rev()
-                .map(|l| (l, self.stats[l - 1].grad_rms.powi(2))),
-        )
+        backward_signal(&self.stats, self.config.depth, self.backward_reached)
+    }
+
+    /// Lowest layer whose grad_rms is known (depth + 1 before the backward pass reaches the
+    /// last layer).
+    pub fn backward_reached(&self) -> usize {
+        self.backward_reached
     }
 
     /// Why the backward pass is skipped, in plain language (None when it runs).

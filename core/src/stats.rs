@@ -78,6 +78,31 @@ pub fn classify(moments: impl IntoIterator<Item = (usize, f64)>) -> Signal {
     Signal::Healthy
 }
 
+/// Exploded or vanished forward signal: the first layer whose post-activation second moment
+/// mean^2 + var is non-finite or above [`EXPLODED_ABOVE`] (exploded) or below
+/// [`VANISHED_BELOW`] (vanished). `stats[0]` is layer 1.
+pub fn forward_signal(stats: &[LayerStats]) -> Signal {
+    classify(
+        stats
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (i + 1, s.post_second_moment())),
+    )
+}
+
+/// Exploded or vanished backward signal, from the last layer toward layer 1: the first layer
+/// going backward whose grad_rms^2 is non-finite or above [`EXPLODED_ABOVE`], or below
+/// [`VANISHED_BELOW`]. Only layers from `reached` (the lowest layer the backward pass has
+/// reached) to `depth` count: healthy while no gradient is known.
+pub fn backward_signal(stats: &[LayerStats], depth: usize, reached: usize) -> Signal {
+    let depth = stats.len().min(depth);
+    classify(
+        (reached.max(1)..=depth)
+            .rev()
+            .map(|l| (l, stats[l - 1].grad_rms.powi(2))),
+    )
+}
+
 /// Mean and population variance of `values` in f64, two-pass (mean first, then the mean squared
 /// deviation) to avoid the cancellation of E[x^2] - E[x]^2. Empty input gives (NaN, NaN).
 pub fn mean_var(values: &[f32]) -> (f64, f64) {

@@ -16,6 +16,7 @@ test("default view: SELU + LeCun normal draws every panel and stays near (0, 1)"
   const { page, context, problems } = await openPage("");
   await waitDone(page);
   await assertDrawn(page, "default");
+  assert.equal(await page.getAttribute(".status", "data-engine"), "worker", "the simulation runs in the Web Worker");
   await page.screenshot({ path: path.join(artifacts, "default-page.png"), fullPage: true });
   const url = new URL(page.url());
   for (const [k, v] of Object.entries({ act: "selu", init: "lecun_normal", depth: "50", width: "128", batch: "128", norm: "none" })) {

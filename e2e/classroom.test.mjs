@@ -188,6 +188,7 @@ test("sub-path: a build with --public-url /any/sub/path/ loads and draws there",
     await page.goto(`http://127.0.0.1:${server.address().port}${prefix}?${SMALL}&act=gelu`);
     await waitDone(page);
     await assertDrawn(page, "subpath");
+    assert.equal(await page.getAttribute(".status", "data-engine"), "worker", "the worker starts under the sub-path too");
     assert.equal(new URL(page.url()).pathname, prefix, "the URL state stays on the sub-path");
     assert.deepEqual(requests.filter((p) => !p.startsWith(prefix)), [], "every asset is fetched under the sub-path");
     assert.deepEqual(errors, []);

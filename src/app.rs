@@ -5,15 +5,15 @@ use crate::charts::Theme;
 use crate::controls::{Number, Scale, Select, Toggle};
 use crate::panels::{ActivationPanel, GradsPanel, HistPanel, StatsPanel};
 use crate::params::{Params, XMAX_RANGE};
-use crate::runner::{self, SharedCorr, SharedSim};
+use crate::runner::{self, CorrView, SharedCorr, SharedSim};
 use crate::state::{Action, State};
 use crate::theory_panels::{CorrPanel, DeriveSelu, MapPanel, PhasePanel};
-use crate::theory_view::{self, CorrJob, Theory};
+use crate::theory_view::{self, Theory};
 use crate::web;
 use lab_core::{
-    ActivationKind, Initializer, Normalization, Simulation, BATCH_RANGE, DEPTH_RANGE, WIDTH_RANGE,
+    ActivationKind, Initializer, Normalization, SimView, BATCH_RANGE, DEPTH_RANGE, WIDTH_RANGE,
 };
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -98,24 +98,27 @@ pub fn App() -> Html {
     use_effect_with(params.clone(), |p| web::replace_query(&p.to_query()));
 
     // The simulation, recomputed in slices whenever the configuration changes.
-    let sim: SharedSim = use_mut_ref(|| Simulation::new(config));
-    let corr: SharedCorr = use_mut_ref(|| CorrJob::new(&config));
+    let sim: SharedSim = use_mut_ref(|| SimView::new(config));
+    let corr: SharedCorr = use_mut_ref(CorrView::default);
     let version = use_mut_ref(|| 0u64);
     let redraw = use_force_update();
-    {
-        let sim = sim.clone();
-        let corr = corr.clone();
-        let version = version.clone();
-        use_effect_with(config, move |config| {
-            *sim.borrow_mut() = Simulation::new(*config);
-            *corr.borrow_mut() = CorrJob::new(config);
-            let alive = Rc::new(Cell::new(true));
+    // One runner (and worker) for the page's lifetime; each new configuration supersedes the
+    // run in flight.
+    let runner = {
+        let (sim, corr, version) = (sim.clone(), corr.clone(), version.clone());
+        use_mut_ref(move || {
             let publish: Rc<dyn Fn()> = Rc::new(move || {
                 *version.borrow_mut() += 1;
                 redraw.force_update();
             });
-            runner::start(sim, corr, alive.clone(), publish);
-            move || alive.set(false)
+            runner::Runner::new(sim, corr, publish)
+        })
+    };
+    {
+        let runner = runner.clone();
+        let query = params.to_query();
+        use_effect_with(config, move |config| {
+            runner.borrow().run(*config, query);
         });
     }
 
@@ -241,7 +244,7 @@ pub fn App() -> Html {
             s.progress(),
             s.phase(),
             s.stats().len(),
-            s.is_done() && corr.borrow().is_done(),
+            s.is_done() && corr.borrow().done,
             s.backward_skipped().is_some(),
         )
     };
@@ -438,7 +441,7 @@ pub fn App() -> Html {
             </aside>
             }
             <main class="panels">
-                <div class="status" role="status" aria-live="polite" data-done={done.to_string()}>
+                <div class="status" role="status" aria-live="polite" data-done={done.to_string()} data-engine={runner.borrow().engine()}>
                     <progress max="1" value={progress.to_string()} aria-label="Simulation progress"></progress>
                     <span>{ status_text }</span>
                 </div>

@@ -12,8 +12,15 @@ mod state;
 mod theory_panels;
 mod theory_view;
 mod web;
+mod wire;
+mod worker;
 
 fn main() {
+    // The same wasm runs the simulation worker (see runner.rs).
+    if worker::in_worker() {
+        worker::run();
+        return;
+    }
     web::install_panic_hook();
     let root = web::window()
         .and_then(|w| w.document())

@@ -3,7 +3,6 @@
 use super::{err, padded_range, Style, SERIES};
 use lab_core::{Activation, ActivationKind};
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
 /// Number of evenly spaced points of every curve (the CSV has exactly these).
@@ -74,8 +73,7 @@ pub fn draw(
     data: &ActivationData,
     style: &Style,
 ) -> Result<(), String> {
-    let backend =
-        CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas has no 2d context")?;
+    let backend = super::backend::Canvas::new(canvas)?;
     let root = backend.into_drawing_area();
     root.fill(&style.paper()).map_err(err)?;
     let (_, h) = root.dim_in_pixel();

@@ -3,7 +3,6 @@
 
 use super::{err, padded_range, Style, BLUE, VERMILLION};
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -18,8 +17,7 @@ pub struct CorrData {
 }
 
 pub fn draw(canvas: &HtmlCanvasElement, data: &CorrData, style: &Style) -> Result<(), String> {
-    let backend =
-        CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas has no 2d context")?;
+    let backend = super::backend::Canvas::new(canvas)?;
     let root = backend.into_drawing_area();
     root.fill(&style.paper()).map_err(err)?;
     let (lo, hi) = padded_range(

@@ -3,7 +3,6 @@
 use super::{draw_banner, err, log_range, Style, GREEN, PURPLE};
 use lab_core::LayerStats;
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
 pub struct GradsData<'a> {
@@ -17,8 +16,7 @@ pub struct GradsData<'a> {
 }
 
 pub fn draw(canvas: &HtmlCanvasElement, data: &GradsData, style: &Style) -> Result<(), String> {
-    let backend =
-        CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas has no 2d context")?;
+    let backend = super::backend::Canvas::new(canvas)?;
     let root = backend.into_drawing_area();
     root.fill(&style.paper()).map_err(err)?;
     let points: Vec<(f64, f64)> = data

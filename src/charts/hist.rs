@@ -4,7 +4,6 @@
 use super::{blit_rgba, draw_banner, err, viridis, Style};
 use lab_core::LayerStats;
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
 /// Value bins per layer.
@@ -99,8 +98,7 @@ pub fn draw(
     banner: Option<&str>,
     style: &Style,
 ) -> Result<(), String> {
-    let backend =
-        CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas has no 2d context")?;
+    let backend = super::backend::Canvas::new(canvas)?;
     let root = backend.into_drawing_area();
     root.fill(&style.paper()).map_err(err)?;
     let x_range = 0.5..(depth as f64 + 0.5);
@@ -135,8 +133,7 @@ pub fn draw(
     }
     if let Some(text) = banner {
         // A second pass of plotters on the same canvas, over the image.
-        let backend =
-            CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas has no 2d context")?;
+        let backend = super::backend::Canvas::new(canvas)?;
         let root = backend.into_drawing_area();
         draw_banner(&root, text, style)?;
         root.present().map_err(err)?;

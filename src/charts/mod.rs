@@ -2,6 +2,7 @@
 //! they do not run the simulation.
 
 pub mod activation;
+pub mod backend;
 pub mod corr;
 pub mod grads;
 pub mod hist;

@@ -3,7 +3,6 @@
 
 use super::{blit_rgba, err, Style, INK, PAPER};
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -94,8 +93,7 @@ fn diverging(chi1: f64) -> [u8; 3] {
 }
 
 pub fn draw(canvas: &HtmlCanvasElement, data: &PhaseData, style: &Style) -> Result<Frame, String> {
-    let backend =
-        CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas has no 2d context")?;
+    let backend = super::backend::Canvas::new(canvas)?;
     let root = backend.into_drawing_area();
     root.fill(&style.paper()).map_err(err)?;
     if data.sw.is_empty() || data.sb.is_empty() {
@@ -136,8 +134,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &PhaseData, style: &Style) -> Resu
     blit_rgba(canvas, &rgba, n as u32, m as u32, px.clone(), py.clone())?;
 
     // Overlay: critical line and the current configuration.
-    let backend =
-        CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas has no 2d context")?;
+    let backend = super::backend::Canvas::new(canvas)?;
     let root = backend.into_drawing_area();
     let area = root.margin(0, 0, 0, 0);
     let mut overlay = ChartBuilder::on(&area)

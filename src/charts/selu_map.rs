@@ -3,7 +3,6 @@
 
 use super::{err, Style, BLUE, GREEN, VERMILLION};
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
 /// Mean axis of the map.
@@ -22,8 +21,7 @@ pub struct MapData {
 }
 
 pub fn draw(canvas: &HtmlCanvasElement, data: &MapData, style: &Style) -> Result<(), String> {
-    let backend =
-        CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas has no 2d context")?;
+    let backend = super::backend::Canvas::new(canvas)?;
     let root = backend.into_drawing_area();
     root.fill(&style.paper()).map_err(err)?;
     let mut chart = ChartBuilder::on(&root)

@@ -3,7 +3,6 @@
 use super::{draw_banner, err, log_range, padded_range, Style, BLUE, GREEN, VERMILLION};
 use lab_core::LayerStats;
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
 pub struct StatsData<'a> {
@@ -28,8 +27,7 @@ fn layer_points(stats: &[LayerStats], pick: fn(&LayerStats) -> f64) -> Vec<(f64,
 }
 
 pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Result<(), String> {
-    let backend =
-        CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas has no 2d context")?;
+    let backend = super::backend::Canvas::new(canvas)?;
     let root = backend.into_drawing_area();
     root.fill(&style.paper()).map_err(err)?;
     let (_, h) = root.dim_in_pixel();

@@ -251,7 +251,10 @@ mod tests {
     fn log_slider_keys_always_move_by_at_least_one() {
         let s = Scale::LogInt;
         // Depth 1..1000: one arrow step from 20 would round back to 20 at the native step.
-        assert_eq!(s.value_at(s.position_of(20.0, 1.0, 1000.0) + 1.0, 1.0, 1000.0), 20.0);
+        assert_eq!(
+            s.value_at(s.position_of(20.0, 1.0, 1000.0) + 1.0, 1.0, 1000.0),
+            20.0
+        );
         assert_eq!(s.key_step(20.0, 1.0, 1.0, 1000.0), Some(21.0));
         assert_eq!(s.key_step(20.0, -1.0, 1.0, 1000.0), Some(19.0));
         // 1% of the log range per press at larger values: 500 sits on grid position 900
@@ -261,7 +264,10 @@ mod tests {
         assert_eq!(s.key_step(100.0, 10.0, 1.0, 1000.0), Some(200.0));
         assert_eq!(s.key_step(1000.0, 1.0, 1.0, 1000.0), Some(1000.0));
         assert_eq!(s.key_step(1.0, -1.0, 1.0, 1000.0), Some(1.0));
-        assert_eq!(Scale::Linear { step: 0.1 }.key_step(1.0, 1.0, 0.0, 3.0), None);
+        assert_eq!(
+            Scale::Linear { step: 0.1 }.key_step(1.0, 1.0, 0.0, 3.0),
+            None
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::csv;
 use crate::runner::SharedSim;
 use crate::theory_view::Theory;
 use crate::web;
-use lab_core::{ActivationKind, LayerStats, Signal, Simulation};
+use lab_core::{ActivationKind, LayerStats, Signal, SimView};
 use std::cell::RefCell;
 use std::rc::Rc;
 use web_sys::HtmlCanvasElement;
@@ -189,7 +189,7 @@ impl PartialEq for SimProps {
 }
 
 /// Plain-language description of a forward-signal failure.
-pub fn forward_banner(sim: &Simulation) -> Option<String> {
+pub fn forward_banner(sim: &SimView) -> Option<String> {
     match sim.forward_signal() {
         Signal::Healthy => None,
         Signal::Exploded { layer } => Some(format!(
@@ -202,7 +202,7 @@ pub fn forward_banner(sim: &Simulation) -> Option<String> {
 }
 
 /// The short form drawn on the canvases; the text under the plot gives the details.
-fn short_forward_banner(sim: &Simulation) -> Option<String> {
+fn short_forward_banner(sim: &SimView) -> Option<String> {
     match sim.forward_signal() {
         Signal::Healthy => None,
         Signal::Exploded { layer } => Some(format!("exploded at layer {layer}")),
@@ -212,14 +212,14 @@ fn short_forward_banner(sim: &Simulation) -> Option<String> {
 
 /// Layers drawn by the forward panels: up to the one before an explosion, whose overflowing
 /// values would flatten every other layer's line (the CSV still has all of them).
-fn shown_layers(sim: &Simulation) -> usize {
+fn shown_layers(sim: &SimView) -> usize {
     match sim.forward_signal() {
         Signal::Exploded { layer } => layer.saturating_sub(1).min(sim.stats().len()),
         _ => sim.stats().len(),
     }
 }
 
-fn backward_banner(sim: &Simulation) -> Option<String> {
+fn backward_banner(sim: &SimView) -> Option<String> {
     if let Some(reason) = sim.backward_skipped() {
         return Some(reason.to_string());
     }
@@ -262,7 +262,7 @@ pub fn fmt3(v: f64) -> String {
     }
 }
 
-fn file_stem(sim: &Simulation) -> String {
+fn file_stem(sim: &SimView) -> String {
     let c = sim.config();
     format!(
         "activation-lab-{}-{}-d{}-w{}-b{}-s{}",
@@ -352,7 +352,7 @@ pub fn StatsPanel(props: &SimProps) -> Html {
 }
 
 /// The heat map exactly as drawn: shared value range, then counts per layer and bin.
-fn heatmap_of(s: &Simulation) -> charts::hist::Heatmap {
+fn heatmap_of(s: &SimView) -> charts::hist::Heatmap {
     let shown = shown_layers(s);
     let samples: Vec<&[f32]> = (1..=shown).map(|l| s.samples(l)).collect();
     let (lo, hi) = charts::hist::value_range(&s.stats()[..shown], &samples);

@@ -5,10 +5,12 @@ use crate::charts::Theme;
 use crate::controls::{Number, Scale, Select, Toggle};
 use crate::panels::{ActivationPanel, GradsPanel, HistPanel, StatsPanel};
 use crate::params::{Params, XMAX_RANGE};
-use crate::runner::{self, CorrView, SharedCorr, SharedSim};
+use crate::runner::{self, CorrView, SharedCorr, SharedSim, SharedTheory};
 use crate::state::{Action, State};
-use crate::theory_panels::{CorrPanel, DeriveSelu, MapPanel, PhasePanel};
-use crate::theory_view::{self, Theory};
+use crate::theory_panels::{
+    CorrPanel, DeriveSelu, MapPanel, PendingPanel, PhasePanel, CORR_TITLE, MAP_TITLE, PHASE_TITLE,
+};
+use crate::theory_view::{self, TheoryBundle};
 use crate::web;
 use lab_core::{
     ActivationKind, Initializer, Normalization, SimView, BATCH_RANGE, DEPTH_RANGE, WIDTH_RANGE,
@@ -92,7 +94,6 @@ pub fn App() -> Html {
     let params = &state.params;
     let config = params.config;
     let act = config.activation;
-    let act_for_csv = act;
 
     // Keep the address bar equal to the state in use (invalid values already replaced).
     use_effect_with(params.clone(), |p| web::replace_query(&p.to_query()));
@@ -100,18 +101,24 @@ pub fn App() -> Html {
     // The simulation, recomputed in slices whenever the configuration changes.
     let sim: SharedSim = use_mut_ref(|| SimView::new(config));
     let corr: SharedCorr = use_mut_ref(CorrView::default);
+    let theory_slot: SharedTheory = use_mut_ref(|| None);
     let version = use_mut_ref(|| 0u64);
     let redraw = use_force_update();
     // One runner (and worker) for the page's lifetime; each new configuration supersedes the
     // run in flight.
     let runner = {
-        let (sim, corr, version) = (sim.clone(), corr.clone(), version.clone());
+        let (sim, corr, theory, version) = (
+            sim.clone(),
+            corr.clone(),
+            theory_slot.clone(),
+            version.clone(),
+        );
         use_mut_ref(move || {
             let publish: Rc<dyn Fn()> = Rc::new(move || {
                 *version.borrow_mut() += 1;
                 redraw.force_update();
             });
-            runner::Runner::new(sim, corr, publish)
+            runner::Runner::new(sim, corr, theory, publish)
         })
     };
     {
@@ -202,25 +209,8 @@ pub fn App() -> Html {
     // Changes whenever every canvas must be redrawn: a new size or a new theme.
     let canvas_key: u64 = (*resize << 1) | u64::from(theme == Theme::Dark);
 
-    // Mean-field theory of this configuration, and chi_1 over the phase map for this activation
-    // (the expensive part, recomputed only when the activation changes).
-    let theory: Rc<Theory> = use_memo(config, Theory::of);
-    let phase_grid = use_memo(config.activation, |act| {
-        theory_view::phase_data(act, (f64::NAN, f64::NAN))
-    });
-    let phase_data: Rc<crate::charts::phase::PhaseData> = use_memo(
-        (
-            phase_grid.clone(),
-            theory.sigma_w2.to_bits(),
-            theory.sigma_b2.to_bits(),
-        ),
-        |(grid, sw2, sb2)| {
-            let mut data = (**grid).clone();
-            let current = (f64::from_bits(*sw2), f64::from_bits(*sb2));
-            data.current = theory_view::phase_data_current(&data, current);
-            data
-        },
-    );
+    // Mean-field theory of this configuration (computed in the worker; None until it arrives).
+    let bundle: Option<Rc<TheoryBundle>> = theory_slot.borrow().clone();
     let on_pick = {
         let set_gain = setter(&state, "gain");
         let set_sb = setter(&state, "sb");
@@ -230,7 +220,15 @@ pub fn App() -> Html {
             set_sb.emit(format!("{:.3}", sb));
         })
     };
-    let phase_csv = Callback::from(move |()| theory_view::phase_csv(&act_for_csv));
+    let phase_csv = {
+        let bundle = bundle.clone();
+        Callback::from(move |()| {
+            bundle
+                .as_ref()
+                .map(|b| theory_view::phase_csv(&b.phase))
+                .unwrap_or_default()
+        })
+    };
 
     let embed = !params.embed.is_empty();
     let all_hidden = crate::params::CONTROL_NAMES.iter().all(|c| params.hides(c));
@@ -244,7 +242,7 @@ pub fn App() -> Html {
             s.progress(),
             s.phase(),
             s.stats().len(),
-            s.is_done() && corr.borrow().done,
+            s.is_done() && corr.borrow().done && bundle.is_some(),
             s.backward_skipped().is_some(),
         )
     };
@@ -450,22 +448,34 @@ pub fn App() -> Html {
                 }
                 if params.shows_panel("stats") {
                     <StatsPanel sim={sim.clone()} version={version_now} resize={canvas_key} log_var={params.log_var} on_log_var={flag(&state, "log_var")}
-                    theory={params.theory.then(|| theory.clone())} on_theory={flag(&state, "theory")} />
+                    theory={bundle.as_ref().filter(|_| params.theory).map(|b| b.theory.clone())} on_theory={flag(&state, "theory")} />
                 }
                 if params.shows_panel("hist") {
                     <HistPanel sim={sim.clone()} version={version_now} resize={canvas_key} />
                 }
                 if params.shows_panel("grads") {
-                    <GradsPanel sim={sim.clone()} version={version_now} resize={canvas_key} theory={params.theory.then(|| theory.clone())} />
+                    <GradsPanel sim={sim.clone()} version={version_now} resize={canvas_key} theory={bundle.as_ref().filter(|_| params.theory).map(|b| b.theory.clone())} />
                 }
                 if params.shows_panel("corr") {
-                    <CorrPanel sim={sim.clone()} corr={corr.clone()} version={version_now} resize={canvas_key} theory={theory.clone()} />
+                    if let Some(b) = &bundle {
+                        <CorrPanel sim={sim.clone()} corr={corr.clone()} version={version_now} resize={canvas_key} theory={b.theory.clone()} />
+                    } else {
+                        <PendingPanel name="corr" title={CORR_TITLE} />
+                    }
                 }
                 if params.shows_panel("selu_map") {
-                    <MapPanel sim={sim.clone()} version={version_now} resize={canvas_key} theory={theory.clone()} />
+                    if let Some(b) = &bundle {
+                        <MapPanel sim={sim.clone()} version={version_now} resize={canvas_key} theory={b.theory.clone()} map={b.map.clone()} />
+                    } else {
+                        <PendingPanel name="selu_map" title={MAP_TITLE} />
+                    }
                 }
                 if params.shows_panel("phase") {
-                    <PhasePanel data={phase_data} resize={canvas_key} on_pick={on_pick} act_label={act.kind.label()} csv={phase_csv} />
+                    if let Some(b) = &bundle {
+                        <PhasePanel data={b.phase.clone()} resize={canvas_key} on_pick={on_pick} act_label={act.kind.label()} csv={phase_csv} />
+                    } else {
+                        <PendingPanel name="phase" title={PHASE_TITLE} />
+                    }
                 }
                 if params.shows_panel("derive") {
                     <DeriveSelu />

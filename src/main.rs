@@ -2,6 +2,7 @@
 
 mod app;
 mod charts;
+mod codec;
 mod controls;
 mod csv;
 mod panels;

@@ -7,7 +7,7 @@
 //! no extra download and no second binary. Latest wins: every configuration gets a new
 //! generation number, and results of older generations are dropped on arrival.
 
-use crate::theory_view::CorrJob;
+use crate::theory_view::{self, CorrJob, TheoryBundle};
 use crate::web::{self, now_ms};
 use crate::wire;
 use gloo_timers::callback::Timeout;
@@ -22,6 +22,9 @@ use web_sys::{MessageEvent, Worker};
 pub type SharedSim = Rc<RefCell<SimView>>;
 /// The correlation prediction c^1, c^2, ... received so far.
 pub type SharedCorr = Rc<RefCell<CorrView>>;
+
+/// The mean-field theory of the current configuration, once computed.
+pub type SharedTheory = Rc<RefCell<Option<Rc<TheoryBundle>>>>;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CorrView {
@@ -38,6 +41,7 @@ const PUBLISH_MS: f64 = 120.0;
 struct Inner {
     view: SharedSim,
     corr: SharedCorr,
+    theory: SharedTheory,
     publish: Rc<dyn Fn()>,
     gen: u64,
     /// The configuration and query of the newest request.
@@ -55,11 +59,17 @@ pub struct Runner {
 }
 
 impl Runner {
-    /// A runner writing into `view` and `corr`, calling `publish` after each update.
-    pub fn new(view: SharedSim, corr: SharedCorr, publish: Rc<dyn Fn()>) -> Runner {
+    /// A runner writing into `view`, `corr` and `theory`, calling `publish` after each update.
+    pub fn new(
+        view: SharedSim,
+        corr: SharedCorr,
+        theory: SharedTheory,
+        publish: Rc<dyn Fn()>,
+    ) -> Runner {
         let inner = Rc::new(RefCell::new(Inner {
             view,
             corr,
+            theory,
             publish,
             gen: 0,
             current: None,
@@ -108,6 +118,7 @@ impl Runner {
         inner.gen += 1;
         *inner.view.borrow_mut() = SimView::new(config);
         *inner.corr.borrow_mut() = CorrView::default();
+        *inner.theory.borrow_mut() = None;
         inner.current = Some((config, query.clone()));
         if let Some(alive) = inner.local_alive.take() {
             alive.set(false);
@@ -168,6 +179,21 @@ fn on_message(inner: &Rc<RefCell<Inner>>, message: &JsValue) {
             };
             publish();
         }
+        "theory" => {
+            let Some((gen, bundle)) = wire::read_theory(message) else {
+                web::log_error("Activation Lab: malformed theory from the worker");
+                return;
+            };
+            let publish = {
+                let i = inner.borrow();
+                if gen != i.gen {
+                    return; // superseded
+                }
+                *i.theory.borrow_mut() = Some(Rc::new(bundle));
+                i.publish.clone()
+            };
+            publish();
+        }
         "error" => fall_back(inner, &wire::read_error(message)),
         _ => {}
     }
@@ -187,6 +213,7 @@ fn fall_back(inner: &Rc<RefCell<Inner>>, why: &str) {
         i.gen = gen;
         *i.view.borrow_mut() = SimView::new(config);
         *i.corr.borrow_mut() = CorrView::default();
+        *i.theory.borrow_mut() = None;
         start_local(&mut i, config);
     }
 }
@@ -240,9 +267,11 @@ fn spawn_worker() -> Result<Worker, String> {
     worker
 }
 
-/// The fallback: the simulation and the correlation prediction in short slices on the main
-/// thread, publishing partial results as they come.
+/// The fallback: the theory at once, then the simulation and the correlation prediction in
+/// short slices on the main thread, publishing partial results as they come.
 fn start_local(inner: &mut Inner, config: Config) {
+    let grid = theory_view::phase_data(&config.activation, (f64::NAN, f64::NAN));
+    *inner.theory.borrow_mut() = Some(Rc::new(TheoryBundle::of(&config, &grid)));
     let alive = Rc::new(Cell::new(true));
     inner.local_alive = Some(alive.clone());
     let job = Rc::new(RefCell::new((

@@ -1,9 +1,10 @@
 //! The theory panels: `corr`, `selu_map`, `phase`, and the "derive SELU" tool.
 
+use crate::charts::selu_map::MapData;
 use crate::charts::{self, phase::Frame, phase::PhaseData};
 use crate::panels::{draw_on_screen, fmt3, png_download_2x, Panel, Renderer};
 use crate::runner::{SharedCorr, SharedSim};
-use crate::theory_view::{self, Theory};
+use crate::theory_view::{self, MapFixedPoint, Theory};
 use crate::web;
 use lab_core::theory;
 use std::rc::Rc;
@@ -78,7 +79,7 @@ pub fn CorrPanel(props: &CorrPanelProps) -> Html {
         })
     };
     html! {
-        <Panel name="corr" title="Correlation of input pairs: order or chaos"
+        <Panel name="corr" title={CORR_TITLE}
             canvas={canvas} renderer={renderer} summary={summary} on_download={on_download}
             caption={html!{ <>
                 { "Sixteen pairs of inputs start with correlation c0 (the c0 control) and pass through the same network. Blue: the cosine similarity of each pair's pre-activations h, averaged over the pairs; dashed: the mean-field correlation map (Poole et al. 2016). " }
@@ -94,11 +95,13 @@ pub struct MapPanelProps {
     pub version: u64,
     pub resize: u64,
     pub theory: Rc<Theory>,
+    /// The map's arrows and fixed point for this theory (computed in the worker).
+    pub map: Rc<(MapData, Option<MapFixedPoint>)>,
 }
 
 impl PartialEq for MapPanelProps {
     fn eq(&self, o: &Self) -> bool {
-        self.version == o.version && self.resize == o.resize && Rc::ptr_eq(&self.theory, &o.theory)
+        self.version == o.version && self.resize == o.resize && Rc::ptr_eq(&self.map, &o.map)
     }
 }
 
@@ -106,14 +109,7 @@ impl PartialEq for MapPanelProps {
 pub fn MapPanel(props: &MapPanelProps) -> Html {
     let canvas = use_node_ref();
     let renderer: Renderer = use_mut_ref(|| None);
-    let act = props.sim.borrow().config().activation;
-    // The arrows depend only on the theory; recompute them when it changes, not per frame.
-    let arrows = {
-        let th = props.theory.clone();
-        use_memo(props.theory.clone(), move |_| {
-            theory_view::map_data(&th, &act, &[])
-        })
-    };
+    let arrows = props.map.clone();
     {
         let (canvas, renderer, sim, arrows) = (
             canvas.clone(),
@@ -122,7 +118,7 @@ pub fn MapPanel(props: &MapPanelProps) -> Html {
             arrows.clone(),
         );
         use_effect_with(
-            (props.version, props.resize, props.theory.clone()),
+            (props.version, props.resize, props.map.clone()),
             move |_| {
                 let s = sim.borrow();
                 let mut data = arrows.0.clone();
@@ -165,7 +161,7 @@ pub fn MapPanel(props: &MapPanelProps) -> Html {
         })
     };
     html! {
-        <Panel name="selu_map" title="The self-normalization map (mean, variance) → next layer"
+        <Panel name="selu_map" title={MAP_TITLE}
             canvas={canvas} renderer={renderer} summary={fixed_text.clone()} on_download={on_download}
             caption={html!{ <>
                 { "Each arrow points from a layer's output statistics (mean μ, variance ν) toward the next layer's, for one random layer of this activation and initialization (weights N(0, σ_w²/n): the next pre-activations are N(0, σ_w²(ν + μ²) + σ_b²); at μ = 0 this is the SNN paper's map g with ω = 0, τ = σ_w²). Green dot: attracting fixed point; blue line: the simulated network's layers. " }
@@ -238,7 +234,7 @@ pub fn PhasePanel(props: &PhasePanelProps) -> Html {
     html! {
         <section id="panel-phase" class="panel" aria-labelledby="panel-phase-title">
             <div class="panel-head">
-                <h2 id="panel-phase-title">{ "Phase diagram: order to chaos" }</h2>
+                <h2 id="panel-phase-title">{ PHASE_TITLE }</h2>
                 <div class="downloads">
                     <button type="button" class="download" onclick={on_download} aria-label="Download CSV of the phase panel">{ "Download CSV" }</button>
                     <button type="button" class="download-png" onclick={crate::panels::png_download(&canvas, "phase")} aria-label="Download PNG of the phase panel">{ "PNG" }</button>
@@ -287,6 +283,29 @@ pub fn DeriveSelu() -> Html {
             <p class="derived" aria-live="polite">
                 { format!("λ = {lambda:.16}, α = {alpha:.16}") }
             </p>
+        </section>
+    }
+}
+
+/// Panel titles, shared by the panels and their placeholders.
+pub const CORR_TITLE: &str = "Correlation of input pairs: order or chaos";
+pub const MAP_TITLE: &str = "The self-normalization map (mean, variance) → next layer";
+pub const PHASE_TITLE: &str = "Phase diagram: order to chaos";
+
+#[derive(Properties, PartialEq)]
+pub struct PendingProps {
+    pub name: &'static str,
+    pub title: &'static str,
+}
+
+/// A theory panel's place while its numbers are computed in the worker (a fraction of a
+/// second after a change), at the panel's size so the page does not jump.
+#[function_component]
+pub fn PendingPanel(props: &PendingProps) -> Html {
+    html! {
+        <section id={format!("panel-{}", props.name)} class="panel" aria-busy="true">
+            <div class="panel-head"><h2>{ props.title }</h2></div>
+            <div class={format!("plot plot-{} pending", props.name)}>{ "Computing the mean-field theory…" }</div>
         </section>
     }
 }

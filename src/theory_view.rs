@@ -5,6 +5,7 @@
 use crate::charts::{corr::CorrData, phase::PhaseData, selu_map::MapData};
 use lab_core::theory::{self, MeanField, Prediction};
 use lab_core::{Activation, Config, Initializer, LayerStats, Normalization};
+use std::rc::Rc;
 
 /// Range of the phase map's axes.
 pub const PHASE_SW2: (f64, f64) = (0.5, 4.0);
@@ -246,6 +247,7 @@ pub fn phase_data(act: &Activation, current: (f64, f64)) -> PhaseData {
         sw: (0..n_w).map(|i| PHASE_SW2.0 + i as f64 * step_w).collect(),
         sb: (0..n_b).map(|j| PHASE_SB2.0 + j as f64 * step_b).collect(),
         chi1: points.iter().map(|p| p.chi1).collect(),
+        q_star: points.iter().map(|p| p.q_star).collect(),
         current: None,
     };
     data.current = phase_data_current(&data, current);
@@ -295,27 +297,52 @@ pub fn corr_csv(th: &Theory, stats: &[LayerStats], depth: usize, correlation: &[
     out
 }
 
-/// CSV of the phase map.
-pub fn phase_csv(act: &Activation) -> String {
+/// CSV of the phase map, exactly the numbers drawn.
+pub fn phase_csv(data: &PhaseData) -> String {
     use crate::csv::number;
-    let (n_w, n_b) = PHASE_GRID;
     let mut out = String::from("sigma_w2,sigma_b2,q_star,chi1\n");
-    for p in theory::phase_grid(
-        act,
-        PHASE_SW2.0..=PHASE_SW2.1,
-        PHASE_SB2.0..=PHASE_SB2.1,
-        n_w,
-        n_b,
-    ) {
-        out.push_str(&format!(
-            "{},{},{},{}\n",
-            number(p.sigma_w2),
-            number(p.sigma_b2),
-            number(p.q_star),
-            number(p.chi1)
-        ));
+    let n = data.sw.len();
+    for (j, &sb) in data.sb.iter().enumerate() {
+        for (i, &sw) in data.sw.iter().enumerate() {
+            let k = j * n + i;
+            out.push_str(&format!(
+                "{},{},{},{}\n",
+                number(sw),
+                number(sb),
+                number(data.q_star.get(k).copied().unwrap_or(f64::NAN)),
+                number(data.chi1.get(k).copied().unwrap_or(f64::NAN))
+            ));
+        }
     }
     out
+}
+
+/// Everything the theory adds to the page for one configuration: computed in the worker
+/// (100-400 ms for the phase grid and the chaotic-phase correlation fixed point) and posted to
+/// the page in one message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TheoryBundle {
+    pub theory: Rc<Theory>,
+    /// chi_1 over the phase map for this activation, with the current point marked.
+    pub phase: Rc<PhaseData>,
+    /// The (mean, variance) map's arrows and fixed point (no trajectory: the page adds it).
+    pub map: Rc<(MapData, Option<MapFixedPoint>)>,
+}
+
+impl TheoryBundle {
+    /// The bundle for `config`, reusing `phase_grid` (from [`phase_data`] for the same
+    /// activation; it depends on nothing else).
+    pub fn of(config: &Config, phase_grid: &PhaseData) -> TheoryBundle {
+        let theory = Theory::of(config);
+        let mut phase = phase_grid.clone();
+        phase.current = phase_data_current(&phase, (theory.sigma_w2, theory.sigma_b2));
+        let map = map_data(&theory, &config.activation, &[]);
+        TheoryBundle {
+            theory: Rc::new(theory),
+            phase: Rc::new(phase),
+            map: Rc::new(map),
+        }
+    }
 }
 
 /// CSV of the map's arrows.
@@ -434,7 +461,10 @@ mod tests {
             "no simulated value yet: {}",
             lines[1]
         );
-        let phase = phase_csv(&Activation::new(ActivationKind::Relu));
+        let phase = phase_csv(&phase_data(
+            &Activation::new(ActivationKind::Relu),
+            (2.0, 0.0),
+        ));
         assert!(phase.starts_with("sigma_w2,sigma_b2,q_star,chi1\n"));
         assert_eq!(phase.lines().count(), 1 + PHASE_GRID.0 * PHASE_GRID.1);
     }

@@ -5,8 +5,12 @@
 //! `query`; `gen` numbers the requests, and only the newest one's results are used.
 //! Worker -> page: `{type: "ready"}` once the worker's wasm is running; `{type: "result", gen,
 //! progress, phase, reached, skipped, stats, from, samples, corr, corr_done}` after slices of
-//! work ([`Delta`] plus the correlation prediction); `{type: "error", message}` when it fails.
+//! work ([`Delta`] plus the correlation prediction); `{type: "theory", gen, data}` with the
+//! [`TheoryBundle`] of the request, encoded by codec.rs into one Float64Array;
+//! `{type: "error", message}` when it fails.
 
+use crate::codec;
+use crate::theory_view::TheoryBundle;
 use js_sys::{Array, Float32Array, Float64Array, Object, Reflect};
 use lab_core::view::Phase;
 use lab_core::{Delta, LayerStats};
@@ -155,4 +159,26 @@ pub fn read_result(message: &JsValue) -> Option<Result> {
             .to_vec(),
         corr_done: get(message, "corr_done").as_bool()?,
     })
+}
+
+pub fn theory(gen: u64, bundle: &TheoryBundle) -> JsValue {
+    let o = Object::new();
+    set(&o, "type", &"theory".into());
+    set(&o, "gen", &(gen as f64).into());
+    set(
+        &o,
+        "data",
+        &Float64Array::from(codec::encode(bundle).as_slice()).into(),
+    );
+    o.into()
+}
+
+/// (gen, bundle) of a theory message; None if malformed.
+pub fn read_theory(message: &JsValue) -> Option<(u64, TheoryBundle)> {
+    let gen = get(message, "gen").as_f64()? as u64;
+    let data = get(message, "data")
+        .dyn_into::<Float64Array>()
+        .ok()?
+        .to_vec();
+    Some((gen, codec::decode(&data)?))
 }

@@ -5,11 +5,13 @@
 //! about [`SLICE_MS`] and the worker yields to its event loop between them (through a
 //! MessageChannel, which has no timer clamping), so a newer request is seen within one slice.
 //! Results go out after the first slice, then at most every [`PUBLISH_MS`], and at the end.
+//! Each request first gets its mean-field theory ([`TheoryBundle`]), computed at once.
 
+use crate::charts::phase::PhaseData;
 use crate::params::Params;
-use crate::theory_view::CorrJob;
+use crate::theory_view::{self, CorrJob, TheoryBundle};
 use crate::wire;
-use lab_core::{Delta, Simulation};
+use lab_core::{Activation, Delta, Simulation};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -50,6 +52,8 @@ struct Job {
 struct Worker {
     scope: DedicatedWorkerGlobalScope,
     job: RefCell<Option<Job>>,
+    /// The phase grid of the last activation (it depends on nothing else).
+    phase_grid: RefCell<Option<(Activation, PhaseData)>>,
     /// port2 -> port1 wakes the next slice.
     tick: MessageChannel,
     scheduled: Cell<bool>,
@@ -78,6 +82,20 @@ impl Worker {
         };
         let (params, _) = Params::from_query(&query);
         let config = params.config;
+        // The theory first: it is small and the page draws it over the simulation.
+        let bundle = {
+            let mut cache = self.phase_grid.borrow_mut();
+            if cache
+                .as_ref()
+                .is_none_or(|(act, _)| *act != config.activation)
+            {
+                let grid = theory_view::phase_data(&config.activation, (f64::NAN, f64::NAN));
+                *cache = Some((config.activation, grid));
+            }
+            let grid = &cache.as_ref().expect("just filled").1;
+            TheoryBundle::of(&config, grid)
+        };
+        self.post(&wire::theory(gen, &bundle));
         *self.job.borrow_mut() = Some(Job {
             gen,
             sim: Simulation::new(config),
@@ -149,6 +167,7 @@ pub fn run() {
     let worker = Rc::new(Worker {
         scope: scope.clone(),
         job: RefCell::new(None),
+        phase_grid: RefCell::new(None),
         tick,
         scheduled: Cell::new(false),
     });

@@ -1,6 +1,6 @@
 //! The `activation` panel: f(x) and f'(x), optional overlays, and GELU exact minus tanh.
 
-use super::{err, padded_range, Style, SERIES};
+use super::{err, padded_range, LegendEntry, Style, SERIES};
 use lab_core::{Activation, ActivationKind};
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -76,6 +76,7 @@ pub fn draw(
     let backend = super::backend::Canvas::new(canvas)?;
     let root = backend.into_drawing_area();
     root.fill(&style.paper()).map_err(err)?;
+    let mut legend = Vec::new();
     let (_, h) = root.dim_in_pixel();
     let (main, diff) = if data.gelu_diff.is_some() {
         let (a, b) = root.split_vertically((h as f64 * 0.62) as u32);
@@ -126,9 +127,11 @@ pub fn draw(
                 style.px(3.0) as u32,
                 line,
             ))
-            .map_err(err)?
-            .label(format!("{label} f(x)"))
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], line));
+            .map_err(err)?;
+        legend.push(
+            LegendEntry::line(format!("{label} f(x)"), line)
+                .dashed(style.px(2.0) as u32, style.px(3.0) as u32),
+        );
     }
     let f_style = style.line(SERIES[0], 2.5);
     chart
@@ -136,9 +139,8 @@ pub fn draw(
             data.points.iter().map(|p| (p.0, p.1)),
             f_style,
         ))
-        .map_err(err)?
-        .label(format!("{} f(x)", data.label))
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], f_style));
+        .map_err(err)?;
+    legend.push(LegendEntry::line(format!("{} f(x)", data.label), f_style));
     let df_style = style.line(SERIES[1], 2.0);
     chart
         .draw_series(DashedLineSeries::new(
@@ -147,10 +149,11 @@ pub fn draw(
             style.px(4.0) as u32,
             df_style,
         ))
-        .map_err(err)?
-        .label("f'(x)")
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], df_style));
-    super::draw_legend(&mut chart, style, SeriesLabelPosition::UpperLeft)?;
+        .map_err(err)?;
+    legend.push(
+        LegendEntry::line("f'(x)", df_style).dashed(style.px(6.0) as u32, style.px(4.0) as u32),
+    );
+    super::draw_legend(&chart, style, SeriesLabelPosition::UpperLeft, &legend)?;
 
     if let (Some(area), Some(diff)) = (diff, &data.gelu_diff) {
         let (dlo, dhi) = padded_range(diff.iter().map(|p| p.1), 0.1);

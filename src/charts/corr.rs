@@ -1,7 +1,7 @@
 //! The `corr` panel: per-layer correlation of input pairs, simulated and predicted by the
 //! mean-field correlation map (Poole et al. 2016; Schoenholz et al. 2017).
 
-use super::{err, padded_range, Style, BLUE, VERMILLION};
+use super::{err, padded_range, LegendEntry, Style, BLUE, VERMILLION};
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 
@@ -20,6 +20,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &CorrData, style: &Style) -> Resul
     let backend = super::backend::Canvas::new(canvas)?;
     let root = backend.into_drawing_area();
     root.fill(&style.paper()).map_err(err)?;
+    let mut legend = Vec::new();
     let (lo, hi) = padded_range(
         data.simulated
             .iter()
@@ -58,9 +59,8 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &CorrData, style: &Style) -> Resul
             dash.1,
             reference,
         ))
-        .map_err(err)?
-        .label("c = 1 (ordered)")
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], reference));
+        .map_err(err)?;
+    legend.push(LegendEntry::line("c = 1 (ordered)", reference).dashed(dash.0, dash.1));
     if let Some(c) = data.c_star.filter(|c| *c < 0.999) {
         let s = style.line(style.reference(), 1.0);
         chart
@@ -70,16 +70,14 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &CorrData, style: &Style) -> Resul
                 dash.1,
                 s,
             ))
-            .map_err(err)?
-            .label(format!("c* = {c:.3} (chaotic)"))
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], s));
+            .map_err(err)?;
+        legend.push(LegendEntry::line(format!("c* = {c:.3} (chaotic)"), s).dashed(dash.1, dash.1));
     }
     let sim = style.line(BLUE, 2.5);
     chart
         .draw_series(LineSeries::new(data.simulated.iter().copied(), sim))
-        .map_err(err)?
-        .label("simulated")
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], sim));
+        .map_err(err)?;
+    legend.push(LegendEntry::line("simulated", sim));
     if !data.predicted.is_empty() {
         let pred = style.line(VERMILLION, 2.0);
         chart
@@ -89,11 +87,10 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &CorrData, style: &Style) -> Resul
                 dash.1,
                 pred,
             ))
-            .map_err(err)?
-            .label("mean-field prediction")
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], pred));
+            .map_err(err)?;
+        legend.push(LegendEntry::line("mean-field prediction", pred).dashed(dash.0, dash.1));
     }
-    super::draw_legend(&mut chart, style, SeriesLabelPosition::LowerRight)?;
+    super::draw_legend(&chart, style, SeriesLabelPosition::LowerRight, &legend)?;
     root.present().map_err(err)?;
     Ok(())
 }

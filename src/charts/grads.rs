@@ -1,6 +1,6 @@
 //! The `grads` panel: per-layer RMS of the backward signal delta^l = dL/dh^l, on a log axis.
 
-use super::{draw_banner, err, log_range, Style, GREEN, PURPLE};
+use super::{draw_banner, err, log_range, LegendEntry, Style, GREEN, PURPLE};
 use lab_core::LayerStats;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -71,12 +71,13 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &GradsData, style: &Style) -> Resu
                     style.px(4.0) as u32,
                     theory,
                 ))
-                .map_err(err)?
-                .label(format!(
-                    "mean field: ×√χ₁ = {per_layer:.4} per layer toward the input"
-                ))
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], theory));
-            super::draw_legend(&mut chart, style, SeriesLabelPosition::UpperRight)?;
+                .map_err(err)?;
+            let legend = [LegendEntry::line(
+                format!("mean field: ×√χ₁ = {per_layer:.4} per layer toward the input"),
+                theory,
+            )
+            .dashed(style.px(2.0) as u32, style.px(4.0) as u32)];
+            super::draw_legend(&chart, style, SeriesLabelPosition::UpperRight, &legend)?;
         }
     }
     if points.len() <= 60 {

@@ -11,6 +11,7 @@ pub mod selu_map;
 pub mod stats;
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::RGBColor;
 use web_sys::HtmlCanvasElement;
 
@@ -193,20 +194,133 @@ pub fn tick_linear(v: f64, span: f64) -> String {
     tick(if v.abs() < span.abs() * 1e-9 { 0.0 } else { v })
 }
 
-/// The legend of a chart's labelled series, in the house style, at `position`.
+/// How a legend entry shows its series.
+#[derive(Clone, Copy, Debug)]
+pub enum Glyph {
+    /// A short line, dashed when `dash` is (dash length, gap) in device pixels.
+    Line {
+        style: ShapeStyle,
+        dash: Option<(u32, u32)>,
+    },
+    /// A circle of this radius.
+    Dot { radius: u32, style: ShapeStyle },
+}
+
+/// One labelled series of a chart.
+#[derive(Clone, Debug)]
+pub struct LegendEntry {
+    pub label: String,
+    pub glyph: Glyph,
+}
+
+impl LegendEntry {
+    pub fn line(label: impl Into<String>, style: ShapeStyle) -> LegendEntry {
+        LegendEntry {
+            label: label.into(),
+            glyph: Glyph::Line { style, dash: None },
+        }
+    }
+    pub fn dot(label: impl Into<String>, radius: u32, style: ShapeStyle) -> LegendEntry {
+        LegendEntry {
+            label: label.into(),
+            glyph: Glyph::Dot { radius, style },
+        }
+    }
+    /// Draws the line glyph dashed like its series.
+    pub fn dashed(mut self, dash: u32, gap: u32) -> LegendEntry {
+        if let Glyph::Line { dash: d, .. } = &mut self.glyph {
+            *d = Some((dash.max(1), gap));
+        }
+        self
+    }
+}
+
+/// The legend of a chart, in the house style, in a corner of its plotting area. Drawn here
+/// rather than by plotters, whose legend measures each label through a page layout.
 pub fn draw_legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
-    chart: &mut ChartContext<'a, DB, CT>,
+    chart: &ChartContext<'a, DB, CT>,
     style: &Style,
     position: SeriesLabelPosition,
+    entries: &[LegendEntry],
 ) -> Result<(), String> {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .label_font(style.font(12.0))
-        .background_style(style.paper().mix(0.85))
-        .border_style(GREY.mix(0.5))
-        .draw()
-        .map_err(err)
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let area = chart.plotting_area().strip_coord_spec();
+    let (w, h) = area.dim_in_pixel();
+    let font = style.font(12.0);
+    let (pad, glyph_w, gap, margin) = (style.px(6.0), style.px(22.0), style.px(6.0), style.px(8.0));
+    let sizes: Vec<(u32, u32)> = entries
+        .iter()
+        .map(|e| area.estimate_text_size(&e.label, &font).map_err(err))
+        .collect::<Result<_, _>>()?;
+    let row_h = sizes
+        .iter()
+        .map(|s| s.1 as i32)
+        .max()
+        .unwrap_or(0)
+        .max(style.px(14.0));
+    let text_w = sizes.iter().map(|s| s.0 as i32).max().unwrap_or(0);
+    let (box_w, box_h) = (
+        pad * 2 + glyph_w + gap + text_w,
+        pad * 2 + row_h * entries.len() as i32,
+    );
+    let x0 = match position {
+        SeriesLabelPosition::UpperLeft | SeriesLabelPosition::LowerLeft => margin,
+        _ => (w as i32 - box_w - margin).max(0),
+    };
+    let y0 = match position {
+        SeriesLabelPosition::LowerLeft | SeriesLabelPosition::LowerRight => {
+            (h as i32 - box_h - margin).max(0)
+        }
+        _ => margin,
+    };
+    area.draw(&Rectangle::new(
+        [(x0, y0), (x0 + box_w, y0 + box_h)],
+        style.paper().mix(0.85).filled(),
+    ))
+    .map_err(err)?;
+    area.draw(&Rectangle::new(
+        [(x0, y0), (x0 + box_w, y0 + box_h)],
+        GREY.mix(0.5).stroke_width(style.px(1.0).max(1) as u32),
+    ))
+    .map_err(err)?;
+    for (i, e) in entries.iter().enumerate() {
+        let y = y0 + pad + row_h * i as i32 + row_h / 2;
+        let gx = x0 + pad;
+        match e.glyph {
+            Glyph::Line {
+                style: s,
+                dash: None,
+            } => {
+                area.draw(&PathElement::new([(gx, y), (gx + glyph_w, y)], s))
+                    .map_err(err)?;
+            }
+            Glyph::Line {
+                style: s,
+                dash: Some((dash, space)),
+            } => {
+                let mut x = gx;
+                while x < gx + glyph_w {
+                    let end = (x + dash as i32).min(gx + glyph_w);
+                    area.draw(&PathElement::new([(x, y), (end, y)], s))
+                        .map_err(err)?;
+                    x = end + space as i32;
+                }
+            }
+            Glyph::Dot { radius, style: s } => {
+                area.draw(&Circle::new((gx + glyph_w / 2, y), radius, s))
+                    .map_err(err)?;
+            }
+        }
+        let text = Text::new(
+            e.label.clone(),
+            (gx + glyph_w + gap, y),
+            font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+        );
+        area.draw(&text).map_err(err)?;
+    }
+    Ok(())
 }
 
 /// Formats a number for axis labels compactly (1e-12, 0.5, 120, 3.2e8).

@@ -1,7 +1,7 @@
 //! The `phase` panel: chi_1 over (sigma_w^2, sigma_b^2) as a heat map with the critical line
 //! chi_1 = 1 and the current configuration marked (order-to-chaos map, Schoenholz et al. 2017).
 
-use super::{blit_rgba, err, Style, INK, PAPER};
+use super::{blit_rgba, err, LegendEntry, Style, INK, PAPER};
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 
@@ -13,6 +13,9 @@ pub struct PhaseData {
     pub sb: Vec<f64>,
     /// chi_1 at (sw[i], sb[j]) stored at j * sw.len() + i.
     pub chi1: Vec<f64>,
+    /// q* of the length map at the same points (NaN where q collapses or diverges), for the
+    /// CSV.
+    pub q_star: Vec<f64>,
     /// The current (sigma_w^2, sigma_b^2), if inside the map.
     pub current: Option<(f64, f64)>,
 }
@@ -96,6 +99,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &PhaseData, style: &Style) -> Resu
     let backend = super::backend::Canvas::new(canvas)?;
     let root = backend.into_drawing_area();
     root.fill(&style.paper()).map_err(err)?;
+    let mut legend = Vec::new();
     if data.sw.is_empty() || data.sb.is_empty() {
         root.present().map_err(err)?;
         return Ok(Frame::default());
@@ -146,9 +150,8 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &PhaseData, style: &Style) -> Resu
     let line = style.line(INK, 2.5);
     overlay
         .draw_series(LineSeries::new(data.critical_line(), line))
-        .map_err(err)?
-        .label("critical line χ₁ = 1")
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], line));
+        .map_err(err)?;
+    legend.push(LegendEntry::line("critical line χ₁ = 1", line));
     if let Some((sw, sb)) = data.current {
         let r = style.px(7.0) as u32;
         overlay
@@ -156,9 +159,12 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &PhaseData, style: &Style) -> Resu
                 Circle::new((sw, sb), r, PAPER.filled()),
                 Circle::new((sw, sb), r, INK.stroke_width(style.px(2.5).max(1) as u32)),
             ])
-            .map_err(err)?
-            .label("current setting")
-            .legend(move |(x, y)| Circle::new((x + 10, y), 5, INK.stroke_width(2)));
+            .map_err(err)?;
+        legend.push(LegendEntry::dot(
+            "current setting",
+            style.px(5.0) as u32,
+            INK.stroke_width(style.px(2.0).max(1) as u32),
+        ));
     }
     // The legend sits on the heat map, whose colours (and the dark line) do not follow the
     // theme: keep its box light.
@@ -166,7 +172,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &PhaseData, style: &Style) -> Resu
         theme: super::Theme::Light,
         ..*style
     };
-    super::draw_legend(&mut overlay, &on_map, SeriesLabelPosition::UpperRight)?;
+    super::draw_legend(&overlay, &on_map, SeriesLabelPosition::UpperRight, &legend)?;
     root.present().map_err(err)?;
     Ok(Frame {
         x0: px.start as f64 / style.dpr,
@@ -189,6 +195,7 @@ mod tests {
             sw,
             sb,
             chi1,
+            q_star: Vec::new(),
             current: None,
         }
     }

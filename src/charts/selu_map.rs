@@ -1,7 +1,7 @@
 //! The `selu_map` panel: the SNN paper's map g: (mean, variance) -> (mean, variance) of one
 //! layer as an arrow field, its fixed points, and the simulated network's trajectory.
 
-use super::{err, Style, BLUE, GREEN, VERMILLION};
+use super::{err, LegendEntry, Style, BLUE, GREEN, VERMILLION};
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 
@@ -24,6 +24,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &MapData, style: &Style) -> Result
     let backend = super::backend::Canvas::new(canvas)?;
     let root = backend.into_drawing_area();
     root.fill(&style.paper()).map_err(err)?;
+    let mut legend = Vec::new();
     let mut chart = ChartBuilder::on(&root)
         .margin(style.px(10.0))
         .x_label_area_size(style.px(34.0))
@@ -75,9 +76,11 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &MapData, style: &Style) -> Result
     let line = style.line(BLUE, 2.0);
     chart
         .draw_series(LineSeries::new(traj.iter().copied(), line))
-        .map_err(err)?
-        .label("simulated layers (post-activation mean, variance)")
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], line));
+        .map_err(err)?;
+    legend.push(LegendEntry::line(
+        "simulated layers (post-activation mean, variance)",
+        line,
+    ));
     if let Some(&first) = traj.first() {
         chart
             .draw_series([Circle::new(first, style.px(4.0) as u32, BLUE.filled())])
@@ -97,20 +100,18 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &MapData, style: &Style) -> Result
             ])
             .map_err(err)?;
     }
-    let g = GREEN;
-    let r = VERMILLION;
-    let (px, py) = (style.px(5.0), style.px(5.0));
-    chart
-        .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
-        .map_err(err)?
-        .label("attracting fixed point")
-        .legend(move |(x, y)| Circle::new((x + 10, y), px, g.filled()));
-    chart
-        .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
-        .map_err(err)?
-        .label("unstable fixed point")
-        .legend(move |(x, y)| Circle::new((x + 10, y), py, r.filled()));
-    super::draw_legend(&mut chart, style, SeriesLabelPosition::UpperLeft)?;
+    let dot = style.px(5.0) as u32;
+    legend.push(LegendEntry::dot(
+        "attracting fixed point",
+        dot,
+        GREEN.filled(),
+    ));
+    legend.push(LegendEntry::dot(
+        "unstable fixed point",
+        dot,
+        VERMILLION.filled(),
+    ));
+    super::draw_legend(&chart, style, SeriesLabelPosition::UpperLeft, &legend)?;
     root.present().map_err(err)?;
     Ok(())
 }

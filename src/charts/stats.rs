@@ -1,6 +1,8 @@
 //! The `stats` panel: per-layer mean (top) and variance (bottom) of pre- and post-activations.
 
-use super::{draw_banner, err, log_range, padded_range, Style, BLUE, GREEN, VERMILLION};
+use super::{
+    draw_banner, err, log_range, padded_range, LegendEntry, Style, BLUE, GREEN, VERMILLION,
+};
 use lab_core::LayerStats;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -30,6 +32,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
     let backend = super::backend::Canvas::new(canvas)?;
     let root = backend.into_drawing_area();
     root.fill(&style.paper()).map_err(err)?;
+    let mut legend = Vec::new();
     let (_, h) = root.dim_in_pixel();
     let (top, bottom) = root.split_vertically(h / 2);
     let x_range = 0.5..(data.depth as f64 + 0.5);
@@ -74,19 +77,16 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
             dash.1,
             reference,
         ))
-        .map_err(err)?
-        .label("target 0 / 1")
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], reference));
+        .map_err(err)?;
+    legend.push(LegendEntry::line("target 0 / 1", reference).dashed(dash.0, dash.1));
     chart
         .draw_series(DashedLineSeries::new(pre_mean, dash.0, dash.1, pre))
-        .map_err(err)?
-        .label("pre-activation h")
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], pre));
+        .map_err(err)?;
+    legend.push(LegendEntry::line("pre-activation h", pre).dashed(dash.0, dash.1));
     chart
         .draw_series(LineSeries::new(post_mean, post))
-        .map_err(err)?
-        .label("post-activation x")
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], post));
+        .map_err(err)?;
+    legend.push(LegendEntry::line("post-activation x", post));
     let theory = style.line(GREEN, 2.0);
     let dots = (style.px(2.0) as u32, style.px(4.0) as u32);
     let predicted = |pick: fn(&lab_core::theory::Prediction) -> f64| -> Vec<(f64, f64)> {
@@ -108,11 +108,10 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
                 dots.1,
                 theory,
             ))
-            .map_err(err)?
-            .label("mean-field prediction (x)")
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], theory));
+            .map_err(err)?;
+        legend.push(LegendEntry::line("mean-field prediction (x)", theory).dashed(dots.0, dots.1));
     }
-    super::draw_legend(&mut chart, style, SeriesLabelPosition::UpperRight)?;
+    super::draw_legend(&chart, style, SeriesLabelPosition::UpperRight, &legend)?;
 
     // Variances, with the reference line at 1, linear or log.
     let pre_var = layer_points(data.stats, |s| s.pre_var);

@@ -1,0 +1,305 @@
+//! A flat f64 encoding of the theory's results, so the worker can post them as one
+//! Float64Array. Pure Rust, tested natively: decoding what was encoded gives back the same bits.
+//!
+//! Layout: numbers as themselves; usize and bool as f64; Option as 0 or 1 then the value;
+//! Vec and String as a length then the items (a String's items are its chars as code points);
+//! enums as a tag then their fields; structs as their fields in declaration order.
+
+use crate::charts::{phase::PhaseData, selu_map::MapData};
+use crate::theory_view::{MapFixedPoint, Theory, TheoryBundle};
+use lab_core::theory::{LengthFixedPoint, MeanField, Phase, Prediction};
+use std::rc::Rc;
+
+pub struct Reader<'a> {
+    data: &'a [f64],
+    pos: usize,
+}
+
+impl Reader<'_> {
+    fn next(&mut self) -> Option<f64> {
+        let v = self.data.get(self.pos).copied();
+        self.pos += 1;
+        v
+    }
+    /// A count or index: a non-negative integer no larger than what is left to read (a
+    /// corrupted length must not make the decoder allocate without bound).
+    fn len(&mut self) -> Option<usize> {
+        let v = self.next()?;
+        let left = self.data.len().saturating_sub(self.pos);
+        (v >= 0.0 && v.fract() == 0.0 && v <= left as f64).then_some(v as usize)
+    }
+}
+
+pub trait Flat: Sized {
+    fn put(&self, out: &mut Vec<f64>);
+    fn take(r: &mut Reader) -> Option<Self>;
+}
+
+pub fn encode<T: Flat>(value: &T) -> Vec<f64> {
+    let mut out = Vec::new();
+    value.put(&mut out);
+    out
+}
+
+/// The value encoded in `data`; None unless `data` holds exactly one well-formed value.
+pub fn decode<T: Flat>(data: &[f64]) -> Option<T> {
+    let mut r = Reader { data, pos: 0 };
+    let v = T::take(&mut r)?;
+    (r.pos == data.len()).then_some(v)
+}
+
+impl Flat for f64 {
+    fn put(&self, out: &mut Vec<f64>) {
+        out.push(*self);
+    }
+    fn take(r: &mut Reader) -> Option<Self> {
+        r.next()
+    }
+}
+
+impl Flat for bool {
+    fn put(&self, out: &mut Vec<f64>) {
+        out.push(if *self { 1.0 } else { 0.0 });
+    }
+    fn take(r: &mut Reader) -> Option<Self> {
+        match r.next()? {
+            0.0 => Some(false),
+            1.0 => Some(true),
+            _ => None,
+        }
+    }
+}
+
+impl<T: Flat> Flat for Option<T> {
+    fn put(&self, out: &mut Vec<f64>) {
+        self.is_some().put(out);
+        if let Some(v) = self {
+            v.put(out);
+        }
+    }
+    fn take(r: &mut Reader) -> Option<Self> {
+        if bool::take(r)? {
+            Some(Some(T::take(r)?))
+        } else {
+            Some(None)
+        }
+    }
+}
+
+impl<T: Flat> Flat for Vec<T> {
+    fn put(&self, out: &mut Vec<f64>) {
+        out.push(self.len() as f64);
+        for v in self {
+            v.put(out);
+        }
+    }
+    fn take(r: &mut Reader) -> Option<Self> {
+        let n = r.len()?;
+        (0..n).map(|_| T::take(r)).collect()
+    }
+}
+
+impl<T: Flat> Flat for Rc<T> {
+    fn put(&self, out: &mut Vec<f64>) {
+        (**self).put(out);
+    }
+    fn take(r: &mut Reader) -> Option<Self> {
+        T::take(r).map(Rc::new)
+    }
+}
+
+impl Flat for String {
+    fn put(&self, out: &mut Vec<f64>) {
+        out.push(self.chars().count() as f64);
+        out.extend(self.chars().map(|c| f64::from(u32::from(c))));
+    }
+    fn take(r: &mut Reader) -> Option<Self> {
+        let n = r.len()?;
+        (0..n)
+            .map(|_| char::from_u32(r.len_free()? as u32))
+            .collect()
+    }
+}
+
+impl Reader<'_> {
+    /// A non-negative integer below 2^32 (a code point).
+    fn len_free(&mut self) -> Option<f64> {
+        self.next()
+            .filter(|v| *v >= 0.0 && v.fract() == 0.0 && *v < 4294967296.0)
+    }
+}
+
+macro_rules! flat_tuple {
+    ($($t:ident $i:tt),+) => {
+        impl<$($t: Flat),+> Flat for ($($t,)+) {
+            fn put(&self, out: &mut Vec<f64>) {
+                $(self.$i.put(out);)+
+            }
+            fn take(r: &mut Reader) -> Option<Self> {
+                Some(($($t::take(r)?,)+))
+            }
+        }
+    };
+}
+flat_tuple!(A 0, B 1);
+flat_tuple!(A 0, B 1, C 2);
+flat_tuple!(A 0, B 1, C 2, D 3);
+
+/// Structs: fields in order.
+macro_rules! flat_struct {
+    ($name:ident { $($field:ident),+ }) => {
+        impl Flat for $name {
+            fn put(&self, out: &mut Vec<f64>) {
+                $(self.$field.put(out);)+
+            }
+            fn take(r: &mut Reader) -> Option<Self> {
+                Some($name { $($field: Flat::take(r)?),+ })
+            }
+        }
+    };
+}
+
+impl Flat for LengthFixedPoint {
+    fn put(&self, out: &mut Vec<f64>) {
+        match self {
+            LengthFixedPoint::Finite(q) => out.extend([0.0, *q]),
+            LengthFixedPoint::Collapses => out.push(1.0),
+            LengthFixedPoint::Diverges => out.push(2.0),
+        }
+    }
+    fn take(r: &mut Reader) -> Option<Self> {
+        match r.next()? {
+            0.0 => Some(LengthFixedPoint::Finite(r.next()?)),
+            1.0 => Some(LengthFixedPoint::Collapses),
+            2.0 => Some(LengthFixedPoint::Diverges),
+            _ => None,
+        }
+    }
+}
+
+impl Flat for Phase {
+    fn put(&self, out: &mut Vec<f64>) {
+        out.push(match self {
+            Phase::Ordered => 0.0,
+            Phase::Critical => 1.0,
+            Phase::Chaotic => 2.0,
+        });
+    }
+    fn take(r: &mut Reader) -> Option<Self> {
+        match r.next()? {
+            0.0 => Some(Phase::Ordered),
+            1.0 => Some(Phase::Critical),
+            2.0 => Some(Phase::Chaotic),
+            _ => None,
+        }
+    }
+}
+
+impl Flat for [(f64, f64); 2] {
+    fn put(&self, out: &mut Vec<f64>) {
+        self[0].put(out);
+        self[1].put(out);
+    }
+    fn take(r: &mut Reader) -> Option<Self> {
+        Some([Flat::take(r)?, Flat::take(r)?])
+    }
+}
+
+flat_struct!(MeanField {
+    q_star,
+    length,
+    chi1,
+    xi_q,
+    xi_c,
+    c_star,
+    phase
+});
+flat_struct!(Prediction {
+    q,
+    post_mean,
+    post_var
+});
+flat_struct!(Theory {
+    sigma_w2,
+    sigma_b2,
+    mean_field,
+    layers,
+    caveat
+});
+flat_struct!(PhaseData {
+    sw,
+    sb,
+    chi1,
+    q_star,
+    current
+});
+flat_struct!(MapData {
+    arrows,
+    fixed_points,
+    trajectory
+});
+flat_struct!(MapFixedPoint {
+    mean,
+    var,
+    eigenvalues,
+    stable
+});
+flat_struct!(TheoryBundle { theory, phase, map });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::Params;
+
+    #[test]
+    fn every_bundle_survives_the_trip_bit_for_bit() {
+        for query in [
+            "",
+            "act=relu&init=he_normal",
+            "act=tanh&gain=2&sb=0.3",
+            "act=elu&norm=batch",
+            "act=gelu&init=orthogonal&depth=7",
+            "act=linear&gain=1.5",
+            "act=sigmoid&depth=1",
+        ] {
+            let (params, _) = Params::from_query(query);
+            let config = params.config;
+            let grid = crate::theory_view::phase_data(&config.activation, (f64::NAN, f64::NAN));
+            let bundle = TheoryBundle::of(&config, &grid);
+            let flat = encode(&bundle);
+            let back: TheoryBundle = decode(&flat).expect(query);
+            // NaN != NaN, so compare the encodings (every f64 bit pattern is kept).
+            let again = encode(&back);
+            assert_eq!(flat.len(), again.len(), "{query}");
+            assert!(
+                flat.iter()
+                    .zip(&again)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "{query}"
+            );
+            assert_eq!(back.theory.caveat, bundle.theory.caveat);
+        }
+    }
+
+    #[test]
+    fn truncated_or_corrupted_data_is_rejected() {
+        let (params, _) = Params::from_query("act=selu");
+        let grid = crate::theory_view::phase_data(&params.config.activation, (1.0, 0.0));
+        let flat = encode(&TheoryBundle::of(&params.config, &grid));
+        assert!(decode::<TheoryBundle>(&flat[..flat.len() - 1]).is_none());
+        let mut longer = flat.clone();
+        longer.push(0.0);
+        assert!(decode::<TheoryBundle>(&longer).is_none());
+        // A length far beyond the data must not allocate or panic.
+        assert!(decode::<Vec<f64>>(&[1e300]).is_none());
+        assert!(decode::<Vec<f64>>(&[-1.0]).is_none());
+        assert!(
+            decode::<String>(&[1.0, 55296.0]).is_none(),
+            "a lone surrogate is no char"
+        );
+        assert_eq!(
+            decode::<String>(&[2.0, 955.0, 8320.0]).as_deref(),
+            Some("λ₀")
+        );
+    }
+}

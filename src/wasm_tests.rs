@@ -221,3 +221,51 @@ fn url_seed_and_download_helpers_work() {
     assert!(web::now_ms() > 0.0);
     assert!(web::device_pixel_ratio() >= 1.0);
 }
+
+#[wasm_bindgen_test]
+fn worker_messages_carry_results_and_theory_unchanged() {
+    use crate::{codec, theory_view, wire};
+    use lab_core::{Delta, SimView};
+    // A run streamed through real JS messages (typed arrays) rebuilds the simulation exactly.
+    let config = small_config();
+    let mut sim = Simulation::new(config);
+    let mut view = SimView::new(config);
+    let mut corr = theory_view::CorrJob::new(&config);
+    while !sim.step(5.0e4) {
+        let sent = wire::result(&wire::Result {
+            gen: 7,
+            delta: Delta::since(&sim, view.samples_len()),
+            corr: corr.values.clone(),
+            corr_done: false,
+        });
+        let got = wire::read_result(&sent).expect("a well-formed result");
+        assert_eq!(got.gen, 7);
+        view.apply(got.delta);
+    }
+    while !corr.step() {}
+    let last = wire::read_result(&wire::result(&wire::Result {
+        gen: 7,
+        delta: Delta::since(&sim, view.samples_len()),
+        corr: corr.values.clone(),
+        corr_done: true,
+    }))
+    .unwrap();
+    assert!(last.corr_done);
+    assert_eq!(last.corr, corr.values);
+    view.apply(last.delta);
+    assert_eq!(view, SimView::of(&sim));
+    // The theory bundle through a Float64Array keeps every bit.
+    let grid = theory_view::phase_data(&config.activation, (f64::NAN, f64::NAN));
+    let bundle = theory_view::TheoryBundle::of(&config, &grid);
+    let (gen, back) = wire::read_theory(&wire::theory(3, &bundle)).unwrap();
+    assert_eq!(gen, 3);
+    let (a, b) = (codec::encode(&bundle), codec::encode(&back));
+    assert!(a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
+    // Malformed messages are refused, not misread.
+    assert!(wire::read_result(&wasm_bindgen::JsValue::from_str("nonsense")).is_none());
+    assert!(wire::read_theory(&wire::run_request(1, "act=relu")).is_none());
+    assert_eq!(
+        wire::read_run_request(&wire::run_request(5, "act=relu")),
+        Some((5, "act=relu".to_string()))
+    );
+}

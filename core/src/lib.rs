@@ -9,6 +9,7 @@ pub mod activation;
 pub mod config;
 pub mod init;
 pub mod kernels;
+pub mod lanes;
 pub mod rng;
 pub mod sim;
 pub mod special;

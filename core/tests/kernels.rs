@@ -142,3 +142,128 @@ fn kernel_path_names_round_trip() {
     assert_eq!(KernelPath::default(), KernelPath::Simd);
     assert_eq!(KernelPath::from_name("fast"), None);
 }
+
+// ---------- activations ----------
+
+use lab_core::activation::{Activation, ActivationKind};
+
+/// Inputs: a dense grid of [-30, 30], +-10^e for e from -40 to 38 in steps of 0.01, 0, -0,
+/// subnormals, the extremes and infinities.
+fn grid() -> Vec<f32> {
+    let mut xs: Vec<f32> = (-300_000..=300_000).map(|i| i as f32 * 1e-4).collect();
+    for i in -4000..=3850 {
+        let v = 10f64.powf(f64::from(i) * 0.01) as f32;
+        xs.push(v);
+        xs.push(-v);
+    }
+    xs.extend([
+        0.0,
+        -0.0,
+        1e-45,
+        -1e-45,
+        1e-40,
+        -3e-39,
+        f32::MIN_POSITIVE,
+        f32::MAX,
+        f32::MIN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+    ]);
+    xs
+}
+
+fn activations() -> Vec<Activation> {
+    let mut list: Vec<Activation> = ActivationKind::ALL
+        .into_iter()
+        .map(Activation::new)
+        .collect();
+    for beta in [0.0, 2.0, 0.5, -1.0, 1.702] {
+        list.push(Activation {
+            beta,
+            ..Activation::new(ActivationKind::Silu)
+        });
+    }
+    list.push(Activation {
+        alpha: 0.5,
+        ..Activation::new(ActivationKind::Elu)
+    });
+    list.push(Activation {
+        slope: 0.2,
+        ..Activation::new(ActivationKind::LeakyRelu)
+    });
+    list
+}
+
+/// max over the grid of |got - ref| / max(|ref|, floor), with the worst x; NaN where ref is NaN
+/// must be NaN (and vice versa), infinities must match exactly.
+fn worst(xs: &[f32], got: &[f32], reference: impl Fn(f64) -> f64, floor: f64) -> (f64, f32) {
+    let mut worst = (0.0f64, 0.0f32);
+    for (&x, &g) in xs.iter().zip(got) {
+        let r = reference(f64::from(x));
+        if r.is_nan() || g.is_nan() {
+            assert!(r.is_nan() && g.is_nan(), "x = {x}: got {g}, reference {r}");
+            continue;
+        }
+        // Results beyond the f32 range must overflow like the rounded reference.
+        if (r as f32).is_infinite() || g.is_infinite() {
+            assert_eq!(g, r as f32, "x = {x}");
+            continue;
+        }
+        let e = (f64::from(g) - r).abs() / r.abs().max(floor);
+        if e > worst.0 {
+            worst = (e, x);
+        }
+    }
+    worst
+}
+
+/// Below this |phi| the error is judged in absolute terms (see `Activation::apply_slice_with`):
+/// where the argument of e^x is itself a rounded f32 product (beta x for Swish with a beta that
+/// is not a power of two, 2u = 2 sqrt(2/pi) (x + 0.044715 x^3) for GELU-tanh), the relative error
+/// of the tail grows like |argument| 1e-7.
+fn phi_floor(act: &Activation) -> f64 {
+    match act.kind {
+        ActivationKind::GeluTanh => 1e-2,
+        ActivationKind::Silu if act.beta.abs().log2().fract() != 0.0 => 1e-2,
+        _ => 1e-30,
+    }
+}
+
+/// The documented accuracy of the vectorized activations (see `Activation::apply_slice_with`):
+/// phi within 1e-6 relative down to |phi| = 1e-30, phi' within 1e-6 max(|phi'|, 0.1). The Scalar
+/// path must be within one f32 rounding of the f64 definition.
+#[test]
+fn activations_match_the_f64_definitions_on_both_paths() {
+    let mut xs = grid();
+    xs.push(f32::NAN);
+    let mut out = vec![0.0f32; xs.len()];
+    let verbose = std::env::var("SHOW_ERRORS").is_ok();
+    for act in activations() {
+        for path in KernelPath::ALL {
+            let (tol_f, tol_df) = match path {
+                KernelPath::Scalar => (6e-8, 6e-8),
+                KernelPath::Simd => (1e-6, 1e-6),
+            };
+            act.apply_slice_with(path, &xs, &mut out);
+            let (ef, xf) = worst(&xs, &out, |x| act.f64(x), phi_floor(&act));
+            act.derivative_slice_with(path, &xs, &mut out);
+            let (ed, xd) = worst(&xs, &out, |x| act.df64(x), 0.1);
+            if verbose {
+                println!(
+                    "{:<12} {:?} {:<6} f {ef:9.2e} at {xf:<12e} df {ed:9.2e} at {xd:e}",
+                    act.kind.name(),
+                    (act.beta, act.alpha, act.slope),
+                    path.name()
+                );
+            }
+            assert!(
+                ef <= tol_f,
+                "{act:?} {path:?}: phi error {ef:e} at x = {xf:e}"
+            );
+            assert!(
+                ed <= tol_df,
+                "{act:?} {path:?}: phi' error {ed:e} at x = {xd:e}"
+            );
+        }
+    }
+}

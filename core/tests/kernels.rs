@@ -267,3 +267,104 @@ fn activations_match_the_f64_definitions_on_both_paths() {
         }
     }
 }
+
+// ---------- fused statistics ----------
+
+use lab_core::stats::{mean_var, moments, Moments};
+
+#[test]
+fn one_pass_moments_match_the_two_pass_mean_and_variance() {
+    for len in [1usize, 2, 3, 5, 8, 67, 1000, 4099] {
+        for offset in [0.0f32, 3.0, -1e4, 1e6] {
+            let values: Vec<f32> = data(len, len as u64).iter().map(|&v| v + offset).collect();
+            let (mean, var) = mean_var(&values);
+            for path in KernelPath::ALL {
+                let (m, v) = moments(path, &values);
+                // The mean relative to its magnitude plus the spread.
+                let scale = mean.abs() + var.sqrt();
+                assert!(
+                    (m - mean).abs() <= 1e-12 * scale,
+                    "{len} {offset} {path:?}: mean {m} vs {mean}"
+                );
+                assert!(
+                    (v - var).abs() <= 1e-12 * var + 1e-300,
+                    "{len} {offset} {path:?}: var {v} vs {var}"
+                );
+                // Row grouping does not change a bit.
+                for row_len in [1, 4, 7] {
+                    let mut once = Moments::new(values[0]);
+                    once.push_rows(path, &values, row_len);
+                    let mut split = Moments::new(values[0]);
+                    for part in values.chunks(row_len * 3) {
+                        split.push_rows(path, part, row_len);
+                    }
+                    assert_eq!(once, split);
+                    assert_eq!(once.count(), len as u64);
+                }
+            }
+        }
+    }
+    assert!(moments(KernelPath::Simd, &[]).1.is_nan());
+    let (m, v) = moments(KernelPath::Simd, &[1.0, f32::NAN, 2.0, 3.0, 4.0]);
+    assert!(m.is_nan() && v.is_nan());
+}
+
+// ---------- the simulation on both paths ----------
+
+use lab_core::{Config, Simulation};
+
+/// Both paths give the same statistics up to the activation approximation (1e-6 relative per
+/// value, so far below the statistical spread), and each is bit-identical whatever the budgets.
+#[test]
+fn the_simulation_agrees_across_paths_and_budgets() {
+    for kind in [
+        ActivationKind::Selu,
+        ActivationKind::Gelu,
+        ActivationKind::Tanh,
+    ] {
+        let base = Config {
+            activation: Activation::new(kind),
+            depth: 6,
+            width: 37,
+            batch: 9,
+            ..Config::default()
+        };
+        let scalar = Simulation::run(Config {
+            kernels: KernelPath::Scalar,
+            ..base
+        });
+        let simd = Simulation::run(Config {
+            kernels: KernelPath::Simd,
+            ..base
+        });
+        for (a, b) in scalar.stats().iter().zip(simd.stats()) {
+            for (x, y) in [
+                (a.pre_var, b.pre_var),
+                (a.post_var, b.post_var),
+                (a.grad_rms, b.grad_rms),
+                (
+                    a.post_mean.abs() + a.post_var.sqrt(),
+                    b.post_mean.abs() + b.post_var.sqrt(),
+                ),
+            ] {
+                assert!((x - y).abs() <= 1e-4 * x.abs(), "{kind:?}: {x} vs {y}");
+            }
+        }
+        for path in KernelPath::ALL {
+            let full = Simulation::run(Config {
+                kernels: path,
+                ..base
+            });
+            let mut sliced = Simulation::new(Config {
+                kernels: path,
+                ..base
+            });
+            while !sliced.step(1234.0) {}
+            assert_eq!(
+                format!("{:?}", full.stats()),
+                format!("{:?}", sliced.stats())
+            );
+            assert_eq!(full.samples(3), sliced.samples(3));
+        }
+    }
+}

@@ -368,3 +368,116 @@ fn the_simulation_agrees_across_paths_and_budgets() {
         }
     }
 }
+
+// ---------- the benchmark MLP ----------
+
+use lab_core::mlp::Mlp;
+
+/// Loss and weight gradients recomputed in f64 from the MLP's f32 weights, input and g, with the
+/// f64 activation definitions (an independent implementation of the same chain rule).
+fn mlp_f64(
+    act: Activation,
+    weights: &[Vec<f64>],
+    input: &[f32],
+    g: &[f32],
+    n: usize,
+) -> (f64, Vec<Vec<f64>>) {
+    let b = input.len() / n;
+    let mut xs = vec![input.iter().map(|&v| f64::from(v)).collect::<Vec<f64>>()];
+    let mut hs = Vec::new();
+    for w in weights {
+        let x = xs.last().unwrap();
+        let h: Vec<f64> = (0..b * n)
+            .map(|e| (0..n).map(|k| x[e / n * n + k] * w[k * n + e % n]).sum())
+            .collect();
+        xs.push(h.iter().map(|&v| act.f64(v)).collect());
+        hs.push(h);
+    }
+    let loss = xs
+        .last()
+        .unwrap()
+        .iter()
+        .zip(g)
+        .map(|(x, &g)| x * f64::from(g))
+        .sum();
+    let mut dx: Vec<f64> = g.iter().map(|&v| f64::from(v)).collect();
+    let mut grads = vec![Vec::new(); weights.len()];
+    for l in (0..weights.len()).rev() {
+        let delta: Vec<f64> = dx
+            .iter()
+            .zip(&hs[l])
+            .map(|(d, &h)| d * act.df64(h))
+            .collect();
+        grads[l] = (0..n * n)
+            .map(|e| {
+                (0..b)
+                    .map(|r| xs[l][r * n + e / n] * delta[r * n + e % n])
+                    .sum()
+            })
+            .collect();
+        dx = (0..b * n)
+            .map(|e| {
+                (0..n)
+                    .map(|j| delta[e / n * n + j] * weights[l][e % n * n + j])
+                    .sum()
+            })
+            .collect();
+    }
+    (loss, grads)
+}
+
+#[test]
+fn mlp_gradients_match_f64_and_finite_differences() {
+    let (depth, batch, width) = (3, 4, 5);
+    for kind in [
+        ActivationKind::Selu,
+        ActivationKind::Gelu,
+        ActivationKind::Tanh,
+    ] {
+        let act = Activation::new(kind);
+        for path in KernelPath::ALL {
+            let mut mlp = Mlp::new(depth, batch, width, kind, 7);
+            let loss = mlp.grad_step(path);
+            let w64: Vec<Vec<f64>> = mlp
+                .weights()
+                .iter()
+                .map(|w| w.iter().map(|&v| f64::from(v)).collect())
+                .collect();
+            let (loss64, grads64) = mlp_f64(act, &w64, mlp.input(), mlp.g(), width);
+            assert!(
+                (loss - loss64).abs() <= 1e-5 * (1.0 + loss64.abs()),
+                "{kind:?} {path:?}"
+            );
+            let norm: f64 = grads64.iter().flatten().map(|v| v * v).sum::<f64>().sqrt();
+            for (got, want) in mlp
+                .weight_grads()
+                .iter()
+                .flatten()
+                .zip(grads64.iter().flatten())
+            {
+                assert!(
+                    (f64::from(*got) - want).abs() <= 1e-5 * norm,
+                    "{kind:?} {path:?}: {got} vs {want}"
+                );
+            }
+            // Central differences of the f64 loss check the f64 chain rule itself.
+            for (l, e) in [(0, 3), (1, 12), (2, 24)] {
+                let h = 1e-6;
+                let loss_at = |delta: f64| {
+                    let mut w = w64.clone();
+                    w[l][e] += delta;
+                    mlp_f64(act, &w, mlp.input(), mlp.g(), width).0
+                };
+                let fd = (loss_at(h) - loss_at(-h)) / (2.0 * h);
+                assert!(
+                    (fd - grads64[l][e]).abs() <= 1e-6 * (1.0 + fd.abs()),
+                    "{kind:?}: {fd} vs {}",
+                    grads64[l][e]
+                );
+            }
+        }
+    }
+    let mlp = Mlp::new(10, 64, 128, ActivationKind::Relu, 1);
+    assert_eq!(mlp.flops_forward(), 2.0 * 64.0 * 128.0 * 128.0 * 10.0);
+    assert_eq!(mlp.flops_grad_step(), 2.0 * 64.0 * 128.0 * 128.0 * 29.0);
+}

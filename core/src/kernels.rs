@@ -185,13 +185,11 @@ fn check_grad_w(x: &[f32], d: &[f32], n_in: usize, n_out: usize, dw: &[f32]) -> 
         n_in * n_out,
         "matmul_grad_w: dW must be n_in x n_out"
     );
-    let rows = if n_in > 0 {
-        x.len() / n_in
-    } else if n_out > 0 {
-        d.len() / n_out
-    } else {
-        0
-    };
+    let rows = x
+        .len()
+        .checked_div(n_in)
+        .or_else(|| d.len().checked_div(n_out))
+        .unwrap_or(0);
     assert!(
         x.len() == rows * n_in && d.len() == rows * n_out,
         "matmul_grad_w: x and d must have the same rows"
@@ -375,14 +373,18 @@ fn gemm_block<const R: usize, const V: usize>(
     c: &mut [f32],
 ) {
     let mut acc = [[F32x4::splat(0.0); V]; R];
-    for k in 0..kdim {
-        let b_row = &b[k * n + j0..k * n + j0 + 4 * V];
+    // Offsets of A[i0 + r][k] advanced by a_col per k, and B rows by iteration: no index
+    // products in the inner loop.
+    let mut a_at: [usize; R] = core::array::from_fn(|r| (i0 + r) * a.a_row);
+    for b_row in b.chunks_exact(n).take(kdim) {
+        let b_strip = &b_row[j0..j0 + 4 * V];
         let mut bv = [F32x4::splat(0.0); V];
         for (v, bv) in bv.iter_mut().enumerate() {
-            *bv = F32x4::load(&b_row[4 * v..]);
+            *bv = F32x4::load(&b_strip[4 * v..4 * v + 4]);
         }
-        for (r, acc_row) in acc.iter_mut().enumerate() {
-            let av = F32x4::splat(a.at(i0 + r, k));
+        for (acc_row, at) in acc.iter_mut().zip(&mut a_at) {
+            let av = F32x4::splat(a.a[*at]);
+            *at += a.a_col;
             for (acc, &bv) in acc_row.iter_mut().zip(&bv) {
                 *acc = *acc + av * bv;
             }

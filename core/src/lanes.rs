@@ -160,7 +160,7 @@ mod imp {
         }
         /// Wrapping addition.
         #[inline(always)]
-        pub fn add(self, o: Self) -> Self {
+        pub fn wrapping_add(self, o: Self) -> Self {
             I32x4(i32x4_add(self.0, o.0))
         }
     }
@@ -348,7 +348,7 @@ mod imp {
         }
         /// Wrapping addition.
         #[inline(always)]
-        pub fn add(self, o: Self) -> Self {
+        pub fn wrapping_add(self, o: Self) -> Self {
             I32x4([0, 1, 2, 3].map(|l| self.0[l].wrapping_add(o.0[l])))
         }
     }

@@ -68,7 +68,7 @@ pub fn exp(x: V) -> V {
     let k = (xc * s(core::f32::consts::LOG2_E) + s(ROUND)) - s(ROUND);
     let r = (xc - k * s(C1)) - k * s(C2);
     let p = horner(r, &P) * (r * r) + r + s(1.0);
-    let two_k = V::from_bits(k.to_i32().add(I32x4::splat(127)).shl::<23>());
+    let two_k = V::from_bits(k.to_i32().wrapping_add(I32x4::splat(127)).shl::<23>());
     let y = p * two_k;
     let y = x.lt(s(EXP_LO)).select(s(0.0), y);
     x.gt(s(EXP_HI)).select(s(f32::INFINITY), y)

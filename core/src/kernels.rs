@@ -7,6 +7,56 @@
 //!
 //! Layout: matrices are row-major; a weight matrix W is fan_in x fan_out with W[i][j] at
 //! `w[i * fan_out + j]`, and a batch of row vectors x is rows x fan_in, so h = x W.
+//!
+//! Two code paths ([`KernelPath`]) compute every kernel: `Scalar`, the definitions below, and
+//! `Simd`, register-blocked versions written over [`crate::lanes`] (wasm simd128 `v128`
+//! instructions in the browser, plain arrays that the compiler vectorizes natively). The `Simd`
+//! path performs, for every output element, exactly the same f32 additions and multiplications in
+//! the same order as the `Scalar` path, so both give bit-identical results (tests/kernels.rs and
+//! the wasm tests check this).
+//!
+//! Keeping `Scalar` scalar: the wasm build enables simd128 for the whole crate, so LLVM would
+//! autovectorize the scalar loops (the i-k-j inner loop is a textbook case) and the `Scalar` path
+//! would no longer be the baseline it is meant to be. Each factor read from W (or d) in the
+//! scalar inner loops therefore passes through [`core::hint::black_box`], which the optimizer
+//! must treat as an unknown value: loops containing it are not vectorized. It does not change
+//! any value, so the results stay those documented here. It costs a little more than plain
+//! scalar code would; the native benchmark (`cargo bench -p lab-core`) shows the price.
+
+use crate::lanes::F32x4;
+
+/// Which implementation of the kernels (and of the vectorized activations) runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
+pub enum KernelPath {
+    /// The safe scalar definitions (libm activations evaluated in f64).
+    Scalar,
+    /// Register-blocked SIMD kernels (bit-identical matmuls) and vectorized polynomial
+    /// activations.
+    #[default]
+    Simd,
+}
+
+impl KernelPath {
+    pub const ALL: [KernelPath; 2] = [KernelPath::Scalar, KernelPath::Simd];
+
+    /// Stable name: "scalar" or "simd".
+    pub fn name(self) -> &'static str {
+        match self {
+            KernelPath::Scalar => "scalar",
+            KernelPath::Simd => "simd",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.name() == s)
+    }
+}
+
+/// An opaque copy of `v` (see the module documentation: it keeps the scalar loops scalar).
+#[inline(always)]
+fn scalar(v: f32) -> f32 {
+    core::hint::black_box(v)
+}
 
 /// Rows processed together so that each row of W is loaded once per group (cache reuse only:
 /// the group size does not change any result).
@@ -40,7 +90,7 @@ pub fn matmul(x: &[f32], w: &[f32], n_in: usize, n_out: usize, out: &mut [f32]) 
             {
                 let a = x_row[k];
                 for (o, &wv) in out_row.iter_mut().zip(w_row) {
-                    *o += a * wv;
+                    *o += a * scalar(wv);
                 }
             }
         }
@@ -63,7 +113,7 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
         .zip(b[..whole].chunks_exact(DOT_LANES))
     {
         for l in 0..DOT_LANES {
-            lanes[l] += ca[l] * cb[l];
+            lanes[l] += ca[l] * scalar(cb[l]);
         }
     }
     let mut sum = ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5]))
@@ -102,6 +152,329 @@ pub fn matmul_transposed(d: &[f32], w: &[f32], n_in: usize, n_out: usize, out: &
             {
                 out_row[i] = dot(d_row, w_row);
             }
+        }
+    }
+}
+
+/// dW = x^T d (overwritten), the weight gradient of h = x W: `x` is rows x n_in, `d` is
+/// rows x n_out (dL/dh), `dw` is n_in x n_out.
+///
+/// Order: dW[i][j] = (((0 + x[0][i] d[0][j]) + x[1][i] d[1][j]) + ...) + x[rows-1][i]
+/// d[rows-1][j] (rows ascending), i.e. for each row r in turn, dW[i][:] += x[r][i] d[r][:].
+pub fn matmul_grad_w(x: &[f32], d: &[f32], n_in: usize, n_out: usize, dw: &mut [f32]) {
+    let rows = check_grad_w(x, d, n_in, n_out, dw);
+    dw.fill(0.0);
+    if n_out == 0 {
+        return;
+    }
+    for r in 0..rows {
+        let x_row = &x[r * n_in..(r + 1) * n_in];
+        let d_row = &d[r * n_out..(r + 1) * n_out];
+        for (&a, dw_row) in x_row.iter().zip(dw.chunks_exact_mut(n_out)) {
+            for (o, &dv) in dw_row.iter_mut().zip(d_row) {
+                *o += a * scalar(dv);
+            }
+        }
+    }
+}
+
+/// Checks the shapes of [`matmul_grad_w`] and returns the number of rows.
+fn check_grad_w(x: &[f32], d: &[f32], n_in: usize, n_out: usize, dw: &[f32]) -> usize {
+    assert_eq!(
+        dw.len(),
+        n_in * n_out,
+        "matmul_grad_w: dW must be n_in x n_out"
+    );
+    let rows = if n_in > 0 {
+        x.len() / n_in
+    } else if n_out > 0 {
+        d.len() / n_out
+    } else {
+        0
+    };
+    assert!(
+        x.len() == rows * n_in && d.len() == rows * n_out,
+        "matmul_grad_w: x and d must have the same rows"
+    );
+    rows
+}
+
+/// [`matmul`] by the chosen path; the results are bit-identical.
+pub fn matmul_with(
+    path: KernelPath,
+    x: &[f32],
+    w: &[f32],
+    n_in: usize,
+    n_out: usize,
+    out: &mut [f32],
+) {
+    match path {
+        KernelPath::Scalar => matmul(x, w, n_in, n_out, out),
+        KernelPath::Simd => {
+            assert_eq!(w.len(), n_in * n_out, "matmul: W must be n_in x n_out");
+            assert_eq!(
+                x.len() * n_out,
+                out.len() * n_in,
+                "matmul: x and out must have the same rows"
+            );
+            if n_in == 0 || n_out == 0 {
+                out.fill(0.0);
+                return;
+            }
+            let rows = x.len() / n_in;
+            gemm(x, n_in, 1, rows, n_in, w, n_out, out);
+        }
+    }
+}
+
+/// [`matmul_transposed`] by the chosen path; the results are bit-identical.
+pub fn matmul_transposed_with(
+    path: KernelPath,
+    d: &[f32],
+    w: &[f32],
+    n_in: usize,
+    n_out: usize,
+    out: &mut [f32],
+) {
+    match path {
+        KernelPath::Scalar => matmul_transposed(d, w, n_in, n_out, out),
+        KernelPath::Simd => {
+            assert_eq!(
+                w.len(),
+                n_in * n_out,
+                "matmul_transposed: W must be n_in x n_out"
+            );
+            assert_eq!(
+                d.len() * n_in,
+                out.len() * n_out,
+                "matmul_transposed: d and out must have the same rows"
+            );
+            if n_in == 0 || n_out == 0 {
+                out.fill(0.0);
+                return;
+            }
+            dots(d, w, n_in, n_out, out);
+        }
+    }
+}
+
+/// dw = x^T d (overwritten): x is rows x n_in, d is rows x n_out, dw is n_in x n_out (the weight
+/// gradient); [`matmul_grad_w`] by the chosen path, bit-identical.
+pub fn matmul_grad_w_with(
+    path: KernelPath,
+    x: &[f32],
+    d: &[f32],
+    n_in: usize,
+    n_out: usize,
+    dw: &mut [f32],
+) {
+    match path {
+        KernelPath::Scalar => matmul_grad_w(x, d, n_in, n_out, dw),
+        KernelPath::Simd => {
+            let rows = check_grad_w(x, d, n_in, n_out, dw);
+            if rows == 0 || n_in == 0 || n_out == 0 {
+                dw.fill(0.0);
+                return;
+            }
+            // dW = A d with A[i][r] = x[r][i]: row stride 1, column stride n_in.
+            gemm(x, 1, n_in, n_in, rows, d, n_out, dw);
+        }
+    }
+}
+
+/// Rows of C computed together by [`gemm`] (each loaded B vector is used this many times).
+const GEMM_ROWS: usize = 4;
+/// Vectors of 4 columns computed together by [`gemm`]: 4 rows x 8 columns = 8 accumulators, which
+/// with the two B vectors and the broadcast A value fit the 16 vector registers that V8 uses on
+/// x86-64 without spilling.
+const GEMM_VECTORS: usize = 2;
+
+/// C = A B (overwritten) with A addressed by strides, A[i][k] = a[i * a_row + k * a_col], B
+/// kdim x n row-major and C m x n row-major. Every C[i][j] is accumulated as
+/// (((0 + A[i][0] B[0][j]) + A[i][1] B[1][j]) + ...) with k ascending, which is the order of
+/// [`matmul`] (A = x) and of [`matmul_grad_w`] (A = x^T).
+///
+/// Blocking: strips of 8 columns of B (which stay in L1 while every block of 4 rows of A passes
+/// over them), then 4 columns, then single columns; blocks of 4 rows, then the remaining rows.
+#[allow(clippy::too_many_arguments)]
+fn gemm(
+    a: &[f32],
+    a_row: usize,
+    a_col: usize,
+    m: usize,
+    kdim: usize,
+    b: &[f32],
+    n: usize,
+    c: &mut [f32],
+) {
+    let a = Strided { a, a_row, a_col };
+    let mut j0 = 0;
+    while j0 + 4 * GEMM_VECTORS <= n {
+        gemm_strip::<GEMM_VECTORS>(&a, m, kdim, b, n, j0, c);
+        j0 += 4 * GEMM_VECTORS;
+    }
+    while j0 + 4 <= n {
+        gemm_strip::<1>(&a, m, kdim, b, n, j0, c);
+        j0 += 4;
+    }
+    for j in j0..n {
+        for i in 0..m {
+            let mut acc = 0.0f32;
+            for k in 0..kdim {
+                acc += a.at(i, k) * b[k * n + j];
+            }
+            c[i * n + j] = acc;
+        }
+    }
+}
+
+/// A matrix read through strides.
+struct Strided<'a> {
+    a: &'a [f32],
+    a_row: usize,
+    a_col: usize,
+}
+
+impl Strided<'_> {
+    #[inline(always)]
+    fn at(&self, i: usize, k: usize) -> f32 {
+        self.a[i * self.a_row + k * self.a_col]
+    }
+}
+
+/// Columns j0..j0 + 4 V of C, all rows, in blocks of [`GEMM_ROWS`] rows.
+#[inline(always)]
+fn gemm_strip<const V: usize>(
+    a: &Strided,
+    m: usize,
+    kdim: usize,
+    b: &[f32],
+    n: usize,
+    j0: usize,
+    c: &mut [f32],
+) {
+    let mut i0 = 0;
+    while i0 + GEMM_ROWS <= m {
+        gemm_block::<GEMM_ROWS, V>(a, i0, kdim, b, n, j0, c);
+        i0 += GEMM_ROWS;
+    }
+    for i in i0..m {
+        gemm_block::<1, V>(a, i, kdim, b, n, j0, c);
+    }
+}
+
+/// The R x 4V block of C at (i0, j0): R x V vector accumulators, k ascending.
+#[inline(always)]
+fn gemm_block<const R: usize, const V: usize>(
+    a: &Strided,
+    i0: usize,
+    kdim: usize,
+    b: &[f32],
+    n: usize,
+    j0: usize,
+    c: &mut [f32],
+) {
+    let mut acc = [[F32x4::splat(0.0); V]; R];
+    for k in 0..kdim {
+        let b_row = &b[k * n + j0..k * n + j0 + 4 * V];
+        let mut bv = [F32x4::splat(0.0); V];
+        for (v, bv) in bv.iter_mut().enumerate() {
+            *bv = F32x4::load(&b_row[4 * v..]);
+        }
+        for (r, acc_row) in acc.iter_mut().enumerate() {
+            let av = F32x4::splat(a.at(i0 + r, k));
+            for (acc, &bv) in acc_row.iter_mut().zip(&bv) {
+                *acc = *acc + av * bv;
+            }
+        }
+    }
+    for (r, acc_row) in acc.iter().enumerate() {
+        let c_row = &mut c[(i0 + r) * n + j0..(i0 + r) * n + j0 + 4 * V];
+        for (v, acc) in acc_row.iter().enumerate() {
+            acc.store(&mut c_row[4 * v..]);
+        }
+    }
+}
+
+/// out[r][i] = dot(d[r], W[i]) for every row r of d and i < n_in, in the order of [`dot`]: lanes
+/// 0-3 and 4-7 are two 4-lane accumulators. Blocks of 2 rows of d x 2 rows of W (8
+/// accumulators), then single rows.
+fn dots(d: &[f32], w: &[f32], n_in: usize, n_out: usize, out: &mut [f32]) {
+    let rows = d.len() / n_out;
+    let mut r0 = 0;
+    while r0 + 2 <= rows {
+        dots_rows::<2>(d, w, n_in, n_out, r0, out);
+        r0 += 2;
+    }
+    if r0 < rows {
+        dots_rows::<1>(d, w, n_in, n_out, r0, out);
+    }
+}
+
+/// Rows r0..r0 + RD of out, W rows in pairs.
+#[inline(always)]
+fn dots_rows<const RD: usize>(
+    d: &[f32],
+    w: &[f32],
+    n_in: usize,
+    n_out: usize,
+    r0: usize,
+    out: &mut [f32],
+) {
+    let mut i0 = 0;
+    while i0 + 2 <= n_in {
+        dots_block::<RD, 2>(d, w, n_in, n_out, r0, i0, out);
+        i0 += 2;
+    }
+    if i0 < n_in {
+        dots_block::<RD, 1>(d, w, n_in, n_out, r0, i0, out);
+    }
+}
+
+/// The RD x RW dot products of rows r0.. of d with rows i0.. of W.
+#[inline(always)]
+fn dots_block<const RD: usize, const RW: usize>(
+    d: &[f32],
+    w: &[f32],
+    n_in: usize,
+    n_out: usize,
+    r0: usize,
+    i0: usize,
+    out: &mut [f32],
+) {
+    let d_rows: [&[f32]; RD] = core::array::from_fn(|q| &d[(r0 + q) * n_out..(r0 + q + 1) * n_out]);
+    let w_rows: [&[f32]; RW] = core::array::from_fn(|q| &w[(i0 + q) * n_out..(i0 + q + 1) * n_out]);
+    let zero = F32x4::splat(0.0);
+    let mut lo = [[zero; RW]; RD];
+    let mut hi = [[zero; RW]; RD];
+    let whole = n_out / DOT_LANES * DOT_LANES;
+    let mut c = 0;
+    while c < whole {
+        let wv: [(F32x4, F32x4); RW] = core::array::from_fn(|q| {
+            (
+                F32x4::load(&w_rows[q][c..]),
+                F32x4::load(&w_rows[q][c + 4..]),
+            )
+        });
+        for p in 0..RD {
+            let d_lo = F32x4::load(&d_rows[p][c..]);
+            let d_hi = F32x4::load(&d_rows[p][c + 4..]);
+            for q in 0..RW {
+                lo[p][q] = lo[p][q] + d_lo * wv[q].0;
+                hi[p][q] = hi[p][q] + d_hi * wv[q].1;
+            }
+        }
+        c += DOT_LANES;
+    }
+    for p in 0..RD {
+        for q in 0..RW {
+            // (l0 + l4, l1 + l5, l2 + l6, l3 + l7), then combined as in `dot`.
+            let s = (lo[p][q] + hi[p][q]).to_array();
+            let mut sum = (s[0] + s[1]) + (s[2] + s[3]);
+            for (&dv, &wv) in d_rows[p][whole..].iter().zip(&w_rows[q][whole..]) {
+                sum += dv * wv;
+            }
+            out[(r0 + p) * n_in + i0 + q] = sum;
         }
     }
 }

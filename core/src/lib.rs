@@ -9,11 +9,14 @@ pub mod activation;
 pub mod config;
 pub mod init;
 pub mod kernels;
+pub mod lanes;
+pub mod mlp;
 pub mod rng;
 pub mod sim;
 pub mod special;
 pub mod stats;
 pub mod theory;
+pub mod vecmath;
 
 pub use activation::{Activation, ActivationKind, SELU_ALPHA, SELU_LAMBDA};
 pub use config::{Config, Normalization, BATCH_RANGE, DEPTH_RANGE, WIDTH_RANGE};

@@ -1,0 +1,269 @@
+//! The kernel paths: Simd against Scalar bit for bit, both against f64 references; the
+//! vectorized activations against the f64 definitions; the fused statistics against the two-pass
+//! mean and variance; the MLP's gradients against finite differences.
+
+use lab_core::kernels::{matmul_grad_w_with, matmul_transposed_with, matmul_with, KernelPath};
+use lab_core::rng::Rng;
+
+/// Entries of mixed magnitude and sign, some exactly zero, some negative zero.
+fn data(len: usize, seed: u64) -> Vec<f32> {
+    let mut rng = Rng::from_seed_and_id(seed, 99);
+    (0..len)
+        .map(|i| match i % 11 {
+            3 => 0.0,
+            7 => -0.0,
+            _ => (rng.normal() * 10f64.powf(rng.uniform() * 4.0 - 2.0)) as f32,
+        })
+        .collect()
+}
+
+fn bits(v: &[f32]) -> Vec<u32> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+const SIZES: [usize; 9] = [0, 1, 3, 5, 8, 17, 64, 67, 33];
+
+/// |computed - exact| <= k eps sum |a_k b_k| (+ a subnormal-scale floor): the standard bound of a
+/// length-k recursive sum in f32 (Higham, Accuracy and Stability, 3.1), with k the number of terms.
+fn check_bound(what: &str, got: f32, exact: f64, abs_sum: f64, k: usize) {
+    let bound = (k.max(1) as f64) * f64::from(f32::EPSILON) * abs_sum + 1e-37;
+    let err = (f64::from(got) - exact).abs();
+    assert!(
+        err <= bound,
+        "{what}: got {got}, exact {exact}, err {err} > {bound}"
+    );
+}
+
+#[test]
+fn matmul_paths_are_bit_identical_and_accurate() {
+    for (t, &n_in) in SIZES.iter().enumerate() {
+        for &n_out in &SIZES {
+            for rows in 1..=9 {
+                let x = data(rows * n_in, 1 + t as u64);
+                let w = data(n_in * n_out, 100 + n_out as u64);
+                let mut out = [vec![f32::NAN; rows * n_out], vec![f32::NAN; rows * n_out]];
+                for (o, path) in out.iter_mut().zip(KernelPath::ALL) {
+                    matmul_with(path, &x, &w, n_in, n_out, o);
+                }
+                assert_eq!(bits(&out[0]), bits(&out[1]), "matmul {rows}x{n_in}x{n_out}");
+                for r in 0..rows {
+                    for j in 0..n_out {
+                        let terms = (0..n_in)
+                            .map(|k| f64::from(x[r * n_in + k]) * f64::from(w[k * n_out + j]));
+                        let exact: f64 = terms.clone().sum();
+                        let abs_sum: f64 = terms.map(f64::abs).sum();
+                        check_bound("matmul", out[0][r * n_out + j], exact, abs_sum, n_in);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn matmul_transposed_paths_are_bit_identical_and_accurate() {
+    for (t, &n_in) in SIZES.iter().enumerate() {
+        for &n_out in &SIZES {
+            for rows in 1..=9 {
+                let d = data(rows * n_out, 7 + t as u64);
+                let w = data(n_in * n_out, 300 + n_out as u64);
+                let mut out = [vec![f32::NAN; rows * n_in], vec![f32::NAN; rows * n_in]];
+                for (o, path) in out.iter_mut().zip(KernelPath::ALL) {
+                    matmul_transposed_with(path, &d, &w, n_in, n_out, o);
+                }
+                assert_eq!(
+                    bits(&out[0]),
+                    bits(&out[1]),
+                    "transposed {rows}x{n_out}x{n_in}"
+                );
+                for r in 0..rows {
+                    for i in 0..n_in {
+                        let terms = (0..n_out)
+                            .map(|j| f64::from(d[r * n_out + j]) * f64::from(w[i * n_out + j]));
+                        let exact: f64 = terms.clone().sum();
+                        let abs_sum: f64 = terms.map(f64::abs).sum();
+                        check_bound("transposed", out[0][r * n_in + i], exact, abs_sum, n_out);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn grad_w_paths_are_bit_identical_and_accurate() {
+    for (t, &n_in) in SIZES.iter().enumerate() {
+        for &n_out in &SIZES {
+            for rows in 0..=9 {
+                let x = data(rows * n_in, 17 + t as u64);
+                let d = data(rows * n_out, 500 + n_out as u64);
+                let mut dw = [vec![f32::NAN; n_in * n_out], vec![f32::NAN; n_in * n_out]];
+                for (o, path) in dw.iter_mut().zip(KernelPath::ALL) {
+                    matmul_grad_w_with(path, &x, &d, n_in, n_out, o);
+                }
+                assert_eq!(bits(&dw[0]), bits(&dw[1]), "grad_w {rows}x{n_in}x{n_out}");
+                for i in 0..n_in {
+                    for j in 0..n_out {
+                        let terms = (0..rows)
+                            .map(|r| f64::from(x[r * n_in + i]) * f64::from(d[r * n_out + j]));
+                        let exact: f64 = terms.clone().sum();
+                        let abs_sum: f64 = terms.map(f64::abs).sum();
+                        check_bound("grad_w", dw[0][i * n_out + j], exact, abs_sum, rows);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Non-finite inputs propagate identically through both paths (NaN payloads aside, the bits of
+/// infinities and NaN-ness agree).
+#[test]
+fn matmul_paths_agree_on_non_finite_values() {
+    let (rows, n_in, n_out) = (5, 13, 11);
+    let mut x = data(rows * n_in, 3);
+    x[4] = f32::INFINITY;
+    x[20] = f32::NAN;
+    let w = data(n_in * n_out, 4);
+    let mut out = [vec![0.0; rows * n_out], vec![0.0; rows * n_out]];
+    for (o, path) in out.iter_mut().zip(KernelPath::ALL) {
+        matmul_with(path, &x, &w, n_in, n_out, o);
+    }
+    for (a, b) in out[0].iter().zip(&out[1]) {
+        assert!(a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()));
+    }
+}
+
+#[test]
+fn kernel_path_names_round_trip() {
+    for p in KernelPath::ALL {
+        assert_eq!(KernelPath::from_name(p.name()), Some(p));
+    }
+    assert_eq!(KernelPath::default(), KernelPath::Simd);
+    assert_eq!(KernelPath::from_name("fast"), None);
+}
+
+// ---------- activations ----------
+
+use lab_core::activation::{Activation, ActivationKind};
+
+/// Inputs: a dense grid of [-30, 30], +-10^e for e from -40 to 38 in steps of 0.01, 0, -0,
+/// subnormals, the extremes and infinities.
+fn grid() -> Vec<f32> {
+    let mut xs: Vec<f32> = (-300_000..=300_000).map(|i| i as f32 * 1e-4).collect();
+    for i in -4000..=3850 {
+        let v = 10f64.powf(f64::from(i) * 0.01) as f32;
+        xs.push(v);
+        xs.push(-v);
+    }
+    xs.extend([
+        0.0,
+        -0.0,
+        1e-45,
+        -1e-45,
+        1e-40,
+        -3e-39,
+        f32::MIN_POSITIVE,
+        f32::MAX,
+        f32::MIN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+    ]);
+    xs
+}
+
+fn activations() -> Vec<Activation> {
+    let mut list: Vec<Activation> = ActivationKind::ALL
+        .into_iter()
+        .map(Activation::new)
+        .collect();
+    for beta in [0.0, 2.0, 0.5, -1.0, 1.702] {
+        list.push(Activation {
+            beta,
+            ..Activation::new(ActivationKind::Silu)
+        });
+    }
+    list.push(Activation {
+        alpha: 0.5,
+        ..Activation::new(ActivationKind::Elu)
+    });
+    list.push(Activation {
+        slope: 0.2,
+        ..Activation::new(ActivationKind::LeakyRelu)
+    });
+    list
+}
+
+/// max over the grid of |got - ref| / max(|ref|, floor), with the worst x; NaN where ref is NaN
+/// must be NaN (and vice versa), infinities must match exactly.
+fn worst(xs: &[f32], got: &[f32], reference: impl Fn(f64) -> f64, floor: f64) -> (f64, f32) {
+    let mut worst = (0.0f64, 0.0f32);
+    for (&x, &g) in xs.iter().zip(got) {
+        let r = reference(f64::from(x));
+        if r.is_nan() || g.is_nan() {
+            assert!(r.is_nan() && g.is_nan(), "x = {x}: got {g}, reference {r}");
+            continue;
+        }
+        // Results beyond the f32 range must overflow like the rounded reference.
+        if (r as f32).is_infinite() || g.is_infinite() {
+            assert_eq!(g, r as f32, "x = {x}");
+            continue;
+        }
+        let e = (f64::from(g) - r).abs() / r.abs().max(floor);
+        if e > worst.0 {
+            worst = (e, x);
+        }
+    }
+    worst
+}
+
+/// Below this |phi| the error is judged in absolute terms (see `Activation::apply_slice_with`):
+/// where the argument of e^x is itself a rounded f32 product (beta x for Swish with a beta that
+/// is not a power of two, 2u = 2 sqrt(2/pi) (x + 0.044715 x^3) for GELU-tanh), the relative error
+/// of the tail grows like |argument| 1e-7.
+fn phi_floor(act: &Activation) -> f64 {
+    match act.kind {
+        ActivationKind::GeluTanh => 1e-2,
+        ActivationKind::Silu if act.beta.abs().log2().fract() != 0.0 => 1e-2,
+        _ => 1e-30,
+    }
+}
+
+/// The documented accuracy of the vectorized activations (see `Activation::apply_slice_with`):
+/// phi within 1e-6 relative down to |phi| = 1e-30, phi' within 1e-6 max(|phi'|, 0.1). The Scalar
+/// path must be within one f32 rounding of the f64 definition.
+#[test]
+fn activations_match_the_f64_definitions_on_both_paths() {
+    let mut xs = grid();
+    xs.push(f32::NAN);
+    let mut out = vec![0.0f32; xs.len()];
+    let verbose = std::env::var("SHOW_ERRORS").is_ok();
+    for act in activations() {
+        for path in KernelPath::ALL {
+            let (tol_f, tol_df) = match path {
+                KernelPath::Scalar => (6e-8, 6e-8),
+                KernelPath::Simd => (1e-6, 1e-6),
+            };
+            act.apply_slice_with(path, &xs, &mut out);
+            let (ef, xf) = worst(&xs, &out, |x| act.f64(x), phi_floor(&act));
+            act.derivative_slice_with(path, &xs, &mut out);
+            let (ed, xd) = worst(&xs, &out, |x| act.df64(x), 0.1);
+            if verbose {
+                println!(
+                    "{:<12} {:?} {:<6} f {ef:9.2e} at {xf:<12e} df {ed:9.2e} at {xd:e}",
+                    act.kind.name(),
+                    (act.beta, act.alpha, act.slope),
+                    path.name()
+                );
+            }
+            assert!(
+                ef <= tol_f,
+                "{act:?} {path:?}: phi error {ef:e} at x = {xf:e}"
+            );
+            assert!(
+                ed <= tol_df,
+                "{act:?} {path:?}: phi' error {ed:e} at x = {xd:e}"
+            );
+        }
+    }
+}

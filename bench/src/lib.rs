@@ -8,7 +8,8 @@ mod stand_in;
 #[cfg(target_arch = "wasm32")]
 mod web;
 
-pub use stand_in::{matmul_with, KernelPath, Mlp};
+pub use lab_core::kernels::{matmul_with, KernelPath};
+pub use stand_in::Mlp;
 
 use lab_core::{Config, Simulation};
 use std::hint::black_box;

@@ -1,46 +1,10 @@
-//! Stand-in for the kernel API that branch `kernels` adds to lab-core
-//! (`lab_core::kernels::{KernelPath, matmul_with}` and `lab_core::mlp::Mlp`), with the same
-//! signatures, so the benchmark runs before that branch lands. Both paths use lab-core's
-//! scalar kernels here, so the simd/scalar rows read about 1.0x until the merge replaces this
-//! module with the real one.
+//! Stand-in for `lab_core::mlp::Mlp`, which branch `kernels` is still writing (its module is a
+//! placeholder so far), with the announced signatures so the benchmark runs before it lands. It
+//! is built on lab-core's real kernel paths (`*_with`), so the simd/scalar rows already measure
+//! the real kernels; the merge that brings `Mlp` replaces this module.
 
-use lab_core::kernels::{matmul, matmul_transposed};
+use lab_core::kernels::{matmul_grad_w_with, matmul_transposed_with, matmul_with, KernelPath};
 use lab_core::{Activation, ActivationKind, Rng};
-
-/// Which implementation of the dense kernels runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum KernelPath {
-    Scalar,
-    #[default]
-    Simd,
-}
-
-impl KernelPath {
-    pub fn name(self) -> &'static str {
-        match self {
-            KernelPath::Scalar => "scalar",
-            KernelPath::Simd => "simd",
-        }
-    }
-
-    pub fn from_name(s: &str) -> Option<Self> {
-        [KernelPath::Scalar, KernelPath::Simd]
-            .into_iter()
-            .find(|p| p.name() == s)
-    }
-}
-
-/// out = x W (see `lab_core::kernels::matmul`).
-pub fn matmul_with(
-    _path: KernelPath,
-    x: &[f32],
-    w: &[f32],
-    n_in: usize,
-    n_out: usize,
-    out: &mut [f32],
-) {
-    matmul(x, w, n_in, n_out, out);
-}
 
 /// A bias-free MLP h^l = x^(l-1) W^l, x^l = phi(h^l), loss = sum(g * x^depth).
 pub struct Mlp {
@@ -106,7 +70,7 @@ impl Mlp {
                 &mut self.pre[l],
             );
             self.activation
-                .apply_slice(&self.pre[l], &mut self.post[l + 1]);
+                .apply_slice_with(path, &self.pre[l], &mut self.post[l + 1]);
         }
         let last = self.post.last().expect("x^0 always exists");
         last.iter()
@@ -122,22 +86,15 @@ impl Mlp {
         let mut dx = self.g.clone();
         let mut delta = vec![0.0f32; self.batch * n];
         for l in (0..self.weights.len()).rev() {
-            self.activation.derivative_slice(&self.pre[l], &mut delta);
+            self.activation
+                .derivative_slice_with(path, &self.pre[l], &mut delta);
             for (d, &gx) in delta.iter_mut().zip(&dx) {
                 *d *= gx;
             }
             // dW^l = x^(l-1)^T delta^l.
-            let dw = &mut self.weight_grads[l];
-            dw.fill(0.0);
-            for (x_row, d_row) in self.post[l].chunks_exact(n).zip(delta.chunks_exact(n)) {
-                for (&a, dw_row) in x_row.iter().zip(dw.chunks_exact_mut(n)) {
-                    for (o, &d) in dw_row.iter_mut().zip(d_row) {
-                        *o += a * d;
-                    }
-                }
-            }
+            matmul_grad_w_with(path, &self.post[l], &delta, n, n, &mut self.weight_grads[l]);
             if l > 0 {
-                matmul_transposed(&delta, &self.weights[l], n, n, &mut dx);
+                matmul_transposed_with(path, &delta, &self.weights[l], n, n, &mut dx);
             }
         }
         loss

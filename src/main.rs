@@ -27,4 +27,6 @@ fn main() {
 }
 
 #[cfg(all(test, target_arch = "wasm32"))]
+mod wasm_kernel_tests;
+#[cfg(all(test, target_arch = "wasm32"))]
 mod wasm_tests;

@@ -309,9 +309,7 @@ impl Activation {
     pub fn apply_slice_with(&self, path: KernelPath, input: &[f32], output: &mut [f32]) {
         match path {
             KernelPath::Scalar => self.apply_slice(input, output),
-            KernelPath::Simd => {
-                crate::vecmath::map(input, output, |x| crate::vecmath::phi(self, x))
-            }
+            KernelPath::Simd => crate::vecmath::apply(self, input, output),
         }
     }
 
@@ -325,9 +323,7 @@ impl Activation {
     pub fn derivative_slice_with(&self, path: KernelPath, input: &[f32], output: &mut [f32]) {
         match path {
             KernelPath::Scalar => self.derivative_slice(input, output),
-            KernelPath::Simd => {
-                crate::vecmath::map(input, output, |x| crate::vecmath::dphi(self, x))
-            }
+            KernelPath::Simd => crate::vecmath::derivative(self, input, output),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::activation::Activation;
 use crate::init::Initializer;
+use crate::kernels::KernelPath;
 use std::ops::RangeInclusive;
 
 /// Allowed number of layers.
@@ -85,6 +86,10 @@ pub struct Config {
     pub input_corr: f32,
     /// Seed of the core's PRNG (see [`crate::rng`]).
     pub seed: u64,
+    /// Kernel implementation: the SIMD kernels (default) or the scalar definitions. Matmuls are
+    /// bit-identical either way; activations differ within the bounds documented at
+    /// [`crate::Activation::apply_slice_with`].
+    pub kernels: KernelPath,
 }
 
 impl Default for Config {
@@ -102,6 +107,7 @@ impl Default for Config {
             norm: Normalization::None,
             input_corr: 0.5,
             seed: 1,
+            kernels: KernelPath::Simd,
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod vecmath;
 pub use activation::{Activation, ActivationKind, SELU_ALPHA, SELU_LAMBDA};
 pub use config::{Config, Normalization, BATCH_RANGE, DEPTH_RANGE, WIDTH_RANGE};
 pub use init::{Initializer, WeightSampler};
+pub use kernels::KernelPath;
 pub use rng::{Rng, Stream};
 pub use sim::{LayerStats, Signal, Simulation};
 pub use theory::{

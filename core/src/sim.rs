@@ -28,13 +28,17 @@
 //! matmul, one Householder reflector, a block of rows of an elementwise or statistics pass), run
 //! by [`Simulation::step`] until a flop budget is spent, so that a browser stays responsive.
 //! Every sum runs in a fixed order that does not depend on how the work was sliced: the same
-//! [`Config`] gives bit-identical results whatever the budgets.
+//! [`Config`] gives bit-identical results whatever the budgets. (The layer moments are summed row
+//! by row about fixed pivots, see [`Moments`], so the rows per unit do not matter either.)
+//!
+//! [`Config::kernels`] picks the kernel path: the matmuls are bit-identical on both, the
+//! activations and the order of the moment sums differ slightly (see [`kernels::KernelPath`]).
 
 use crate::config::{Config, Normalization, NORM_EPS};
 use crate::init::{WeightSampler, NORMAL_FLOPS};
 use crate::kernels;
 use crate::rng::{Rng, Stream};
-use crate::stats::classify;
+use crate::stats::{classify, Moments};
 pub use crate::stats::{LayerStats, Signal};
 
 /// Most floats the backward pass may keep (the normalized h^l of every layer, depth x batch x
@@ -70,12 +74,9 @@ enum Task {
     BatchApply,
     /// LayerNorm: standardize each row.
     LayerNorm,
-    /// Sum of h^l.
-    PreMean,
-    /// Squared deviations of h^l, x^l = phi(h^l) and its sum.
+    /// x^l = phi(h^l), the one-pass moments of h^l and x^l ([`Moments`]) and the histogram
+    /// samples, in one pass over the rows.
     Activate,
-    /// Squared deviations of x^l and the histogram samples.
-    PostVar,
     /// Drawing the correlation pairs' inputs (one unit).
     PairInput,
     /// A block of the 2 P pair rows through layer l: matmul, bias, normalization, the cosine of
@@ -102,10 +103,11 @@ impl Task {
             Task::Input | Task::Seed => NORMAL_FLOPS * n,
             Task::Matmul => 2.0 * n * n + n,
             Task::BackMatmul => 2.0 * n * n,
-            Task::BatchMean | Task::PreMean => n,
-            Task::BatchVar | Task::BatchApply | Task::PostVar => 3.0 * n,
+            Task::BatchMean => n,
+            Task::BatchVar | Task::BatchApply => 3.0 * n,
             Task::LayerNorm | Task::BackBatchApply => 8.0 * n,
-            Task::Activate => (ACTIVATION_FLOPS + 4.0) * n,
+            // phi, and the shifted sum and sum of squares of h and x.
+            Task::Activate => (ACTIVATION_FLOPS + 8.0) * n,
             Task::BackLocal => (ACTIVATION_FLOPS + 8.0) * n,
             // Matmul and bias, normalization (at most 8 n), cosine terms (3 n), phi.
             Task::Pairs => 2.0 * n * n + n + 8.0 * n + 3.0 * n + ACTIVATION_FLOPS * n,
@@ -216,8 +218,10 @@ pub struct Simulation {
     grad: Vec<f32>,
     /// dL/dh^l in the backward pass.
     delta: Vec<f32>,
-    sum: f64,
     sum2: f64,
+    /// One-pass moments of h^l and x^l of the current layer.
+    pre_moments: Moments,
+    post_moments: Moments,
     pre_mean: f64,
     pre_var: f64,
     post_mean: f64,
@@ -274,8 +278,9 @@ impl Simulation {
             inv_std_store: Vec::new(),
             grad: Vec::new(),
             delta: Vec::new(),
-            sum: 0.0,
             sum2: 0.0,
+            pre_moments: Moments::new(0.0),
+            post_moments: Moments::new(0.0),
             pre_mean: 0.0,
             pre_var: 0.0,
             post_mean: 0.0,
@@ -479,7 +484,14 @@ impl Simulation {
                 } else {
                     &self.weights
                 };
-                kernels::matmul(&x_prev[rows.clone()], w, n, n, &mut self.h[rows.clone()]);
+                kernels::matmul_with(
+                    self.config.kernels,
+                    &x_prev[rows.clone()],
+                    w,
+                    n,
+                    n,
+                    &mut self.h[rows.clone()],
+                );
                 for h_row in self.h[rows].chunks_exact_mut(n) {
                     for (h, &bias) in h_row.iter_mut().zip(&self.bias) {
                         *h += bias;
@@ -522,22 +534,18 @@ impl Simulation {
                     }
                 }
             }
-            Task::PreMean => {
-                for &h in &self.h[rows] {
-                    self.sum += f64::from(h);
-                }
-            }
             Task::Activate => {
-                for (x, &h) in self.x[rows.clone()].iter_mut().zip(&self.h[rows]) {
-                    self.sum2 += (f64::from(h) - self.pre_mean).powi(2);
-                    *x = act.f(h);
-                    self.sum += f64::from(*x);
+                let path = self.config.kernels;
+                act.apply_slice_with(path, &self.h[rows.clone()], &mut self.x[rows.clone()]);
+                if r0 == 0 {
+                    // Pivots: the first entries of h^l and x^l (see `Moments`).
+                    self.pre_moments = Moments::new(self.h[0]);
+                    self.post_moments = Moments::new(self.x[0]);
+                    self.layer_samples = Vec::with_capacity(MAX_SAMPLES);
                 }
-            }
-            Task::PostVar => {
-                for &x in &self.x[rows.clone()] {
-                    self.sum2 += (f64::from(x) - self.post_mean).powi(2);
-                }
+                // Row by row, so that the sums do not depend on the rows per unit.
+                self.pre_moments.push_rows(path, &self.h[rows.clone()], n);
+                self.post_moments.push_rows(path, &self.x[rows.clone()], n);
                 let stride = sample_stride(b * n);
                 let first = rows.start.div_ceil(stride) * stride;
                 self.layer_samples
@@ -578,7 +586,8 @@ impl Simulation {
                 } else {
                     &self.weights
                 };
-                kernels::matmul_transposed(
+                kernels::matmul_transposed_with(
+                    self.config.kernels,
                     &self.delta[rows.clone()],
                     w,
                     n,
@@ -635,7 +644,14 @@ impl Simulation {
         } else {
             &self.weights
         };
-        kernels::matmul(&x_prev[rows.clone()], w, n, n, &mut self.pair_h[rows]);
+        kernels::matmul_with(
+            self.config.kernels,
+            &x_prev[rows.clone()],
+            w,
+            n,
+            n,
+            &mut self.pair_h[rows],
+        );
         for r in r0..r1 {
             let h_row = &mut self.pair_h[r * n..(r + 1) * n];
             for (h, &bias) in h_row.iter_mut().zip(&self.bias) {
@@ -662,13 +678,11 @@ impl Simulation {
                 let (h_a, h_b) = self.pair_h[(r - 1) * n..(r + 1) * n].split_at(n);
                 self.pair_cos_sum += cosine(h_a, h_b);
             }
-            let act = self.config.activation;
-            for (x, &h) in self.pair_x[r * n..(r + 1) * n]
-                .iter_mut()
-                .zip(&self.pair_h[r * n..(r + 1) * n])
-            {
-                *x = act.f(h);
-            }
+            self.config.activation.apply_slice_with(
+                self.config.kernels,
+                &self.pair_h[r * n..(r + 1) * n],
+                &mut self.pair_x[r * n..(r + 1) * n],
+            );
         }
     }
 
@@ -680,11 +694,17 @@ impl Simulation {
         let act = self.config.activation;
         let rows = r0 * n..r1 * n;
         let y = &self.pre_store[self.layer - 1];
-        for (d, (&g, &yv)) in self.delta[rows.clone()]
+        act.derivative_slice_with(
+            self.config.kernels,
+            &y[rows.clone()],
+            &mut self.delta[rows.clone()],
+        );
+        // One rounding of the exact product, as (g phi'(y)) in f64 rounded to f32 would give.
+        for (d, &g) in self.delta[rows.clone()]
             .iter_mut()
-            .zip(self.grad[rows.clone()].iter().zip(&y[rows.clone()]))
+            .zip(&self.grad[rows.clone()])
         {
-            *d = (f64::from(g) * act.df64(f64::from(yv))) as f32;
+            *d *= g;
         }
         match self.config.norm {
             Normalization::None => {
@@ -757,7 +777,7 @@ impl Simulation {
             }
             Task::Matmul => {
                 self.task = match self.config.norm {
-                    Normalization::None => Task::PreMean,
+                    Normalization::None => Task::Activate,
                     Normalization::Batch => {
                         self.col_sum = vec![0.0; n];
                         self.col_sum2 = vec![0.0; n];
@@ -783,24 +803,12 @@ impl Simulation {
                     .collect();
                 self.task = Task::BatchApply;
             }
-            Task::BatchApply | Task::LayerNorm => self.task = Task::PreMean,
-            Task::PreMean => {
-                self.pre_mean = self.sum / count;
-                self.sum = 0.0;
-                self.sum2 = 0.0;
-                self.task = Task::Activate;
-            }
+            Task::BatchApply | Task::LayerNorm => self.task = Task::Activate,
             Task::Activate => {
-                self.pre_var = self.sum2 / count;
-                self.post_mean = self.sum / count;
-                self.sum = 0.0;
-                self.sum2 = 0.0;
-                self.layer_samples = Vec::with_capacity(MAX_SAMPLES);
-                self.task = Task::PostVar;
-            }
-            Task::PostVar => {
-                self.post_var = self.sum2 / count;
-                self.sum2 = 0.0;
+                self.pre_mean = self.pre_moments.mean();
+                self.pre_var = self.pre_moments.var();
+                self.post_mean = self.post_moments.mean();
+                self.post_var = self.post_moments.var();
                 self.pair_cos_sum = 0.0;
                 self.task = Task::Pairs;
             }
@@ -928,11 +936,7 @@ fn estimate(config: &Config, plan: &Plan) -> f64 {
         }
         Normalization::Layer => Task::LayerNorm.row_flops(n),
     };
-    let forward_rows = Task::Matmul.row_flops(n)
-        + norm_rows
-        + Task::PreMean.row_flops(n)
-        + Task::Activate.row_flops(n)
-        + Task::PostVar.row_flops(n);
+    let forward_rows = Task::Matmul.row_flops(n) + norm_rows + Task::Activate.row_flops(n);
     let pair_rows = (2 * CORR_PAIRS) as f64 * Task::Pairs.row_flops(n);
     let mut total = b * Task::Input.row_flops(n)
         + pair_input_flops(n)

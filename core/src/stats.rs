@@ -1,4 +1,7 @@
-//! Per-layer statistics and the exploded/vanished classification.
+//! Per-layer statistics, the one-pass fused moments and the exploded/vanished classification.
+
+use crate::kernels::KernelPath;
+use crate::lanes::{F32x4, F64x2};
 
 /// Statistics of one layer l, over all batch x width entries (f64 accumulation, two-pass
 /// variance; population variance, dividing by the number of entries).
@@ -89,4 +92,122 @@ pub fn mean_var(values: &[f32]) -> (f64, f64) {
         .sum::<f64>()
         / n;
     (mean, var)
+}
+
+/// One-pass mean and variance of f32 values, accumulated in f64 about a fixed pivot K:
+/// S1 = sum (v - K), S2 = sum (v - K)^2, mean = K + S1 / n, var = (S2 - S1^2 / n) / n. Shifting by a
+/// value K of the data (the first one) keeps the cancellation of S2 - S1^2/n to a factor
+/// 1 + (K - mean)^2 / var of the f64 rounding, instead of 1 + mean^2 / var without the shift
+/// (Chan, Golub & LeVeque 1983, "Algorithms for computing the sample variance", section 3).
+///
+/// Values arrive by rows ([`Moments::push_row`]): each row is summed in a fixed order that
+/// depends only on its length and the [`KernelPath`], and the row totals are added to the running
+/// sums in row order, so the result does not depend on how rows are grouped into calls.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Moments {
+    pivot: f64,
+    count: u64,
+    sum: f64,
+    sum2: f64,
+}
+
+impl Moments {
+    /// Empty sums about `pivot`; a non-finite pivot is replaced by 0.
+    pub fn new(pivot: f32) -> Self {
+        let pivot = if pivot.is_finite() {
+            f64::from(pivot)
+        } else {
+            0.0
+        };
+        Moments {
+            pivot,
+            count: 0,
+            sum: 0.0,
+            sum2: 0.0,
+        }
+    }
+
+    /// Adds one row. Scalar: v in increasing index. Simd: two f64x2 accumulators for each of S1
+    /// and S2 take v[4m], v[4m + 1] and v[4m + 2], v[4m + 3], are combined as
+    /// ((a0 + a1) + (b0 + b1)), then the last len mod 4 values follow in increasing index.
+    pub fn push_row(&mut self, path: KernelPath, values: &[f32]) {
+        let k = self.pivot;
+        let (mut s1, mut s2) = (0.0f64, 0.0f64);
+        let whole = match path {
+            KernelPath::Scalar => 0,
+            KernelPath::Simd => {
+                let kv = F64x2::splat(k);
+                let zero = F64x2::splat(0.0);
+                let (mut lo1, mut hi1, mut lo2, mut hi2) = (zero, zero, zero, zero);
+                let whole = values.len() / 4 * 4;
+                for c in values[..whole].chunks_exact(4) {
+                    let v = F32x4::load(c);
+                    let lo = v.promote_low() - kv;
+                    let hi = v.promote_high() - kv;
+                    lo1 = lo1 + lo;
+                    hi1 = hi1 + hi;
+                    lo2 = lo2 + lo * lo;
+                    hi2 = hi2 + hi * hi;
+                }
+                let (a1, b1, a2, b2) = (
+                    lo1.to_array(),
+                    hi1.to_array(),
+                    lo2.to_array(),
+                    hi2.to_array(),
+                );
+                s1 = (a1[0] + a1[1]) + (b1[0] + b1[1]);
+                s2 = (a2[0] + a2[1]) + (b2[0] + b2[1]);
+                whole
+            }
+        };
+        for &v in &values[whole..] {
+            let d = f64::from(v) - k;
+            s1 += d;
+            s2 += d * d;
+        }
+        self.sum += s1;
+        self.sum2 += s2;
+        self.count += values.len() as u64;
+    }
+
+    /// Adds consecutive rows of `row_len` values (a trailing partial row counts as a row).
+    pub fn push_rows(&mut self, path: KernelPath, values: &[f32], row_len: usize) {
+        for row in values.chunks(row_len.max(1)) {
+            self.push_row(path, row);
+        }
+    }
+
+    /// Number of values added.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Mean (NaN when empty).
+    pub fn mean(&self) -> f64 {
+        self.pivot + self.sum / self.count as f64
+    }
+
+    /// Population variance (NaN when empty or when a value is NaN; rounding never makes it
+    /// negative).
+    pub fn var(&self) -> f64 {
+        let n = self.count as f64;
+        let var = (self.sum2 - self.sum * self.sum / n) / n;
+        // Not f64::max, which would turn NaN into 0.
+        if var < 0.0 {
+            0.0
+        } else {
+            var
+        }
+    }
+}
+
+/// Mean and population variance of `values` in one pass ([`Moments`] with the first value as
+/// pivot, one row). Empty input gives (NaN, NaN).
+pub fn moments(path: KernelPath, values: &[f32]) -> (f64, f64) {
+    let mut m = Moments::new(values.first().copied().unwrap_or(0.0));
+    m.push_row(path, values);
+    if m.count() == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    (m.mean(), m.var())
 }

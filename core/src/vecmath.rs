@@ -206,12 +206,87 @@ fn ramp(arg: V, value: V, if_pos: V) -> V {
 const GELU_TANH_C: f32 = 0.797_884_560_802_865_4;
 const GELU_TANH_CUBIC: f32 = 0.044_715;
 
+/// Runs `$body` with `$k` bound to `act.kind` as a constant, so that after inlining each
+/// activation gets its own loop without a per-vector match.
+macro_rules! for_each_kind {
+    ($act:expr, $k:ident => $body:expr) => {
+        match $act.kind {
+            ActivationKind::Relu => {
+                const $k: ActivationKind = ActivationKind::Relu;
+                $body
+            }
+            ActivationKind::LeakyRelu => {
+                const $k: ActivationKind = ActivationKind::LeakyRelu;
+                $body
+            }
+            ActivationKind::Elu => {
+                const $k: ActivationKind = ActivationKind::Elu;
+                $body
+            }
+            ActivationKind::Selu => {
+                const $k: ActivationKind = ActivationKind::Selu;
+                $body
+            }
+            ActivationKind::Gelu => {
+                const $k: ActivationKind = ActivationKind::Gelu;
+                $body
+            }
+            ActivationKind::GeluTanh => {
+                const $k: ActivationKind = ActivationKind::GeluTanh;
+                $body
+            }
+            ActivationKind::Silu => {
+                const $k: ActivationKind = ActivationKind::Silu;
+                $body
+            }
+            ActivationKind::Tanh => {
+                const $k: ActivationKind = ActivationKind::Tanh;
+                $body
+            }
+            ActivationKind::Sigmoid => {
+                const $k: ActivationKind = ActivationKind::Sigmoid;
+                $body
+            }
+            ActivationKind::Softplus => {
+                const $k: ActivationKind = ActivationKind::Softplus;
+                $body
+            }
+            ActivationKind::Linear => {
+                const $k: ActivationKind = ActivationKind::Linear;
+                $body
+            }
+        }
+    };
+}
+
+/// output = phi(input), the `Simd` path of [`Activation::apply_slice_with`].
+pub fn apply(act: &Activation, input: &[f32], output: &mut [f32]) {
+    for_each_kind!(act, K => map(input, output, |x| phi_of(K, act, x)))
+}
+
+/// output = phi'(input), the `Simd` path of [`Activation::derivative_slice_with`].
+pub fn derivative(act: &Activation, input: &[f32], output: &mut [f32]) {
+    for_each_kind!(act, K => map(input, output, |x| dphi_of(K, act, x)))
+}
+
 /// phi(x) lane by lane, NaN propagating.
 #[inline(always)]
 pub fn phi(act: &Activation, x: V) -> V {
+    phi_of(act.kind, act, x)
+}
+
+/// phi'(x) lane by lane (analytic, the conventions of [`Activation::df64`]), NaN propagating.
+#[inline(always)]
+pub fn dphi(act: &Activation, x: V) -> V {
+    dphi_of(act.kind, act, x)
+}
+
+/// phi(x) of the activation `kind` with the parameters of `act`.
+#[inline(always)]
+fn phi_of(kind: ActivationKind, act: &Activation, x: V) -> V {
     let zero = s(0.0);
     let pos = x.gt(zero);
-    let y = match act.kind {
+    let y = match kind {
         ActivationKind::Relu => pos.select(x, zero),
         ActivationKind::LeakyRelu => pos.select(x, s(act.slope) * x),
         ActivationKind::Elu => pos.select(x, s(act.alpha) * expm1(x)),
@@ -240,13 +315,13 @@ pub fn phi(act: &Activation, x: V) -> V {
     x.is_nan().select(x, y)
 }
 
-/// phi'(x) lane by lane (analytic, the conventions of [`Activation::df64`]), NaN propagating.
+/// phi'(x) of the activation `kind` with the parameters of `act`.
 #[inline(always)]
-pub fn dphi(act: &Activation, x: V) -> V {
+fn dphi_of(kind: ActivationKind, act: &Activation, x: V) -> V {
     let zero = s(0.0);
     let one = s(1.0);
     let pos = x.gt(zero);
-    let y = match act.kind {
+    let y = match kind {
         ActivationKind::Relu => pos.select(one, zero),
         ActivationKind::LeakyRelu => pos.select(one, s(act.slope)),
         ActivationKind::Elu => pos.select(one, s(act.alpha) * exp(x)),

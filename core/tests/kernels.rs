@@ -267,3 +267,217 @@ fn activations_match_the_f64_definitions_on_both_paths() {
         }
     }
 }
+
+// ---------- fused statistics ----------
+
+use lab_core::stats::{mean_var, moments, Moments};
+
+#[test]
+fn one_pass_moments_match_the_two_pass_mean_and_variance() {
+    for len in [1usize, 2, 3, 5, 8, 67, 1000, 4099] {
+        for offset in [0.0f32, 3.0, -1e4, 1e6] {
+            let values: Vec<f32> = data(len, len as u64).iter().map(|&v| v + offset).collect();
+            let (mean, var) = mean_var(&values);
+            for path in KernelPath::ALL {
+                let (m, v) = moments(path, &values);
+                // The mean relative to its magnitude plus the spread.
+                let scale = mean.abs() + var.sqrt();
+                assert!(
+                    (m - mean).abs() <= 1e-12 * scale,
+                    "{len} {offset} {path:?}: mean {m} vs {mean}"
+                );
+                assert!(
+                    (v - var).abs() <= 1e-12 * var + 1e-300,
+                    "{len} {offset} {path:?}: var {v} vs {var}"
+                );
+                // Row grouping does not change a bit.
+                for row_len in [1, 4, 7] {
+                    let mut once = Moments::new(values[0]);
+                    once.push_rows(path, &values, row_len);
+                    let mut split = Moments::new(values[0]);
+                    for part in values.chunks(row_len * 3) {
+                        split.push_rows(path, part, row_len);
+                    }
+                    assert_eq!(once, split);
+                    assert_eq!(once.count(), len as u64);
+                }
+            }
+        }
+    }
+    assert!(moments(KernelPath::Simd, &[]).1.is_nan());
+    let (m, v) = moments(KernelPath::Simd, &[1.0, f32::NAN, 2.0, 3.0, 4.0]);
+    assert!(m.is_nan() && v.is_nan());
+}
+
+// ---------- the simulation on both paths ----------
+
+use lab_core::{Config, Simulation};
+
+/// Both paths give the same statistics up to the activation approximation (1e-6 relative per
+/// value, so far below the statistical spread), and each is bit-identical whatever the budgets.
+#[test]
+fn the_simulation_agrees_across_paths_and_budgets() {
+    for kind in [
+        ActivationKind::Selu,
+        ActivationKind::Gelu,
+        ActivationKind::Tanh,
+    ] {
+        let base = Config {
+            activation: Activation::new(kind),
+            depth: 6,
+            width: 37,
+            batch: 9,
+            ..Config::default()
+        };
+        let scalar = Simulation::run(Config {
+            kernels: KernelPath::Scalar,
+            ..base
+        });
+        let simd = Simulation::run(Config {
+            kernels: KernelPath::Simd,
+            ..base
+        });
+        for (a, b) in scalar.stats().iter().zip(simd.stats()) {
+            for (x, y) in [
+                (a.pre_var, b.pre_var),
+                (a.post_var, b.post_var),
+                (a.grad_rms, b.grad_rms),
+                (
+                    a.post_mean.abs() + a.post_var.sqrt(),
+                    b.post_mean.abs() + b.post_var.sqrt(),
+                ),
+            ] {
+                assert!((x - y).abs() <= 1e-4 * x.abs(), "{kind:?}: {x} vs {y}");
+            }
+        }
+        for path in KernelPath::ALL {
+            let full = Simulation::run(Config {
+                kernels: path,
+                ..base
+            });
+            let mut sliced = Simulation::new(Config {
+                kernels: path,
+                ..base
+            });
+            while !sliced.step(1234.0) {}
+            assert_eq!(
+                format!("{:?}", full.stats()),
+                format!("{:?}", sliced.stats())
+            );
+            assert_eq!(full.samples(3), sliced.samples(3));
+        }
+    }
+}
+
+// ---------- the benchmark MLP ----------
+
+use lab_core::mlp::Mlp;
+
+/// Loss and weight gradients recomputed in f64 from the MLP's f32 weights, input and g, with the
+/// f64 activation definitions (an independent implementation of the same chain rule).
+fn mlp_f64(
+    act: Activation,
+    weights: &[Vec<f64>],
+    input: &[f32],
+    g: &[f32],
+    n: usize,
+) -> (f64, Vec<Vec<f64>>) {
+    let b = input.len() / n;
+    let mut xs = vec![input.iter().map(|&v| f64::from(v)).collect::<Vec<f64>>()];
+    let mut hs = Vec::new();
+    for w in weights {
+        let x = xs.last().unwrap();
+        let h: Vec<f64> = (0..b * n)
+            .map(|e| (0..n).map(|k| x[e / n * n + k] * w[k * n + e % n]).sum())
+            .collect();
+        xs.push(h.iter().map(|&v| act.f64(v)).collect());
+        hs.push(h);
+    }
+    let loss = xs
+        .last()
+        .unwrap()
+        .iter()
+        .zip(g)
+        .map(|(x, &g)| x * f64::from(g))
+        .sum();
+    let mut dx: Vec<f64> = g.iter().map(|&v| f64::from(v)).collect();
+    let mut grads = vec![Vec::new(); weights.len()];
+    for l in (0..weights.len()).rev() {
+        let delta: Vec<f64> = dx
+            .iter()
+            .zip(&hs[l])
+            .map(|(d, &h)| d * act.df64(h))
+            .collect();
+        grads[l] = (0..n * n)
+            .map(|e| {
+                (0..b)
+                    .map(|r| xs[l][r * n + e / n] * delta[r * n + e % n])
+                    .sum()
+            })
+            .collect();
+        dx = (0..b * n)
+            .map(|e| {
+                (0..n)
+                    .map(|j| delta[e / n * n + j] * weights[l][e % n * n + j])
+                    .sum()
+            })
+            .collect();
+    }
+    (loss, grads)
+}
+
+#[test]
+fn mlp_gradients_match_f64_and_finite_differences() {
+    let (depth, batch, width) = (3, 4, 5);
+    for kind in [
+        ActivationKind::Selu,
+        ActivationKind::Gelu,
+        ActivationKind::Tanh,
+    ] {
+        let act = Activation::new(kind);
+        for path in KernelPath::ALL {
+            let mut mlp = Mlp::new(depth, batch, width, kind, 7);
+            let loss = mlp.grad_step(path);
+            let w64: Vec<Vec<f64>> = mlp
+                .weights()
+                .iter()
+                .map(|w| w.iter().map(|&v| f64::from(v)).collect())
+                .collect();
+            let (loss64, grads64) = mlp_f64(act, &w64, mlp.input(), mlp.g(), width);
+            assert!(
+                (loss - loss64).abs() <= 1e-5 * (1.0 + loss64.abs()),
+                "{kind:?} {path:?}"
+            );
+            let norm: f64 = grads64.iter().flatten().map(|v| v * v).sum::<f64>().sqrt();
+            for (got, want) in mlp
+                .weight_grads()
+                .iter()
+                .flatten()
+                .zip(grads64.iter().flatten())
+            {
+                assert!(
+                    (f64::from(*got) - want).abs() <= 1e-5 * norm,
+                    "{kind:?} {path:?}: {got} vs {want}"
+                );
+            }
+            // Central differences of the f64 loss check the f64 chain rule itself.
+            for (l, e) in [(0, 3), (1, 12), (2, 24)] {
+                let h = 1e-6;
+                let loss_at = |delta: f64| {
+                    let mut w = w64.clone();
+                    w[l][e] += delta;
+                    mlp_f64(act, &w, mlp.input(), mlp.g(), width).0
+                };
+                let fd = (loss_at(h) - loss_at(-h)) / (2.0 * h);
+                assert!(
+                    (fd - grads64[l][e]).abs() <= 1e-6 * (1.0 + fd.abs()),
+                    "{kind:?}: {fd} vs {}",
+                    grads64[l][e]
+                );
+            }
+        }
+    }
+    let mlp = Mlp::new(10, 64, 128, ActivationKind::Relu, 1);
+    assert_eq!(mlp.flops_forward(), 2.0 * 64.0 * 128.0 * 128.0 * 10.0);
+    assert_eq!(mlp.flops_grad_step(), 2.0 * 64.0 * 128.0 * 128.0 * 29.0);
+}

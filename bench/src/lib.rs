@@ -3,13 +3,11 @@
 //! warm-up, each repetition looping the work until it lasts at least `min_ms`, so that the
 //! browser's coarse timer (0.1 ms) is negligible. `make bench` drives it (see BENCHMARKS.md).
 
-mod stand_in;
-
 #[cfg(target_arch = "wasm32")]
 mod web;
 
 pub use lab_core::kernels::{matmul_with, KernelPath};
-pub use stand_in::Mlp;
+pub use lab_core::mlp::Mlp;
 
 use lab_core::{Config, Simulation};
 use std::hint::black_box;
@@ -96,7 +94,8 @@ pub fn forward_best_ms(mlp: &mut Mlp, path: KernelPath, budget: Budget) -> f64 {
     })
 }
 
-/// The app's configuration with depth, width and batch set and everything else default.
+/// The app's configuration with depth, width and batch set and everything else default (which
+/// includes `kernels: KernelPath::Simd`).
 pub fn sim_config(depth: usize, width: usize, batch: usize) -> Config {
     Config {
         depth,

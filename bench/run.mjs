@@ -224,7 +224,12 @@ const json = {
   warnings: result.warnings,
 };
 fs.writeFileSync(path.join(outDir, "results.json"), JSON.stringify(json, null, 2) + "\n");
-say(`wrote ${path.relative(root, path.join(outDir, "results.json"))}`);
+// The same table in Markdown, for BENCHMARKS.md.
+const md = [`Machine: ${machine}.`, "", "| Benchmark | Ours | Peer | Unit | Ratio | Goal | Met |", "| --- | ---: | ---: | --- | ---: | --- | --- |"]
+  .concat(table.slice(1).map((r) => `| ${r.join(" | ")} |`))
+  .join("\n");
+fs.writeFileSync(path.join(outDir, "results.md"), md + "\n");
+say(`wrote ${path.relative(root, path.join(outDir, "results.json"))} and results.md`);
 
 if (smoke) {
   for (const r of result.mlp) if (!r.loss.agree) failures.push(`losses disagree at ${shapeKey(r.depth, r.batch, r.width)}: ours ${r.loss.ours}, tfjs ${r.loss.tfjs}`);

@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/node_modules/binaryen/bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup serve test check build release clean
+.PHONY: setup serve test check build release bench bench-smoke clean
 
 ## Install the wasm target, trunk, wasm-bindgen-cli, wasm-opt, Chromium and the npm test packages.
 setup:
@@ -25,6 +25,16 @@ check:
 release: setup
 	trunk build --release $(if $(PUBLIC_URL),--public-url $(PUBLIC_URL),)
 
+## Benchmark: our kernels, the MLP gradient step against TensorFlow.js (wasm backend), wasm
+## against native, the app's recomputation, the shipped size and the cold load, in headless
+## Chromium. Prints a table and writes target/bench/results.json (see BENCHMARKS.md).
+bench: setup
+	node bench/run.mjs
+
+## The same run on tiny shapes with one repetition: checks that it works, not how fast.
+bench-smoke:
+	node bench/run.mjs --smoke
+
 clean:
 	cargo clean
-	rm -rf dist e2e/artifacts
+	rm -rf dist e2e/artifacts target/bench

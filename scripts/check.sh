@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one check script: formatting, clippy, native tests, wasm tests in headless Chromium, the
-# release build and the end-to-end browser tests. `make test` runs scripts/setup.sh first.
+# release build, the end-to-end browser tests and the benchmark's smoke run. `make test` runs scripts/setup.sh first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.tools/node_modules/binaryen/bin:$HOME/.cargo/bin:$PATH"
@@ -14,6 +14,7 @@ cargo fmt --all -- --check
 step "clippy, native and wasm32 (warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p activation-lab --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy -p lab-bench --target wasm32-unknown-unknown --lib -- -D warnings
 
 step "native tests (simulation core, URL table, CSV, chart data)"
 cargo test --workspace
@@ -28,3 +29,6 @@ trunk build --release --public-url /any/sub/path/ --dist target/dist-subpath
 
 step "end-to-end tests (playwright-core + /usr/bin/chromium; screenshots in e2e/artifacts/)"
 (cd e2e && node --test --test-concurrency=1 app.test.mjs classroom.test.mjs)
+
+step "benchmark smoke run (tiny shapes: checks the bench page, tfjs peer and loss agreement, not speed)"
+make bench-smoke

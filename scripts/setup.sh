@@ -47,4 +47,11 @@ if [ ! -f e2e/node_modules/playwright-core/package.json ] \
   (cd e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 fi
 
+if [ ! -f bench/node_modules/playwright-core/package.json ] \
+  || [ bench/package-lock.json -nt bench/node_modules/.package-lock.json ]; then
+  say "installing the benchmark packages: playwright-core and the peer, tfjs + tfjs-backend-wasm (npm ci)"
+  # --ignore-scripts: the only install script in the tree is core-js's donation banner.
+  (cd bench && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --ignore-scripts)
+fi
+
 say "ready: trunk $(trunk --version | awk '{print $2}'), wasm-bindgen $WASM_BINDGEN_VERSION, $(wasm-opt --version | cut -d' ' -f1-3), $(chromium --version)"

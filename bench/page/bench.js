@@ -1,0 +1,211 @@
+// The bench page: times lab-core (wasm, via target/bench/pkg) and TensorFlow.js on its wasm
+// backend in the same page run, and returns the figures to bench/run.mjs (page.evaluate).
+// Every timing is the best of `reps` repetitions after a warm-up; a repetition repeats the
+// work until it lasts at least `minMs`, so the 0.1 ms timer resolution is negligible.
+import init, * as lab from "/pkg/lab_bench.js";
+
+const logEl = document.getElementById("log");
+function log(line) {
+  logEl.textContent += line + "\n";
+  console.log(`[bench] ${line}`);
+}
+
+/** Same loop as lab-bench's best_ms. */
+function bestMs({ reps, minMs }, work) {
+  work();
+  let best = Infinity;
+  for (let r = 0; r < Math.max(1, reps); r++) {
+    const start = performance.now();
+    let calls = 0;
+    for (;;) {
+      work();
+      calls++;
+      const elapsed = performance.now() - start;
+      if (elapsed >= minMs) {
+        best = Math.min(best, elapsed / calls);
+        break;
+      }
+    }
+  }
+  return best;
+}
+
+/** TensorFlow.js on the wasm backend, files from /tfjs-wasm/; throws unless it really is wasm. */
+async function setupTfjs() {
+  if (typeof tf === "undefined" || !tf.wasm) throw new Error("tfjs or tfjs-backend-wasm did not load");
+  tf.wasm.setWasmPaths(new URL("/tfjs-wasm/", location.href).href);
+  const ok = await tf.setBackend("wasm");
+  await tf.ready();
+  const backend = tf.getBackend();
+  if (!ok || backend !== "wasm") throw new Error(`tfjs backend is ${backend}, not wasm`);
+  const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+  const threads = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
+  const wasmFiles = performance
+    .getEntriesByType("resource")
+    .map((e) => e.name)
+    .filter((n) => n.includes("/tfjs-wasm/") && n.endsWith(".wasm"))
+    .map((n) => n.split("/").pop());
+  return { version: tf.version.tfjs, backend, simd, threads, wasmFiles };
+}
+
+/** The same network in tfjs: variables W^l from ours, input and g from ours. */
+function tfjsMlp(m, depth, batch, width) {
+  const Ws = [];
+  for (let l = 0; l < depth; l++) {
+    const initial = tf.tensor2d(m.weight(l), [width, width]);
+    Ws.push(tf.variable(initial));
+    initial.dispose();
+  }
+  const x = tf.tensor2d(m.input(), [batch, width]);
+  const g = tf.tensor2d(m.g(), [batch, width]);
+  const loss = () => {
+    let a = x;
+    for (const W of Ws) a = tf.selu(tf.matMul(a, W));
+    return tf.sum(tf.mul(g, a));
+  };
+  return {
+    loss() {
+      let value;
+      tf.tidy(() => {
+        value = loss().dataSync()[0];
+      });
+      return value;
+    },
+    forward() {
+      tf.tidy(() => {
+        loss().dataSync();
+      });
+    },
+    gradStep() {
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(loss, Ws);
+        value.dataSync();
+        // dL/dW^1 is the last gradient the backward pass computes.
+        grads[Ws[0].name].dataSync();
+      });
+    },
+    dispose() {
+      for (const W of Ws) W.dispose();
+      x.dispose();
+      g.dispose();
+    },
+  };
+}
+
+/**
+ * Loose agreement of the two losses: the difference is within `relTol` of the larger of the
+ * losses and sqrt(batch * width), the typical size of sum(g * x) for unit-variance terms.
+ */
+function lossesAgree(ours, theirs, batch, width, relTol) {
+  const scale = Math.max(Math.abs(ours), Math.abs(theirs), Math.sqrt(batch * width));
+  return Number.isFinite(ours) && Number.isFinite(theirs) && Math.abs(ours - theirs) <= relTol * scale;
+}
+
+export async function runBench(plan) {
+  const budget = { reps: plan.reps, minMs: plan.minMs };
+  const out = { env: {}, matmul: [], mlp: [], sim: [], warnings: [] };
+  out.env.userAgent = navigator.userAgent;
+  out.env.simd128Compiled = lab.simd128_compiled();
+  out.env.tfjs = await setupTfjs();
+  log(`tfjs ${out.env.tfjs.version} backend ${out.env.tfjs.backend}, simd ${out.env.tfjs.simd}, ` +
+    `threads ${out.env.tfjs.threads}, wasm files ${out.env.tfjs.wasmFiles.join(" ")}`);
+  if (!out.env.tfjs.simd) out.warnings.push("tfjs-backend-wasm runs without SIMD in this browser");
+
+  for (const n of plan.matmul) {
+    const scalarMs = lab.bench_matmul(n, "scalar", budget.reps, budget.minMs);
+    const simdMs = lab.bench_matmul(n, "simd", budget.reps, budget.minMs);
+    out.matmul.push({ n, scalarMs, simdMs });
+    log(`matmul ${n}^3: scalar ${scalarMs.toFixed(3)} ms, simd ${simdMs.toFixed(3)} ms`);
+  }
+
+  for (const { depth, batch, width, forward } of plan.mlp) {
+    const tensorsBefore = tf.memory().numTensors;
+    const m = new lab.MlpBench(depth, batch, width, 1n);
+    const peer = tfjsMlp(m, depth, batch, width);
+    const oursLoss = m.grad_step("simd");
+    const tfjsLoss = peer.loss();
+    const agree = lossesAgree(oursLoss, tfjsLoss, batch, width, plan.lossRelTol);
+    const shape = `${depth}x${batch}x${width}`;
+    if (!agree) out.warnings.push(`MLP ${shape}: losses disagree, ours ${oursLoss} vs tfjs ${tfjsLoss}`);
+    const row = { depth, batch, width, loss: { ours: oursLoss, tfjs: tfjsLoss, agree } };
+    row.grad = {
+      oursMs: m.grad_step_best_ms("simd", budget.reps, budget.minMs),
+      tfjsMs: bestMs(budget, () => peer.gradStep()),
+    };
+    if (forward) {
+      row.forward = {
+        oursMs: m.forward_best_ms("simd", budget.reps, budget.minMs),
+        tfjsMs: bestMs(budget, () => peer.forward()),
+      };
+    }
+    peer.dispose();
+    m.free();
+    const leaked = tf.memory().numTensors - tensorsBefore;
+    if (leaked !== 0) out.warnings.push(`MLP ${shape}: ${leaked} tfjs tensors leaked`);
+    out.mlp.push(row);
+    log(`MLP ${shape}: loss ours ${oursLoss.toPrecision(7)} tfjs ${tfjsLoss.toPrecision(7)}` +
+      `${agree ? "" : " DISAGREE"}; grad step ours ${row.grad.oursMs.toFixed(3)} ms, tfjs ${row.grad.tfjsMs.toFixed(3)} ms` +
+      (row.forward ? `; forward ours ${row.forward.oursMs.toFixed(3)} ms, tfjs ${row.forward.tfjsMs.toFixed(3)} ms` : ""));
+  }
+
+  for (const { depth, width, batch } of plan.sim) {
+    const ms = lab.sim_run_best_ms(depth, width, batch, budget.reps, budget.minMs);
+    out.sim.push({ depth, width, batch, ms });
+    log(`Simulation::run depth ${depth} width ${width} batch ${batch}: ${ms.toFixed(2)} ms`);
+  }
+  for (const w of out.warnings) log(`WARNING: ${w}`);
+  return out;
+}
+
+/** The plans bench/run.mjs passes; also used when the page is opened by hand with ?auto. */
+export const PLANS = {
+  full: {
+    reps: 7,
+    minMs: 50,
+    lossRelTol: 1e-2,
+    matmul: [256, 512],
+    mlp: [
+      { depth: 10, batch: 256, width: 256, forward: true },
+      { depth: 100, batch: 64, width: 128, forward: false },
+      { depth: 1000, batch: 256, width: 16, forward: true },
+    ],
+    sim: [
+      { depth: 10, width: 256, batch: 64 },
+      { depth: 50, width: 128, batch: 128 },
+      { depth: 1000, width: 16, batch: 256 },
+    ],
+  },
+  smoke: {
+    reps: 1,
+    minMs: 1,
+    lossRelTol: 1e-2,
+    matmul: [16, 32],
+    mlp: [
+      { depth: 2, batch: 8, width: 16, forward: true },
+      { depth: 3, batch: 8, width: 16, forward: false },
+      { depth: 4, batch: 16, width: 8, forward: true },
+    ],
+    sim: [
+      { depth: 2, width: 16, batch: 8 },
+      { depth: 3, width: 8, batch: 8 },
+      { depth: 4, width: 8, batch: 16 },
+    ],
+  },
+};
+
+try {
+  await init();
+  window.runBench = runBench;
+  window.benchPlans = PLANS;
+  window.benchReady = true;
+  log("ready");
+  const query = new URLSearchParams(location.search);
+  if (query.has("auto")) {
+    const result = await runBench(query.has("smoke") ? PLANS.smoke : PLANS.full);
+    log(JSON.stringify(result, null, 2));
+  }
+} catch (e) {
+  window.benchError = String(e && e.stack ? e.stack : e);
+  log(`ERROR: ${window.benchError}`);
+  throw e;
+}

@@ -1,0 +1,239 @@
+// `make bench` / `make bench-smoke`: builds the bench page (lab-bench to wasm + wasm-bindgen),
+// the native twin (native-bench) and the app's release build (trunk), runs the page in headless
+// Debian Chromium (playwright-core, no browser download) next to TensorFlow.js on its wasm
+// backend, times cold loads of the app, then prints a table and writes target/bench/results.json.
+//
+// A benchmark prints figures; it never fails on time. It exits non-zero only when it cannot
+// measure: a build or page error, tfjs not loading or not on wasm, or (with --smoke) the two
+// losses disagreeing, which would mean the peer computes something else.
+//
+// Flags: --smoke (tiny shapes, one repetition, one cold load; reuses an existing dist/, which
+// scripts/check.sh has just built), --no-app-build (reuse dist/ in a full run too).
+import http from "node:http";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import zlib from "node:zlib";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "..");
+const smoke = process.argv.includes("--smoke");
+const skipAppBuild = smoke || process.argv.includes("--no-app-build");
+const mode = smoke ? "smoke" : "full";
+const cargoTarget = path.resolve(root, process.env.CARGO_TARGET_DIR || "target");
+const outDir = path.join(root, "target", "bench");
+const pkgDir = path.join(outDir, "pkg");
+const dist = path.join(root, "dist");
+const env = {
+  ...process.env,
+  PATH: [path.join(root, ".tools/node_modules/binaryen/bin"), path.join(os.homedir(), ".cargo/bin"), process.env.PATH].join(":"),
+};
+
+function say(line) {
+  console.log(`[bench] ${line}`);
+}
+
+function run(cmd, args, { capture = false } = {}) {
+  say(`$ ${cmd} ${args.join(" ")}`);
+  return execFileSync(cmd, args, { cwd: root, env, encoding: "utf8", stdio: capture ? ["ignore", "pipe", "inherit"] : "inherit" });
+}
+
+// ---- builds
+run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "lab-bench"]);
+run("wasm-bindgen", ["--target", "web", "--out-dir", pkgDir, path.join(cargoTarget, "wasm32-unknown-unknown/release/lab_bench.wasm")]);
+const native = JSON.parse(run("cargo", ["run", "--quiet", "--release", "-p", "lab-bench", "--bin", "native-bench", "--", ...(smoke ? ["--smoke"] : [])], { capture: true }));
+if (!(skipAppBuild && fs.existsSync(path.join(dist, "index.html")))) run("trunk", ["build", "--release"]);
+
+// ---- shipped size: gzip -9 of every .wasm and .js trunk put into dist/
+const shipped = fs
+  .readdirSync(dist)
+  .filter((f) => f.endsWith(".wasm") || f.endsWith(".js"))
+  .map((f) => {
+    const bytes = fs.readFileSync(path.join(dist, f));
+    return { file: f, bytes: bytes.length, gzip: zlib.gzipSync(bytes, { level: 9 }).length };
+  });
+
+// ---- loopback servers: the bench page (with tfjs and the pkg) and the app's dist/
+const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml", ".json": "application/json" };
+function serve(routes) {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, "http://localhost");
+    const [prefix, dir] = routes.find(([p]) => url.pathname.startsWith(p)) || [];
+    if (!dir) return res.writeHead(404).end("not found");
+    let file = path.normalize(path.join(dir, decodeURIComponent(url.pathname.slice(prefix.length))));
+    if (!file.startsWith(dir)) return res.writeHead(403).end();
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, "index.html");
+    if (!fs.existsSync(file)) return res.writeHead(404).end("not found");
+    res.writeHead(200, { "content-type": TYPES[path.extname(file)] || "application/octet-stream", "cache-control": "no-store" });
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, origin: `http://127.0.0.1:${server.address().port}` })));
+}
+const benchSite = await serve([
+  ["/tfjs-wasm/", path.join(here, "node_modules/@tensorflow/tfjs-backend-wasm/dist")],
+  ["/tfjs/", path.join(here, "node_modules/@tensorflow/tfjs/dist")],
+  ["/pkg/", pkgDir],
+  ["/", path.join(here, "page")],
+]);
+const appSite = await serve([["/", dist]]);
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const failures = [];
+let page;
+let result;
+let coldMs = [];
+try {
+  // ---- the bench page
+  const context = await browser.newContext();
+  page = await context.newPage();
+  page.on("console", (m) => {
+    if (m.type() === "error") failures.push(`bench page console error: ${m.text()}`);
+    else if (m.text().startsWith("[bench]")) console.log(m.text());
+  });
+  page.on("pageerror", (e) => failures.push(`bench page error: ${e.message}`));
+  await page.goto(`${benchSite.origin}/`);
+  await page.waitForFunction(() => window.benchReady || window.benchError, null, { timeout: 60000 });
+  const loadError = await page.evaluate(() => window.benchError);
+  if (loadError) throw new Error(`bench page failed to start: ${loadError}`);
+  result = await page.evaluate((m) => window.runBench(window.benchPlans[m]), mode);
+  await context.close();
+
+  // ---- cold loads of the app: fresh context (empty cache) each, navigation to the e2e tests'
+  // done signal (.status[data-done="true"]), timed in the page from navigation start.
+  for (let i = 0; i < (smoke ? 1 : 3); i++) {
+    const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const p = await ctx.newPage();
+    p.on("pageerror", (e) => failures.push(`app page error: ${e.message}`));
+    await p.addInitScript(() => {
+      const check = () => {
+        if (window.__doneAt === undefined && document.querySelector('.status[data-done="true"]')) window.__doneAt = performance.now();
+      };
+      new MutationObserver(check).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-done"] });
+    });
+    await p.goto(`${appSite.origin}/`);
+    await p.waitForFunction(() => window.__doneAt !== undefined, null, { timeout: 60000 });
+    coldMs.push(await p.evaluate(() => window.__doneAt));
+    await ctx.close();
+  }
+} catch (e) {
+  failures.push(String(e && e.message ? e.message : e));
+}
+const chromiumVersion = browser.version();
+await browser.close();
+benchSite.server.close();
+appSite.server.close();
+
+if (!result) {
+  for (const f of failures) console.error(`[bench] FAILED: ${f}`);
+  process.exit(1);
+}
+
+// ---- rows
+const rows = [];
+const fmt = (v) => (v === null || v === undefined ? "-" : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
+function row(name, ours, peer, unit, ratio, goal, met, meaning) {
+  rows.push({ name, ours, peer, unit, ratio, goal, met, meaning });
+}
+const gflops = (n, ms) => (2 * n ** 3) / (ms * 1e6);
+for (const { n, scalarMs, simdMs } of result.matmul) {
+  row(`matmul ${n}x${n}x${n} simd vs scalar`, gflops(n, simdMs), gflops(n, scalarMs), "GFLOP/s", scalarMs / simdMs, ">= 3.5x", scalarMs / simdMs >= 3.5,
+    "ours = simd path, peer = our scalar path; ratio = simd speed / scalar speed");
+}
+const gradGoal = 5;
+const forwardGoals = { "10x256x256": 1.0, "1000x256x16": 2.0 };
+const shapeKey = (depth, batch, width) => `${depth}x${batch}x${width}`;
+const mlpByShape = {};
+for (const r of result.mlp) {
+  const key = shapeKey(r.depth, r.batch, r.width);
+  mlpByShape[key] = r;
+  const ratio = r.grad.tfjsMs / r.grad.oursMs;
+  row(`MLP grad step ${key} (depth x batch x width)`, r.grad.oursMs, r.grad.tfjsMs, "ms", ratio, `>= ${gradGoal}x`, ratio >= gradGoal,
+    "ours = Mlp::grad_step, peer = tfjs variableGrads; ratio = tfjs ms / ours ms");
+  if (r.forward) {
+    const goal = forwardGoals[key];
+    const fr = r.forward.tfjsMs / r.forward.oursMs;
+    row(`MLP forward ${key}`, r.forward.oursMs, r.forward.tfjsMs, "ms", fr, goal === undefined ? "-" : `>= ${goal}x`, goal === undefined ? null : fr >= goal,
+      "ours = Mlp::forward, peer = tfjs matMul+selu chain and sum(g*x); ratio = tfjs ms / ours ms");
+  }
+}
+{
+  const wasm = result.matmul.find((m) => m.n === native.matmul.n);
+  if (wasm) {
+    const ratio = wasm.simdMs / native.matmul.ms;
+    row(`wasm vs native matmul ${native.matmul.n}^3 simd`, wasm.simdMs, native.matmul.ms, "ms", ratio, "<= 4.5x", ratio <= 4.5,
+      "ours = wasm in Chromium, peer = the same code native; ratio = wasm ms / native ms (smaller is better)");
+  }
+  const g = native.grad_step;
+  const wasmGrad = mlpByShape[shapeKey(g.depth, g.batch, g.width)];
+  if (wasmGrad) {
+    const ratio = wasmGrad.grad.oursMs / g.ms;
+    row(`wasm vs native MLP grad step ${shapeKey(g.depth, g.batch, g.width)}`, wasmGrad.grad.oursMs, g.ms, "ms", ratio, "<= 4.5x", ratio <= 4.5,
+      "ours = wasm in Chromium, peer = the same code native; ratio = wasm ms / native ms (smaller is better)");
+  }
+}
+const simGoals = smoke ? [16, 33, 33] : { "10x256x64": 16, "50x128x128": 33, "1000x16x256": 33 };
+result.sim.forEach((s, i) => {
+  const goal = smoke ? simGoals[i] : simGoals[`${s.depth}x${s.width}x${s.batch}`];
+  row(`Simulation::run depth ${s.depth} width ${s.width} batch ${s.batch}`, s.ms, null, "ms", null, `<= ${goal} ms`, s.ms <= goal,
+    "the app's full recomputation (forward, backward, statistics, histograms, correlation pairs)");
+});
+const gzipTotal = shipped.reduce((a, f) => a + f.gzip, 0) / 1024;
+row("release wasm + js, gzip -9", gzipTotal, null, "KiB", null, "<= 350 KB", gzipTotal <= 350,
+  `trunk build --release output as shipped (${shipped.map((f) => f.file).join(", ")}), each file gzipped at level 9, summed`);
+const coldBest = Math.min(...coldMs);
+row(`cold load to default plots drawn (best of ${coldMs.length})`, coldBest, null, "ms", null, "<= 1500 ms", coldBest <= 1500,
+  "fresh browser context, navigation start to .status[data-done=true] on loopback");
+
+// ---- machine
+const cpuinfo = fs.existsSync("/proc/cpuinfo") ? fs.readFileSync("/proc/cpuinfo", "utf8") : "";
+const cpuModel = (cpuinfo.match(/^model name\s*:\s*(.*)$/m) || [])[1] || os.cpus()[0]?.model || "unknown cpu";
+const rustc = execFileSync("rustc", ["--version"], { env, encoding: "utf8" }).trim();
+const machine = `${cpuModel}, ${os.cpus().length} cores, ${os.platform()} ${os.release()}, Chromium ${chromiumVersion} (headless), ${rustc}, node ${process.version}`;
+
+// ---- table and JSON
+console.log(`\nActivation Lab benchmark (${mode})\nmachine: ${machine}`);
+console.log(`tfjs ${result.env.tfjs.version} on ${result.env.tfjs.backend}, SIMD ${result.env.tfjs.simd}, threads ${result.env.tfjs.threads}, loaded ${result.env.tfjs.wasmFiles.join(", ")}; our wasm simd128 ${result.env.simd128Compiled}\n`);
+const table = [["benchmark", "ours", "peer", "unit", "ratio", "goal", "met"]].concat(
+  rows.map((r) => [r.name, fmt(r.ours), fmt(r.peer), r.unit, r.ratio === null ? "-" : `${r.ratio.toFixed(2)}x`, r.goal, r.met === null ? "-" : r.met ? "yes" : "NO"]),
+);
+const widths = table[0].map((_, c) => Math.max(...table.map((r) => r[c].length)));
+for (const [i, r] of table.entries()) {
+  console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  "));
+  if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
+}
+for (const w of result.warnings) console.log(`WARNING: ${w}`);
+if (smoke) console.log("(smoke mode: tiny shapes, one repetition; the figures mean nothing)");
+
+fs.mkdirSync(outDir, { recursive: true });
+const json = {
+  machine,
+  mode,
+  tfjs: result.env.tfjs,
+  rows: rows.map(({ name, ours, peer, unit, ratio, goal, met, meaning }) => ({ name, ours, peer, unit, ratio, goal, met, meaning })),
+  cold_load_ms: coldMs,
+  shipped,
+  native,
+  losses: result.mlp.map((r) => ({ shape: shapeKey(r.depth, r.batch, r.width), ...r.loss })),
+  warnings: result.warnings,
+};
+fs.writeFileSync(path.join(outDir, "results.json"), JSON.stringify(json, null, 2) + "\n");
+// The same table in Markdown, for BENCHMARKS.md.
+const md = [`Machine: ${machine}.`, "", "| Benchmark | Ours | Peer | Unit | Ratio | Goal | Met |", "| --- | ---: | ---: | --- | ---: | --- | --- |"]
+  .concat(table.slice(1).map((r) => `| ${r.join(" | ")} |`))
+  .join("\n");
+fs.writeFileSync(path.join(outDir, "results.md"), md + "\n");
+say(`wrote ${path.relative(root, path.join(outDir, "results.json"))} and results.md`);
+
+if (smoke) {
+  for (const r of result.mlp) if (!r.loss.agree) failures.push(`losses disagree at ${shapeKey(r.depth, r.batch, r.width)}: ours ${r.loss.ours}, tfjs ${r.loss.tfjs}`);
+}
+if (!result.env.tfjs.wasmFiles.length) failures.push("no tfjs .wasm file was loaded");
+for (const f of failures) console.error(`[bench] FAILED: ${f}`);
+process.exit(failures.length ? 1 : 0);

@@ -1,0 +1,126 @@
+//! The functions the bench page (bench/page/bench.js) calls. Errors become JS exceptions.
+
+use crate::{Budget, KernelPath, Mlp};
+use lab_core::ActivationKind;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    pub(crate) fn performance_now() -> f64;
+}
+
+fn path(name: &str) -> Result<KernelPath, JsError> {
+    KernelPath::from_name(name)
+        .ok_or_else(|| JsError::new(&format!("unknown kernel path {name:?}")))
+}
+
+fn budget(reps: u32, min_ms: f64) -> Budget {
+    Budget { reps, min_ms }
+}
+
+/// Whether this module was compiled with wasm simd128 (the repo's .cargo/config.toml sets it).
+#[wasm_bindgen]
+pub fn simd128_compiled() -> bool {
+    cfg!(target_feature = "simd128")
+}
+
+/// Best ms of one n x n x n matmul on the kernel path `path_name` ("scalar" or "simd").
+#[wasm_bindgen]
+pub fn bench_matmul(n: usize, path_name: &str, reps: u32, min_ms: f64) -> Result<f64, JsError> {
+    Ok(crate::matmul_best_ms(
+        n,
+        path(path_name)?,
+        budget(reps, min_ms),
+    ))
+}
+
+/// Best ms of the app's full recomputation `Simulation::run` at this shape, rest default.
+#[wasm_bindgen]
+pub fn sim_run_best_ms(depth: usize, width: usize, batch: usize, reps: u32, min_ms: f64) -> f64 {
+    crate::sim_run_best_ms(depth, width, batch, budget(reps, min_ms))
+}
+
+/// A bias-free SELU MLP with LeCun-normal weights (`Mlp`), with copies of its arrays for tfjs.
+#[wasm_bindgen]
+pub struct MlpBench {
+    mlp: Mlp,
+}
+
+#[wasm_bindgen]
+impl MlpBench {
+    #[wasm_bindgen(constructor)]
+    pub fn new(depth: usize, batch: usize, width: usize, seed: u64) -> MlpBench {
+        MlpBench {
+            mlp: Mlp::new(depth, batch, width, ActivationKind::Selu, seed),
+        }
+    }
+
+    /// Loss sum(g * x^depth) of a forward pass.
+    pub fn forward(&mut self, path_name: &str) -> Result<f64, JsError> {
+        Ok(self.mlp.forward(path(path_name)?))
+    }
+
+    /// Loss of a full gradient step (forward, backward, all dL/dW).
+    pub fn grad_step(&mut self, path_name: &str) -> Result<f64, JsError> {
+        Ok(self.mlp.grad_step(path(path_name)?))
+    }
+
+    pub fn forward_best_ms(
+        &mut self,
+        path_name: &str,
+        reps: u32,
+        min_ms: f64,
+    ) -> Result<f64, JsError> {
+        Ok(crate::forward_best_ms(
+            &mut self.mlp,
+            path(path_name)?,
+            budget(reps, min_ms),
+        ))
+    }
+
+    pub fn grad_step_best_ms(
+        &mut self,
+        path_name: &str,
+        reps: u32,
+        min_ms: f64,
+    ) -> Result<f64, JsError> {
+        Ok(crate::grad_step_best_ms(
+            &mut self.mlp,
+            path(path_name)?,
+            budget(reps, min_ms),
+        ))
+    }
+
+    pub fn depth(&self) -> usize {
+        self.mlp.weights().len()
+    }
+
+    /// W^(layer+1), width x width row-major (h = x W), as a Float32Array copy.
+    pub fn weight(&self, layer: usize) -> Result<Vec<f32>, JsError> {
+        self.mlp
+            .weights()
+            .get(layer)
+            .cloned()
+            .ok_or_else(|| JsError::new("layer out of range"))
+    }
+
+    /// dL/dW^(layer+1) of the last grad_step, as a Float32Array copy.
+    pub fn weight_grad(&self, layer: usize) -> Result<Vec<f32>, JsError> {
+        self.mlp
+            .weight_grads()
+            .get(layer)
+            .cloned()
+            .ok_or_else(|| JsError::new("layer out of range"))
+    }
+
+    /// x^0, batch x width row-major.
+    pub fn input(&self) -> Vec<f32> {
+        self.mlp.input().to_vec()
+    }
+
+    /// The loss weights g, batch x width row-major.
+    pub fn g(&self) -> Vec<f32> {
+        self.mlp.g().to_vec()
+    }
+}

@@ -294,3 +294,24 @@ test("share: Copy link and Copy embed code give links that reproduce the state",
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("kernels: the scalar reference path, chosen in the URL, gives the SIMD path's numbers", async () => {
+  const query = "?act=gelu&depth=12&width=96&batch=48&seed=5";
+  const csvOf = async (q) => {
+    const { page, context, problems } = await openPage(q);
+    await waitDone(page);
+    assert.equal(new URL(page.url()).searchParams.get("kernels"), q.includes("scalar") ? "scalar" : "simd");
+    const csv = parseCsv(await downloadCsv(page, "stats"));
+    assert.deepEqual(problems, []);
+    await context.close();
+    return csv.rows;
+  };
+  const simd = await csvOf(query);
+  const scalar = await csvOf(`${query}&kernels=scalar`);
+  assert.equal(simd.length, 12);
+  // The matmuls are bit-identical; the activations differ by at most ~1e-6 relative (polynomial
+  // exp and erf against libm), which 12 layers amplify little.
+  simd.forEach((row, i) =>
+    row.forEach((v, j) => assert.ok(Math.abs(v - scalar[i][j]) <= 1e-4 * Math.max(1, Math.abs(v)), `layer ${i + 1} column ${j}: ${v} vs ${scalar[i][j]}`)),
+  );
+});

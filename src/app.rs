@@ -436,6 +436,14 @@ pub fn App() -> Html {
                         }
                     </div>
                 </fieldset>
+                if !params.hides("kernels") {
+                <fieldset>
+                    <legend>{ "Computation" }</legend>
+                    <Select name="kernels" disabled={params.locks("kernels")} label="Kernels (same maths; SIMD is about 8x faster)" value={config.kernels.name()}
+                        options={vec![("simd".into(), "SIMD (wasm simd128)".into()), ("scalar".into(), "Scalar (the reference definitions)".into())]}
+                        onchange={chooser(&state, "kernels")} />
+                </fieldset>
+                }
             </aside>
             }
             <main class="panels">

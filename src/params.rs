@@ -53,8 +53,10 @@ pub const THEME_NAMES: &[&str] = &["auto", "light", "dark"];
 /// Control names for `hide=` and `lock=` (their URL parameter names).
 pub const CONTROL_NAMES: &[&str] = &[
     "act", "slope", "alpha", "beta", "init", "gain", "sb", "depth", "width", "batch", "norm",
-    "in_mean", "in_std", "c0", "seed",
+    "in_mean", "in_std", "c0", "seed", "kernels",
 ];
+/// Values of `kernels=`: lab_core's kernel paths.
+pub const KERNEL_NAMES: &[&str] = &["simd", "scalar"];
 
 /// Keeps the names of `raw` (comma-separated) that are in `allowed`, as static strings.
 fn names_in(allowed: &'static [&'static str], raw: &str) -> Vec<&'static str> {
@@ -285,6 +287,17 @@ pub static FIELDS: &[Field] = &[
         },
         get: |p| p.config.seed.to_string(),
         set: |p, v| p.config.seed = v.parse().unwrap_or(p.config.seed),
+    },
+    Field {
+        name: "kernels",
+        label: "Kernels",
+        kind: Kind::Choice(KERNEL_NAMES),
+        get: |p| p.config.kernels.name().to_string(),
+        set: |p, v| {
+            if let Some(k) = lab_core::KernelPath::from_name(v) {
+                p.config.kernels = k;
+            }
+        },
     },
     Field {
         name: "c0",

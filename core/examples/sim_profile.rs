@@ -1,8 +1,15 @@
-//! Times Simulation::run for the benchmark's shapes natively (profiling aid).
+//! Times Simulation::run natively for the benchmark's shapes (a profiling aid:
+//! `cargo run --release -p lab-core --example sim_profile [depth width batch]`).
 use lab_core::{Config, Simulation};
 use std::time::Instant;
+
 fn main() {
-    for (depth, width, batch) in [(10, 256, 64), (50, 128, 128), (1000, 16, 256)] {
+    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let shapes = match args[..] {
+        [depth, width, batch] => vec![(depth, width, batch)],
+        _ => vec![(10, 256, 64), (50, 128, 128), (1000, 16, 256)],
+    };
+    for (depth, width, batch) in shapes {
         let config = Config {
             depth,
             width,
@@ -16,6 +23,6 @@ fn main() {
             std::hint::black_box(sim.stats().len());
             best = best.min(t.elapsed().as_secs_f64() * 1e3);
         }
-        println!("{depth}x{width}x{batch}: {best:.1} ms");
+        println!("depth {depth} x width {width} x batch {batch}: best of 5 {best:.1} ms");
     }
 }

@@ -4,7 +4,10 @@ use lab_core::{Config, Simulation};
 use std::time::Instant;
 
 fn main() {
-    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let shapes = match args[..] {
         [depth, width, batch] => vec![(depth, width, batch)],
         _ => vec![(10, 256, 64), (50, 128, 128), (1000, 16, 256)],

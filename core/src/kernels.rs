@@ -68,14 +68,7 @@ const ROW_GROUP: usize = 4;
 /// Order (i-k-j): out[r][j] = (((0 + x[r][0] W[0][j]) + x[r][1] W[1][j]) + ...) + x[r][n_in-1]
 /// W[n_in-1][j]. The inner loop runs along a row of W and a row of out, which compilers vectorize.
 pub fn matmul(x: &[f32], w: &[f32], n_in: usize, n_out: usize, out: &mut [f32]) {
-    assert_eq!(w.len(), n_in * n_out, "matmul: W must be n_in x n_out");
-    assert_eq!(
-        x.len() * n_out,
-        out.len() * n_in,
-        "matmul: x and out must have the same rows"
-    );
-    if n_in == 0 || n_out == 0 {
-        out.fill(0.0);
+    if !matmul_has_work(x, w, n_in, n_out, out) {
         return;
     }
     for (x_rows, out_rows) in x
@@ -124,9 +117,25 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     sum
 }
 
-/// out = d W^T for a block of rows (the backward pass): `d` is rows x n_out, `w` is n_in x n_out,
-/// `out` is rows x n_in (overwritten); out[r][i] = [`dot`](d[r], W[i]).
-pub fn matmul_transposed(d: &[f32], w: &[f32], n_in: usize, n_out: usize, out: &mut [f32]) {
+/// Checks the shapes of out = x W (panics on a mismatch, a caller's bug); with an empty W,
+/// zeroes `out` and returns false.
+fn matmul_has_work(x: &[f32], w: &[f32], n_in: usize, n_out: usize, out: &mut [f32]) -> bool {
+    assert_eq!(w.len(), n_in * n_out, "matmul: W must be n_in x n_out");
+    assert_eq!(
+        x.len() * n_out,
+        out.len() * n_in,
+        "matmul: x and out must have the same rows"
+    );
+    if n_in == 0 || n_out == 0 {
+        out.fill(0.0);
+        return false;
+    }
+    true
+}
+
+/// Checks the shapes of out = d W^T (panics on a mismatch); with an empty W, zeroes `out` and
+/// returns false.
+fn transposed_has_work(d: &[f32], w: &[f32], n_in: usize, n_out: usize, out: &mut [f32]) -> bool {
     assert_eq!(
         w.len(),
         n_in * n_out,
@@ -139,6 +148,15 @@ pub fn matmul_transposed(d: &[f32], w: &[f32], n_in: usize, n_out: usize, out: &
     );
     if n_in == 0 || n_out == 0 {
         out.fill(0.0);
+        return false;
+    }
+    true
+}
+
+/// out = d W^T for a block of rows (the backward pass): `d` is rows x n_out, `w` is n_in x n_out,
+/// `out` is rows x n_in (overwritten); out[r][i] = [`dot`](d[r], W[i]).
+pub fn matmul_transposed(d: &[f32], w: &[f32], n_in: usize, n_out: usize, out: &mut [f32]) {
+    if !transposed_has_work(d, w, n_in, n_out, out) {
         return;
     }
     for (d_rows, out_rows) in d
@@ -209,14 +227,7 @@ pub fn matmul_with(
     match path {
         KernelPath::Scalar => matmul(x, w, n_in, n_out, out),
         KernelPath::Simd => {
-            assert_eq!(w.len(), n_in * n_out, "matmul: W must be n_in x n_out");
-            assert_eq!(
-                x.len() * n_out,
-                out.len() * n_in,
-                "matmul: x and out must have the same rows"
-            );
-            if n_in == 0 || n_out == 0 {
-                out.fill(0.0);
+            if !matmul_has_work(x, w, n_in, n_out, out) {
                 return;
             }
             let rows = x.len() / n_in;
@@ -237,18 +248,7 @@ pub fn matmul_transposed_with(
     match path {
         KernelPath::Scalar => matmul_transposed(d, w, n_in, n_out, out),
         KernelPath::Simd => {
-            assert_eq!(
-                w.len(),
-                n_in * n_out,
-                "matmul_transposed: W must be n_in x n_out"
-            );
-            assert_eq!(
-                d.len() * n_in,
-                out.len() * n_out,
-                "matmul_transposed: d and out must have the same rows"
-            );
-            if n_in == 0 || n_out == 0 {
-                out.fill(0.0);
+            if !transposed_has_work(d, w, n_in, n_out, out) {
                 return;
             }
             dots(d, w, n_in, n_out, out);

@@ -315,3 +315,22 @@ test("kernels: the scalar reference path, chosen in the URL, gives the SIMD path
     row.forEach((v, j) => assert.ok(Math.abs(v - scalar[i][j]) <= 1e-4 * Math.max(1, Math.abs(v)), `layer ${i + 1} column ${j}: ${v} vs ${scalar[i][j]}`)),
   );
 });
+
+test("no worker allowed (CSP worker-src 'none'): the page computes on the main thread and still draws", async () => {
+  const context = await browser.newContext({ viewport: { width: 1300, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.route((url) => url.pathname === "/", async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, headers: { ...response.headers(), "content-security-policy": "worker-src 'none'" } });
+  });
+  await page.goto(`${origin}/?depth=15&width=48&batch=32&act=tanh`);
+  await waitDone(page);
+  assert.equal(await page.getAttribute(".status", "data-engine"), "main-thread");
+  await assertDrawn(page, "no-worker");
+  const { rows } = parseCsv(await downloadCsv(page, "stats"));
+  assert.equal(rows.length, 15);
+  assert.deepEqual(errors, [], "no uncaught error, only the logged fallback");
+  await context.close();
+});

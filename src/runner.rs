@@ -37,6 +37,9 @@ const SLICE_MS: f64 = 12.0;
 const STEP_FLOPS: f64 = 2.0e6;
 /// Least time between two published partial results on the main thread.
 const PUBLISH_MS: f64 = 120.0;
+/// A worker that has not said "ready" by then is given up (its script or wasm failed to load
+/// in a way that raised no error event).
+const READY_TIMEOUT_MS: u32 = 15_000;
 
 struct Inner {
     view: SharedSim,
@@ -56,6 +59,8 @@ struct Inner {
 pub struct Runner {
     inner: Rc<RefCell<Inner>>,
     _on_message: Option<Closure<dyn Fn(MessageEvent)>>,
+    _on_error: Option<Closure<dyn Fn(web_sys::Event)>>,
+    _ready_timeout: Option<Timeout>,
 }
 
 impl Runner {
@@ -86,6 +91,8 @@ impl Runner {
                 return Runner {
                     inner,
                     _on_message: None,
+                    _on_error: None,
+                    _ready_timeout: None,
                 };
             }
         };
@@ -96,10 +103,33 @@ impl Runner {
             })
         };
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        // A worker whose module fails to load or evaluate reports it here, not by message.
+        let on_error = {
+            let inner = inner.clone();
+            Closure::<dyn Fn(web_sys::Event)>::new(move |e: web_sys::Event| {
+                e.prevent_default();
+                fall_back(&inner, "it could not start");
+            })
+        };
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        let ready_timeout = {
+            let inner = inner.clone();
+            Timeout::new(READY_TIMEOUT_MS, move || {
+                let never_ready = {
+                    let i = inner.borrow();
+                    i.worker.is_some() && !i.ready
+                };
+                if never_ready {
+                    fall_back(&inner, "it did not start in time");
+                }
+            })
+        };
         inner.borrow_mut().worker = Some(worker);
         Runner {
             inner,
             _on_message: Some(on_message),
+            _on_error: Some(on_error),
+            _ready_timeout: Some(ready_timeout),
         }
     }
 
@@ -205,9 +235,10 @@ fn fall_back(inner: &Rc<RefCell<Inner>>, why: &str) {
         "Activation Lab: the simulation worker failed ({why}); computing on the main thread"
     ));
     let mut i = inner.borrow_mut();
-    if let Some(w) = i.worker.take() {
-        w.terminate();
-    }
+    let Some(w) = i.worker.take() else {
+        return; // already on the main thread
+    };
+    w.terminate();
     if let Some((config, _)) = i.current {
         let gen = i.gen + 1;
         i.gen = gen;

@@ -55,6 +55,29 @@ const ACTIVATION_FLOPS: f64 = 20.0;
 /// Number P of input pairs propagated for [`LayerStats::pair_corr`] (2 P extra rows per layer).
 pub const CORR_PAIRS: usize = 16;
 
+/// W^l of the current layer: cached, or the one just regenerated into `weights`. (A function of
+/// the fields rather than a method, so that other fields can be borrowed mutably beside it.)
+fn layer_weights<'a>(
+    plan: &Plan,
+    cache: &'a [Vec<f32>],
+    weights: &'a [f32],
+    layer: usize,
+) -> &'a [f32] {
+    if plan.cache_weights {
+        &cache[layer - 1]
+    } else {
+        weights
+    }
+}
+
+/// The samples of `layer` (1-based) in per-layer sample lists; empty for a layer not held.
+pub(crate) fn layer_samples(samples: &[Vec<f32>], layer: usize) -> &[f32] {
+    layer
+        .checked_sub(1)
+        .and_then(|i| samples.get(i))
+        .map_or(&[], Vec::as_slice)
+}
+
 /// One kind of work unit. Row passes process a block of rows of the batch per unit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Task {
@@ -365,10 +388,7 @@ impl Simulation {
     /// order, k = ceil(batch * width / 2048), non-finite values included. Empty for a layer not
     /// forwarded yet.
     pub fn samples(&self, layer: usize) -> &[f32] {
-        layer
-            .checked_sub(1)
-            .and_then(|i| self.samples.get(i))
-            .map_or(&[], Vec::as_slice)
+        layer_samples(&self.samples, layer)
     }
 
     /// Exploded or vanished forward signal: the first layer whose post-activation second moment
@@ -474,11 +494,7 @@ impl Simulation {
                 } else {
                     &self.x
                 };
-                let w = if self.plan.cache_weights {
-                    &self.weight_cache[self.layer - 1]
-                } else {
-                    &self.weights
-                };
+                let w = layer_weights(&self.plan, &self.weight_cache, &self.weights, self.layer);
                 kernels::matmul_with(
                     self.config.kernels,
                     &x_prev[rows.clone()],
@@ -576,11 +592,7 @@ impl Simulation {
                 }
             }
             Task::BackMatmul => {
-                let w = if self.plan.cache_weights {
-                    &self.weight_cache[self.layer - 1]
-                } else {
-                    &self.weights
-                };
+                let w = layer_weights(&self.plan, &self.weight_cache, &self.weights, self.layer);
                 kernels::matmul_transposed_with(
                     self.config.kernels,
                     &self.delta[rows.clone()],
@@ -634,11 +646,7 @@ impl Simulation {
         } else {
             &self.pair_x
         };
-        let w = if self.plan.cache_weights {
-            &self.weight_cache[self.layer - 1]
-        } else {
-            &self.weights
-        };
+        let w = layer_weights(&self.plan, &self.weight_cache, &self.weights, self.layer);
         kernels::matmul_with(
             self.config.kernels,
             &x_prev[rows.clone()],

@@ -141,10 +141,7 @@ impl SimView {
     }
     /// As [`Simulation::samples`]: layer is 1-based; empty for a layer not received yet.
     pub fn samples(&self, layer: usize) -> &[f32] {
-        layer
-            .checked_sub(1)
-            .and_then(|i| self.samples.get(i))
-            .map_or(&[], Vec::as_slice)
+        crate::sim::layer_samples(&self.samples, layer)
     }
     /// As [`Simulation::forward_signal`].
     pub fn forward_signal(&self) -> Signal {

@@ -1,6 +1,6 @@
 //! The `activation` panel: f(x) and f'(x), optional overlays, and GELU exact minus tanh.
 
-use super::{err, padded_range, LegendEntry, Style, SERIES};
+use super::{err, padded_range, HouseMesh, LegendEntry, Style, SERIES};
 use lab_core::{Activation, ActivationKind};
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -99,11 +99,7 @@ pub fn draw(
         .map_err(err)?;
     chart
         .configure_mesh()
-        .light_line_style(style.reference().mix(0.12))
-        .bold_line_style(style.reference().mix(0.3))
-        .axis_style(style.ink())
-        .label_style(style.label_font())
-        .axis_desc_style(style.font(13.0))
+        .house_grid(style, 0.12, 0.3)
         .x_desc("x")
         .y_desc("value")
         .x_label_formatter(&|v| super::tick_linear(*v, 2.0 * xmax))
@@ -165,10 +161,7 @@ pub fn draw(
             .build_cartesian_2d(-xmax..xmax, dlo..dhi)
             .map_err(err)?;
         c.configure_mesh()
-            .light_line_style(style.reference().mix(0.12))
-            .bold_line_style(style.reference().mix(0.3))
-            .axis_style(style.ink())
-            .label_style(style.label_font())
+            .house_grid(style, 0.12, 0.3)
             .x_label_formatter(&|v| super::tick_linear(*v, 2.0 * xmax))
             .y_label_formatter(&|v| format!("{v:.1e}"))
             .draw()

@@ -1,7 +1,7 @@
 //! The `corr` panel: per-layer correlation of input pairs, simulated and predicted by the
 //! mean-field correlation map (Poole et al. 2016; Schoenholz et al. 2017).
 
-use super::{err, padded_range, LegendEntry, Style, BLUE, VERMILLION};
+use super::{err, padded_range, HouseMesh, LegendEntry, Style, BLUE, VERMILLION};
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 
@@ -39,11 +39,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &CorrData, style: &Style) -> Resul
         .map_err(err)?;
     chart
         .configure_mesh()
-        .light_line_style(style.reference().mix(0.12))
-        .bold_line_style(style.reference().mix(0.3))
-        .axis_style(style.ink())
-        .label_style(style.label_font())
-        .axis_desc_style(style.font(13.0))
+        .house_grid(style, 0.12, 0.3)
         .x_desc("layer")
         .y_desc("correlation of h for input pairs")
         .x_label_formatter(&|v| super::layer_tick(*v))

@@ -1,6 +1,6 @@
 //! The `grads` panel: per-layer RMS of the backward signal delta^l = dL/dh^l, on a log axis.
 
-use super::{draw_banner, err, log_range, LegendEntry, Style, GREEN, PURPLE};
+use super::{draw_banner, err, log_range, HouseMesh, LegendEntry, Style, GREEN, PURPLE};
 use lab_core::LayerStats;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -36,11 +36,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &GradsData, style: &Style) -> Resu
         .map_err(err)?;
     chart
         .configure_mesh()
-        .light_line_style(style.reference().mix(0.12))
-        .bold_line_style(style.reference().mix(0.3))
-        .axis_style(style.ink())
-        .label_style(style.label_font())
-        .axis_desc_style(style.font(13.0))
+        .house_grid(style, 0.12, 0.3)
         .x_desc("layer")
         .y_desc("RMS of dL/dh (log)")
         .x_label_formatter(&|v| super::layer_tick(*v))

@@ -1,7 +1,7 @@
 //! The `hist` panel: the distribution of post-activations at every layer as a heat map
 //! (x: layer, y: value, colour: density within the layer).
 
-use super::{blit_rgba, draw_banner, err, viridis, Style};
+use super::{blit_rgba, draw_banner, err, viridis, HouseMesh, Style};
 use lab_core::LayerStats;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -111,8 +111,7 @@ pub fn draw(
     chart
         .configure_mesh()
         .disable_mesh()
-        .label_style(style.label_font())
-        .axis_desc_style(style.font(13.0))
+        .house_axes(style)
         .x_desc("layer")
         .y_desc("post-activation value")
         .x_label_formatter(&|v| super::layer_tick(*v))

@@ -194,6 +194,33 @@ pub fn tick_linear(v: f64, span: f64) -> String {
     tick(if v.abs() < span.abs() * 1e-9 { 0.0 } else { v })
 }
 
+/// The house style of a chart's axes, on plotters' mesh: axes and labels in the theme's ink,
+/// grid lines (if the mesh draws them) in the reference grey at two strengths.
+pub trait HouseMesh {
+    /// Axes, tick labels and axis descriptions.
+    fn house_axes(&mut self, style: &Style) -> &mut Self;
+    /// [`HouseMesh::house_axes`] plus the grid at `light` and `bold` opacity.
+    fn house_grid(&mut self, style: &Style, light: f64, bold: f64) -> &mut Self;
+}
+
+impl<X, Y, DB> HouseMesh for plotters::chart::MeshStyle<'_, '_, X, Y, DB>
+where
+    X: plotters::coord::ranged1d::Ranged,
+    Y: plotters::coord::ranged1d::Ranged,
+    DB: DrawingBackend,
+{
+    fn house_axes(&mut self, style: &Style) -> &mut Self {
+        self.axis_style(style.ink())
+            .label_style(style.label_font())
+            .axis_desc_style(style.font(13.0))
+    }
+    fn house_grid(&mut self, style: &Style, light: f64, bold: f64) -> &mut Self {
+        self.light_line_style(style.reference().mix(light))
+            .bold_line_style(style.reference().mix(bold))
+            .house_axes(style)
+    }
+}
+
 /// How a legend entry shows its series.
 #[derive(Clone, Copy, Debug)]
 pub enum Glyph {

@@ -1,7 +1,7 @@
 //! The `phase` panel: chi_1 over (sigma_w^2, sigma_b^2) as a heat map with the critical line
 //! chi_1 = 1 and the current configuration marked (order-to-chaos map, Schoenholz et al. 2017).
 
-use super::{blit_rgba, err, LegendEntry, Style, INK, PAPER};
+use super::{blit_rgba, err, HouseMesh, LegendEntry, Style, INK, PAPER};
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 
@@ -115,9 +115,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &PhaseData, style: &Style) -> Resu
     chart
         .configure_mesh()
         .disable_mesh()
-        .axis_style(style.ink())
-        .label_style(style.label_font())
-        .axis_desc_style(style.font(13.0))
+        .house_axes(style)
         .x_desc("weight variance σ_w² (weights N(0, σ_w²/fan_in))")
         .y_desc("bias variance σ_b²")
         .x_label_formatter(&|v| super::tick_linear(*v, w1 - w0))

@@ -1,7 +1,7 @@
 //! The `selu_map` panel: the SNN paper's map g: (mean, variance) -> (mean, variance) of one
 //! layer as an arrow field, its fixed points, and the simulated network's trajectory.
 
-use super::{err, LegendEntry, Style, BLUE, GREEN, VERMILLION};
+use super::{err, HouseMesh, LegendEntry, Style, BLUE, GREEN, VERMILLION};
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 
@@ -33,11 +33,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &MapData, style: &Style) -> Result
         .map_err(err)?;
     chart
         .configure_mesh()
-        .light_line_style(style.reference().mix(0.1))
-        .bold_line_style(style.reference().mix(0.25))
-        .axis_style(style.ink())
-        .label_style(style.label_font())
-        .axis_desc_style(style.font(13.0))
+        .house_grid(style, 0.1, 0.25)
         .x_desc("mean μ of the layer's outputs")
         .y_desc("variance ν")
         .x_label_formatter(&|v| super::tick_linear(*v, 2.0))

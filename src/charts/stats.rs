@@ -1,7 +1,8 @@
 //! The `stats` panel: per-layer mean (top) and variance (bottom) of pre- and post-activations.
 
 use super::{
-    draw_banner, err, log_range, padded_range, LegendEntry, Style, BLUE, GREEN, VERMILLION,
+    draw_banner, err, log_range, padded_range, HouseMesh, LegendEntry, Style, BLUE, GREEN,
+    VERMILLION,
 };
 use lab_core::LayerStats;
 use plotters::prelude::*;
@@ -60,11 +61,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
         .map_err(err)?;
     chart
         .configure_mesh()
-        .light_line_style(style.reference().mix(0.12))
-        .bold_line_style(style.reference().mix(0.3))
-        .axis_style(style.ink())
-        .label_style(style.label_font())
-        .axis_desc_style(style.font(13.0))
+        .house_grid(style, 0.12, 0.3)
         .y_desc("mean")
         .x_label_formatter(&|v| super::layer_tick(*v))
         .y_label_formatter(&|v| super::tick_linear(*v, hi - lo))
@@ -135,11 +132,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
             .build_cartesian_2d(x_range.clone(), (vlo..vhi).log_scale())
             .map_err(err)?;
         c.configure_mesh()
-            .light_line_style(style.reference().mix(0.12))
-            .bold_line_style(style.reference().mix(0.3))
-            .axis_style(style.ink())
-            .label_style(style.label_font())
-            .axis_desc_style(style.font(13.0))
+            .house_grid(style, 0.12, 0.3)
             .x_desc("layer")
             .y_desc("variance (log)")
             .x_label_formatter(&|v| super::layer_tick(*v))
@@ -186,11 +179,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
             .build_cartesian_2d(x_range.clone(), vlo..vhi)
             .map_err(err)?;
         c.configure_mesh()
-            .light_line_style(style.reference().mix(0.12))
-            .bold_line_style(style.reference().mix(0.3))
-            .axis_style(style.ink())
-            .label_style(style.label_font())
-            .axis_desc_style(style.font(13.0))
+            .house_grid(style, 0.12, 0.3)
             .x_desc("layer")
             .y_desc("variance")
             .x_label_formatter(&|v| super::layer_tick(*v))

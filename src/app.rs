@@ -22,7 +22,7 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// Named starting points for a lesson: each is a link with its URL parameters.
-const PRESETS: &[(&str, &str)] = &[
+pub const PRESETS: &[(&str, &str)] = &[
     (
         "SELU keeps (0, 1)",
         "?act=selu&init=lecun_normal&depth=100&width=256",

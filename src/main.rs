@@ -34,6 +34,8 @@ fn main() {
     }
 }
 
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod golden_tests;
 #[cfg(all(test, target_arch = "wasm32"))]
 mod wasm_kernel_tests;
 #[cfg(all(test, target_arch = "wasm32"))]

@@ -352,7 +352,7 @@ pub fn StatsPanel(props: &SimProps) -> Html {
 }
 
 /// The heat map exactly as drawn: shared value range, then counts per layer and bin.
-fn heatmap_of(s: &SimView) -> charts::hist::Heatmap {
+pub(crate) fn heatmap_of(s: &SimView) -> charts::hist::Heatmap {
     let shown = shown_layers(s);
     let samples: Vec<&[f32]> = (1..=shown).map(|l| s.samples(l)).collect();
     let (lo, hi) = charts::hist::value_range(&s.stats()[..shown], &samples);

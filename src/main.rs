@@ -2,24 +2,21 @@
 
 mod app;
 mod charts;
-mod codec;
-mod controls;
+mod components;
 mod csv;
+mod engine;
+mod hooks;
 mod panels;
 mod params;
-mod runner;
-mod share;
+mod presets;
 mod state;
-mod theory_panels;
 mod theory_view;
 mod web;
-mod wire;
-mod worker;
 
 fn main() {
-    // The same wasm runs the simulation worker (see runner.rs).
-    if worker::in_worker() {
-        worker::run();
+    // The same wasm runs the simulation worker (see engine/runner.rs).
+    if engine::worker::in_worker() {
+        engine::worker::run();
         return;
     }
     web::install_panic_hook();

@@ -37,17 +37,8 @@ pub struct Params {
     pub theme: &'static str,
 }
 
-/// Panel names for `embed=`.
-pub const PANEL_NAMES: &[&str] = &[
-    "activation",
-    "stats",
-    "hist",
-    "grads",
-    "corr",
-    "selu_map",
-    "phase",
-    "derive",
-];
+/// Panel names for `embed=`: the panel registry's.
+pub const PANEL_NAMES: &[&str] = crate::panels::registry::PanelId::NAMES;
 /// Values of `theme=`.
 pub const THEME_NAMES: &[&str] = &["auto", "light", "dark"];
 /// Control names for `hide=` and `lock=` (their URL parameter names).
@@ -125,13 +116,179 @@ pub enum Kind {
     Flag,
 }
 
-/// One row of the table: URL name, label, kind, how to read and write it.
+/// One row of the table: URL name, label, kind, how to read and write it, and how the page
+/// shows it as a control (if it does).
 pub struct Field {
     pub name: &'static str,
     pub label: &'static str,
     pub kind: Kind,
     get: fn(&Params) -> String,
     set: fn(&mut Params, &str),
+    pub control: Option<Control>,
+}
+
+/// The sidebar's groups, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    Activation,
+    Weights,
+    Network,
+    Input,
+    Randomness,
+    Computation,
+}
+
+impl Group {
+    pub const ALL: [Group; 6] = [
+        Group::Activation,
+        Group::Weights,
+        Group::Network,
+        Group::Input,
+        Group::Randomness,
+        Group::Computation,
+    ];
+    pub fn legend(self) -> &'static str {
+        match self {
+            Group::Activation => "Activation",
+            Group::Weights => "Weights",
+            Group::Network => "Network",
+            Group::Input => "Input x⁰ ~ N(mean, std²)",
+            Group::Randomness => "Randomness",
+            Group::Computation => "Computation",
+        }
+    }
+}
+
+/// How a control edits its parameter.
+#[derive(Clone, Copy, Debug)]
+pub enum Widget {
+    /// A slider plus a number box; the range comes from the field's [`Kind`].
+    Number(Scale),
+    /// A select of the field's [`Kind::Choice`] names, with these (name, label) pairs.
+    Select(fn() -> Vec<(&'static str, &'static str)>),
+}
+
+/// A parameter as a control: one row gives its label, range, scale and unit.
+#[derive(Clone, Copy, Debug)]
+pub struct Control {
+    /// The sidebar group, or None for a control that a panel shows in its tools.
+    pub group: Option<Group>,
+    pub label: &'static str,
+    /// Unit spoken after the value by screen readers ("" for none).
+    pub unit: &'static str,
+    pub widget: Widget,
+    /// Shown only when this holds (an activation's own parameter); None: always.
+    pub shown: Option<fn(&Params) -> bool>,
+}
+
+const fn number(group: Group, label: &'static str, step: f64) -> Option<Control> {
+    Some(Control {
+        group: Some(group),
+        label,
+        unit: "",
+        widget: Widget::Number(Scale::Linear { step }),
+        shown: None,
+    })
+}
+
+const fn log_int(label: &'static str, unit: &'static str) -> Option<Control> {
+    Some(Control {
+        group: Some(Group::Network),
+        label,
+        unit,
+        widget: Widget::Number(Scale::LogInt),
+        shown: None,
+    })
+}
+
+const fn select(
+    group: Group,
+    label: &'static str,
+    options: fn() -> Vec<(&'static str, &'static str)>,
+) -> Option<Control> {
+    Some(Control {
+        group: Some(group),
+        label,
+        unit: "",
+        widget: Widget::Select(options),
+        shown: None,
+    })
+}
+
+/// An activation parameter's control, shown while the chosen activation uses it.
+const fn activation_param(
+    label: &'static str,
+    step: f64,
+    shown: fn(&Params) -> bool,
+) -> Option<Control> {
+    Some(Control {
+        group: Some(Group::Activation),
+        label,
+        unit: "",
+        widget: Widget::Number(Scale::Linear { step }),
+        shown: Some(shown),
+    })
+}
+
+impl Field {
+    /// The field's range, for a number control.
+    pub fn range(&self) -> (f64, f64) {
+        match self.kind {
+            Kind::Int { min, max } => (min as f64, max as f64),
+            Kind::Real { min, max } => (min, max),
+            _ => (0.0, 1.0),
+        }
+    }
+}
+
+/// How a slider's position maps to the value.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Scale {
+    /// Position is the value, in steps of `step`.
+    Linear { step: f64 },
+    /// Position 0..=1000 maps log-uniformly onto [min, max], rounded to an integer.
+    LogInt,
+}
+
+/// Positions of a log slider.
+pub const LOG_STEPS: f64 = 1000.0;
+
+impl Scale {
+    pub fn position_of(self, value: f64, min: f64, max: f64) -> f64 {
+        match self {
+            Scale::Linear { .. } => value,
+            Scale::LogInt => {
+                ((value.max(min).ln() - min.ln()) / (max.ln() - min.ln()) * LOG_STEPS).round()
+            }
+        }
+    }
+    /// The value one keyboard step away from `value` (`steps` = +-1 for an arrow key, +-10 for
+    /// Page Up/Down), or None to keep the browser's default. A log slider's native step (0.1% of
+    /// its range) often rounds back to the same integer, so an arrow press would do nothing:
+    /// here it moves by 1% of the range in log terms, and always by at least one.
+    pub fn key_step(self, value: f64, steps: f64, min: f64, max: f64) -> Option<f64> {
+        match self {
+            Scale::Linear { .. } => None,
+            Scale::LogInt => {
+                let pos = self.position_of(value, min, max) + steps * LOG_STEPS / 100.0;
+                let moved = self.value_at(pos.clamp(0.0, LOG_STEPS), min, max);
+                let at_least = if steps > 0.0 {
+                    moved.max(value + 1.0)
+                } else {
+                    moved.min(value - 1.0)
+                };
+                Some(at_least.clamp(min, max))
+            }
+        }
+    }
+    pub fn value_at(self, pos: f64, min: f64, max: f64) -> f64 {
+        match self {
+            Scale::Linear { .. } => pos,
+            Scale::LogInt => (min.ln() + pos / LOG_STEPS * (max.ln() - min.ln()))
+                .exp()
+                .round(),
+        }
+    }
 }
 
 const ACT_NAMES: &[&str] = &[
@@ -171,6 +328,12 @@ pub static FIELDS: &[Field] = &[
         label: "Activation",
         kind: Kind::Choice(ACT_NAMES),
         get: |p| p.config.activation.kind.name().to_string(),
+        control: select(Group::Activation, "Activation φ", || {
+            ActivationKind::ALL
+                .iter()
+                .map(|k| (k.name(), k.label()))
+                .collect()
+        }),
         set: |p, v| {
             p.config.activation.kind =
                 ActivationKind::from_name(v).unwrap_or(p.config.activation.kind)
@@ -181,6 +344,9 @@ pub static FIELDS: &[Field] = &[
         label: "Leaky ReLU slope",
         kind: Kind::Real { min: 0.0, max: 1.0 },
         get: |p| fmt_f32(p.config.activation.slope),
+        control: activation_param("Negative slope s", 0.01, |p| {
+            p.config.activation.kind == ActivationKind::LeakyRelu
+        }),
         set: |p, v| p.config.activation.slope = v.parse().unwrap_or(p.config.activation.slope),
     },
     Field {
@@ -188,6 +354,9 @@ pub static FIELDS: &[Field] = &[
         label: "ELU alpha",
         kind: Kind::Real { min: 0.0, max: 5.0 },
         get: |p| fmt_f32(p.config.activation.alpha),
+        control: activation_param("ELU α", 0.05, |p| {
+            p.config.activation.kind == ActivationKind::Elu
+        }),
         set: |p, v| p.config.activation.alpha = v.parse().unwrap_or(p.config.activation.alpha),
     },
     Field {
@@ -198,6 +367,9 @@ pub static FIELDS: &[Field] = &[
             max: 10.0,
         },
         get: |p| fmt_f32(p.config.activation.beta),
+        control: activation_param("Swish β (1 = SiLU)", 0.05, |p| {
+            p.config.activation.kind == ActivationKind::Silu
+        }),
         set: |p, v| p.config.activation.beta = v.parse().unwrap_or(p.config.activation.beta),
     },
     Field {
@@ -205,6 +377,16 @@ pub static FIELDS: &[Field] = &[
         label: "Weight initializer",
         kind: Kind::Choice(INIT_NAMES),
         get: |p| p.config.init.name().to_string(),
+        control: select(
+            Group::Weights,
+            "Initializer (fan_in = fan_out = width)",
+            || {
+                Initializer::ALL
+                    .iter()
+                    .map(|k| (k.name(), k.label()))
+                    .collect()
+            },
+        ),
         set: |p, v| p.config.init = Initializer::from_name(v).unwrap_or(p.config.init),
     },
     Field {
@@ -212,6 +394,7 @@ pub static FIELDS: &[Field] = &[
         label: "Weight gain",
         kind: Kind::Real { min: 0.0, max: 5.0 },
         get: |p| fmt_f32(p.config.gain),
+        control: number(Group::Weights, "Gain (multiplies weights)", 0.01),
         set: |p, v| p.config.gain = v.parse().unwrap_or(p.config.gain),
     },
     Field {
@@ -219,6 +402,7 @@ pub static FIELDS: &[Field] = &[
         label: "Bias std sb",
         kind: Kind::Real { min: 0.0, max: 2.0 },
         get: |p| fmt_f32(p.config.bias_std),
+        control: number(Group::Weights, "Bias std sb", 0.01),
         set: |p, v| p.config.bias_std = v.parse().unwrap_or(p.config.bias_std),
     },
     Field {
@@ -229,6 +413,7 @@ pub static FIELDS: &[Field] = &[
             max: *DEPTH_RANGE.end() as i64,
         },
         get: |p| p.config.depth.to_string(),
+        control: log_int("Depth", "layers"),
         set: |p, v| p.config.depth = v.parse().unwrap_or(p.config.depth),
     },
     Field {
@@ -239,6 +424,7 @@ pub static FIELDS: &[Field] = &[
             max: *WIDTH_RANGE.end() as i64,
         },
         get: |p| p.config.width.to_string(),
+        control: log_int("Width", "units"),
         set: |p, v| p.config.width = v.parse().unwrap_or(p.config.width),
     },
     Field {
@@ -249,6 +435,7 @@ pub static FIELDS: &[Field] = &[
             max: *BATCH_RANGE.end() as i64,
         },
         get: |p| p.config.batch.to_string(),
+        control: log_int("Batch", "inputs"),
         set: |p, v| p.config.batch = v.parse().unwrap_or(p.config.batch),
     },
     Field {
@@ -259,6 +446,7 @@ pub static FIELDS: &[Field] = &[
             max: 10.0,
         },
         get: |p| fmt_f32(p.config.input_mean),
+        control: number(Group::Input, "Input mean", 0.05),
         set: |p, v| p.config.input_mean = v.parse().unwrap_or(p.config.input_mean),
     },
     Field {
@@ -269,6 +457,7 @@ pub static FIELDS: &[Field] = &[
             max: 10.0,
         },
         get: |p| fmt_f32(p.config.input_std),
+        control: number(Group::Input, "Input std", 0.05),
         set: |p, v| p.config.input_std = v.parse().unwrap_or(p.config.input_std),
     },
     Field {
@@ -276,6 +465,12 @@ pub static FIELDS: &[Field] = &[
         label: "Normalization",
         kind: Kind::Choice(NORM_NAMES),
         get: |p| p.config.norm.name().to_string(),
+        control: select(Group::Network, "Normalization of h", || {
+            Normalization::ALL
+                .iter()
+                .map(|k| (k.name(), k.label()))
+                .collect()
+        }),
         set: |p, v| p.config.norm = Normalization::from_name(v).unwrap_or(p.config.norm),
     },
     Field {
@@ -286,6 +481,7 @@ pub static FIELDS: &[Field] = &[
             max: u32::MAX as i64,
         },
         get: |p| p.config.seed.to_string(),
+        control: number(Group::Randomness, "Seed", 1.0),
         set: |p, v| p.config.seed = v.parse().unwrap_or(p.config.seed),
     },
     Field {
@@ -293,6 +489,16 @@ pub static FIELDS: &[Field] = &[
         label: "Kernels",
         kind: Kind::Choice(KERNEL_NAMES),
         get: |p| p.config.kernels.name().to_string(),
+        control: select(
+            Group::Computation,
+            "Kernels (same maths; SIMD is about 8x faster)",
+            || {
+                vec![
+                    ("simd", "SIMD (wasm simd128)"),
+                    ("scalar", "Scalar (the reference definitions)"),
+                ]
+            },
+        ),
         set: |p, v| {
             if let Some(k) = lab_core::KernelPath::from_name(v) {
                 p.config.kernels = k;
@@ -307,6 +513,7 @@ pub static FIELDS: &[Field] = &[
             max: 1.0,
         },
         get: |p| fmt_f32(p.config.input_corr),
+        control: number(Group::Input, "Correlation c0 of input pairs", 0.05),
         set: |p, v| p.config.input_corr = v.parse().unwrap_or(p.config.input_corr),
     },
     Field {
@@ -317,6 +524,13 @@ pub static FIELDS: &[Field] = &[
             max: XMAX_RANGE.1,
         },
         get: |p| format!("{}", p.xmax),
+        control: Some(Control {
+            group: None,
+            label: "x range ±",
+            unit: "",
+            widget: Widget::Number(Scale::Linear { step: 0.5 }),
+            shown: None,
+        }),
         set: |p, v| p.xmax = v.parse().unwrap_or(p.xmax),
     },
     Field {
@@ -330,6 +544,7 @@ pub static FIELDS: &[Field] = &[
                 .collect::<Vec<_>>()
                 .join(",")
         },
+        control: None,
         set: |p, v| {
             p.overlay = v.split(',').filter_map(ActivationKind::from_name).collect();
         },
@@ -339,6 +554,7 @@ pub static FIELDS: &[Field] = &[
         label: "Show GELU exact minus tanh",
         kind: Kind::Flag,
         get: |p| u8::from(p.gelu_diff).to_string(),
+        control: None,
         set: |p, v| p.gelu_diff = v == "1",
     },
     Field {
@@ -346,6 +562,7 @@ pub static FIELDS: &[Field] = &[
         label: "Log variance axis",
         kind: Kind::Flag,
         get: |p| u8::from(p.log_var).to_string(),
+        control: None,
         set: |p, v| p.log_var = v == "1",
     },
     Field {
@@ -353,6 +570,7 @@ pub static FIELDS: &[Field] = &[
         label: "Embedded panels",
         kind: Kind::Set(PANEL_NAMES),
         get: |p| p.embed.join(","),
+        control: None,
         set: |p, v| p.embed = names_in(PANEL_NAMES, v),
     },
     Field {
@@ -360,6 +578,7 @@ pub static FIELDS: &[Field] = &[
         label: "Hidden controls",
         kind: Kind::Set(CONTROL_NAMES),
         get: |p| p.hide.join(","),
+        control: None,
         set: |p, v| p.hide = names_in(CONTROL_NAMES, v),
     },
     Field {
@@ -367,6 +586,7 @@ pub static FIELDS: &[Field] = &[
         label: "Locked controls",
         kind: Kind::Set(CONTROL_NAMES),
         get: |p| p.lock.join(","),
+        control: None,
         set: |p, v| p.lock = names_in(CONTROL_NAMES, v),
     },
     Field {
@@ -374,6 +594,7 @@ pub static FIELDS: &[Field] = &[
         label: "Colour theme",
         kind: Kind::Choice(THEME_NAMES),
         get: |p| p.theme.to_string(),
+        control: None,
         set: |p, v| {
             if let Some(name) = THEME_NAMES.iter().find(|n| **n == v) {
                 p.theme = name;
@@ -385,6 +606,7 @@ pub static FIELDS: &[Field] = &[
         label: "Show mean-field theory",
         kind: Kind::Flag,
         get: |p| u8::from(p.theory).to_string(),
+        control: None,
         set: |p, v| p.theory = v == "1",
     },
 ];

@@ -224,7 +224,8 @@ fn url_seed_and_download_helpers_work() {
 
 #[wasm_bindgen_test]
 fn worker_messages_carry_results_and_theory_unchanged() {
-    use crate::{codec, theory_view, wire};
+    use crate::engine::{codec, wire};
+    use crate::theory_view;
     use lab_core::{Delta, SimView};
     // A run streamed through real JS messages (typed arrays) rebuilds the simulation exactly.
     let config = small_config();
@@ -263,9 +264,11 @@ fn worker_messages_carry_results_and_theory_unchanged() {
     assert!(a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
     // Malformed messages are refused, not misread.
     assert!(wire::read_result(&wasm_bindgen::JsValue::from_str("nonsense")).is_none());
-    assert!(wire::read_theory(&wire::run_request(1, "act=relu")).is_none());
+    assert!(wire::read_theory(&wire::run_request(1, &config)).is_none());
+    // The worker receives the typed configuration, exactly.
     assert_eq!(
-        wire::read_run_request(&wire::run_request(5, "act=relu")),
-        Some((5, "act=relu".to_string()))
+        wire::read_run_request(&wire::run_request(5, &config)),
+        Ok((5, config))
     );
+    assert!(wire::read_run_request(&wire::theory(3, &bundle)).is_err());
 }

@@ -1,7 +1,6 @@
 //! Thin wrappers around browser APIs (web-sys). Every call that can fail returns a value the
 //! caller can ignore or show; none of them panics.
 
-use crate::charts::Theme;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlAnchorElement, HtmlElement};
 
@@ -207,32 +206,14 @@ pub fn dark_query() -> Option<web_sys::MediaQueryList> {
         .flatten()
 }
 
-/// The theme in force: what the app last wrote into `<html data-theme>`.
-pub fn theme() -> Theme {
-    let dark = window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.document_element())
-        .and_then(|e| e.get_attribute("data-theme"))
-        .is_some_and(|t| t == "dark");
-    if dark {
-        Theme::Dark
-    } else {
-        Theme::Light
-    }
-}
-
 /// Applies a theme to the page: `<html data-theme>` drives the CSS variables and
 /// `color-scheme` (native controls, scroll bars). index.html sets it before the wasm loads.
-pub fn apply_theme(theme: Theme) {
+pub fn apply_theme(name: &str) {
     let Some(root) = window()
         .and_then(|w| w.document())
         .and_then(|d| d.document_element())
     else {
         return;
-    };
-    let name = match theme {
-        Theme::Light => "light",
-        Theme::Dark => "dark",
     };
     root.set_attribute("data-theme", name).ok();
 }

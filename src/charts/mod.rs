@@ -38,6 +38,16 @@ pub enum Theme {
     Light,
     Dark,
 }
+
+impl Theme {
+    /// The value of `<html data-theme>` and of the URL's `theme=`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+}
 /// Series colours in order of use.
 pub const SERIES: [RGBColor; 6] = [BLUE, VERMILLION, GREEN, ORANGE, PURPLE, SKY];
 

@@ -7,55 +7,45 @@
 //! no extra download and no second binary. Latest wins: every configuration gets a new
 //! generation number, and results of older generations are dropped on arrival.
 
-use crate::theory_view::{self, CorrJob, TheoryBundle};
+use crate::engine::job::{self, Job};
+use crate::engine::wire;
+use crate::theory_view::TheoryBundle;
 use crate::web::{self, now_ms};
-use crate::wire;
 use gloo_timers::callback::Timeout;
-use lab_core::{Config, Delta, SimView, Simulation};
+use lab_core::Config;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{MessageEvent, Worker};
 
-/// The page's view of the current simulation.
-pub type SharedSim = Rc<RefCell<SimView>>;
-/// The correlation prediction c^1, c^2, ... received so far.
-pub type SharedCorr = Rc<RefCell<CorrView>>;
-
-/// The mean-field theory of the current configuration, once computed.
-pub type SharedTheory = Rc<RefCell<Option<Rc<TheoryBundle>>>>;
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CorrView {
-    pub values: Vec<f64>,
-    pub done: bool,
+/// What a run reports to the page, in order: `Start` before anything of its generation.
+#[derive(Clone, Debug)]
+pub enum RunEvent {
+    Start { gen: u64, config: Config },
+    Update(wire::Result),
+    Theory { gen: u64, bundle: TheoryBundle },
 }
 
-/// Milliseconds of computation per slice on the main thread (fallback only).
-const SLICE_MS: f64 = 12.0;
-const STEP_FLOPS: f64 = 2.0e6;
-/// Least time between two published partial results on the main thread.
-const PUBLISH_MS: f64 = 120.0;
+/// Receives the runner's events (the page's run-state reducer).
+pub type Sink = Rc<dyn Fn(RunEvent)>;
+
 /// A worker that has not said "ready" by then is given up (its script or wasm failed to load
 /// in a way that raised no error event).
 const READY_TIMEOUT_MS: u32 = 15_000;
 
 struct Inner {
-    view: SharedSim,
-    corr: SharedCorr,
-    theory: SharedTheory,
-    publish: Rc<dyn Fn()>,
+    sink: Sink,
     gen: u64,
-    /// The configuration and query of the newest request.
-    current: Option<(Config, String)>,
+    /// The configuration of the newest request.
+    current: Option<Config>,
     worker: Option<Worker>,
     ready: bool,
     /// Stops the main-thread fallback's loop.
     local_alive: Option<Rc<Cell<bool>>>,
 }
 
-/// Starts runs and routes their results into the shared view.
+/// Starts runs and reports their results to the sink.
 pub struct Runner {
     inner: Rc<RefCell<Inner>>,
     _on_message: Option<Closure<dyn Fn(MessageEvent)>>,
@@ -64,18 +54,10 @@ pub struct Runner {
 }
 
 impl Runner {
-    /// A runner writing into `view`, `corr` and `theory`, calling `publish` after each update.
-    pub fn new(
-        view: SharedSim,
-        corr: SharedCorr,
-        theory: SharedTheory,
-        publish: Rc<dyn Fn()>,
-    ) -> Runner {
+    /// A runner reporting to `sink`.
+    pub fn new(sink: Sink) -> Runner {
         let inner = Rc::new(RefCell::new(Inner {
-            view,
-            corr,
-            theory,
-            publish,
+            sink,
             gen: 0,
             current: None,
             worker: None,
@@ -142,29 +124,32 @@ impl Runner {
         }
     }
 
-    /// Starts computing `config` (`query` is its URL query); the run in flight is superseded.
-    pub fn run(&self, config: Config, query: String) {
-        let mut inner = self.inner.borrow_mut();
-        inner.gen += 1;
-        *inner.view.borrow_mut() = SimView::new(config);
-        *inner.corr.borrow_mut() = CorrView::default();
-        *inner.theory.borrow_mut() = None;
-        inner.current = Some((config, query.clone()));
-        if let Some(alive) = inner.local_alive.take() {
-            alive.set(false);
-        }
+    /// Starts computing `config`; the run in flight is superseded.
+    pub fn run(&self, config: Config) {
+        let (gen, sink) = {
+            let mut inner = self.inner.borrow_mut();
+            inner.gen += 1;
+            inner.current = Some(config);
+            if let Some(alive) = inner.local_alive.take() {
+                alive.set(false);
+            }
+            (inner.gen, inner.sink.clone())
+        };
+        sink(RunEvent::Start { gen, config });
+        let inner = self.inner.borrow_mut();
         match (&inner.worker, inner.ready) {
             (Some(w), true) => {
-                if w.post_message(&wire::run_request(inner.gen, &query))
-                    .is_err()
-                {
+                if w.post_message(&wire::run_request(gen, &config)).is_err() {
                     drop(inner);
                     fall_back(&self.inner, "the worker did not accept the request");
                 }
             }
             // The request goes out when the worker says it is ready.
             (Some(_), false) => {}
-            (None, _) => start_local(&mut inner, config),
+            (None, _) => {
+                drop(inner);
+                start_local(&self.inner);
+            }
         }
     }
 }
@@ -182,50 +167,47 @@ impl Drop for Runner {
 }
 
 fn on_message(inner: &Rc<RefCell<Inner>>, message: &JsValue) {
-    match wire::kind(message).as_str() {
+    let event = match wire::kind(message).as_str() {
         "ready" => {
             let mut i = inner.borrow_mut();
             i.ready = true;
-            if let (Some(w), Some((_, query))) = (&i.worker, &i.current) {
-                w.post_message(&wire::run_request(i.gen, query)).ok();
+            if let (Some(w), Some(config)) = (&i.worker, &i.current) {
+                w.post_message(&wire::run_request(i.gen, config)).ok();
             }
+            return;
         }
-        "result" => {
-            let Some(result) = wire::read_result(message) else {
+        "result" => match wire::read_result(message) {
+            Some(result) => RunEvent::Update(result),
+            None => {
                 web::log_error("Activation Lab: malformed result from the worker");
                 return;
-            };
-            let publish = {
-                let i = inner.borrow();
-                if result.gen != i.gen {
-                    return; // superseded
-                }
-                i.view.borrow_mut().apply(result.delta);
-                *i.corr.borrow_mut() = CorrView {
-                    values: result.corr,
-                    done: result.corr_done,
-                };
-                i.publish.clone()
-            };
-            publish();
-        }
-        "theory" => {
-            let Some((gen, bundle)) = wire::read_theory(message) else {
+            }
+        },
+        "theory" => match wire::read_theory(message) {
+            Some((gen, bundle)) => RunEvent::Theory { gen, bundle },
+            None => {
                 web::log_error("Activation Lab: malformed theory from the worker");
                 return;
-            };
-            let publish = {
-                let i = inner.borrow();
-                if gen != i.gen {
-                    return; // superseded
-                }
-                *i.theory.borrow_mut() = Some(Rc::new(bundle));
-                i.publish.clone()
-            };
-            publish();
+            }
+        },
+        "error" => {
+            fall_back(inner, &wire::read_error(message));
+            return;
         }
-        "error" => fall_back(inner, &wire::read_error(message)),
-        _ => {}
+        _ => return,
+    };
+    let (sink, current) = {
+        let i = inner.borrow();
+        (i.sink.clone(), i.gen)
+    };
+    let gen = match &event {
+        RunEvent::Update(r) => r.gen,
+        RunEvent::Theory { gen, .. } => *gen,
+        RunEvent::Start { gen, .. } => *gen,
+    };
+    // Results of a superseded request are dropped here (and again by the reducer).
+    if gen == current {
+        sink(event);
     }
 }
 
@@ -234,19 +216,20 @@ fn fall_back(inner: &Rc<RefCell<Inner>>, why: &str) {
     web::log_error(&format!(
         "Activation Lab: the simulation worker failed ({why}); computing on the main thread"
     ));
-    let mut i = inner.borrow_mut();
-    let Some(w) = i.worker.take() else {
-        return; // already on the main thread
+    let (gen, config, sink) = {
+        let mut i = inner.borrow_mut();
+        let Some(w) = i.worker.take() else {
+            return; // already on the main thread
+        };
+        w.terminate();
+        let Some(config) = i.current else {
+            return;
+        };
+        i.gen += 1;
+        (i.gen, config, i.sink.clone())
     };
-    w.terminate();
-    if let Some((config, _)) = i.current {
-        let gen = i.gen + 1;
-        i.gen = gen;
-        *i.view.borrow_mut() = SimView::new(config);
-        *i.corr.borrow_mut() = CorrView::default();
-        *i.theory.borrow_mut() = None;
-        start_local(&mut i, config);
-    }
+    sink(RunEvent::Start { gen, config });
+    start_local(inner);
 }
 
 /// The page's JS module and wasm as trunk linked them (absolute URLs).
@@ -299,73 +282,32 @@ fn spawn_worker() -> Result<Worker, String> {
 }
 
 /// The fallback: the theory at once, then the simulation and the correlation prediction in
-/// short slices on the main thread, publishing partial results as they come.
-fn start_local(inner: &mut Inner, config: Config) {
-    let grid = theory_view::phase_data(&config.activation, (f64::NAN, f64::NAN));
-    *inner.theory.borrow_mut() = Some(Rc::new(TheoryBundle::of(&config, &grid)));
-    let alive = Rc::new(Cell::new(true));
-    inner.local_alive = Some(alive.clone());
-    let job = Rc::new(RefCell::new((
-        Simulation::new(config),
-        CorrJob::new(&config),
-    )));
-    let last_publish = Rc::new(Cell::new(now_ms()));
-    slice(
-        job,
-        inner.view.clone(),
-        inner.corr.clone(),
-        alive,
-        inner.publish.clone(),
-        last_publish,
-        true,
-    );
+/// short slices on the main thread ([`job::MAIN_THREAD`]), the same loop as the worker's.
+fn start_local(inner: &Rc<RefCell<Inner>>) {
+    let (gen, config, sink, alive) = {
+        let mut i = inner.borrow_mut();
+        let Some(config) = i.current else {
+            return;
+        };
+        let alive = Rc::new(Cell::new(true));
+        i.local_alive = Some(alive.clone());
+        (i.gen, config, i.sink.clone(), alive)
+    };
+    let bundle = job::theory_bundle(&mut None, &config);
+    sink(RunEvent::Theory { gen, bundle });
+    let job = Rc::new(RefCell::new(Job::new(gen, config, now_ms())));
+    slice(job, sink, alive);
 }
 
-fn slice(
-    job: Rc<RefCell<(Simulation, CorrJob)>>,
-    view: SharedSim,
-    corr: SharedCorr,
-    alive: Rc<Cell<bool>>,
-    publish: Rc<dyn Fn()>,
-    last_publish: Rc<Cell<f64>>,
-    first: bool,
-) {
+fn slice(job: Rc<RefCell<Job>>, sink: Sink, alive: Rc<Cell<bool>>) {
     if !alive.get() {
         return;
     }
-    let start = now_ms();
-    let done = {
-        let mut j = job.borrow_mut();
-        let (s, c) = &mut *j;
-        let mut done = s.is_done() && c.is_done();
-        while !done && now_ms() - start < SLICE_MS {
-            done = if s.is_done() {
-                c.step()
-            } else {
-                s.step(STEP_FLOPS) && c.is_done()
-            };
-        }
-        done
-    };
-    let now = now_ms();
-    if done || first || now - last_publish.get() >= PUBLISH_MS {
-        last_publish.set(now);
-        {
-            let j = job.borrow();
-            let mut v = view.borrow_mut();
-            let seen = v.samples_len();
-            v.apply(Delta::since(&j.0, seen));
-            *corr.borrow_mut() = CorrView {
-                values: j.1.values.clone(),
-                done: j.1.is_done(),
-            };
-        }
-        publish();
+    let (done, update) = job.borrow_mut().slice(&job::MAIN_THREAD, &now_ms);
+    if let Some(update) = update {
+        sink(RunEvent::Update(update));
     }
     if !done {
-        Timeout::new(0, move || {
-            slice(job, view, corr, alive, publish, last_publish, false)
-        })
-        .forget();
+        Timeout::new(0, move || slice(job, sink, alive)).forget();
     }
 }

@@ -1,19 +1,20 @@
 //! Messages between the page and the simulation worker, as plain JS objects with typed arrays
 //! (structured clone copies them; no serialization library needed).
 //!
-//! Page -> worker: `{type: "run", gen, query}`: simulate the configuration of the URL query
-//! `query`; `gen` numbers the requests, and only the newest one's results are used.
+//! Page -> worker: `{type: "run", gen, config}`: simulate the configuration `config` (a
+//! Float64Array in the strict layout of config_wire.rs, validated on arrival); `gen` numbers the
+//! requests, and only the newest one's results are used.
 //! Worker -> page: `{type: "ready"}` once the worker's wasm is running; `{type: "result", gen,
 //! progress, phase, reached, skipped, stats, from, samples, corr, corr_done}` after slices of
 //! work ([`Delta`] plus the correlation prediction); `{type: "theory", gen, data}` with the
 //! [`TheoryBundle`] of the request, encoded by codec.rs into one Float64Array;
 //! `{type: "error", message}` when it fails.
 
-use crate::codec;
+use crate::engine::{codec, config_wire};
 use crate::theory_view::TheoryBundle;
 use js_sys::{Array, Float32Array, Float64Array, Object, Reflect};
 use lab_core::view::Phase;
-use lab_core::{Delta, LayerStats};
+use lab_core::{Config, Delta, LayerStats};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Numbers per layer in `stats`: pre_mean, pre_var, post_mean, post_var, grad_rms, pair_corr.
@@ -33,19 +34,29 @@ pub fn kind(message: &JsValue) -> String {
     get(message, "type").as_string().unwrap_or_default()
 }
 
-pub fn run_request(gen: u64, query: &str) -> JsValue {
+pub fn run_request(gen: u64, config: &Config) -> JsValue {
     let o = Object::new();
     set(&o, "type", &"run".into());
     set(&o, "gen", &(gen as f64).into());
-    set(&o, "query", &query.into());
+    set(
+        &o,
+        "config",
+        &Float64Array::from(config_wire::encode(config).as_slice()).into(),
+    );
     o.into()
 }
 
-/// (gen, query) of a run request.
-pub fn read_run_request(message: &JsValue) -> Option<(u64, String)> {
-    let gen = get(message, "gen").as_f64()?;
-    let query = get(message, "query").as_string()?;
-    Some((gen as u64, query))
+/// (gen, config) of a run request, or what is wrong with it.
+pub fn read_run_request(message: &JsValue) -> std::result::Result<(u64, Config), String> {
+    let gen = get(message, "gen")
+        .as_f64()
+        .filter(|g| *g >= 0.0 && g.fract() == 0.0)
+        .ok_or("run request without a generation")?;
+    let config = get(message, "config")
+        .dyn_into::<Float64Array>()
+        .map_err(|_| "run request without a configuration".to_string())?
+        .to_vec();
+    Ok((gen as u64, config_wire::decode(&config)?))
 }
 
 pub fn ready() -> JsValue {

@@ -1,29 +1,21 @@
 //! The simulation worker: the same wasm as the page, started in a module Web Worker (see
 //! runner.rs), runs the simulation and the correlation prediction off the main thread.
 //!
-//! Latest wins: a run request replaces the job in flight at once; the work is cut into slices of
-//! about [`SLICE_MS`] and the worker yields to its event loop between them (through a
+//! Latest wins: a run request replaces the job in flight at once; the work is cut into slices
+//! ([`job::WORKER`]) and the worker yields to its event loop between them (through a
 //! MessageChannel, which has no timer clamping), so a newer request is seen within one slice.
-//! Results go out after the first slice, then at most every [`PUBLISH_MS`], and at the end.
+//! Results go out after the first slice, then at most every `publish_ms`, and at the end.
 //! Each request first gets its mean-field theory ([`TheoryBundle`]), computed at once.
 
 use crate::charts::phase::PhaseData;
-use crate::params::Params;
-use crate::theory_view::{self, CorrJob, TheoryBundle};
-use crate::wire;
-use lab_core::{Activation, Delta, Simulation};
+use crate::engine::job::{self, Job};
+use crate::engine::wire;
+use lab_core::Activation;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent};
-
-/// Milliseconds of computation per slice before looking at new requests.
-const SLICE_MS: f64 = 25.0;
-/// Flops requested per stepper call (the stepper bounds each unit of work).
-const STEP_FLOPS: f64 = 4.0e6;
-/// Least time between two published results (each makes the page redraw).
-const PUBLISH_MS: f64 = 100.0;
 
 /// Whether this code runs in a dedicated worker (and not in a page).
 pub fn in_worker() -> bool {
@@ -37,16 +29,6 @@ fn now_ms() -> f64 {
         .ok()
         .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
         .map_or_else(js_sys::Date::now, |p| p.now())
-}
-
-struct Job {
-    gen: u64,
-    sim: Simulation,
-    corr: CorrJob,
-    /// Layers whose samples were already sent.
-    samples_sent: usize,
-    last_publish: f64,
-    published: bool,
 }
 
 struct Worker {
@@ -76,34 +58,17 @@ impl Worker {
         if wire::kind(message) != "run" {
             return;
         }
-        let Some((gen, query)) = wire::read_run_request(message) else {
-            self.post(&wire::error("malformed run request"));
-            return;
-        };
-        let (params, _) = Params::from_query(&query);
-        let config = params.config;
-        // The theory first: it is small and the page draws it over the simulation.
-        let bundle = {
-            let mut cache = self.phase_grid.borrow_mut();
-            if cache
-                .as_ref()
-                .is_none_or(|(act, _)| *act != config.activation)
-            {
-                let grid = theory_view::phase_data(&config.activation, (f64::NAN, f64::NAN));
-                *cache = Some((config.activation, grid));
+        let (gen, config) = match wire::read_run_request(message) {
+            Ok(request) => request,
+            Err(e) => {
+                self.post(&wire::error(&format!("malformed run request: {e}")));
+                return;
             }
-            let grid = &cache.as_ref().expect("just filled").1;
-            TheoryBundle::of(&config, grid)
         };
+        // The theory first: it is small and the page draws it over the simulation.
+        let bundle = job::theory_bundle(&mut self.phase_grid.borrow_mut(), &config);
         self.post(&wire::theory(gen, &bundle));
-        *self.job.borrow_mut() = Some(Job {
-            gen,
-            sim: Simulation::new(config),
-            corr: CorrJob::new(&config),
-            samples_sent: 0,
-            last_publish: now_ms(),
-            published: false,
-        });
+        *self.job.borrow_mut() = Some(Job::new(gen, config, now_ms()));
         self.schedule();
     }
 
@@ -113,27 +78,9 @@ impl Worker {
         let Some(job) = slot.as_mut() else {
             return;
         };
-        let start = now_ms();
-        let mut done = job.sim.is_done() && job.corr.is_done();
-        while !done && now_ms() - start < SLICE_MS {
-            done = if job.sim.is_done() {
-                job.corr.step()
-            } else {
-                job.sim.step(STEP_FLOPS) && job.corr.is_done()
-            };
-        }
-        let now = now_ms();
-        if done || !job.published || now - job.last_publish >= PUBLISH_MS {
-            let delta = Delta::since(&job.sim, job.samples_sent);
-            job.samples_sent = job.sim.stats().len();
-            job.last_publish = now;
-            job.published = true;
-            self.post(&wire::result(&wire::Result {
-                gen: job.gen,
-                delta,
-                corr: job.corr.values.clone(),
-                corr_done: job.corr.is_done(),
-            }));
+        let (done, update) = job.slice(&job::WORKER, &now_ms);
+        if let Some(update) = update {
+            self.post(&wire::result(&update));
         }
         if done {
             *slot = None;

@@ -4,6 +4,9 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+pub use crate::params::Scale;
+use crate::params::LOG_STEPS;
+
 #[derive(Properties, PartialEq)]
 pub struct SelectProps {
     /// The URL name; also the element id (prefixed with `ctl-`).
@@ -41,55 +44,6 @@ pub fn Select(props: &SelectProps) -> Html {
                 }) }
             </select>
         </div>
-    }
-}
-
-/// How a slider's position maps to the value.
-#[derive(Clone, Copy, PartialEq, Debug)]
-pub enum Scale {
-    /// Position is the value, in steps of `step`.
-    Linear { step: f64 },
-    /// Position 0..=1000 maps log-uniformly onto [min, max], rounded to an integer.
-    LogInt,
-}
-
-const LOG_STEPS: f64 = 1000.0;
-
-impl Scale {
-    fn position_of(self, value: f64, min: f64, max: f64) -> f64 {
-        match self {
-            Scale::Linear { .. } => value,
-            Scale::LogInt => {
-                ((value.max(min).ln() - min.ln()) / (max.ln() - min.ln()) * LOG_STEPS).round()
-            }
-        }
-    }
-    /// The value one keyboard step away from `value` (`steps` = +-1 for an arrow key, +-10 for
-    /// Page Up/Down), or None to keep the browser's default. A log slider's native step (0.1% of
-    /// its range) often rounds back to the same integer, so an arrow press would do nothing:
-    /// here it moves by 1% of the range in log terms, and always by at least one.
-    fn key_step(self, value: f64, steps: f64, min: f64, max: f64) -> Option<f64> {
-        match self {
-            Scale::Linear { .. } => None,
-            Scale::LogInt => {
-                let pos = self.position_of(value, min, max) + steps * LOG_STEPS / 100.0;
-                let moved = self.value_at(pos.clamp(0.0, LOG_STEPS), min, max);
-                let at_least = if steps > 0.0 {
-                    moved.max(value + 1.0)
-                } else {
-                    moved.min(value - 1.0)
-                };
-                Some(at_least.clamp(min, max))
-            }
-        }
-    }
-    fn value_at(self, pos: f64, min: f64, max: f64) -> f64 {
-        match self {
-            Scale::Linear { .. } => pos,
-            Scale::LogInt => (min.ln() + pos / LOG_STEPS * (max.ln() - min.ln()))
-                .exp()
-                .round(),
-        }
     }
 }
 

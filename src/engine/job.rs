@@ -1,0 +1,168 @@
+//! One run's work, the simulation and the correlation prediction, cut into time slices. The
+//! worker and the main-thread fallback both run this loop; they differ only in their
+//! [`Timing`] and in how they deliver the updates.
+
+use crate::engine::wire;
+use crate::theory_view::{self, CorrJob, TheoryBundle};
+use lab_core::{Config, Delta, Simulation};
+
+/// The correlation prediction c^1, c^2, ... received so far.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CorrView {
+    pub values: Vec<f64>,
+    pub done: bool,
+}
+
+/// How long a slice lasts and how often results go out.
+#[derive(Clone, Copy, Debug)]
+pub struct Timing {
+    /// Milliseconds of computation per slice before looking at new requests.
+    pub slice_ms: f64,
+    /// Flops requested per stepper call (the stepper bounds each unit of work).
+    pub step_flops: f64,
+    /// Least time between two published results (each makes the page redraw).
+    pub publish_ms: f64,
+}
+
+/// In the worker: long slices, since the page stays responsive anyway.
+pub const WORKER: Timing = Timing {
+    slice_ms: 25.0,
+    step_flops: 4.0e6,
+    publish_ms: 100.0,
+};
+
+/// On the main thread (the fallback): short slices, so input is handled between them.
+pub const MAIN_THREAD: Timing = Timing {
+    slice_ms: 12.0,
+    step_flops: 2.0e6,
+    publish_ms: 120.0,
+};
+
+pub struct Job {
+    gen: u64,
+    sim: Simulation,
+    corr: CorrJob,
+    /// Layers whose samples were already sent.
+    samples_sent: usize,
+    last_publish: f64,
+    published: bool,
+}
+
+impl Job {
+    /// The run numbered `gen` of `config`, started at time `now` (ms).
+    pub fn new(gen: u64, config: Config, now: f64) -> Job {
+        Job {
+            gen,
+            sim: Simulation::new(config),
+            corr: CorrJob::new(&config),
+            samples_sent: 0,
+            last_publish: now,
+            published: false,
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.sim.is_done() && self.corr.is_done()
+    }
+
+    /// Works for about `timing.slice_ms` (by the clock `now`), then returns whether the run is
+    /// done and, when one is due (the first slice, every `publish_ms`, the last), the update.
+    pub fn slice(
+        &mut self,
+        timing: &Timing,
+        now: &dyn Fn() -> f64,
+    ) -> (bool, Option<wire::Result>) {
+        let start = now();
+        let mut done = self.is_done();
+        while !done && now() - start < timing.slice_ms {
+            done = if self.sim.is_done() {
+                self.corr.step()
+            } else {
+                self.sim.step(timing.step_flops) && self.corr.is_done()
+            };
+        }
+        let t = now();
+        let due = done || !self.published || t - self.last_publish >= timing.publish_ms;
+        if !due {
+            return (done, None);
+        }
+        self.last_publish = t;
+        self.published = true;
+        let delta = Delta::since(&self.sim, self.samples_sent);
+        self.samples_sent = self.sim.stats().len();
+        let update = wire::Result {
+            gen: self.gen,
+            delta,
+            corr: self.corr.values.clone(),
+            corr_done: self.corr.is_done(),
+        };
+        (done, Some(update))
+    }
+}
+
+/// The theory bundle of `config`, reusing the phase grid when the activation has not changed
+/// (the grid depends on nothing else).
+pub fn theory_bundle(
+    cache: &mut Option<(lab_core::Activation, crate::charts::phase::PhaseData)>,
+    config: &Config,
+) -> TheoryBundle {
+    if cache
+        .as_ref()
+        .is_none_or(|(act, _)| *act != config.activation)
+    {
+        let grid = theory_view::phase_data(&config.activation, (f64::NAN, f64::NAN));
+        *cache = Some((config.activation, grid));
+    }
+    let grid = &cache.as_ref().expect("just filled").1;
+    TheoryBundle::of(config, grid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lab_core::SimView;
+    use std::cell::Cell;
+
+    /// A clock that advances 1 ms each time it is read.
+    fn ticking() -> impl Fn() -> f64 {
+        let t = Cell::new(0.0);
+        move || {
+            t.set(t.get() + 1.0);
+            t.get()
+        }
+    }
+
+    #[test]
+    fn slices_rebuild_the_whole_run_exactly() {
+        let config = Config {
+            depth: 12,
+            width: 32,
+            batch: 16,
+            ..Config::default()
+        };
+        let now = ticking();
+        let mut job = Job::new(7, config, now());
+        let mut view = SimView::new(config);
+        let mut corr = CorrView::default();
+        let mut updates = 0;
+        loop {
+            let (done, update) = job.slice(&MAIN_THREAD, &now);
+            if let Some(u) = update {
+                assert_eq!(u.gen, 7);
+                view.apply(u.delta);
+                corr = CorrView {
+                    values: u.corr,
+                    done: u.corr_done,
+                };
+                updates += 1;
+            }
+            if done {
+                break;
+            }
+        }
+        assert!(updates >= 2, "a first update and a last one");
+        assert!(corr.done && corr.values.len() == config.depth);
+        let whole = SimView::of(&Simulation::run(config));
+        assert_eq!(view, whole);
+    }
+}

@@ -1,0 +1,72 @@
+//! `corr`: how the correlation of input pairs evolves with depth, against the mean-field map.
+
+use super::frame::{use_chart, Frame, PendingPanel};
+use super::text::fmt3;
+use super::{PanelId, PanelProps};
+use crate::charts;
+use crate::theory_view;
+use yew::prelude::*;
+
+#[function_component]
+pub fn CorrPanel(props: &PanelProps) -> Html {
+    let canvas = use_node_ref();
+    let theory = props.theory_bundle();
+    let renderer = use_chart(
+        canvas.clone(),
+        (
+            props.run.view.clone(),
+            props.run.corr.clone(),
+            props.resize,
+            theory.clone(),
+        ),
+        {
+            let (view, corr, theory) = (
+                props.run.view.clone(),
+                props.run.corr.clone(),
+                theory.clone(),
+            );
+            move |c, style| match &theory {
+                Some(b) => {
+                    let data = b
+                        .theory
+                        .corr_data(view.config().depth, view.stats(), &corr.values);
+                    charts::corr::draw(c, &data, style)
+                }
+                None => Ok(()),
+            }
+        },
+    );
+    let Some(bundle) = theory else {
+        return html! { <PendingPanel name="corr" title={PanelId::Corr.title()} /> };
+    };
+    let s = &*props.run.view;
+    let th = &bundle.theory;
+    let c0 = s.config().input_corr;
+    let last = s
+        .stats()
+        .iter()
+        .rev()
+        .find(|x| x.pair_corr.is_finite())
+        .map(|x| x.pair_corr);
+    let summary = format!(
+        "Line chart of the correlation between paired inputs' pre-activations, starting at c0 = {c0}; simulated value at the last computed layer {}; predicted fixed point c* = {}.",
+        last.map(fmt3).unwrap_or_else(|| "not yet computed".into()),
+        fmt3(th.mean_field.c_star)
+    );
+    let csv = {
+        let (view, th, corr) = (props.run.view.clone(), th.clone(), props.run.corr.clone());
+        Callback::from(move |()| {
+            let text = theory_view::corr_csv(&th, view.stats(), view.config().depth, &corr.values);
+            ("activation-lab-corr.csv".to_string(), text)
+        })
+    };
+    html! {
+        <Frame name="corr" title={PanelId::Corr.title()}
+            canvas={canvas} renderer={renderer} summary={summary} csv={csv}
+            caption={html!{ <>
+                { "Sixteen pairs of inputs start with correlation c0 (the c0 control) and pass through the same network. Blue: the cosine similarity of each pair's pre-activations h, averaged over the pairs; dashed: the mean-field correlation map (Poole et al. 2016). " }
+                <strong>{ "Look for: " }</strong>
+                { "in the ordered phase (χ₁ < 1) every pair becomes perfectly correlated (c → 1): the network can no longer tell inputs apart. In the chaotic phase (χ₁ > 1) they decorrelate toward c* < 1. At the edge of chaos the approach is slowest, so information survives deepest." }
+            </> }} />
+    }
+}

@@ -1,0 +1,72 @@
+//! `hist`: a heat map of every layer's post-activation values.
+
+use super::frame::{use_chart, Frame};
+use super::text::{file_stem, forward_banner, range_text, short_forward_banner, shown_layers};
+use super::PanelProps;
+use crate::{charts, csv};
+use lab_core::SimView;
+use yew::prelude::*;
+
+/// The heat map exactly as drawn: shared value range, then counts per layer and bin.
+pub fn heatmap_of(s: &SimView) -> charts::hist::Heatmap {
+    let shown = shown_layers(s);
+    let samples: Vec<&[f32]> = (1..=shown).map(|l| s.samples(l)).collect();
+    let (lo, hi) = charts::hist::value_range(&s.stats()[..shown], &samples);
+    charts::hist::Heatmap::build(&samples, lo, hi)
+}
+
+/// The `hist` export: file name and text.
+pub fn hist_export(s: &SimView) -> (String, String) {
+    (
+        format!("{}-hist.csv", file_stem(s)),
+        csv::hist_csv(&heatmap_of(s)),
+    )
+}
+
+#[function_component]
+pub fn HistPanel(props: &PanelProps) -> Html {
+    let canvas = use_node_ref();
+    let renderer;
+    {
+        let view = props.run.view.clone();
+        renderer = use_chart(
+            canvas.clone(),
+            (props.run.view.clone(), props.resize),
+            move |c, style| {
+                let s = &*view;
+                let map = heatmap_of(s);
+                charts::hist::draw(
+                    c,
+                    &map,
+                    s.config().depth,
+                    short_forward_banner(s).as_deref(),
+                    style,
+                )
+            },
+        );
+    }
+    let s = &*props.run.view;
+    let csv = {
+        let view = props.run.view.clone();
+        Callback::from(move |()| hist_export(&view))
+    };
+    let summary = format!(
+        "Heat map of post-activation values for {} of {} layers; values span {}.",
+        s.stats().len(),
+        s.config().depth,
+        range_text(s.stats().iter().flat_map(|x| [
+            x.post_mean - 2.0 * x.post_var.sqrt(),
+            x.post_mean + 2.0 * x.post_var.sqrt()
+        ])),
+    );
+    html! {
+        <Frame name="hist" title="Distribution of post-activations per layer"
+            canvas={canvas} renderer={renderer} summary={summary} warning={forward_banner(s)}
+            csv={csv}
+            caption={html!{ <>
+                { "Each column is one layer; colour shows how densely that layer's values x fall at each height (yellow = most, each column scaled to its own peak, square-root scale; grey = none). Values come from a fixed subsample of at most 2048 per layer. The CSV holds the counts per layer and bin. " }
+                <strong>{ "Look for: " }</strong>
+                { "a band that keeps its width (stable), one that narrows to a line (the signal collapses), or one that fans out (it explodes). ReLU piles half of every layer's values at exactly 0." }
+            </> }} />
+    }
+}

@@ -1,0 +1,87 @@
+//! `phase`: chi_1 over the weight and bias variances, with the edge of chaos; a click moves
+//! the network there.
+
+use super::frame::{
+    csv_download, png_download, png_download_2x, use_chart, use_chart_theme, PendingPanel,
+};
+use super::{PanelId, PanelProps};
+use crate::charts::{self, phase::Frame};
+use crate::theory_view;
+use yew::prelude::*;
+
+#[function_component]
+pub fn PhasePanel(props: &PanelProps) -> Html {
+    let canvas = use_node_ref();
+    let frame = use_mut_ref(Frame::default);
+    let theme = use_chart_theme();
+    let theory = props.theory_bundle();
+    let renderer = use_chart(
+        canvas.clone(),
+        (theory.as_ref().map(|b| b.phase.clone()), props.resize),
+        {
+            let (data, frame) = (theory.as_ref().map(|b| b.phase.clone()), frame.clone());
+            move |c, style| match &data {
+                Some(data) => {
+                    *frame.borrow_mut() = charts::phase::draw(c, data, style)?;
+                    Ok(())
+                }
+                None => Ok(()),
+            }
+        },
+    );
+    let Some(bundle) = theory else {
+        return html! { <PendingPanel name="phase" title={PanelId::Phase.title()} /> };
+    };
+    let onclick = {
+        let (data, frame, set, config) = (
+            bundle.phase.clone(),
+            frame.clone(),
+            props.set.clone(),
+            props.params.config,
+        );
+        Callback::from(move |e: MouseEvent| {
+            if let Some((sw2, sb2)) =
+                data.at(&frame.borrow(), e.offset_x() as f64, e.offset_y() as f64)
+            {
+                let (gain, sb) = theory_view::gain_and_sb(&config, sw2, sb2);
+                set.emit(("gain", format!("{gain:.3}")));
+                set.emit(("sb", format!("{sb:.3}")));
+            }
+        })
+    };
+    let csv = {
+        let data = bundle.phase.clone();
+        Callback::from(move |()| {
+            (
+                "activation-lab-phase.csv".to_string(),
+                theory_view::phase_csv(&data),
+            )
+        })
+    };
+    let summary = format!(
+        "Heat map of χ₁ for {} over σ_w² from {} to {} and σ_b² from {} to {}: blue ordered, red chaotic, black line χ₁ = 1. Click to set the gain and bias.",
+        props.params.config.activation.kind.label(),
+        theory_view::PHASE_SW2.0,
+        theory_view::PHASE_SW2.1,
+        theory_view::PHASE_SB2.0,
+        theory_view::PHASE_SB2.1
+    );
+    html! {
+        <section id="panel-phase" class="panel" aria-labelledby="panel-phase-title">
+            <div class="panel-head">
+                <h2 id="panel-phase-title">{ PanelId::Phase.title() }</h2>
+                <div class="downloads">
+                    <button type="button" class="download" onclick={csv_download(&csv)} aria-label="Download CSV of the phase panel">{ "Download CSV" }</button>
+                    <button type="button" class="download-png" onclick={png_download(&canvas, "phase")} aria-label="Download PNG of the phase panel">{ "PNG" }</button>
+                    <button type="button" class="download-png2x" onclick={png_download_2x(&canvas, &renderer, "phase", theme)} aria-label="PNG 2x: download the phase panel at twice the size, for slides">{ "PNG 2x" }</button>
+                </div>
+            </div>
+            <canvas ref={canvas} class="plot plot-phase clickable" role="img" aria-label={summary} {onclick}></canvas>
+            <p class="caption">
+                { "χ₁ = σ_w² E[φ′(√q* z)²] for every weight variance σ_w² and bias variance σ_b² (Schoenholz et al. 2017): blue where χ₁ < 1 (ordered, gradients vanish), red where χ₁ > 1 (chaotic, gradients explode), the black line is the edge of chaos χ₁ = 1 and the ring marks the current setting. " }
+                <strong>{ "Click the map" }</strong>
+                { " to move there: it sets the gain and the bias std. For ReLU the line is σ_w² = 2 at σ_b² = 0, He initialization; for tanh it bends from (1, 0) up to the right." }
+            </p>
+        </section>
+    }
+}

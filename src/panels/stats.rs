@@ -1,0 +1,114 @@
+//! `stats`: mean and variance of the pre- and post-activations per layer, with the mean-field
+//! prediction and its numbers.
+
+use super::frame::{use_chart, Frame};
+use super::text::{
+    fmt3, forward_banner, layers_export, range_text, short_forward_banner, shown_layers,
+};
+use super::PanelProps;
+use crate::charts;
+use crate::components::widgets::Toggle;
+use crate::theory_view::Theory;
+use lab_core::LayerStats;
+use yew::prelude::*;
+
+#[function_component]
+pub fn StatsPanel(props: &PanelProps) -> Html {
+    let theory = props.theory();
+    let log_var = props.params.log_var;
+    let canvas = use_node_ref();
+    let renderer;
+    {
+        let view = props.run.view.clone();
+        renderer = use_chart(
+            canvas.clone(),
+            (
+                props.run.view.clone(),
+                props.resize,
+                log_var,
+                theory.clone(),
+            ),
+            {
+                let theory = theory.clone();
+                move |c, style| {
+                    let s = &*view;
+                    let shown = shown_layers(s);
+                    let data = charts::stats::StatsData {
+                        stats: &s.stats()[..shown],
+                        depth: s.config().depth,
+                        log_var,
+                        banner: short_forward_banner(s),
+                        predicted: theory
+                            .as_ref()
+                            .and_then(|t| t.layers.as_deref())
+                            .map(|p| &p[..shown.min(p.len())]),
+                    };
+                    charts::stats::draw(c, &data, style)
+                }
+            },
+        );
+    }
+    let s = &*props.run.view;
+    let stats: &[LayerStats] = s.stats();
+    let summary = format!(
+        "Line chart over {} of {} layers: post-activation mean {}, variance {}.",
+        stats.len(),
+        s.config().depth,
+        range_text(stats.iter().map(|x| x.post_mean)),
+        range_text(stats.iter().map(|x| x.post_var)),
+    );
+    let on_log = props.flag("log_var");
+    let on_theory = props.flag("theory");
+    let csv = {
+        let view = props.run.view.clone();
+        Callback::from(move |()| layers_export(&view, "stats"))
+    };
+    html! {
+        <Frame name="stats" title="Layer statistics: mean and variance"
+            canvas={canvas} renderer={renderer} summary={summary} warning={forward_banner(s)}
+            csv={csv}
+            tools={html!{ <div class="panel-tools">
+                <Toggle name="log_var" label="Log variance axis" checked={log_var} onchange={on_log} />
+                <Toggle name="theory" label="Mean-field theory (dotted green)" checked={theory.is_some()} onchange={on_theory} />
+            </div> }}
+            extra={theory.as_ref().map(|t| theory_numbers(t)).unwrap_or_default()}
+            caption={html!{ <>
+                { "Mean (top) and variance (bottom) of the pre-activations h (dashed, after normalization if one is chosen) and of the post-activations x (solid) at every layer, over all batch × width values. The grey dashed lines mark mean 0 and variance 1. " }
+                <strong>{ "Look for: " }</strong>
+                { "SELU with LeCun normal weights stays on those lines with no normalization layer; it even pulls an off-centre input back. ReLU with LeCun weights halves the variance every layer; He weights (twice the variance) keep it. BatchNorm or LayerNorm pin h to mean 0, variance 1 by force." }
+            </> }} />
+    }
+}
+
+/// q*, chi_1, the depth scales and the phase, as selectable text.
+pub fn theory_numbers(t: &Theory) -> Html {
+    let mf = &t.mean_field;
+    let q_star = match mf.q_star {
+        Some(q) => fmt3(q),
+        None => format!(
+            "none ({})",
+            match mf.length {
+                lab_core::theory::LengthFixedPoint::Collapses => "q collapses to 0",
+                lab_core::theory::LengthFixedPoint::Diverges => "q diverges",
+                _ => "",
+            }
+        ),
+    };
+    html! {
+        <div class="theory-numbers">
+            <h3>{ "Mean-field theory at this setting" }</h3>
+            <dl>
+                <dt>{ "σ_w², σ_b²" }</dt><dd>{ format!("{}, {}", fmt3(t.sigma_w2), fmt3(t.sigma_b2)) }</dd>
+                <dt>{ "fixed point q*" }</dt><dd>{ q_star }</dd>
+                <dt>{ "χ₁ = σ_w² E[φ′(√q* z)²]" }</dt><dd>{ fmt3(mf.chi1) }</dd>
+                <dt>{ "depth scale ξ_q" }</dt><dd>{ fmt3(mf.xi_q) }</dd>
+                <dt>{ "depth scale ξ_c" }</dt><dd>{ fmt3(mf.xi_c) }</dd>
+                <dt>{ "correlation fixed point c*" }</dt><dd>{ fmt3(mf.c_star) }</dd>
+                <dt>{ "phase" }</dt><dd>{ mf.phase.label() }</dd>
+            </dl>
+            if let Some(c) = &t.caveat {
+                <p class="caveat">{ c }</p>
+            }
+        </div>
+    }
+}

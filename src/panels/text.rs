@@ -1,0 +1,99 @@
+//! Words and numbers shared by the panels: banners for failed signals, ranges, file names.
+
+use crate::csv;
+use lab_core::{Signal, SimView};
+
+/// Plain-language description of a forward-signal failure.
+pub fn forward_banner(sim: &SimView) -> Option<String> {
+    match sim.forward_signal() {
+        Signal::Healthy => None,
+        Signal::Exploded { layer } => Some(format!(
+            "exploded at layer {layer}: values overflow (beyond about 1e15 in size, variance above 1e30)"
+        )),
+        Signal::Vanished { layer } => Some(format!(
+            "vanished at layer {layer}: the signal's second moment fell below 1e-30"
+        )),
+    }
+}
+
+/// The short form drawn on the canvases; the text under the plot gives the details.
+pub fn short_forward_banner(sim: &SimView) -> Option<String> {
+    match sim.forward_signal() {
+        Signal::Healthy => None,
+        Signal::Exploded { layer } => Some(format!("exploded at layer {layer}")),
+        Signal::Vanished { layer } => Some(format!("vanished at layer {layer}")),
+    }
+}
+
+/// Layers drawn by the forward panels: up to the one before an explosion, whose overflowing
+/// values would flatten every other layer's line (the CSV still has all of them).
+pub fn shown_layers(sim: &SimView) -> usize {
+    match sim.forward_signal() {
+        Signal::Exploded { layer } => layer.saturating_sub(1).min(sim.stats().len()),
+        _ => sim.stats().len(),
+    }
+}
+
+pub fn backward_banner(sim: &SimView) -> Option<String> {
+    if let Some(reason) = sim.backward_skipped() {
+        return Some(reason.to_string());
+    }
+    if !sim.is_done() {
+        return None;
+    }
+    match sim.backward_signal() {
+        Signal::Healthy => None,
+        Signal::Exploded { layer } => Some(format!("gradient exploded at layer {layer}")),
+        Signal::Vanished { layer } => Some(format!("gradient vanished at layer {layer}")),
+    }
+}
+
+pub fn range_text(values: impl Iterator<Item = f64>) -> String {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    if lo.is_finite() {
+        format!("between {} and {}", fmt3(lo), fmt3(hi))
+    } else {
+        "not finite".to_string()
+    }
+}
+
+pub fn fmt3(v: f64) -> String {
+    if v.is_nan() {
+        return "undefined".to_string();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "∞" } else { "−∞" }.to_string();
+    }
+    // Round-off around an exact zero (3e-16 for a mean that is 0) reads as 0.
+    let v = if v.abs() < 1e-12 { 0.0 } else { v };
+    if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e4) {
+        format!("{v:.2e}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+pub fn file_stem(sim: &SimView) -> String {
+    let c = sim.config();
+    format!(
+        "activation-lab-{}-{}-d{}-w{}-b{}-s{}",
+        c.activation.kind.name(),
+        c.init.name(),
+        c.depth,
+        c.width,
+        c.batch,
+        c.seed
+    )
+}
+
+/// The `stats` and `grads` export: file name and text.
+pub fn layers_export(sim: &SimView, panel: &str) -> (String, String) {
+    (
+        format!("{}-{panel}.csv", file_stem(sim)),
+        csv::layers_csv(sim.stats()),
+    )
+}

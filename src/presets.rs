@@ -1,0 +1,76 @@
+//! The gallery of presets: named starting points for a lesson, each a link with its URL
+//! parameters.
+
+/// Named starting points for a lesson: each is a link with its URL parameters.
+pub const PRESETS: &[(&str, &str)] = &[
+    (
+        "SELU keeps (0, 1)",
+        "?act=selu&init=lecun_normal&depth=100&width=256",
+    ),
+    (
+        "SELU pulls an off-centre input back",
+        "?act=selu&init=lecun_normal&in_mean=1&in_std=2",
+    ),
+    (
+        "ReLU with LeCun init vanishes",
+        "?act=relu&init=lecun_normal&depth=100&log_var=1",
+    ),
+    (
+        "ReLU with He init holds",
+        "?act=relu&init=he_normal&depth=100&log_var=1",
+    ),
+    (
+        "ELU is not self-normalizing",
+        "?act=elu&init=lecun_normal&depth=100&log_var=1",
+    ),
+    (
+        "BatchNorm rescues ELU",
+        "?act=elu&init=lecun_normal&depth=100&norm=batch",
+    ),
+    (
+        "GELU exact vs tanh",
+        "?act=gelu&gelu_diff=1&overlay=gelu_tanh,relu",
+    ),
+    (
+        "tanh at the edge of chaos",
+        "?act=tanh&init=lecun_normal&gain=1.327&sb=0.2236&depth=100",
+    ),
+    (
+        "Linear with N(0, 1) weights explodes",
+        "?act=linear&init=normal&depth=60",
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::PRESETS;
+    use crate::params::Params;
+    use crate::theory_view::Theory;
+    use lab_core::theory::Phase;
+
+    #[test]
+    fn presets_are_valid_links() {
+        for (name, query) in PRESETS {
+            let (_, notices) = Params::from_query(query);
+            assert!(notices.is_empty(), "{name}: {notices:?}");
+        }
+    }
+
+    #[test]
+    fn the_edge_of_chaos_preset_is_critical() {
+        // science.md: tanh's critical line passes through (sigma_b^2, sigma_w^2) = (0.05, 1.761).
+        let (_, query) = PRESETS
+            .iter()
+            .find(|p| p.0.contains("edge of chaos"))
+            .unwrap();
+        let (params, _) = Params::from_query(query);
+        let theory = Theory::of(&params.config);
+        assert!((theory.sigma_w2 - 1.761).abs() < 2e-3 && (theory.sigma_b2 - 0.05).abs() < 1e-4);
+        assert_eq!(
+            theory.mean_field.phase,
+            Phase::Critical,
+            "chi_1 = {}",
+            theory.mean_field.chi1
+        );
+    }
+}

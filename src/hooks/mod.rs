@@ -1,5 +1,6 @@
 //! The page's custom hooks: window size, colour theme, and the simulation run.
 
+mod listener;
 mod resize;
 mod simulation;
 mod theme;

@@ -1,7 +1,6 @@
+use super::listener::listen;
 use crate::charts::Theme;
 use crate::web;
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// The colour theme in force: the URL's choice (`light`, `dark`), or for `auto` the system's
@@ -14,25 +13,10 @@ pub fn use_theme(choice: &'static str) -> Theme {
         let system_dark = system_dark.clone();
         use_effect_with((), move |_| {
             let query = web::dark_query();
-            let listener = {
-                let query = query.clone();
-                Closure::<dyn Fn()>::new(move || {
-                    system_dark.set(query.as_ref().is_some_and(|q| q.matches()));
-                })
-            };
-            if let Some(q) = &query {
-                q.add_event_listener_with_callback("change", listener.as_ref().unchecked_ref())
-                    .ok();
-            }
-            move || {
-                if let Some(q) = query {
-                    q.remove_event_listener_with_callback(
-                        "change",
-                        listener.as_ref().unchecked_ref(),
-                    )
-                    .ok();
-                }
-            }
+            let target = query.clone().map(Into::into);
+            listen(target, "change", move || {
+                system_dark.set(query.as_ref().is_some_and(|q| q.matches()));
+            })
         });
     }
     let theme = resolve(choice, *system_dark);

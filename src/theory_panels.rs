@@ -49,7 +49,8 @@ pub fn CorrPanel(props: &CorrPanelProps) -> Html {
             (props.version, props.resize, props.theory.clone()),
             move |_| {
                 let s = sim.borrow();
-                let data = th.corr_data(s.config().depth, s.stats(), &corr.borrow().values);
+                let data =
+                    theory_view::corr_data(&th, s.config().depth, s.stats(), &corr.borrow().values);
                 draw_on_screen(
                     &canvas,
                     &renderer,

@@ -98,7 +98,7 @@ pub fn selu_map_jacobian(
 }
 
 /// (g(mu, nu), its Jacobian) from one pass of quadrature.
-fn map_and_jacobian(
+pub(super) fn map_and_jacobian(
     act: &Activation,
     mu: f64,
     nu: f64,

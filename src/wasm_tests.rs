@@ -145,7 +145,7 @@ fn theory_charts_draw_something_visible() {
 
     let c = canvas(480, 320);
     charts::fit_canvas(&c, 1.0);
-    let data = theory.corr_data(config.depth, sim.stats(), &job.values);
+    let data = crate::theory_view::corr_data(&theory, config.depth, sim.stats(), &job.values);
     assert_eq!(data.predicted.len(), config.depth);
     charts::corr::draw(&c, &data, &style).unwrap();
     assert!(ink(&c).0 > 0.02, "corr");

@@ -191,9 +191,13 @@ fn on_message(inner: &Rc<RefCell<Inner>>, message: &JsValue) {
             }
         }
         "result" => {
-            let Some(result) = wire::read_result(message) else {
-                web::log_error("Activation Lab: malformed result from the worker");
-                return;
+            let result = match wire::read_result(message) {
+                Ok(decoded) => decoded,
+                Err(why) => {
+                    return web::log_error(&format!(
+                        "Activation Lab: malformed result from the worker: {why}"
+                    ))
+                }
             };
             let publish = {
                 let i = inner.borrow();
@@ -210,9 +214,13 @@ fn on_message(inner: &Rc<RefCell<Inner>>, message: &JsValue) {
             publish();
         }
         "theory" => {
-            let Some((gen, bundle)) = wire::read_theory(message) else {
-                web::log_error("Activation Lab: malformed theory from the worker");
-                return;
+            let (gen, bundle) = match wire::read_theory(message) {
+                Ok(decoded) => decoded,
+                Err(why) => {
+                    return web::log_error(&format!(
+                        "Activation Lab: malformed theory from the worker: {why}"
+                    ))
+                }
             };
             let publish = {
                 let i = inner.borrow();

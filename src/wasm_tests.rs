@@ -262,10 +262,10 @@ fn worker_messages_carry_results_and_theory_unchanged() {
     let (a, b) = (codec::encode(&bundle), codec::encode(&back));
     assert!(a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
     // Malformed messages are refused, not misread.
-    assert!(wire::read_result(&wasm_bindgen::JsValue::from_str("nonsense")).is_none());
-    assert!(wire::read_theory(&wire::run_request(1, "act=relu")).is_none());
+    assert!(wire::read_result(&wasm_bindgen::JsValue::from_str("nonsense")).is_err());
+    assert!(wire::read_theory(&wire::run_request(1, "act=relu")).is_err());
     assert_eq!(
         wire::read_run_request(&wire::run_request(5, "act=relu")),
-        Some((5, "act=relu".to_string()))
+        Ok((5, "act=relu".to_string()))
     );
 }

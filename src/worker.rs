@@ -76,9 +76,9 @@ impl Worker {
         if wire::kind(message) != "run" {
             return;
         }
-        let Some((gen, query)) = wire::read_run_request(message) else {
-            self.post(&wire::error("malformed run request"));
-            return;
+        let (gen, query) = match wire::read_run_request(message) {
+            Ok(request) => request,
+            Err(why) => return self.post(&wire::error(&format!("malformed run request: {why}"))),
         };
         let (params, _) = Params::from_query(&query);
         let config = params.config;

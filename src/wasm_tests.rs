@@ -172,7 +172,7 @@ fn theory_charts_draw_something_visible() {
 #[wasm_bindgen_test]
 fn activations_under_wasm_libm_match_the_f64_reference() {
     // wasm has no system libm: exp, ln_1p, tanh come from Rust's own. Check the f32 path against
-    // the f64 path, and the f64 path against published values (science.md).
+    // the f64 path, and the f64 path against published values (docs/science.md).
     for kind in ActivationKind::ALL {
         let a = Activation::new(kind);
         for i in -80..=80 {

@@ -13,7 +13,8 @@
 //! maps and per-layer predictions), `criticality` (fixed points, chi_1, depth scales, phases,
 //! phase diagram), `snn` (the self-normalizing map of Klambauer et al. 2017 and the derivation
 //! of SELU's constants), `summary` (what the theory panels show: per-layer predictions, the
-//! correlation job, the layer map with its fixed point and Jacobian, the phase grid). Formulas and constants: `shared/science.md`.
+//! correlation job, the layer map with its fixed point and Jacobian, the phase grid).
+//! Formulas and constants: docs/science.md#the-self-normalizing-map and #mean-field-theory.
 
 mod criticality;
 mod propagation;

@@ -5,7 +5,7 @@
 //! the phase map's grid ([`PhaseGrid`]). The web app turns these into its chart structs and
 //! CSV files; nothing here knows about either.
 //!
-//! Formulas: docs/science.md, "Mean-field theory" and "The self-normalizing map".
+//! Formulas: docs/science.md#mean-field-theory and #the-self-normalizing-map.
 
 use super::criticality::{mean_field, phase_grid, MeanField};
 use super::propagation::{

@@ -167,7 +167,7 @@ test("theory: the mean-field overlay lies on the simulation for SELU and tanh at
     const numbers = await page.textContent("#panel-stats .theory-numbers");
     assert.match(numbers, /χ₁/);
     if (label === "selu") {
-      // chi_1 = lambda^2 (1/2 + alpha^2 e^2 Phi(-2)) = 1.0716 at LeCun normal (science.md).
+      // chi_1 = lambda^2 (1/2 + alpha^2 e^2 Phi(-2)) = 1.0716 at LeCun normal (docs/science.md).
       assert.match(numbers, /1\.07[12]/);
       assert.match(await page.textContent("#panel-selu_map .theory-fixed"), /\(0\.000, 1\.000\).*attracting/);
     }
@@ -196,7 +196,7 @@ test("theory: clicking the phase map sets the gain and the bias; derive SELU sol
   assert.match(await page.textContent("#derive-selu .derived"), /λ = 1\.05070098735548\d*, α = 1\.67326324235437\d*/);
   await page.fill("#ctl-nu_star", "2");
   await page.press("#ctl-nu_star", "Enter");
-  // science.md: the target (0, 2) gives alpha = 1.97126, lambda = 1.06071.
+  // docs/science.md: the target (0, 2) gives alpha = 1.97126, lambda = 1.06071.
   await page.waitForFunction(() => /λ = 1\.0607/.test(document.querySelector("#derive-selu .derived").textContent));
   assert.match(await page.textContent("#derive-selu .derived"), /α = 1\.9712/);
   assert.deepEqual(problems, []);

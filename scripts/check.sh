@@ -16,8 +16,10 @@ cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p activation-lab --target wasm32-unknown-unknown --all-targets -- -D warnings
 cargo clippy -p lab-bench --target wasm32-unknown-unknown --lib -- -D warnings
 
-step "native tests (simulation core, URL table, CSV, chart data)"
-cargo test --workspace
+step "native tests (simulation core, URL table, CSV, chart data, golden exports, property tests)"
+# A fixed seed for the property tests here, so that a run of this script is reproducible;
+# a plain `cargo test` draws fresh cases every time.
+PROPTEST_RNG_SEED=20261130 cargo test --workspace
 
 step "wasm tests in headless Chromium"
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=180 \

@@ -963,4 +963,70 @@ mod tests {
         assert_eq!(ACT_NAMES.len(), ActivationKind::ALL.len());
         assert_eq!(INIT_NAMES.len(), Initializer::ALL.len());
     }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// A value as people and programs put them in URLs: names from the tables, numbers
+        /// small and huge, percent escapes (valid or not), arbitrary unicode.
+        fn value() -> impl Strategy<Value = String> {
+            let names: Vec<&'static str> = ACT_NAMES
+                .iter()
+                .chain(INIT_NAMES)
+                .chain(NORM_NAMES)
+                .chain(PANEL_NAMES)
+                .copied()
+                .collect();
+            prop_oneof![
+                proptest::sample::select(names).prop_map(str::to_string),
+                any::<f64>().prop_map(|v| v.to_string()),
+                any::<i64>().prop_map(|v| v.to_string()),
+                Just("1e400".to_string()),
+                Just("-1e-400".to_string()),
+                Just("99999999999999999999999999".to_string()),
+                Just("NaN".to_string()),
+                Just("inf".to_string()),
+                "(%[0-9A-Fa-fgG]{0,2}|[a-z0-9,+.=&-]){0,12}",
+                "\\PC{0,12}",
+            ]
+        }
+
+        /// A query string: known keys (some repeated), unknown keys, stray separators.
+        fn query() -> impl Strategy<Value = String> {
+            let keys: Vec<&'static str> = FIELDS.iter().map(|f| f.name).collect();
+            let key = prop_oneof![
+                4 => proptest::sample::select(keys).prop_map(str::to_string),
+                1 => "\\PC{0,6}",
+            ];
+            let pair = prop_oneof![
+                8 => (key, value()).prop_map(|(k, v)| format!("{k}={v}")),
+                1 => "\\PC{0,8}",
+            ];
+            (any::<bool>(), proptest::collection::vec(pair, 0..12))
+                .prop_map(|(q, pairs)| format!("{}{}", if q { "?" } else { "" }, pairs.join("&")))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+            #[test]
+            fn any_query_parses_and_round_trips_through_its_canonical_url(q in query()) {
+                let (p, _) = Params::from_query(&q);
+                let canonical = p.to_query();
+                let (back, notices) = Params::from_query(&canonical);
+                prop_assert!(notices.is_empty(), "{canonical}: {notices:?}");
+                prop_assert_eq!(&back, &p);
+                prop_assert_eq!(back.to_query(), canonical);
+            }
+
+            #[test]
+            fn arbitrary_text_never_panics(q in "\\PC{0,80}", bytes in proptest::collection::vec(any::<u8>(), 0..80)) {
+                let _ = Params::from_query(&q);
+                let _ = Params::from_query(&String::from_utf8_lossy(&bytes));
+                let _ = percent_decode(&q);
+            }
+        }
+    }
 }

@@ -58,7 +58,8 @@ mod tests {
 
     #[test]
     fn the_edge_of_chaos_preset_is_critical() {
-        // science.md: tanh's critical line passes through (sigma_b^2, sigma_w^2) = (0.05, 1.761).
+        // docs/science.md#mean-field-theory: tanh's critical line passes through
+        // (sigma_b^2, sigma_w^2) = (0.05, 1.761).
         let (_, query) = PRESETS
             .iter()
             .find(|p| p.0.contains("edge of chaos"))

@@ -145,7 +145,7 @@ fn theory_charts_draw_something_visible() {
 
     let c = canvas(480, 320);
     charts::fit_canvas(&c, 1.0);
-    let data = theory.corr_data(config.depth, sim.stats(), &job.values);
+    let data = crate::theory_view::corr_data(&theory, config.depth, sim.stats(), &job.values);
     assert_eq!(data.predicted.len(), config.depth);
     charts::corr::draw(&c, &data, &style).unwrap();
     assert!(ink(&c).0 > 0.02, "corr");
@@ -172,7 +172,7 @@ fn theory_charts_draw_something_visible() {
 #[wasm_bindgen_test]
 fn activations_under_wasm_libm_match_the_f64_reference() {
     // wasm has no system libm: exp, ln_1p, tanh come from Rust's own. Check the f32 path against
-    // the f64 path, and the f64 path against published values (science.md).
+    // the f64 path, and the f64 path against published values (docs/science.md).
     for kind in ActivationKind::ALL {
         let a = Activation::new(kind);
         for i in -80..=80 {
@@ -263,8 +263,8 @@ fn worker_messages_carry_results_and_theory_unchanged() {
     let (a, b) = (codec::encode(&bundle), codec::encode(&back));
     assert!(a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
     // Malformed messages are refused, not misread.
-    assert!(wire::read_result(&wasm_bindgen::JsValue::from_str("nonsense")).is_none());
-    assert!(wire::read_theory(&wire::run_request(1, &config)).is_none());
+    assert!(wire::read_result(&wasm_bindgen::JsValue::from_str("nonsense")).is_err());
+    assert!(wire::read_theory(&wire::run_request(1, &config)).is_err());
     // The worker receives the typed configuration, exactly.
     assert_eq!(
         wire::read_run_request(&wire::run_request(5, &config)),

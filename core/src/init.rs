@@ -1,7 +1,8 @@
 //! Weight initializers and a resumable weight sampler.
 //!
-//! Variances: see `../shared/science.md`. LeCun normal is the *untruncated* N(0, 1/fan_in) of the
-//! SNN paper (Klambauer et al. 2017); Keras/JAX's `lecun_normal` is a truncated normal instead.
+//! Variances: docs/science.md#initializers. LeCun normal is the *untruncated* N(0, 1/fan_in)
+//! of the SNN paper (Klambauer et al. 2017); Keras/JAX's `lecun_normal` is a truncated normal
+//! instead.
 //! Uniform initializers are U(-a, a) with a = sqrt(3 var), which has variance var. The gain
 //! multiplies every weight after sampling. Layout: W is fan_in x fan_out, row-major,
 //! W[i][j] at `w[i * fan_out + j]`, used as h = x W + b.

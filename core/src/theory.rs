@@ -12,12 +12,15 @@
 //! Modules: [`quadrature`] (Gaussian expectations), `propagation` (the length and correlation
 //! maps and per-layer predictions), `criticality` (fixed points, chi_1, depth scales, phases,
 //! phase diagram), `snn` (the self-normalizing map of Klambauer et al. 2017 and the derivation
-//! of SELU's constants). Formulas and constants: `shared/science.md`.
+//! of SELU's constants), `summary` (what the theory panels show: per-layer predictions, the
+//! correlation job, the layer map with its fixed point and Jacobian, the phase grid).
+//! Formulas and constants: docs/science.md#the-self-normalizing-map and #mean-field-theory.
 
 mod criticality;
 mod propagation;
 pub mod quadrature;
 mod snn;
+mod summary;
 
 pub use criticality::{
     chi1, correlation_fixed_point, correlation_slope, depth_scale, length_fixed_point,
@@ -32,6 +35,11 @@ pub use quadrature::{gauss_expect, gauss_expect_2d, Quadrature};
 pub use snn::{
     derive_selu, fixed_points_of_map, selu_map, selu_map_closed_form, selu_map_jacobian,
     Eigenvalue, MapFixedPoint,
+};
+pub use summary::{
+    gain_and_sb, layer_fixed_point, layer_map, layer_map_jacobian, point_on_grid, CorrJob,
+    LayerFixedPoint, MapArrows, PhaseGrid, TheorySummary, MAP_GRID, PHASE_GRID, PHASE_SB2,
+    PHASE_SW2,
 };
 
 use crate::activation::{Activation, ActivationKind};

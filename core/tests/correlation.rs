@@ -154,7 +154,7 @@ fn relu_he_follows_the_arc_cosine_kernel() {
     }
 }
 
-/// tanh with LeCun weights (sigma_w^2 = 1): science.md's critical line for tanh passes through
+/// tanh with LeCun weights (sigma_w^2 = 1): docs/science.md's critical line for tanh passes through
 /// (sigma_b^2, sigma_w^2) = (0, 1) and (0.05, 1.761), so sigma_w^2 = 1 is critical without bias
 /// and ordered with sigma_b^2 = 0.05.
 ///

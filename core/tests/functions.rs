@@ -1,5 +1,5 @@
 //! Special functions and activations against independent references: series and continued
-//! fractions written here, published values, and the closed forms of science.md.
+//! fractions written here, published values, and the closed forms of docs/science.md.
 
 use lab_core::activation::{Activation, ActivationKind, SELU_ALPHA, SELU_LAMBDA};
 use lab_core::special::{erf, erfc, phi_cdf};
@@ -461,7 +461,8 @@ fn argmin(act: &Activation, mut lo: f64, mut hi: f64) -> f64 {
 
 #[test]
 fn gelu_and_silu_minima_match_published_values() {
-    // science.md: GELU minimum -0.169971 at x = -0.751792; SiLU minimum -0.278465 at -1.278465.
+    // docs/science.md#activations: GELU minimum -0.169971 at x = -0.751792; SiLU minimum
+    // -0.278465 at -1.278465.
     let gelu = Activation::new(ActivationKind::Gelu);
     let x = argmin(&gelu, -2.0, 0.0);
     assert!(
@@ -480,7 +481,8 @@ fn gelu_and_silu_minima_match_published_values() {
 
 #[test]
 fn gelu_tanh_approximation_error_matches_published_value() {
-    // science.md: max |GELU - GELU tanh| about 4.73e-4 near |x| = 2.70.
+    // docs/science.md#gelu-exact-and-approximate: max |GELU - GELU tanh| about 4.73e-4 near
+    // |x| = 2.70.
     let exact = Activation::new(ActivationKind::Gelu);
     let approx = Activation::new(ActivationKind::GeluTanh);
     let (mut worst, mut at) = (0.0f64, 0.0f64);

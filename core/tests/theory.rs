@@ -1,5 +1,5 @@
 //! Mean-field theory against independent references: closed forms (ReLU's arc-cosine kernel,
-//! Gaussian moments, SELU's closed forms), published constants (science.md: Klambauer et al.
+//! Gaussian moments, SELU's closed forms), published constants (docs/science.md: Klambauer et al.
 //! 2017; Poole et al. 2016; Schoenholz et al. 2017), and a composite 5-point Gauss-Legendre
 //! quadrature with thousands of panels written here.
 
@@ -442,7 +442,7 @@ fn selu_chi1_at_lecun_normal_is_the_closed_form() {
     assert_close(field.chi1, expected, 1e-13, "SELU chi_1");
     assert_close(expected, 1.0716, 5e-5, "published 1.0716");
     assert_eq!(field.phase, Phase::Chaotic);
-    // Backward squared norm over 50 layers: about 32x (science.md).
+    // Backward squared norm over 50 layers: about 32x (docs/science.md).
     assert!((30.0..34.0).contains(&field.chi1.powi(50)));
 }
 
@@ -483,8 +483,8 @@ fn tanh_critical_line_matches_poole_et_al() {
 #[test]
 fn elu_variance_decays_under_lecun() {
     let elu = act(ActivationKind::Elu);
-    // science.md's sequence 1 -> 0.62 -> 0.41 ... -> 0.055 is the variance map of the SNN paper
-    // with omega = 0, tau = 1 (nu' = Var[elu(z)], z ~ N(0, nu)).
+    // docs/science.md#elu: the sequence 1 -> 0.62 -> 0.41 ... -> 0.055 is the variance map of the
+    // SNN paper with omega = 0, tau = 1 (nu' = Var[elu(z)], z ~ N(0, nu)).
     let mut nu = 1.0;
     let mut expected_nu = 1.0;
     for layer in 1..=10 {
@@ -948,7 +948,7 @@ fn derive_selu_reproduces_the_published_constants() {
     let (lambda, alpha) = derive_selu(1.0);
     assert_close(lambda, 1.0507009873554805, 1e-14, "lambda");
     assert_close(alpha, 1.6732632423543772, 1e-14, "alpha");
-    // science.md's closed forms.
+    // docs/science.md#selu: the closed forms.
     let e1 = erfc(1.0 / 2f64.sqrt());
     let alpha_closed = -(2.0 / PI).sqrt() / (e1 * 0.5f64.exp() - 1.0);
     let lambda_closed = (1.0 - e1 * E.sqrt())

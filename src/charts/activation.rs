@@ -193,7 +193,8 @@ mod tests {
 
     #[test]
     fn gelu_difference_peaks_near_4_7e_4() {
-        // science.md: max |GELU exact - GELU tanh| is about 4.73e-4 near |x| = 2.70.
+        // docs/science.md#gelu-exact-and-approximate: max |GELU exact - GELU tanh| about 4.73e-4
+        // near |x| = 2.70.
         let d = ActivationData::prepare(Activation::new(ActivationKind::Gelu), 5.0, &[], true);
         let diff = d.gelu_diff.unwrap();
         let (x, peak) = diff

@@ -21,12 +21,17 @@ impl Reader<'_> {
         self.pos += 1;
         v
     }
+    /// A tag (bool, enum variant): a small whole number written as itself; -0.0 is not 0 here,
+    /// since the encoder never writes it (a decoded value must re-encode to the same bits).
+    fn tag(&mut self) -> Option<f64> {
+        self.next().filter(|v| v.is_sign_positive())
+    }
     /// A count or index: a non-negative integer no larger than what is left to read (a
     /// corrupted length must not make the decoder allocate without bound).
     fn len(&mut self) -> Option<usize> {
         let v = self.next()?;
         let left = self.data.len().saturating_sub(self.pos);
-        (v >= 0.0 && v.fract() == 0.0 && v <= left as f64).then_some(v as usize)
+        (v.is_sign_positive() && v.fract() == 0.0 && v <= left as f64).then_some(v as usize)
     }
 }
 
@@ -62,7 +67,7 @@ impl Flat for bool {
         out.push(if *self { 1.0 } else { 0.0 });
     }
     fn take(r: &mut Reader) -> Option<Self> {
-        match r.next()? {
+        match r.tag()? {
             0.0 => Some(false),
             1.0 => Some(true),
             _ => None,
@@ -125,7 +130,7 @@ impl Reader<'_> {
     /// A non-negative integer below 2^32 (a code point).
     fn len_free(&mut self) -> Option<f64> {
         self.next()
-            .filter(|v| *v >= 0.0 && v.fract() == 0.0 && *v < 4294967296.0)
+            .filter(|v| v.is_sign_positive() && v.fract() == 0.0 && *v < 4294967296.0)
     }
 }
 
@@ -168,7 +173,7 @@ impl Flat for LengthFixedPoint {
         }
     }
     fn take(r: &mut Reader) -> Option<Self> {
-        match r.next()? {
+        match r.tag()? {
             0.0 => Some(LengthFixedPoint::Finite(r.next()?)),
             1.0 => Some(LengthFixedPoint::Collapses),
             2.0 => Some(LengthFixedPoint::Diverges),
@@ -186,7 +191,7 @@ impl Flat for Phase {
         });
     }
     fn take(r: &mut Reader) -> Option<Self> {
-        match r.next()? {
+        match r.tag()? {
             0.0 => Some(Phase::Ordered),
             1.0 => Some(Phase::Critical),
             2.0 => Some(Phase::Chaotic),
@@ -301,5 +306,81 @@ mod tests {
             decode::<String>(&[2.0, 955.0, 8320.0]).as_deref(),
             Some("λ₀")
         );
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+        use std::sync::OnceLock;
+
+        /// One well-formed bundle's encoding (computed once: the phase grid takes a while).
+        fn valid() -> &'static [f64] {
+            static FLAT: OnceLock<Vec<f64>> = OnceLock::new();
+            FLAT.get_or_init(|| {
+                let (params, _) = Params::from_query("act=tanh&norm=batch&depth=4");
+                let grid = crate::theory_view::phase_data(&params.config.activation, (1.0, 0.0));
+                encode(&TheoryBundle::of(&params.config, &grid))
+            })
+        }
+
+        /// Any f64, with the values that steer the decoder (tags, flags, small lengths) common.
+        fn any_number() -> impl Strategy<Value = f64> {
+            prop_oneof![
+                proptest::num::f64::ANY,
+                (-2i32..40).prop_map(f64::from),
+                Just(f64::NAN),
+                Just(1e300),
+                Just(0.5),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+            #[test]
+            fn arbitrary_numbers_decode_or_fail_without_panicking(
+                data in proptest::collection::vec(any_number(), 0..64)
+            ) {
+                let _ = decode::<TheoryBundle>(&data);
+                let _ = decode::<Vec<Option<String>>>(&data);
+                let _ = decode::<(MeanField, Vec<Prediction>)>(&data);
+                if let Some(v) = decode::<Vec<(f64, bool)>>(&data) {
+                    prop_assert_eq!(encode(&v).len(), data.len());
+                }
+            }
+
+            #[test]
+            fn arbitrary_bytes_decode_or_fail_without_panicking(
+                bytes in proptest::collection::vec(any::<u8>(), 0..512)
+            ) {
+                let data: Vec<f64> = bytes
+                    .chunks_exact(8)
+                    .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+                    .collect();
+                let _ = decode::<TheoryBundle>(&data);
+                let _ = decode::<String>(&data);
+            }
+
+            #[test]
+            fn a_corrupted_bundle_decodes_to_what_it_says_or_fails(
+                at in any::<proptest::sample::Index>(),
+                value in any_number(),
+                cut in any::<proptest::sample::Index>(),
+            ) {
+                let mut data = valid().to_vec();
+                let i = at.index(data.len());
+                data[i] = value;
+                if let Some(back) = decode::<TheoryBundle>(&data) {
+                    // Accepted only if it re-encodes to exactly the data.
+                    let again = encode(&back);
+                    prop_assert!(again.len() == data.len()
+                        && again.iter().zip(&data).all(|(a, b)| a.to_bits() == b.to_bits()));
+                }
+                let whole = valid();
+                let cut = &whole[..cut.index(whole.len())];
+                prop_assert!(decode::<TheoryBundle>(cut).is_none(), "a cut bundle is no bundle");
+            }
+        }
     }
 }

@@ -177,16 +177,20 @@ fn on_message(inner: &Rc<RefCell<Inner>>, message: &JsValue) {
             return;
         }
         "result" => match wire::read_result(message) {
-            Some(result) => RunEvent::Update(result),
-            None => {
-                web::log_error("Activation Lab: malformed result from the worker");
+            Ok(result) => RunEvent::Update(result),
+            Err(e) => {
+                web::log_error(&format!(
+                    "Activation Lab: malformed result from the worker: {e}"
+                ));
                 return;
             }
         },
         "theory" => match wire::read_theory(message) {
-            Some((gen, bundle)) => RunEvent::Theory { gen, bundle },
-            None => {
-                web::log_error("Activation Lab: malformed theory from the worker");
+            Ok((gen, bundle)) => RunEvent::Theory { gen, bundle },
+            Err(e) => {
+                web::log_error(&format!(
+                    "Activation Lab: malformed theory from the worker: {e}"
+                ));
                 return;
             }
         },

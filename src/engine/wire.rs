@@ -9,16 +9,25 @@
 //! work ([`Delta`] plus the correlation prediction); `{type: "theory", gen, data}` with the
 //! [`TheoryBundle`] of the request, encoded by codec.rs into one Float64Array;
 //! `{type: "error", message}` when it fails.
+//!
+//! Decoding is as strict as codec.rs: a message with a missing field, a field of the wrong JS
+//! type, a count that is not a non-negative integer, or parts that do not fit together is an
+//! `Err` saying what is wrong, never a panic or a silently clamped value. The checks run on
+//! plain Rust values ([`ResultFields`], [`decode_result`], [`decode_run_request`],
+//! [`decode_theory`]), so they are tested natively; the JS side only reads the fields.
 
 use crate::engine::{codec, config_wire};
 use crate::theory_view::TheoryBundle;
 use js_sys::{Array, Float32Array, Float64Array, Object, Reflect};
 use lab_core::view::Phase;
-use lab_core::{Config, Delta, LayerStats};
+use lab_core::{Config, Delta, LayerStats, DEPTH_RANGE};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Numbers per layer in `stats`: pre_mean, pre_var, post_mean, post_var, grad_rms, pair_corr.
 const STATS_FIELDS: usize = 6;
+
+/// A decoded message, or why it is malformed. (`Result` in this module is the result message.)
+pub type Decoded<T> = std::result::Result<T, String>;
 
 fn set(o: &Object, key: &str, value: &JsValue) {
     // Setting a property on a fresh plain object cannot fail.
@@ -27,6 +36,52 @@ fn set(o: &Object, key: &str, value: &JsValue) {
 
 fn get(o: &JsValue, key: &str) -> JsValue {
     Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn get_number(o: &JsValue, key: &str) -> Decoded<f64> {
+    get(o, key)
+        .as_f64()
+        .ok_or_else(|| format!("`{key}` is not a number"))
+}
+
+fn get_string(o: &JsValue, key: &str) -> Decoded<String> {
+    get(o, key)
+        .as_string()
+        .ok_or_else(|| format!("`{key}` is not a string"))
+}
+
+fn get_bool(o: &JsValue, key: &str) -> Decoded<bool> {
+    get(o, key)
+        .as_bool()
+        .ok_or_else(|| format!("`{key}` is not a boolean"))
+}
+
+fn get_f64_array(o: &JsValue, key: &str) -> Decoded<Vec<f64>> {
+    get(o, key)
+        .dyn_into::<Float64Array>()
+        .map(|a| a.to_vec())
+        .map_err(|_| format!("`{key}` is not a Float64Array"))
+}
+
+/// The largest integer up to which every integer is an f64 (2^53).
+const EXACT_INTEGERS: f64 = 9007199254740992.0;
+
+/// A request number: a non-negative integer that f64 holds exactly.
+fn generation(v: f64) -> Decoded<u64> {
+    if (0.0..=EXACT_INTEGERS).contains(&v) && v.fract() == 0.0 {
+        Ok(v as u64)
+    } else {
+        Err(format!("`gen` {v} is not a request number"))
+    }
+}
+
+/// A count (a layer index) no larger than `max`.
+fn count(key: &str, v: f64, max: usize) -> Decoded<usize> {
+    if (0.0..=max as f64).contains(&v) && v.fract() == 0.0 {
+        Ok(v as usize)
+    } else {
+        Err(format!("`{key}` {v} is not a count in 0..={max}"))
+    }
 }
 
 /// The `type` of a message ("" when it has none).
@@ -46,17 +101,17 @@ pub fn run_request(gen: u64, config: &Config) -> JsValue {
     o.into()
 }
 
-/// (gen, config) of a run request, or what is wrong with it.
-pub fn read_run_request(message: &JsValue) -> std::result::Result<(u64, Config), String> {
-    let gen = get(message, "gen")
-        .as_f64()
-        .filter(|g| *g >= 0.0 && g.fract() == 0.0)
-        .ok_or("run request without a generation")?;
-    let config = get(message, "config")
-        .dyn_into::<Float64Array>()
-        .map_err(|_| "run request without a configuration".to_string())?
-        .to_vec();
-    Ok((gen as u64, config_wire::decode(&config)?))
+/// (gen, config) of a run request.
+pub fn read_run_request(message: &JsValue) -> Decoded<(u64, Config)> {
+    decode_run_request(
+        get_number(message, "gen")?,
+        &get_f64_array(message, "config")?,
+    )
+}
+
+/// (gen, config) of a run request from its fields.
+pub fn decode_run_request(gen: f64, config: &[f64]) -> Decoded<(u64, Config)> {
+    Ok((generation(gen)?, config_wire::decode(config)?))
 }
 
 pub fn ready() -> JsValue {
@@ -88,54 +143,135 @@ pub struct Result {
     pub corr_done: bool,
 }
 
+/// A result message's fields as JS carries them (numbers as f64, stats flattened), before
+/// their meaning is checked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResultFields {
+    pub gen: f64,
+    pub progress: f64,
+    pub phase: String,
+    pub reached: f64,
+    pub skipped: Option<String>,
+    /// STATS_FIELDS numbers per layer.
+    pub stats: Vec<f64>,
+    pub from: f64,
+    pub samples: Vec<Vec<f32>>,
+    pub corr: Vec<f64>,
+    pub corr_done: bool,
+}
+
+impl ResultFields {
+    /// The fields that encode `r`.
+    pub fn of(r: &Result) -> ResultFields {
+        let d = &r.delta;
+        let mut stats = Vec::with_capacity(d.stats.len() * STATS_FIELDS);
+        for s in &d.stats {
+            stats.extend([
+                s.pre_mean,
+                s.pre_var,
+                s.post_mean,
+                s.post_var,
+                s.grad_rms,
+                s.pair_corr,
+            ]);
+        }
+        ResultFields {
+            gen: r.gen as f64,
+            progress: d.progress,
+            phase: d.phase.name().to_string(),
+            reached: d.backward_reached as f64,
+            skipped: d.backward_skipped.clone(),
+            stats,
+            from: d.samples_from as f64,
+            samples: d.samples.clone(),
+            corr: r.corr.clone(),
+            corr_done: r.corr_done,
+        }
+    }
+}
+
 pub fn result(r: &Result) -> JsValue {
-    let d = &r.delta;
+    let f = ResultFields::of(r);
     let o = Object::new();
     set(&o, "type", &"result".into());
-    set(&o, "gen", &(r.gen as f64).into());
-    set(&o, "progress", &d.progress.into());
-    set(&o, "phase", &d.phase.name().into());
-    set(&o, "reached", &(d.backward_reached as f64).into());
+    set(&o, "gen", &f.gen.into());
+    set(&o, "progress", &f.progress.into());
+    set(&o, "phase", &f.phase.as_str().into());
+    set(&o, "reached", &f.reached.into());
     set(
         &o,
         "skipped",
-        &d.backward_skipped
+        &f.skipped
             .as_deref()
             .map_or(JsValue::NULL, JsValue::from_str),
     );
-    let mut flat = Vec::with_capacity(d.stats.len() * STATS_FIELDS);
-    for s in &d.stats {
-        flat.extend([
-            s.pre_mean,
-            s.pre_var,
-            s.post_mean,
-            s.post_var,
-            s.grad_rms,
-            s.pair_corr,
-        ]);
-    }
-    set(&o, "stats", &Float64Array::from(flat.as_slice()).into());
-    set(&o, "from", &(d.samples_from as f64).into());
+    set(&o, "stats", &Float64Array::from(f.stats.as_slice()).into());
+    set(&o, "from", &f.from.into());
     let samples = Array::new();
-    for layer in &d.samples {
+    for layer in &f.samples {
         samples.push(&Float32Array::from(layer.as_slice()).into());
     }
     set(&o, "samples", &samples.into());
-    set(&o, "corr", &Float64Array::from(r.corr.as_slice()).into());
-    set(&o, "corr_done", &r.corr_done.into());
+    set(&o, "corr", &Float64Array::from(f.corr.as_slice()).into());
+    set(&o, "corr_done", &f.corr_done.into());
     o.into()
 }
 
-/// Reads a result message; None if any part is missing or malformed.
-pub fn read_result(message: &JsValue) -> Option<Result> {
-    let flat = get(message, "stats")
-        .dyn_into::<Float64Array>()
-        .ok()?
-        .to_vec();
-    if flat.len() % STATS_FIELDS != 0 {
-        return None;
+/// Reads a result message; Err if any part is missing or malformed.
+pub fn read_result(message: &JsValue) -> Decoded<Result> {
+    let skipped = get(message, "skipped");
+    let skipped = if skipped.is_null() || skipped.is_undefined() {
+        None
+    } else {
+        Some(
+            skipped
+                .as_string()
+                .ok_or("`skipped` is neither null nor a string")?,
+        )
+    };
+    let samples = get(message, "samples")
+        .dyn_into::<Array>()
+        .map_err(|_| "`samples` is not an Array")?
+        .iter()
+        .map(|a| {
+            a.dyn_into::<Float32Array>()
+                .map(|a| a.to_vec())
+                .map_err(|_| "an entry of `samples` is not a Float32Array".to_string())
+        })
+        .collect::<Decoded<Vec<_>>>()?;
+    decode_result(ResultFields {
+        gen: get_number(message, "gen")?,
+        progress: get_number(message, "progress")?,
+        phase: get_string(message, "phase")?,
+        reached: get_number(message, "reached")?,
+        skipped,
+        stats: get_f64_array(message, "stats")?,
+        from: get_number(message, "from")?,
+        samples,
+        corr: get_f64_array(message, "corr")?,
+        corr_done: get_bool(message, "corr_done")?,
+    })
+}
+
+/// The result that `f` encodes: `gen` a request number, `progress` in [0, 1], `phase` a
+/// phase's name, `reached` a layer index up to the largest depth + 1, `stats` whole layers,
+/// and `from` + the number of sample layers = the number of stats layers (samples arrive for
+/// every forwarded layer, the new ones only).
+pub fn decode_result(f: ResultFields) -> Decoded<Result> {
+    let gen = generation(f.gen)?;
+    if !(0.0..=1.0).contains(&f.progress) {
+        return Err(format!("`progress` {} is not in [0, 1]", f.progress));
     }
-    let stats = flat
+    let phase = Phase::from_name(&f.phase).ok_or_else(|| format!("no phase `{}`", f.phase))?;
+    let backward_reached = count("reached", f.reached, *DEPTH_RANGE.end() + 1)?;
+    if !f.stats.len().is_multiple_of(STATS_FIELDS) {
+        return Err(format!(
+            "`stats` has {} numbers, not {STATS_FIELDS} per layer",
+            f.stats.len()
+        ));
+    }
+    let stats: Vec<LayerStats> = f
+        .stats
         .chunks_exact(STATS_FIELDS)
         .map(|c| LayerStats {
             pre_mean: c[0],
@@ -146,29 +282,28 @@ pub fn read_result(message: &JsValue) -> Option<Result> {
             pair_corr: c[5],
         })
         .collect();
-    let samples = get(message, "samples")
-        .dyn_into::<Array>()
-        .ok()?
-        .iter()
-        .map(|a| a.dyn_into::<Float32Array>().ok().map(|a| a.to_vec()))
-        .collect::<Option<Vec<_>>>()?;
-    let delta = Delta {
-        progress: get(message, "progress").as_f64()?,
-        phase: Phase::from_name(&get(message, "phase").as_string()?)?,
-        backward_reached: get(message, "reached").as_f64()? as usize,
-        backward_skipped: get(message, "skipped").as_string(),
-        stats,
-        samples_from: get(message, "from").as_f64()? as usize,
-        samples,
-    };
-    Some(Result {
-        gen: get(message, "gen").as_f64()? as u64,
-        delta,
-        corr: get(message, "corr")
-            .dyn_into::<Float64Array>()
-            .ok()?
-            .to_vec(),
-        corr_done: get(message, "corr_done").as_bool()?,
+    let samples_from = count("from", f.from, stats.len())?;
+    if samples_from + f.samples.len() != stats.len() {
+        return Err(format!(
+            "samples of layers {}..{} do not match the {} layers of stats",
+            samples_from + 1,
+            samples_from + f.samples.len(),
+            stats.len()
+        ));
+    }
+    Ok(Result {
+        gen,
+        delta: Delta {
+            progress: f.progress,
+            phase,
+            backward_reached,
+            backward_skipped: f.skipped,
+            stats,
+            samples_from,
+            samples: f.samples,
+        },
+        corr: f.corr,
+        corr_done: f.corr_done,
     })
 }
 
@@ -184,12 +319,230 @@ pub fn theory(gen: u64, bundle: &TheoryBundle) -> JsValue {
     o.into()
 }
 
-/// (gen, bundle) of a theory message; None if malformed.
-pub fn read_theory(message: &JsValue) -> Option<(u64, TheoryBundle)> {
-    let gen = get(message, "gen").as_f64()? as u64;
-    let data = get(message, "data")
-        .dyn_into::<Float64Array>()
-        .ok()?
-        .to_vec();
-    Some((gen, codec::decode(&data)?))
+/// (gen, bundle) of a theory message; Err if malformed.
+pub fn read_theory(message: &JsValue) -> Decoded<(u64, TheoryBundle)> {
+    decode_theory(
+        get_number(message, "gen")?,
+        &get_f64_array(message, "data")?,
+    )
+}
+
+/// (gen, bundle) of a theory message from its fields.
+pub fn decode_theory(gen: f64, data: &[f64]) -> Decoded<(u64, TheoryBundle)> {
+    let gen = generation(gen)?;
+    let bundle = codec::decode(data).ok_or("`data` is not exactly one theory bundle")?;
+    Ok((gen, bundle))
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn config() -> ProptestConfig {
+        ProptestConfig {
+            cases: 256,
+            ..ProptestConfig::default()
+        }
+    }
+
+    fn any_phase() -> impl Strategy<Value = Phase> {
+        prop_oneof![
+            Just(Phase::Forward),
+            Just(Phase::Backward),
+            Just(Phase::Done)
+        ]
+    }
+
+    /// A well-formed result with arbitrary statistics (every f64 bit pattern).
+    fn any_result() -> impl Strategy<Value = Result> {
+        (
+            0..=1u64 << 53,
+            0.0..=1.0f64,
+            any_phase(),
+            0..=*DEPTH_RANGE.end() + 1,
+            proptest::option::of(".{0,12}"),
+            proptest::collection::vec(proptest::num::f64::ANY, 0..6 * STATS_FIELDS),
+            proptest::collection::vec(proptest::num::f64::ANY, 0..5),
+            any::<bool>(),
+        )
+            .prop_flat_map(
+                |(gen, progress, phase, reached, skipped, flat, corr, done)| {
+                    let layers = flat.len() / STATS_FIELDS;
+                    (0..=layers).prop_flat_map(move |from| {
+                        let (flat, corr, skipped) = (flat.clone(), corr.clone(), skipped.clone());
+                        proptest::collection::vec(
+                            proptest::collection::vec(any::<f32>(), 0..4),
+                            layers - from,
+                        )
+                        .prop_map(move |samples| Result {
+                            gen,
+                            delta: Delta {
+                                progress,
+                                phase,
+                                backward_reached: reached,
+                                backward_skipped: skipped.clone(),
+                                stats: flat
+                                    .chunks_exact(STATS_FIELDS)
+                                    .map(|c| LayerStats {
+                                        pre_mean: c[0],
+                                        pre_var: c[1],
+                                        post_mean: c[2],
+                                        post_var: c[3],
+                                        grad_rms: c[4],
+                                        pair_corr: c[5],
+                                    })
+                                    .collect(),
+                                samples_from: from,
+                                samples,
+                            },
+                            corr: corr.clone(),
+                            corr_done: done,
+                        })
+                    })
+                },
+            )
+    }
+
+    fn same_bits(a: &ResultFields, b: &ResultFields) -> bool {
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        let sample_bits = |v: &[Vec<f32>]| {
+            v.iter()
+                .map(|l| l.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+        };
+        a.gen == b.gen
+            && a.progress == b.progress
+            && a.phase == b.phase
+            && a.reached == b.reached
+            && a.skipped == b.skipped
+            && bits(&a.stats) == bits(&b.stats)
+            && a.from == b.from
+            && sample_bits(&a.samples) == sample_bits(&b.samples)
+            && bits(&a.corr) == bits(&b.corr)
+            && a.corr_done == b.corr_done
+    }
+
+    /// Any f64, with the special values and small integers (the fields' valid values) common.
+    fn any_number() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            proptest::num::f64::ANY,
+            (-3i32..2000).prop_map(f64::from),
+            Just(f64::NAN),
+            Just(f64::INFINITY),
+            Just(-0.0),
+            Just(1e300),
+            Just(9007199254740993.0),
+        ]
+    }
+
+    fn any_fields() -> impl Strategy<Value = ResultFields> {
+        (
+            (any_number(), any_number(), any_number(), any_number()),
+            prop_oneof![
+                Just("forward".to_string()),
+                Just("done".to_string()),
+                ".{0,10}"
+            ],
+            proptest::option::of(".{0,10}"),
+            proptest::collection::vec(any_number(), 0..40),
+            proptest::collection::vec(proptest::collection::vec(any::<f32>(), 0..3), 0..8),
+            proptest::collection::vec(any_number(), 0..4),
+            any::<bool>(),
+        )
+            .prop_map(
+                |((gen, progress, reached, from), phase, skipped, stats, samples, corr, done)| {
+                    ResultFields {
+                        gen,
+                        progress,
+                        phase,
+                        reached,
+                        skipped,
+                        stats,
+                        from,
+                        samples,
+                        corr,
+                        corr_done: done,
+                    }
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn results_survive_encoding_bit_for_bit(r in any_result()) {
+            let fields = ResultFields::of(&r);
+            let back = decode_result(fields.clone()).map_err(TestCaseError::fail)?;
+            prop_assert!(same_bits(&ResultFields::of(&back), &fields));
+        }
+
+        #[test]
+        fn arbitrary_result_fields_decode_or_fail_without_panicking(f in any_fields()) {
+            if let Ok(r) = decode_result(f.clone()) {
+                // Whatever is accepted is exactly what the fields say.
+                prop_assert!(same_bits(&ResultFields::of(&r), &f));
+                prop_assert_eq!(r.delta.samples_from + r.delta.samples.len(), r.delta.stats.len());
+            }
+        }
+
+        #[test]
+        fn run_requests_need_a_request_number(gen in any_number()) {
+            let config = config_wire::encode(&Config::default());
+            match decode_run_request(gen, &config) {
+                Ok((g, c)) => prop_assert!(g as f64 == gen && c == Config::default()),
+                Err(_) => prop_assert!(!((0.0..=EXACT_INTEGERS).contains(&gen) && gen.fract() == 0.0)),
+            }
+        }
+
+        #[test]
+        fn arbitrary_configurations_decode_or_fail_without_panicking(
+            data in proptest::collection::vec(any_number(), 0..20)
+        ) {
+            if let Ok((_, c)) = decode_run_request(1.0, &data) {
+                prop_assert_eq!(config_wire::encode(&c), data);
+            }
+        }
+
+        #[test]
+        fn arbitrary_bytes_are_no_theory(gen in any_number(), bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let data: Vec<f64> = bytes
+                .chunks_exact(8)
+                .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+                .collect();
+            // Random data is (practically) never a bundle; the point is that it does not panic.
+            let _ = decode_theory(gen, &data);
+        }
+    }
+
+    #[test]
+    fn malformed_results_say_why() {
+        let good = ResultFields {
+            gen: 3.0,
+            progress: 0.5,
+            phase: "forward".into(),
+            reached: 11.0,
+            skipped: None,
+            stats: vec![0.0; 2 * STATS_FIELDS],
+            from: 1.0,
+            samples: vec![vec![1.0]],
+            corr: vec![],
+            corr_done: false,
+        };
+        assert!(decode_result(good.clone()).is_ok());
+        let bad = |f: fn(&mut ResultFields)| {
+            let mut fields = good.clone();
+            f(&mut fields);
+            decode_result(fields).expect_err("malformed")
+        };
+        assert!(bad(|f| f.gen = -1.0).contains("gen"));
+        assert!(bad(|f| f.gen = 0.5).contains("gen"));
+        assert!(bad(|f| f.progress = f64::NAN).contains("progress"));
+        assert!(bad(|f| f.phase = "sideways".into()).contains("phase"));
+        assert!(bad(|f| f.reached = 1e300).contains("reached"));
+        assert!(bad(|f| f.stats.push(0.0)).contains("stats"));
+        assert!(bad(|f| f.from = 3.0).contains("from"));
+        assert!(bad(|f| f.samples.clear()).contains("samples"));
+    }
 }

@@ -11,7 +11,7 @@ use crate::csv;
 use lab_core::ActivationKind;
 use yew::prelude::*;
 
-/// What to look for in the activation panel, for each activation (facts from science.md).
+/// What to look for in the activation panel, for each activation (docs/science.md#activations).
 fn activation_note(kind: ActivationKind) -> &'static str {
     match kind {
         ActivationKind::Selu => "SELU's slope λ ≈ 1.0507 above 0 and its floor at −λα ≈ −1.758 below: stretching small values and squashing large negative ones is what pulls the mean back to 0 and the variance back to 1 under LeCun normal weights.",

@@ -27,9 +27,12 @@ pub fn CorrPanel(props: &PanelProps) -> Html {
             );
             move |c, style| match &theory {
                 Some(b) => {
-                    let data = b
-                        .theory
-                        .corr_data(view.config().depth, view.stats(), &corr.values);
+                    let data = theory_view::corr_data(
+                        &b.theory,
+                        view.config().depth,
+                        view.stats(),
+                        &corr.values,
+                    );
                     charts::corr::draw(c, &data, style)
                 }
                 None => Ok(()),

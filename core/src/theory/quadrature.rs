@@ -3,7 +3,7 @@
 //!
 //! Why not Gauss-Hermite: its error bound needs f smooth on the whole line, but ReLU, leaky
 //! ReLU, ELU and SELU have a kink at x = 0 (phi or phi' jumps), where a single polynomial rule
-//! converges only algebraically (science.md, "Quadrature"). Here the z axis is cut into panels
+//! converges only algebraically (docs/science.md#quadrature). Here the z axis is cut into panels
 //! and each panel gets its own n-point Gauss-Legendre rule, so every panel integrand is smooth
 //! (analytic) and the rule converges geometrically. The edges are:
 //!

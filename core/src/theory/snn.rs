@@ -28,7 +28,8 @@ pub fn selu_map(act: &Activation, mu: f64, nu: f64, omega: f64, tau: f64) -> (f6
 }
 
 /// The map g for SELU in closed form (the paper's closed forms of mu~ and xi~ = E[selu(z)^2],
-/// Klambauer et al. 2017, as written in science.md), with m = mu omega, v = nu tau > 0:
+/// Klambauer et al. 2017; docs/science.md#the-self-normalizing-map), with m = mu omega,
+/// v = nu tau > 0:
 ///
 /// mu~ = (lambda/2) [m + sqrt(2v/pi) e^(-m^2/2v) + m erf(m/sqrt(2v)) - alpha erfc(m/sqrt(2v))
 ///       + alpha e^(m + v/2) erfc((m + v)/sqrt(2v))],
@@ -98,7 +99,7 @@ pub fn selu_map_jacobian(
 }
 
 /// (g(mu, nu), its Jacobian) from one pass of quadrature.
-fn map_and_jacobian(
+pub(super) fn map_and_jacobian(
     act: &Activation,
     mu: f64,
     nu: f64,
@@ -289,7 +290,7 @@ fn newton_fixed_point(
 /// the variance condition is lambda^2 (nu/2 + alpha^2 B) = nu, where
 /// B = E[(e^z - 1)^2; z <= 0] = e^(2 nu) Phi(-2 sqrt nu) - 2 e^(nu/2) Phi(-sqrt nu) + 1/2,
 /// which gives lambda. nu* = 1 reproduces lambda = 1.0507009873554805,
-/// alpha = 1.6732632423543772 (the closed forms of science.md); nu* = 2 gives
+/// alpha = 1.6732632423543772 (the closed forms of docs/science.md#selu); nu* = 2 gives
 /// lambda = 1.06071, alpha = 1.97126 (paper). nu* <= 0 or non-finite gives NaN.
 pub fn derive_selu(nu_star: f64) -> (f64, f64) {
     if !(nu_star > 0.0 && nu_star.is_finite()) {

@@ -1,0 +1,482 @@
+//! What the theory panels show for one configuration, as plain data: the per-layer predictions
+//! with the caveat that goes with them ([`TheorySummary`]), the correlation prediction computed
+//! one layer per step ([`CorrJob`]), the (mean, variance) map of one random layer with its
+//! fixed point and closed-form Jacobian ([`layer_map`], [`MapArrows`]), and chi_1 and q* over
+//! the phase map's grid ([`PhaseGrid`]). The web app turns these into its chart structs and
+//! CSV files; nothing here knows about either.
+//!
+//! Formulas: docs/science.md#mean-field-theory and #the-self-normalizing-map.
+
+use super::criticality::{mean_field, phase_grid, MeanField};
+use super::propagation::{
+    correlation_map_with, input_correlation, predict_config, sigma_b2_of, sigma_w2_of, Prediction,
+};
+use super::quadrature::Quadrature;
+use super::snn::{map_and_jacobian, selu_map};
+use crate::activation::Activation;
+use crate::config::{Config, Normalization};
+use crate::init::Initializer;
+
+/// Range of sigma_w^2 on the phase map's horizontal axis.
+pub const PHASE_SW2: (f64, f64) = (0.5, 4.0);
+/// Range of sigma_b^2 on the phase map's vertical axis.
+pub const PHASE_SB2: (f64, f64) = (0.0, 0.5);
+/// Grid of the phase map (columns x rows).
+pub const PHASE_GRID: (usize, usize) = (36, 26);
+
+/// The mean-field theory of one configuration, as the page shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TheorySummary {
+    pub sigma_w2: f64,
+    pub sigma_b2: f64,
+    pub mean_field: MeanField,
+    /// Per-layer predictions; None when a normalization layer is chosen.
+    pub layers: Option<Vec<Prediction>>,
+    /// Where and why the theory does not describe the simulation.
+    pub caveat: Option<String>,
+}
+
+impl TheorySummary {
+    pub fn of(config: &Config) -> TheorySummary {
+        let act = config.activation;
+        let sigma_w2 = sigma_w2_of(config);
+        let sigma_b2 = sigma_b2_of(config);
+        let mean_field = mean_field(&act, sigma_w2, sigma_b2);
+        let layers = predict_config(config);
+        let caveat = match (config.norm, config.init) {
+            (Normalization::Batch | Normalization::Layer, _) => Some(format!(
+                "The mean-field theory describes random networks without normalization; with {} every layer's pre-activations are reset to mean 0 and variance 1, so no prediction is drawn.",
+                if config.norm == Normalization::Batch { "BatchNorm" } else { "LayerNorm" }
+            )),
+            (_, Initializer::Orthogonal) => Some(
+                "Orthogonal weights have the same variance σ_w² as the Gaussian ones, so the mean-field prediction is the same; they change only the fluctuations around it (and the Jacobian's spectrum).".to_string(),
+            ),
+            _ => None,
+        };
+        TheorySummary {
+            sigma_w2,
+            sigma_b2,
+            mean_field,
+            layers,
+            caveat,
+        }
+    }
+}
+
+/// The mean-field correlation prediction for the input pairs, one layer per step, so that it
+/// runs in the same short slices as the simulation (each layer is a 2D Gaussian integral).
+/// The pairs have zero-mean inputs with std in_std and cosine c0 (see crate::sim).
+#[derive(Clone, Debug)]
+pub struct CorrJob {
+    act: Activation,
+    sigma_w2: f64,
+    sigma_b2: f64,
+    q: f64,
+    c: f64,
+    depth: usize,
+    /// c^1, c^2, ... computed so far.
+    pub values: Vec<f64>,
+}
+
+impl CorrJob {
+    pub fn new(config: &Config) -> CorrJob {
+        let sigma_w2 = sigma_w2_of(config);
+        let sigma_b2 = sigma_b2_of(config);
+        let in_q = f64::from(config.input_std).powi(2);
+        let (q, c) = input_correlation(sigma_w2, sigma_b2, in_q, f64::from(config.input_corr));
+        // With normalization the theory does not apply; without signal there is nothing to map.
+        let applies = config.norm == Normalization::None && q > 0.0 && q.is_finite();
+        CorrJob {
+            act: config.activation,
+            sigma_w2,
+            sigma_b2,
+            q,
+            c,
+            depth: if applies { config.depth } else { 0 },
+            values: Vec::new(),
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.values.len() >= self.depth
+    }
+
+    /// Computes the next layer; returns true when all layers are done.
+    pub fn step(&mut self) -> bool {
+        if self.is_done() {
+            return true;
+        }
+        self.values.push(self.c);
+        if self.is_done() {
+            return true;
+        }
+        let (q_next, _, c_next) = correlation_map_with(
+            Quadrature::Fast,
+            &self.act,
+            self.sigma_w2,
+            self.sigma_b2,
+            self.q,
+            self.q,
+            self.c,
+        );
+        if (c_next - self.c).abs() < 1e-13 && (q_next - self.q).abs() < 1e-13 * self.q.abs() {
+            // Converged: every further layer has the same value.
+            self.values.resize(self.depth, c_next);
+        }
+        self.q = q_next;
+        self.c = c_next;
+        self.is_done()
+    }
+}
+
+/// Pre-activation variance s = sigma_w^2 (nu + mu^2) + sigma_b^2 of a random layer whose
+/// inputs have mean mu and variance nu.
+fn layer_variance(sigma_w2: f64, sigma_b2: f64, mu: f64, nu: f64) -> f64 {
+    sigma_w2 * (nu + mu * mu) + sigma_b2
+}
+
+/// One layer's (mean, variance) map in the random-layer convention: a layer whose inputs have
+/// mean mu and variance nu, with weights N(0, sigma_w^2/n) and biases N(0, sigma_b^2), has
+/// pre-activations N(0, s), s = sigma_w^2 (nu + mu^2) + sigma_b^2, averaged over the weights;
+/// the map returns the mean and variance of phi of those. At mu = 0 it is the SNN paper's map g
+/// with omega = 0 and tau = sigma_w^2 (Klambauer et al. 2017, eq. 4-5).
+pub fn layer_map(act: &Activation, sigma_w2: f64, sigma_b2: f64, mu: f64, nu: f64) -> (f64, f64) {
+    selu_map(
+        act,
+        0.0,
+        layer_variance(sigma_w2, sigma_b2, mu, nu),
+        0.0,
+        1.0,
+    )
+}
+
+/// The Jacobian [[d mean'/d mu, d mean'/d nu], [d var'/d mu, d var'/d nu]] of [`layer_map`] in
+/// closed form (up to quadrature error). The map depends on (mu, nu) only through s, so by the
+/// chain rule, with G(s) = (mean, var) of phi(z), z ~ N(0, s), and ds/dmu = 2 mu sigma_w^2,
+/// ds/dnu = sigma_w^2:
+///
+/// J = [[G_mean'(s) 2 mu sigma_w^2, G_mean'(s) sigma_w^2], [G_var'(s) 2 mu sigma_w^2, G_var'(s) sigma_w^2]],
+///
+/// where G'(s) is the nu-column of the SNN map's Jacobian at (0, s), omega = 0, tau = 1 (see
+/// `selu_map_jacobian`). At mu = 0 the first column is exactly 0. s <= 0 gives NaN.
+pub fn layer_map_jacobian(
+    act: &Activation,
+    sigma_w2: f64,
+    sigma_b2: f64,
+    mu: f64,
+    nu: f64,
+) -> [[f64; 2]; 2] {
+    let s = layer_variance(sigma_w2, sigma_b2, mu, nu);
+    let (_, g) = map_and_jacobian(act, 0.0, s, 0.0, 1.0);
+    let (dmean_ds, dvar_ds) = (g[0][1], g[1][1]);
+    if !(dmean_ds.is_finite() && dvar_ds.is_finite()) {
+        return [[f64::NAN; 2]; 2];
+    }
+    let ds_dmu = 2.0 * mu * sigma_w2;
+    // 0 * (negative) would be -0.0; a structural zero is +0.0.
+    let times_ds_dmu = |d: f64| if mu == 0.0 { 0.0 } else { d * ds_dmu };
+    [
+        [times_ds_dmu(dmean_ds), dmean_ds * sigma_w2],
+        [times_ds_dmu(dvar_ds), dvar_ds * sigma_w2],
+    ]
+}
+
+/// The fixed point of [`layer_map`] (the image of the length map's q*), its Jacobian's
+/// eigenvalues, and whether it attracts (spectral radius < 1).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LayerFixedPoint {
+    pub mean: f64,
+    pub var: f64,
+    /// Eigenvalues as (re, im): the Jacobian's trace first, then exactly 0 (see
+    /// [`layer_fixed_point`]).
+    pub eigenvalues: [(f64, f64); 2],
+    pub stable: bool,
+}
+
+/// The fixed point of [`layer_map`] for the mean-field theory `mf` of (act, sigma_w2, sigma_b2),
+/// None without a finite q*. At q* the pre-activations are N(0, q*), and the fixed point is the
+/// (mean, variance) of phi of them.
+///
+/// The Jacobian ([`layer_map_jacobian`]) is an outer product (dG/ds) (ds/dmu, ds/dnu) of rank
+/// one, so its eigenvalues are its trace and 0, both real; computing them as such keeps the
+/// zero exact instead of the round-off a general 2 x 2 formula leaves.
+pub fn layer_fixed_point(
+    act: &Activation,
+    sigma_w2: f64,
+    sigma_b2: f64,
+    mf: &MeanField,
+) -> Option<LayerFixedPoint> {
+    let q = mf.q_star?;
+    let (mean, var) = selu_map(act, 0.0, q, 0.0, 1.0);
+    let j = layer_map_jacobian(act, sigma_w2, sigma_b2, mean, var);
+    let trace = j[0][0] + j[1][1];
+    Some(LayerFixedPoint {
+        mean,
+        var,
+        eigenvalues: [(trace, 0.0), (0.0, 0.0)],
+        stable: trace.abs() < 1.0,
+    })
+}
+
+/// Cells of the map's arrow grid: means -0.9, -0.75, ..., 0.9 and variances 0.125, 0.375, ...,
+/// 2.875.
+pub const MAP_GRID: (usize, usize) = (13, 12);
+
+/// The (mean, variance) map on the panel's grid, and its fixed point.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MapArrows {
+    /// (mean, var, next mean, next var), means varying fastest.
+    pub arrows: Vec<(f64, f64, f64, f64)>,
+    pub fixed_point: Option<LayerFixedPoint>,
+}
+
+impl MapArrows {
+    pub fn of(summary: &TheorySummary, act: &Activation) -> MapArrows {
+        let (sw, sb) = (summary.sigma_w2, summary.sigma_b2);
+        let (nm, nv) = MAP_GRID;
+        let mut arrows = Vec::with_capacity(nm * nv);
+        for j in 0..nv {
+            let var = 0.125 + j as f64 * 0.25;
+            for i in 0..nm {
+                let mean = -0.9 + i as f64 * 0.15;
+                let (m2, v2) = layer_map(act, sw, sb, mean, var);
+                arrows.push((mean, var, m2, v2));
+            }
+        }
+        MapArrows {
+            arrows,
+            fixed_point: layer_fixed_point(act, sw, sb, &summary.mean_field),
+        }
+    }
+}
+
+/// chi_1 and q* over the phase map's grid ([`PHASE_SW2`] x [`PHASE_SB2`], [`PHASE_GRID`]
+/// points) for one activation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PhaseGrid {
+    /// sigma_w^2 of the columns.
+    pub sw: Vec<f64>,
+    /// sigma_b^2 of the rows.
+    pub sb: Vec<f64>,
+    /// chi_1 row by row (sw varying fastest).
+    pub chi1: Vec<f64>,
+    /// q* in the same order (NaN where there is none).
+    pub q_star: Vec<f64>,
+}
+
+impl PhaseGrid {
+    pub fn of(act: &Activation) -> PhaseGrid {
+        let (n_w, n_b) = PHASE_GRID;
+        let points = phase_grid(
+            act,
+            PHASE_SW2.0..=PHASE_SW2.1,
+            PHASE_SB2.0..=PHASE_SB2.1,
+            n_w,
+            n_b,
+        );
+        let step_w = (PHASE_SW2.1 - PHASE_SW2.0) / (n_w - 1) as f64;
+        let step_b = (PHASE_SB2.1 - PHASE_SB2.0) / (n_b - 1) as f64;
+        PhaseGrid {
+            sw: (0..n_w).map(|i| PHASE_SW2.0 + i as f64 * step_w).collect(),
+            sb: (0..n_b).map(|j| PHASE_SB2.0 + j as f64 * step_b).collect(),
+            chi1: points.iter().map(|p| p.chi1).collect(),
+            q_star: points.iter().map(|p| p.q_star).collect(),
+        }
+    }
+}
+
+/// `current` = (sigma_w^2, sigma_b^2) if it lies on the grid with columns `sw` and rows `sb`
+/// (within half a cell of its edges); None outside, for non-finite values, or for a grid with
+/// fewer than two columns or rows.
+pub fn point_on_grid(sw: &[f64], sb: &[f64], current: (f64, f64)) -> Option<(f64, f64)> {
+    if sw.len() < 2 || sb.len() < 2 || !(current.0.is_finite() && current.1.is_finite()) {
+        return None;
+    }
+    let (hw, hb) = ((sw[1] - sw[0]) / 2.0, (sb[1] - sb[0]) / 2.0);
+    let inside = current.0 >= sw[0] - hw
+        && current.0 <= sw[sw.len() - 1] + hw
+        && current.1 >= sb[0] - hb
+        && current.1 <= sb[sb.len() - 1] + hb;
+    inside.then_some(current)
+}
+
+/// Gain and bias std that give (sigma_w^2, sigma_b^2) for this configuration's initializer and
+/// width (the inverse of `sigma_w2_of` and `sigma_b2_of`).
+pub fn gain_and_sb(config: &Config, sigma_w2: f64, sigma_b2: f64) -> (f64, f64) {
+    let per_unit = config.width as f64 * config.init.weight_variance(config.width, config.width);
+    ((sigma_w2 / per_unit).sqrt(), sigma_b2.max(0.0).sqrt())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activation::{ActivationKind, SELU_ALPHA, SELU_LAMBDA};
+
+    /// Central differences of [`layer_map`] in f64, step h.
+    fn numeric_jacobian(act: &Activation, sw: f64, sb: f64, mu: f64, nu: f64) -> [[f64; 2]; 2] {
+        let h = 1e-5;
+        let d = |dm: f64, dn: f64| {
+            let (a, b) = layer_map(act, sw, sb, mu + dm, nu + dn);
+            let (c, e) = layer_map(act, sw, sb, mu - dm, nu - dn);
+            ((a - c) / (2.0 * h), (b - e) / (2.0 * h))
+        };
+        let (d_mu, d_nu) = (d(h, 0.0), d(0.0, h));
+        [[d_mu.0, d_nu.0], [d_mu.1, d_nu.1]]
+    }
+
+    #[test]
+    fn selu_at_lecun_has_the_attracting_fixed_point_0_1_with_the_published_eigenvalues() {
+        let config = Config::default();
+        let th = TheorySummary::of(&config);
+        assert!((th.sigma_w2 - 1.0).abs() < 1e-12);
+        let map = MapArrows::of(&th, &config.activation);
+        let f = map.fixed_point.expect("SELU has a fixed point");
+        assert!(f.mean.abs() < 1e-9 && (f.var - 1.0).abs() < 1e-9, "{f:?}");
+        assert!(f.stable);
+        // Klambauer et al. 2017: at (0, 1), J = [[0, 0.088835], [0, 0.782648]], so the
+        // eigenvalues are 0 and 0.782648.
+        assert_eq!(f.eigenvalues[1], (0.0, 0.0), "exactly 0, not round-off");
+        assert_eq!(f.eigenvalues[0].1, 0.0);
+        assert!((f.eigenvalues[0].0 - 0.782648).abs() < 1e-6, "{f:?}");
+        let j = layer_map_jacobian(&config.activation, 1.0, 0.0, 0.0, 1.0);
+        assert_eq!(j[0][0].to_bits(), 0.0f64.to_bits(), "+0.0 by structure");
+        assert_eq!(j[1][0].to_bits(), 0.0f64.to_bits(), "+0.0 by structure");
+        assert!((j[0][1] - 0.088835).abs() < 1e-6, "{j:?}");
+        assert!((j[1][1] - 0.782648).abs() < 1e-6, "{j:?}");
+        assert_eq!(map.arrows.len(), MAP_GRID.0 * MAP_GRID.1);
+    }
+
+    #[test]
+    fn the_closed_form_jacobian_matches_central_differences() {
+        for kind in [
+            ActivationKind::Selu,
+            ActivationKind::Relu,
+            ActivationKind::Tanh,
+            ActivationKind::Gelu,
+            ActivationKind::Elu,
+            ActivationKind::Sigmoid,
+        ] {
+            let act = Activation::new(kind);
+            for (sw, sb) in [(1.0, 0.0), (2.0, 0.1), (1.5, 0.3)] {
+                for (mu, nu) in [(0.0, 1.0), (0.3, 0.5), (-0.6, 2.0), (0.9, 0.2)] {
+                    let exact = layer_map_jacobian(&act, sw, sb, mu, nu);
+                    let numeric = numeric_jacobian(&act, sw, sb, mu, nu);
+                    for r in 0..2 {
+                        for c in 0..2 {
+                            let (e, n) = (exact[r][c], numeric[r][c]);
+                            assert!(
+                                (e - n).abs() < 1e-6 * (1.0 + n.abs()),
+                                "{kind:?} sw {sw} sb {sb} at ({mu}, {nu}) [{r}][{c}]: {e} vs {n}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_eigenvalues_are_those_of_the_jacobian() {
+        // Rank one: trace and 0 are the roots of x^2 - tr x + det with det = 0.
+        for kind in [
+            ActivationKind::Relu,
+            ActivationKind::Tanh,
+            ActivationKind::Elu,
+        ] {
+            let act = Activation::new(kind);
+            let (sw, sb) = (1.7, 0.2);
+            let mf = mean_field(&act, sw, sb);
+            let f = layer_fixed_point(&act, sw, sb, &mf).expect("a finite q*");
+            let j = layer_map_jacobian(&act, sw, sb, f.mean, f.var);
+            let det = j[0][0] * j[1][1] - j[0][1] * j[1][0];
+            assert!(det.abs() < 1e-12, "{kind:?}: det {det}");
+            assert_eq!(f.eigenvalues[0].0, j[0][0] + j[1][1]);
+            assert_eq!(f.stable, f.eigenvalues[0].0.abs() < 1.0);
+        }
+    }
+
+    #[test]
+    fn the_map_at_mean_zero_is_the_snn_closed_form() {
+        // Klambauer et al. 2017, eq. (4)-(5) with omega = 0, tau = 1.
+        let act = Activation::new(ActivationKind::Selu);
+        for nu in [0.5, 1.0, 2.0] {
+            let (m, v) = layer_map(&act, 1.0, 0.0, 0.0, nu);
+            // With m = 0 the closed form reduces to these Gaussian integrals of SELU:
+            let (l, a) = (SELU_LAMBDA, SELU_ALPHA);
+            let s = nu.sqrt();
+            let erfc = |x: f64| 1.0 - crate::special::erf(x);
+            let mean = 0.5
+                * l
+                * (s * (2.0 / std::f64::consts::PI).sqrt() - a * erfc(0.0)
+                    + a * (nu / 2.0).exp() * erfc(nu / (2.0 * nu).sqrt()));
+            let xi = 0.5
+                * l
+                * l
+                * (nu + a * a * erfc(0.0)
+                    - 2.0 * a * a * (nu / 2.0).exp() * erfc(nu / (2.0 * nu).sqrt())
+                    + a * a * (2.0 * nu).exp() * erfc(2.0 * nu / (2.0 * nu).sqrt()));
+            assert!((m - mean).abs() < 1e-10, "{nu}: {m} vs {mean}");
+            assert!((v - (xi - mean * mean)).abs() < 1e-10, "{nu}: {v}");
+        }
+    }
+
+    #[test]
+    fn gain_and_sb_invert_sigma_w2() {
+        let config = Config {
+            init: Initializer::HeNormal,
+            width: 64,
+            ..Config::default()
+        };
+        let (g, sb) = gain_and_sb(&config, 2.0, 0.04);
+        assert!((g - 1.0).abs() < 1e-12 && (sb - 0.2).abs() < 1e-12);
+    }
+
+    #[test]
+    fn normalization_switches_the_predictions_off_with_a_reason() {
+        let config = Config {
+            norm: Normalization::Batch,
+            ..Config::default()
+        };
+        let th = TheorySummary::of(&config);
+        assert!(th.layers.is_none());
+        let mut job = CorrJob::new(&config);
+        assert!(
+            job.is_done() && job.step(),
+            "nothing to predict with BatchNorm"
+        );
+        assert!(th.caveat.unwrap().contains("BatchNorm"));
+    }
+
+    #[test]
+    fn the_correlation_job_runs_one_layer_per_step() {
+        let config = Config {
+            depth: 3,
+            ..Config::default()
+        };
+        let mut job = CorrJob::new(&config);
+        while !job.step() {}
+        assert_eq!(job.values.len(), 3);
+        assert_eq!(
+            job.values[0], 0.5,
+            "layer 1 of zero-mean pairs without bias keeps c0"
+        );
+    }
+
+    #[test]
+    fn the_phase_grid_spans_its_ranges_and_marks_points_inside_only() {
+        let grid = PhaseGrid::of(&Activation::new(ActivationKind::Relu));
+        assert_eq!(grid.sw.len(), PHASE_GRID.0);
+        assert_eq!(grid.sb.len(), PHASE_GRID.1);
+        assert_eq!(grid.chi1.len(), PHASE_GRID.0 * PHASE_GRID.1);
+        assert_eq!(grid.q_star.len(), grid.chi1.len());
+        assert_eq!((grid.sw[0], grid.sb[0]), (PHASE_SW2.0, PHASE_SB2.0));
+        assert!((grid.sw[PHASE_GRID.0 - 1] - PHASE_SW2.1).abs() < 1e-12);
+        assert_eq!(
+            point_on_grid(&grid.sw, &grid.sb, (2.0, 0.0)),
+            Some((2.0, 0.0))
+        );
+        assert_eq!(point_on_grid(&grid.sw, &grid.sb, (9.0, 0.0)), None);
+        assert_eq!(point_on_grid(&grid.sw, &grid.sb, (f64::NAN, 0.0)), None);
+        assert_eq!(point_on_grid(&[1.0], &grid.sb, (1.0, 0.0)), None);
+    }
+}

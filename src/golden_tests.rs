@@ -7,8 +7,10 @@
 
 use crate::charts::activation::ActivationData;
 use crate::csv;
+use crate::engine::TheoryBundle;
 use crate::params::Params;
-use crate::theory_view::{self, CorrJob, TheoryBundle};
+use crate::theory_view;
+use lab_core::theory::CorrJob;
 use lab_core::{Delta, SimView, Simulation};
 use std::path::PathBuf;
 
@@ -73,8 +75,7 @@ fn exports(query: &str) -> Vec<(&'static str, String)> {
     view.apply(Delta::since(&sim, seen));
     assert!(view.is_done(), "{query}");
 
-    let grid = theory_view::phase_data(&config.activation, (f64::NAN, f64::NAN));
-    let bundle = TheoryBundle::of(&config, &grid);
+    let bundle = TheoryBundle::cached(&mut None, &config);
     let mut corr = CorrJob::new(&config);
     while !corr.step() {}
 
@@ -98,7 +99,7 @@ fn exports(query: &str) -> Vec<(&'static str, String)> {
             theory_view::corr_csv(&bundle.theory, view.stats(), config.depth, &corr.values),
         ),
         ("phase", theory_view::phase_csv(&bundle.phase)),
-        ("selu_map", theory_view::map_csv(&bundle.map.0)),
+        ("selu_map", theory_view::map_csv(&bundle.map)),
     ]
 }
 

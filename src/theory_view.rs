@@ -3,15 +3,12 @@
 //! phase grid) into the panels' chart data and CSV files. Pure Rust, tested natively.
 
 use crate::charts::{corr::CorrData, phase::PhaseData, selu_map::MapData};
+use crate::engine::TheoryBundle;
 use lab_core::theory::{MapArrows, PhaseGrid};
-use lab_core::{Activation, Config, LayerStats};
-use std::rc::Rc;
+use lab_core::LayerStats;
 
 // The maths lives in lab_core::theory (module summary); these names are the page's.
-pub use lab_core::theory::{
-    gain_and_sb, CorrJob, LayerFixedPoint as MapFixedPoint, TheorySummary as Theory, PHASE_SB2,
-    PHASE_SW2,
-};
+pub use lab_core::theory::{gain_and_sb, TheorySummary as Theory, PHASE_SB2, PHASE_SW2};
 
 /// The corr panel's data: simulated pair correlations and the prediction so far.
 pub fn corr_data(th: &Theory, depth: usize, stats: &[LayerStats], correlation: &[f64]) -> CorrData {
@@ -33,49 +30,35 @@ pub fn corr_data(th: &Theory, depth: usize, stats: &[LayerStats], correlation: &
     }
 }
 
-/// Arrows of the map on a grid over the panel's axes, the fixed point, and the simulated
-/// trajectory of (post_mean, post_var).
-pub fn map_data(
-    th: &Theory,
-    act: &Activation,
-    stats: &[LayerStats],
-) -> (MapData, Option<MapFixedPoint>) {
-    let MapArrows {
-        arrows,
-        fixed_point,
-    } = MapArrows::of(th, act);
-    let data = MapData {
-        arrows,
-        fixed_points: fixed_point
+/// The map panel's data: the arrows, the fixed point, and the simulated trajectory of
+/// (post_mean, post_var).
+pub fn map_data(map: &MapArrows, stats: &[LayerStats]) -> MapData {
+    MapData {
+        arrows: map.arrows.clone(),
+        fixed_points: map
+            .fixed_point
             .iter()
             .map(|f| (f.mean, f.var, f.stable))
             .collect(),
         trajectory: stats.iter().map(|s| (s.post_mean, s.post_var)).collect(),
-    };
-    (data, fixed_point)
+    }
 }
 
-/// chi_1 over the phase map's grid for one activation.
-pub fn phase_data(act: &Activation, current: (f64, f64)) -> PhaseData {
+/// The phase panel's data: chi_1 over the grid with the current setting marked.
+pub fn phase_data(bundle: &TheoryBundle) -> PhaseData {
     let PhaseGrid {
         sw,
         sb,
         chi1,
         q_star,
-    } = PhaseGrid::of(act);
-    let current = lab_core::theory::point_on_grid(&sw, &sb, current);
+    } = (*bundle.phase).clone();
     PhaseData {
         sw,
         sb,
         chi1,
         q_star,
-        current,
+        current: bundle.current,
     }
-}
-
-/// Where the current (sigma_w^2, sigma_b^2) sits on a phase grid, if inside it.
-pub fn phase_data_current(data: &PhaseData, current: (f64, f64)) -> Option<(f64, f64)> {
-    lab_core::theory::point_on_grid(&data.sw, &data.sb, current)
 }
 
 /// CSV of the corr panel and the stats overlay: one row per layer.
@@ -102,7 +85,7 @@ pub fn corr_csv(th: &Theory, stats: &[LayerStats], depth: usize, correlation: &[
 }
 
 /// CSV of the phase map, exactly the numbers drawn.
-pub fn phase_csv(data: &PhaseData) -> String {
+pub fn phase_csv(data: &PhaseGrid) -> String {
     use crate::csv::number;
     let mut out = String::from("sigma_w2,sigma_b2,q_star,chi1\n");
     let n = data.sw.len();
@@ -121,36 +104,8 @@ pub fn phase_csv(data: &PhaseData) -> String {
     out
 }
 
-/// Everything the theory adds to the page for one configuration: computed in the worker
-/// (100-400 ms for the phase grid and the chaotic-phase correlation fixed point) and posted to
-/// the page in one message.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TheoryBundle {
-    pub theory: Rc<Theory>,
-    /// chi_1 over the phase map for this activation, with the current point marked.
-    pub phase: Rc<PhaseData>,
-    /// The (mean, variance) map's arrows and fixed point (no trajectory: the page adds it).
-    pub map: Rc<(MapData, Option<MapFixedPoint>)>,
-}
-
-impl TheoryBundle {
-    /// The bundle for `config`, reusing `phase_grid` (from [`phase_data`] for the same
-    /// activation; it depends on nothing else).
-    pub fn of(config: &Config, phase_grid: &PhaseData) -> TheoryBundle {
-        let theory = Theory::of(config);
-        let mut phase = phase_grid.clone();
-        phase.current = phase_data_current(&phase, (theory.sigma_w2, theory.sigma_b2));
-        let map = map_data(&theory, &config.activation, &[]);
-        TheoryBundle {
-            theory: Rc::new(theory),
-            phase: Rc::new(phase),
-            map: Rc::new(map),
-        }
-    }
-}
-
 /// CSV of the map's arrows.
-pub fn map_csv(data: &MapData) -> String {
+pub fn map_csv(data: &MapArrows) -> String {
     use crate::csv::number;
     let mut out = String::from("mean,var,next_mean,next_var\n");
     for &(m, v, nm, nv) in &data.arrows {
@@ -168,8 +123,8 @@ pub fn map_csv(data: &MapData) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lab_core::theory::PHASE_GRID;
-    use lab_core::ActivationKind;
+    use lab_core::theory::{CorrJob, PHASE_GRID};
+    use lab_core::{Activation, ActivationKind, Config};
 
     #[test]
     fn csv_headers_and_rows() {
@@ -189,24 +144,29 @@ mod tests {
             "no simulated value yet: {}",
             lines[1]
         );
-        let phase = phase_csv(&phase_data(
-            &Activation::new(ActivationKind::Relu),
-            (2.0, 0.0),
-        ));
+        let phase = phase_csv(&PhaseGrid::of(&Activation::new(ActivationKind::Relu)));
         assert!(phase.starts_with("sigma_w2,sigma_b2,q_star,chi1\n"));
         assert_eq!(phase.lines().count(), 1 + PHASE_GRID.0 * PHASE_GRID.1);
     }
 
     #[test]
     fn the_page_shapes_keep_the_core_numbers() {
-        let config = Config::default();
-        let th = Theory::of(&config);
-        let (data, fixed) = map_data(&th, &config.activation, &[]);
-        let core = MapArrows::of(&th, &config.activation);
+        let config = Config {
+            gain: 1.2,
+            ..Config::default()
+        };
+        let bundle = TheoryBundle::cached(&mut None, &config);
+        let data = map_data(&bundle.map, &[]);
+        let core = MapArrows::of(&bundle.theory, &config.activation);
         assert_eq!(data.arrows, core.arrows);
-        assert_eq!(fixed, core.fixed_point);
-        let phase = phase_data(&config.activation, (1.0, 0.0));
-        assert_eq!(phase.current, Some((1.0, 0.0)));
+        assert_eq!(
+            data.fixed_points.len(),
+            usize::from(core.fixed_point.is_some())
+        );
+        let phase = phase_data(&bundle);
+        // sigma_w^2 = 1.2^2 = 1.44 (in f32), sigma_b^2 = 0: inside the map.
+        let (sw2, sb2) = phase.current.expect("on the map");
+        assert!((sw2 - 1.44).abs() < 1e-6 && sb2 == 0.0, "{sw2} {sb2}");
         assert_eq!(phase.chi1, PhaseGrid::of(&config.activation).chi1);
     }
 }

@@ -140,7 +140,7 @@ fn theory_charts_draw_something_visible() {
     let config = small_config();
     let sim = Simulation::run(config);
     let theory = crate::theory_view::Theory::of(&config);
-    let mut job = crate::theory_view::CorrJob::new(&config);
+    let mut job = lab_core::theory::CorrJob::new(&config);
     while !job.step() {}
 
     let c = canvas(480, 320);
@@ -152,14 +152,18 @@ fn theory_charts_draw_something_visible() {
 
     let c = canvas(480, 320);
     charts::fit_canvas(&c, 1.0);
-    let (map, fixed) = crate::theory_view::map_data(&theory, &config.activation, sim.stats());
-    assert!(fixed.is_some_and(|f| f.stable), "SELU's (0, 1) attracts");
+    let bundle = crate::engine::TheoryBundle::cached(&mut None, &config);
+    assert!(
+        bundle.map.fixed_point.is_some_and(|f| f.stable),
+        "SELU's (0, 1) attracts"
+    );
+    let map = crate::theory_view::map_data(&bundle.map, sim.stats());
     charts::selu_map::draw(&c, &map, &style).unwrap();
     assert!(ink(&c).0 > 0.02, "selu_map");
 
     let c = canvas(480, 320);
     charts::fit_canvas(&c, 1.0);
-    let phase = crate::theory_view::phase_data(&config.activation, (1.0, 0.0));
+    let phase = crate::theory_view::phase_data(&bundle);
     let frame = charts::phase::draw(&c, &phase, &style).unwrap();
     let (ink_p, colours_p) = ink(&c);
     assert!(
@@ -225,13 +229,12 @@ fn url_seed_and_download_helpers_work() {
 #[wasm_bindgen_test]
 fn worker_messages_carry_results_and_theory_unchanged() {
     use crate::engine::{codec, wire};
-    use crate::theory_view;
     use lab_core::{Delta, SimView};
     // A run streamed through real JS messages (typed arrays) rebuilds the simulation exactly.
     let config = small_config();
     let mut sim = Simulation::new(config);
     let mut view = SimView::new(config);
-    let mut corr = theory_view::CorrJob::new(&config);
+    let mut corr = lab_core::theory::CorrJob::new(&config);
     while !sim.step(5.0e4) {
         let sent = wire::result(&wire::Result {
             gen: 7,
@@ -256,8 +259,7 @@ fn worker_messages_carry_results_and_theory_unchanged() {
     view.apply(last.delta);
     assert_eq!(view, SimView::of(&sim));
     // The theory bundle through a Float64Array keeps every bit.
-    let grid = theory_view::phase_data(&config.activation, (f64::NAN, f64::NAN));
-    let bundle = theory_view::TheoryBundle::of(&config, &grid);
+    let bundle = crate::engine::TheoryBundle::cached(&mut None, &config);
     let (gen, back) = wire::read_theory(&wire::theory(3, &bundle)).unwrap();
     assert_eq!(gen, 3);
     let (a, b) = (codec::encode(&bundle), codec::encode(&back));

@@ -5,8 +5,8 @@
 //! Vec and String as a length then the items (a String's items are its chars as code points);
 //! enums as a tag then their fields; structs as their fields in declaration order.
 
-use crate::charts::{phase::PhaseData, selu_map::MapData};
-use crate::theory_view::{MapFixedPoint, Theory, TheoryBundle};
+use crate::engine::TheoryBundle;
+use lab_core::theory::{LayerFixedPoint, MapArrows, PhaseGrid, TheorySummary};
 use lab_core::theory::{LengthFixedPoint, MeanField, Phase, Prediction};
 use std::rc::Rc;
 
@@ -224,32 +224,35 @@ flat_struct!(Prediction {
     post_mean,
     post_var
 });
-flat_struct!(Theory {
+flat_struct!(TheorySummary {
     sigma_w2,
     sigma_b2,
     mean_field,
     layers,
     caveat
 });
-flat_struct!(PhaseData {
+flat_struct!(PhaseGrid {
     sw,
     sb,
     chi1,
-    q_star,
-    current
+    q_star
 });
-flat_struct!(MapData {
+flat_struct!(MapArrows {
     arrows,
-    fixed_points,
-    trajectory
+    fixed_point
 });
-flat_struct!(MapFixedPoint {
+flat_struct!(LayerFixedPoint {
     mean,
     var,
     eigenvalues,
     stable
 });
-flat_struct!(TheoryBundle { theory, phase, map });
+flat_struct!(TheoryBundle {
+    theory,
+    phase,
+    current,
+    map
+});
 
 #[cfg(test)]
 mod tests {
@@ -269,8 +272,7 @@ mod tests {
         ] {
             let (params, _) = Params::from_query(query);
             let config = params.config;
-            let grid = crate::theory_view::phase_data(&config.activation, (f64::NAN, f64::NAN));
-            let bundle = TheoryBundle::of(&config, &grid);
+            let bundle = TheoryBundle::cached(&mut None, &config);
             let flat = encode(&bundle);
             let back: TheoryBundle = decode(&flat).expect(query);
             // NaN != NaN, so compare the encodings (every f64 bit pattern is kept).
@@ -289,8 +291,7 @@ mod tests {
     #[test]
     fn truncated_or_corrupted_data_is_rejected() {
         let (params, _) = Params::from_query("act=selu");
-        let grid = crate::theory_view::phase_data(&params.config.activation, (1.0, 0.0));
-        let flat = encode(&TheoryBundle::of(&params.config, &grid));
+        let flat = encode(&TheoryBundle::cached(&mut None, &params.config));
         assert!(decode::<TheoryBundle>(&flat[..flat.len() - 1]).is_none());
         let mut longer = flat.clone();
         longer.push(0.0);
@@ -319,8 +320,7 @@ mod tests {
             static FLAT: OnceLock<Vec<f64>> = OnceLock::new();
             FLAT.get_or_init(|| {
                 let (params, _) = Params::from_query("act=tanh&norm=batch&depth=4");
-                let grid = crate::theory_view::phase_data(&params.config.activation, (1.0, 0.0));
-                encode(&TheoryBundle::of(&params.config, &grid))
+                encode(&TheoryBundle::cached(&mut None, &params.config))
             })
         }
 

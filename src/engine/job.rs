@@ -3,7 +3,7 @@
 //! [`Timing`] and in how they deliver the updates.
 
 use crate::engine::wire;
-use crate::theory_view::{self, CorrJob, TheoryBundle};
+use lab_core::theory::CorrJob;
 use lab_core::{Config, Delta, Simulation};
 
 /// The correlation prediction c^1, c^2, ... received so far.
@@ -98,23 +98,6 @@ impl Job {
         };
         (done, Some(update))
     }
-}
-
-/// The theory bundle of `config`, reusing the phase grid when the activation has not changed
-/// (the grid depends on nothing else).
-pub fn theory_bundle(
-    cache: &mut Option<(lab_core::Activation, crate::charts::phase::PhaseData)>,
-    config: &Config,
-) -> TheoryBundle {
-    if cache
-        .as_ref()
-        .is_none_or(|(act, _)| *act != config.activation)
-    {
-        let grid = theory_view::phase_data(&config.activation, (f64::NAN, f64::NAN));
-        *cache = Some((config.activation, grid));
-    }
-    let grid = &cache.as_ref().expect("just filled").1;
-    TheoryBundle::of(config, grid)
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! Where the simulation runs: the runner on the page, the worker loop, one slice loop shared by
 //! both ([`job`]), the messages between them ([`wire`], [`config_wire`]) and the flat encoding
-//! of the theory ([`codec`]). Depends on the core and on `theory_view` only, never on charts or
-//! panels.
+//! of the theory ([`codec`], [`bundle`]). Depends on the core only, never on charts, panels or
+//! views.
 
+pub mod bundle;
 pub mod codec;
 pub mod config_wire;
 pub mod job;
@@ -10,4 +11,5 @@ pub mod runner;
 pub mod wire;
 pub mod worker;
 
+pub use bundle::TheoryBundle;
 pub use job::CorrView;

@@ -9,7 +9,7 @@
 
 use crate::engine::job::{self, Job};
 use crate::engine::wire;
-use crate::theory_view::TheoryBundle;
+use crate::engine::TheoryBundle;
 use crate::web::{self, now_ms};
 use gloo_timers::callback::Timeout;
 use lab_core::Config;
@@ -297,7 +297,7 @@ fn start_local(inner: &Rc<RefCell<Inner>>) {
         i.local_alive = Some(alive.clone());
         (i.gen, config, i.sink.clone(), alive)
     };
-    let bundle = job::theory_bundle(&mut None, &config);
+    let bundle = TheoryBundle::cached(&mut None, &config);
     sink(RunEvent::Theory { gen, bundle });
     let job = Rc::new(RefCell::new(Job::new(gen, config, now_ms())));
     slice(job, sink, alive);

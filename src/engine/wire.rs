@@ -16,8 +16,8 @@
 //! plain Rust values ([`ResultFields`], [`decode_result`], [`decode_run_request`],
 //! [`decode_theory`]), so they are tested natively; the JS side only reads the fields.
 
+use crate::engine::TheoryBundle;
 use crate::engine::{codec, config_wire};
-use crate::theory_view::TheoryBundle;
 use js_sys::{Array, Float32Array, Float64Array, Object, Reflect};
 use lab_core::view::Phase;
 use lab_core::{Config, Delta, LayerStats, DEPTH_RANGE};

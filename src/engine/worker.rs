@@ -7,9 +7,9 @@
 //! Results go out after the first slice, then at most every `publish_ms`, and at the end.
 //! Each request first gets its mean-field theory ([`TheoryBundle`]), computed at once.
 
-use crate::charts::phase::PhaseData;
 use crate::engine::job::{self, Job};
-use crate::engine::wire;
+use crate::engine::{wire, TheoryBundle};
+use lab_core::theory::PhaseGrid;
 use lab_core::Activation;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -35,7 +35,7 @@ struct Worker {
     scope: DedicatedWorkerGlobalScope,
     job: RefCell<Option<Job>>,
     /// The phase grid of the last activation (it depends on nothing else).
-    phase_grid: RefCell<Option<(Activation, PhaseData)>>,
+    phase_grid: RefCell<Option<(Activation, Rc<PhaseGrid>)>>,
     /// port2 -> port1 wakes the next slice.
     tick: MessageChannel,
     scheduled: Cell<bool>,
@@ -66,7 +66,7 @@ impl Worker {
             }
         };
         // The theory first: it is small and the page draws it over the simulation.
-        let bundle = job::theory_bundle(&mut self.phase_grid.borrow_mut(), &config);
+        let bundle = TheoryBundle::cached(&mut self.phase_grid.borrow_mut(), &config);
         self.post(&wire::theory(gen, &bundle));
         *self.job.borrow_mut() = Some(Job::new(gen, config, now_ms()));
         self.schedule();

@@ -4,7 +4,7 @@
 
 use crate::engine::runner::{RunEvent, Runner};
 use crate::engine::CorrView;
-use crate::theory_view::TheoryBundle;
+use crate::engine::TheoryBundle;
 use lab_core::{Config, SimView};
 use std::ops::Deref;
 use std::rc::Rc;

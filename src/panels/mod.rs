@@ -17,9 +17,10 @@ pub mod stats;
 pub mod text;
 
 use crate::components::Setter;
+use crate::engine::TheoryBundle;
 use crate::hooks::{RunState, Same};
 use crate::params::Params;
-use crate::theory_view::{Theory, TheoryBundle};
+use crate::theory_view::Theory;
 use std::rc::Rc;
 use yew::prelude::*;
 

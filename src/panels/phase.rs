@@ -15,33 +15,33 @@ pub fn PhasePanel(props: &PanelProps) -> Html {
     let frame = use_mut_ref(Frame::default);
     let theme = use_chart_theme();
     let theory = props.theory_bundle();
-    let renderer = use_chart(
-        canvas.clone(),
-        (theory.as_ref().map(|b| b.phase.clone()), props.resize),
-        {
-            let (data, frame) = (theory.as_ref().map(|b| b.phase.clone()), frame.clone());
-            move |c, style| match &data {
-                Some(data) => {
-                    *frame.borrow_mut() = charts::phase::draw(c, data, style)?;
-                    Ok(())
-                }
-                None => Ok(()),
+    let drawn = use_memo(theory.clone(), |t| {
+        t.as_ref().map(|b| theory_view::phase_data(b))
+    });
+    let renderer = use_chart(canvas.clone(), (drawn.clone(), props.resize), {
+        let (drawn, frame) = (drawn.clone(), frame.clone());
+        move |c, style| match &*drawn {
+            Some(data) => {
+                *frame.borrow_mut() = charts::phase::draw(c, data, style)?;
+                Ok(())
             }
-        },
-    );
+            None => Ok(()),
+        }
+    });
     let Some(bundle) = theory else {
         return html! { <PendingPanel name="phase" title={PanelId::Phase.title()} /> };
     };
     let onclick = {
         let (data, frame, set, config) = (
-            bundle.phase.clone(),
+            drawn.clone(),
             frame.clone(),
             props.set.clone(),
             props.params.config,
         );
         Callback::from(move |e: MouseEvent| {
-            if let Some((sw2, sb2)) =
-                data.at(&frame.borrow(), e.offset_x() as f64, e.offset_y() as f64)
+            if let Some((sw2, sb2)) = (*data)
+                .as_ref()
+                .and_then(|d| d.at(&frame.borrow(), e.offset_x() as f64, e.offset_y() as f64))
             {
                 let (gain, sb) = theory_view::gain_and_sb(&config, sw2, sb2);
                 set.emit(("gain", format!("{gain:.3}")));

@@ -19,12 +19,7 @@ pub fn MapPanel(props: &PanelProps) -> Html {
             let (view, theory) = (props.run.view.clone(), theory.clone());
             move |c, style| match &theory {
                 Some(b) => {
-                    let mut data = b.map.0.clone();
-                    data.trajectory = view
-                        .stats()
-                        .iter()
-                        .map(|x| (x.post_mean, x.post_var))
-                        .collect();
+                    let data = theory_view::map_data(&b.map, view.stats());
                     charts::selu_map::draw(c, &data, style)
                 }
                 None => Ok(()),
@@ -34,7 +29,7 @@ pub fn MapPanel(props: &PanelProps) -> Html {
     let Some(bundle) = theory else {
         return html! { <PendingPanel name="selu_map" title={PanelId::SeluMap.title()} /> };
     };
-    let fixed = bundle.map.1;
+    let fixed = bundle.map.fixed_point;
     let fixed_text = match fixed {
         Some(f) => {
             let ev: Vec<String> = f
@@ -58,7 +53,7 @@ pub fn MapPanel(props: &PanelProps) -> Html {
         Callback::from(move |()| {
             (
                 "activation-lab-selu-map.csv".to_string(),
-                theory_view::map_csv(&map.0),
+                theory_view::map_csv(&map),
             )
         })
     };

@@ -1,0 +1,51 @@
+//! Everything the mean-field theory adds to the page for one configuration, in the core's
+//! types: computed in the worker (100-400 ms for the phase grid and the chaotic-phase
+//! correlation fixed point) and posted to the page in one message.
+
+use lab_core::theory::{point_on_grid, MapArrows, PhaseGrid, TheorySummary};
+use lab_core::{Activation, Config};
+use std::rc::Rc;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TheoryBundle {
+    pub theory: Rc<TheorySummary>,
+    /// chi_1 over the phase map for this activation.
+    pub phase: Rc<PhaseGrid>,
+    /// Where the current (sigma_w^2, sigma_b^2) sits on the phase map, if inside it.
+    pub current: Option<(f64, f64)>,
+    /// The (mean, variance) map's arrows and fixed point.
+    pub map: Rc<MapArrows>,
+}
+
+impl TheoryBundle {
+    /// The bundle for `config`, sharing `grid` (the phase grid of the same activation; it
+    /// depends on nothing else).
+    pub fn of(config: &Config, grid: &Rc<PhaseGrid>) -> TheoryBundle {
+        let theory = TheorySummary::of(config);
+        let current = point_on_grid(&grid.sw, &grid.sb, (theory.sigma_w2, theory.sigma_b2));
+        let map = MapArrows::of(&theory, &config.activation);
+        TheoryBundle {
+            theory: Rc::new(theory),
+            phase: grid.clone(),
+            current,
+            map: Rc::new(map),
+        }
+    }
+
+    /// The bundle for `config`, computing the phase grid only when `cache` holds another
+    /// activation's.
+    pub fn cached(
+        cache: &mut Option<(Activation, Rc<PhaseGrid>)>,
+        config: &Config,
+    ) -> TheoryBundle {
+        let grid = match cache {
+            Some((act, grid)) if *act == config.activation => grid.clone(),
+            _ => {
+                let grid = Rc::new(PhaseGrid::of(&config.activation));
+                *cache = Some((config.activation, grid.clone()));
+                grid
+            }
+        };
+        TheoryBundle::of(config, &grid)
+    }
+}

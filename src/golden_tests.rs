@@ -19,17 +19,43 @@ const EDGES: &[(&str, &str)] = &[
     ("depth1", "depth=1"),
     ("width2", "width=2&depth=20"),
     ("batch1", "batch=1&depth=20"),
-    ("explosion", "act=relu&init=normal&gain=2&depth=120&width=64&batch=32"),
-    ("batchnorm", "act=relu&norm=batch&depth=30&width=64&batch=64"),
-    ("layernorm", "act=gelu&norm=layer&depth=30&width=64&batch=64"),
+    (
+        "explosion",
+        "act=relu&init=normal&gain=2&depth=120&width=64&batch=32",
+    ),
+    (
+        "batchnorm",
+        "act=relu&norm=batch&depth=30&width=64&batch=64",
+    ),
+    (
+        "layernorm",
+        "act=gelu&norm=layer&depth=30&width=64&batch=64",
+    ),
     ("orthogonal", "act=tanh&init=orthogonal&depth=40&width=64"),
     ("scalar", "kernels=scalar&depth=20&width=64&batch=32"),
-    ("leaky", "act=leaky_relu&slope=0.2&init=he_uniform&depth=20&width=32"),
-    ("swish", "act=silu&beta=2&init=xavier_normal&depth=20&width=32&sb=0.3"),
-    ("elu_alpha", "act=elu&alpha=0.5&init=lecun_uniform&depth=20&width=32&in_mean=1"),
-    ("sigmoid", "act=sigmoid&init=xavier_uniform&depth=20&width=32&c0=-0.3"),
+    (
+        "leaky",
+        "act=leaky_relu&slope=0.2&init=he_uniform&depth=20&width=32",
+    ),
+    (
+        "swish",
+        "act=silu&beta=2&init=xavier_normal&depth=20&width=32&sb=0.3",
+    ),
+    (
+        "elu_alpha",
+        "act=elu&alpha=0.5&init=lecun_uniform&depth=20&width=32&in_mean=1",
+    ),
+    (
+        "sigmoid",
+        "act=sigmoid&init=xavier_uniform&depth=20&width=32&c0=-0.3",
+    ),
     ("softplus", "act=softplus&depth=20&width=32&in_std=3"),
-    ("gelu_tanh", "act=gelu_tanh&depth=20&width=32&xmax=12&overlay=selu,silu"),
+    (
+        "gelu_tanh",
+        "act=gelu_tanh&depth=20&width=32&xmax=12&overlay=selu,silu",
+    ),
+    ("mish", "act=mish&depth=20&width=32"),
+    ("celu", "act=celu&alpha=0.7&depth=20&width=32"),
 ];
 
 /// Every panel's export for one URL, named by panel.
@@ -68,12 +94,7 @@ fn exports(query: &str) -> Vec<(&'static str, String)> {
         ("hist", csv::hist_csv(&crate::panels::heatmap_of(&view))),
         (
             "corr",
-            theory_view::corr_csv(
-                &bundle.theory,
-                view.stats(),
-                config.depth,
-                &corr.values,
-            ),
+            theory_view::corr_csv(&bundle.theory, view.stats(), config.depth, &corr.values),
         ),
         ("phase", theory_view::phase_csv(&bundle.phase)),
         ("selu_map", theory_view::map_csv(&bundle.map.0)),
@@ -128,7 +149,10 @@ fn every_panel_export_is_byte_identical_to_the_saved_one() {
         std::fs::write(&index_path, &index).unwrap();
     } else {
         let saved = std::fs::read_to_string(&index_path).unwrap_or_default();
-        assert_eq!(saved, index, "the list of golden URLs changed: regenerate deliberately");
+        assert_eq!(
+            saved, index,
+            "the list of golden URLs changed: regenerate deliberately"
+        );
     }
     assert!(
         mismatches.is_empty(),

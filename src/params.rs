@@ -134,19 +134,7 @@ pub struct Field {
     set: fn(&mut Params, &str),
 }
 
-const ACT_NAMES: &[&str] = &[
-    "selu",
-    "relu",
-    "leaky_relu",
-    "elu",
-    "gelu",
-    "gelu_tanh",
-    "silu",
-    "tanh",
-    "sigmoid",
-    "softplus",
-    "linear",
-];
+const ACT_NAMES: &[&str] = &ActivationKind::NAMES;
 const INIT_NAMES: &[&str] = &[
     "lecun_normal",
     "lecun_uniform",

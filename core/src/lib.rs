@@ -19,7 +19,9 @@ pub mod theory;
 pub mod vecmath;
 pub mod view;
 
-pub use activation::{Activation, ActivationKind, SELU_ALPHA, SELU_LAMBDA};
+pub use activation::{
+    Activation, ActivationKind, ParamSpec, ACTIVATION_PARAMS, SELU_ALPHA, SELU_LAMBDA,
+};
 pub use config::{Config, Normalization, BATCH_RANGE, DEPTH_RANGE, WIDTH_RANGE};
 pub use init::{Initializer, WeightSampler};
 pub use kernels::KernelPath;

@@ -187,6 +187,12 @@ fn activations() -> Vec<Activation> {
         alpha: 0.5,
         ..Activation::new(ActivationKind::Elu)
     });
+    for alpha in [0.0, 0.7, 2.5] {
+        list.push(Activation {
+            alpha,
+            ..Activation::new(ActivationKind::Celu)
+        });
+    }
     list.push(Activation {
         slope: 0.2,
         ..Activation::new(ActivationKind::LeakyRelu)

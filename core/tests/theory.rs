@@ -38,6 +38,12 @@ fn all_activations() -> Vec<Activation> {
         beta: 4.0,
         ..act(ActivationKind::Silu)
     });
+    for alpha in [0.0, 0.25] {
+        all.push(Activation {
+            alpha,
+            ..act(ActivationKind::Celu)
+        });
+    }
     all
 }
 

@@ -14,49 +14,21 @@ pub const BATCH_RANGE: RangeInclusive<usize> = 1..=4096;
 /// Allowed correlation c0 of the input pairs ([`Config::input_corr`]): a cosine, so [-1, 1].
 pub const INPUT_CORR_RANGE: RangeInclusive<f32> = -1.0..=1.0;
 
-/// Explicit normalization applied to the pre-activations h^l, without learned scale or shift.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Normalization {
-    /// No normalization: the self-normalization experiment.
-    None,
-    /// BatchNorm: each unit (column) standardized over the batch.
-    Batch,
-    /// LayerNorm: each example (row) standardized over the width.
-    Layer,
+named_enum! {
+    /// Explicit normalization applied to the pre-activations h^l, without learned scale or shift.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub enum Normalization {
+        /// No normalization: the self-normalization experiment.
+        None = ("none", "None (self-normalization only)"),
+        /// BatchNorm: each unit (column) standardized over the batch.
+        Batch = ("batch", "BatchNorm (per unit, over the batch)"),
+        /// LayerNorm: each example (row) standardized over the width.
+        Layer = ("layer", "LayerNorm (per example, over the width)"),
+    }
 }
 
 /// Variance epsilon of BatchNorm and LayerNorm (PyTorch's default).
 pub const NORM_EPS: f64 = 1e-5;
-
-impl Normalization {
-    pub const ALL: [Normalization; 3] = [
-        Normalization::None,
-        Normalization::Batch,
-        Normalization::Layer,
-    ];
-
-    /// Stable name used in the URL.
-    pub fn name(self) -> &'static str {
-        match self {
-            Normalization::None => "none",
-            Normalization::Batch => "batch",
-            Normalization::Layer => "layer",
-        }
-    }
-
-    /// Human-readable label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Normalization::None => "None (self-normalization only)",
-            Normalization::Batch => "BatchNorm (per unit, over the batch)",
-            Normalization::Layer => "LayerNorm (per example, over the width)",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|n| n.name() == name)
-    }
-}
 
 /// Everything that determines a simulation. The same `Config` gives bit-identical results.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -5,18 +5,21 @@
 //! connected network, and per-layer statistics. The web app (Yew, plotters, URL handling)
 //! lives around this crate and only calls its public API.
 
+#[macro_use]
+mod named;
+
 pub mod activation;
 pub mod config;
 pub mod init;
 pub mod kernels;
-pub mod lanes;
+pub(crate) mod lanes;
 pub mod mlp;
 pub mod rng;
 pub mod sim;
 pub mod special;
 pub mod stats;
 pub mod theory;
-pub mod vecmath;
+pub(crate) mod vecmath;
 pub mod view;
 
 pub use activation::{

@@ -240,7 +240,7 @@ pub fn App() -> Html {
         let s = sim.borrow();
         (
             s.progress(),
-            s.phase(),
+            s.phase().name(),
             s.stats().len(),
             s.is_done() && corr.borrow().done && bundle.is_some(),
             s.backward_skipped().is_some(),

@@ -12,7 +12,7 @@
 use crate::codec;
 use crate::theory_view::TheoryBundle;
 use js_sys::{Array, Float32Array, Float64Array, Object, Reflect};
-use lab_core::view::Phase;
+use lab_core::RunPhase;
 use lab_core::{Delta, LayerStats};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -143,7 +143,7 @@ pub fn read_result(message: &JsValue) -> Option<Result> {
         .collect::<Option<Vec<_>>>()?;
     let delta = Delta {
         progress: get(message, "progress").as_f64()?,
-        phase: Phase::from_name(&get(message, "phase").as_string()?)?,
+        phase: RunPhase::from_name(&get(message, "phase").as_string()?)?,
         backward_reached: get(message, "reached").as_f64()? as usize,
         backward_skipped: get(message, "skipped").as_string(),
         stats,

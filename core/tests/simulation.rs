@@ -6,7 +6,7 @@ use lab_core::activation::{Activation, ActivationKind};
 use lab_core::config::{Config, Normalization};
 use lab_core::init::Initializer;
 use lab_core::rng::{Rng, Stream};
-use lab_core::sim::{LayerStats, Signal, Simulation};
+use lab_core::sim::{LayerStats, RunPhase, Signal, Simulation};
 
 fn config(
     kind: ActivationKind,
@@ -490,7 +490,7 @@ fn huge_config_skips_the_backward_pass_without_running() {
         "{reason}"
     );
     assert_eq!(sim.progress(), 0.0);
-    assert_eq!(sim.phase(), "forward");
+    assert_eq!(sim.phase(), RunPhase::Forward);
     assert!(sim.stats().is_empty() && sim.input().is_empty() && sim.output().is_none());
     let flops = Simulation::estimated_flops(&config);
     // Forward matmuls alone: 2 * 4096 * 1024^2 * 1000 = 8.6e12.
@@ -506,7 +506,7 @@ fn skipped_backward_still_runs_the_forward_pass() {
         sim
     };
     assert!(sim.backward_skipped().is_some());
-    assert_eq!(sim.phase(), "done");
+    assert_eq!(sim.phase(), RunPhase::Done);
     assert_eq!(sim.stats().len(), 4);
     assert!(sim
         .stats()
@@ -536,7 +536,7 @@ fn small_edge_sizes_run() {
                     ..config(kind, Initializer::Orthogonal, depth, width, batch, 1)
                 });
                 assert_eq!(sim.stats().len(), depth);
-                assert_eq!(sim.phase(), "done");
+                assert_eq!(sim.phase(), RunPhase::Done);
                 assert!(sim.output().is_some_and(|o| o.len() == width * batch));
                 assert!(
                     sim.stats()
@@ -608,5 +608,8 @@ fn work_units_stay_bounded_at_full_width() {
         }
     }
     phases.push(sim.phase());
-    assert_eq!(phases, ["forward", "backward", "done"]);
+    assert_eq!(
+        phases,
+        [RunPhase::Forward, RunPhase::Backward, RunPhase::Done]
+    );
 }

@@ -65,7 +65,7 @@ fn exports(query: &str) -> Vec<(&'static str, String)> {
     let config = params.config;
 
     // The simulation as the worker runs it, streamed into the page's copy as the worker sends it.
-    let mut sim = Simulation::new(config);
+    let mut sim = Simulation::new(config).unwrap();
     let mut view = SimView::new(config);
     while !sim.step(4.0e6) {
         let seen = view.samples_len();

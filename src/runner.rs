@@ -301,14 +301,19 @@ fn spawn_worker() -> Result<Worker, String> {
 /// The fallback: the theory at once, then the simulation and the correlation prediction in
 /// short slices on the main thread, publishing partial results as they come.
 fn start_local(inner: &mut Inner, config: Config) {
+    // The URL table keeps every value in range, so this only guards against a core change.
+    let sim = match Simulation::new(config) {
+        Ok(sim) => sim,
+        Err(e) => {
+            web_sys::console::error_1(&JsValue::from_str(&e.to_string()));
+            return;
+        }
+    };
     let grid = theory_view::phase_data(&config.activation, (f64::NAN, f64::NAN));
     *inner.theory.borrow_mut() = Some(Rc::new(TheoryBundle::of(&config, &grid)));
     let alive = Rc::new(Cell::new(true));
     inner.local_alive = Some(alive.clone());
-    let job = Rc::new(RefCell::new((
-        Simulation::new(config),
-        CorrJob::new(&config),
-    )));
+    let job = Rc::new(RefCell::new((sim, CorrJob::new(&config))));
     let last_publish = Rc::new(Cell::new(now_ms()));
     slice(
         job,

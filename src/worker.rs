@@ -82,6 +82,14 @@ impl Worker {
         };
         let (params, _) = Params::from_query(&query);
         let config = params.config;
+        // The URL table keeps every value in range, so this only guards against a core change.
+        let sim = match Simulation::new(config) {
+            Ok(sim) => sim,
+            Err(e) => {
+                self.post(&wire::error(&e.to_string()));
+                return;
+            }
+        };
         // The theory first: it is small and the page draws it over the simulation.
         let bundle = {
             let mut cache = self.phase_grid.borrow_mut();
@@ -98,7 +106,7 @@ impl Worker {
         self.post(&wire::theory(gen, &bundle));
         *self.job.borrow_mut() = Some(Job {
             gen,
-            sim: Simulation::new(config),
+            sim,
             corr: CorrJob::new(&config),
             samples_sent: 0,
             last_publish: now_ms(),

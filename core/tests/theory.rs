@@ -819,7 +819,7 @@ fn predictions_match_the_simulation() {
     };
     let predictions = predict_config(&config).unwrap();
     for seed in [1, 2, 3] {
-        let sim = Simulation::run(Config { seed, ..config });
+        let sim = Simulation::run(Config { seed, ..config }).unwrap();
         for (layer, (stats, p)) in sim.stats().iter().zip(&predictions).enumerate() {
             let q = stats.pre_second_moment();
             assert!(

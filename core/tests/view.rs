@@ -15,7 +15,7 @@ fn config() -> Config {
 
 #[test]
 fn deltas_streamed_during_a_run_rebuild_the_simulation_exactly() {
-    let mut sim = Simulation::new(config());
+    let mut sim = Simulation::new(config()).unwrap();
     let mut view = SimView::new(config());
     let mut deltas = 0;
     while !sim.step(3.0e4) {
@@ -39,7 +39,7 @@ fn deltas_streamed_during_a_run_rebuild_the_simulation_exactly() {
 
 #[test]
 fn a_delta_that_does_not_continue_the_samples_is_not_misplaced() {
-    let sim = Simulation::run(config());
+    let sim = Simulation::run(config()).unwrap();
     let mut view = SimView::new(config());
     // A delta holding layers 5.. arriving at a view holding none (a lost message): its samples
     // are dropped, its statistics (complete by construction) are taken.

@@ -44,7 +44,7 @@ mod norm;
 mod pairs;
 mod plan;
 
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::rng::{Rng, Stream};
 use crate::stats::{backward_signal, forward_signal};
 pub use crate::stats::{LayerStats, Signal};
@@ -130,8 +130,8 @@ pub struct Simulation {
 
 impl Simulation {
     /// A simulation of `config`, not started (cheap: nothing large is allocated until
-    /// [`Simulation::step`]). The caller validates the ranges of config.rs.
-    pub fn new(config: Config) -> Self {
+    /// [`Simulation::step`]); refused if the config is not valid ([`Config::validated`]).
+    pub fn new(config: Config) -> Result<Self, ConfigError> {
         Self::with_memory_limits(config, MAX_STORED_FLOATS, MAX_CACHED_WEIGHTS)
     }
 
@@ -142,9 +142,10 @@ impl Simulation {
         config: Config,
         max_stored_floats: usize,
         max_cached_weights: usize,
-    ) -> Self {
+    ) -> Result<Self, ConfigError> {
+        let config = config.validated()?;
         let plan = Plan::new(&config, max_stored_floats, max_cached_weights);
-        Simulation {
+        Ok(Simulation {
             backward_skipped: plan.skip_reason(&config),
             cursor: Cursor {
                 task: Task::Input,
@@ -165,14 +166,14 @@ impl Simulation {
             results: Results::default(),
             plan,
             config,
-        }
+        })
     }
 
-    /// Runs `config` to completion.
-    pub fn run(config: Config) -> Self {
-        let mut sim = Simulation::new(config);
+    /// Runs `config` to completion (refused like [`Simulation::new`]).
+    pub fn run(config: Config) -> Result<Self, ConfigError> {
+        let mut sim = Simulation::new(config)?;
         while !sim.step(f64::INFINITY) {}
-        sim
+        Ok(sim)
     }
 
     /// Does whole work units until their estimated flops reach `flop_budget` (at least one unit);
@@ -393,7 +394,7 @@ mod tests {
                         norm,
                         ..Config::default()
                     };
-                    let mut sim = Simulation::with_memory_limits(config, stored, cached);
+                    let mut sim = Simulation::with_memory_limits(config, stored, cached).unwrap();
                     let mut largest = 0.0f64;
                     while !sim.is_done() {
                         let before = sim.cursor.flops_done;

@@ -9,7 +9,7 @@
 //! `w[i * fan_out + j]`, and a batch of row vectors x is rows x fan_in, so h = x W.
 //!
 //! Two code paths ([`KernelPath`]) compute every kernel: `Scalar`, the definitions below, and
-//! `Simd`, register-blocked versions written over [`crate::lanes`] (wasm simd128 `v128`
+//! `Simd`, register-blocked versions written over `crate::lanes` (wasm simd128 `v128`
 //! instructions in the browser, plain arrays that the compiler vectorizes natively). The `Simd`
 //! path performs, for every output element, exactly the same f32 additions and multiplications in
 //! the same order as the `Scalar` path, so both give bit-identical results (tests/kernels.rs and

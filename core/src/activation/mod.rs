@@ -4,7 +4,7 @@
 //! label, its parameters (with their ranges), phi and phi' in f64 (the reference definitions),
 //! its kink for the quadrature, its length scale, and its vectorized lane versions. Everything
 //! else (the lists of names, the dispatch of the scalar and the SIMD paths, the mean-field
-//! quadrature's panels) is generated from that table by [`activation_table!`].
+//! quadrature's panels) is generated from that table by `activation_table!`.
 //!
 //! Formulas and constants: see docs/science.md (SELU: Klambauer et al. 2017; GELU: Hendrycks &
 //! Gimpel 2016; ELU: Clevert et al. 2015; Swish: Ramachandran et al. 2017; Mish: Misra 2019;

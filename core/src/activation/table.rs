@@ -1,4 +1,4 @@
-//! The activation table: one row per activation (see [`activation_table!`] in the parent
+//! The activation table: one row per activation (see `activation_table!` in the parent
 //! module). Adding an activation means adding a row here, its reference test in
 //! tests/functions.rs, and its line in the README.
 //!

@@ -4,7 +4,7 @@
 //! input_std^2) entries; for l = 1..depth, h^l = x^(l-1) W^l + b^l with W^l from the initializer
 //! times the gain and b^l ~ N(0, bias_std^2) per unit; h^l is optionally normalized (BatchNorm:
 //! each column over the batch; LayerNorm: each row over the width; population variance, eps
-//! [`NORM_EPS`] inside the square root, no learned affine); x^l = phi(h^l).
+//! [`NORM_EPS`](crate::config::NORM_EPS) inside the square root, no learned affine); x^l = phi(h^l).
 //!
 //! Backward: L = sum(g * x^depth) for a fixed g ~ N(0, 1) (its own random stream), and
 //! delta^l = dL/dh^l where h^l is the matmul output before normalization; the normalization is
@@ -29,10 +29,10 @@
 //! by [`Simulation::step`] until a flop budget is spent, so that a browser stays responsive.
 //! Every sum runs in a fixed order that does not depend on how the work was sliced: the same
 //! [`Config`] gives bit-identical results whatever the budgets. (The layer moments are summed row
-//! by row about fixed pivots, see [`Moments`], so the rows per unit do not matter either.)
+//! by row about fixed pivots, see [`Moments`](crate::stats::Moments), so the rows per unit do not matter either.)
 //!
 //! [`Config::kernels`] picks the kernel path: the matmuls are bit-identical on both, the
-//! activations and the order of the moment sums differ slightly (see [`kernels::KernelPath`]).
+//! activations and the order of the moment sums differ slightly (see [`crate::kernels::KernelPath`]).
 
 //! Files: `plan.rs` (the work units and the up-front memory plan), `forward.rs` (the batch's
 //! forward pass), `norm.rs` (BatchNorm and LayerNorm, forward and backward, for the batch and

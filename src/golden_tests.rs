@@ -56,6 +56,8 @@ const EDGES: &[(&str, &str)] = &[
         "gelu_tanh",
         "act=gelu_tanh&depth=20&width=32&xmax=12&overlay=selu,silu",
     ),
+    ("mish", "act=mish&depth=20&width=32"),
+    ("celu", "act=celu&alpha=0.7&depth=20&width=32"),
 ];
 
 /// Every panel's export for one URL, named by panel.
@@ -65,7 +67,7 @@ fn exports(query: &str) -> Vec<(&'static str, String)> {
     let config = params.config;
 
     // The simulation as the worker runs it, streamed into the page's copy as the worker sends it.
-    let mut sim = Simulation::new(config);
+    let mut sim = Simulation::new(config).unwrap();
     let mut view = SimView::new(config);
     while !sim.step(4.0e6) {
         let seen = view.samples_len();

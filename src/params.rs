@@ -5,6 +5,7 @@
 //! nearest valid value (numbers) or to the default (names), and produce a [`Notice`] that names
 //! the parameter.
 
+use lab_core::activation::{ALPHA, BETA, SLOPE};
 use lab_core::{
     ActivationKind, Config, Initializer, Normalization, BATCH_RANGE, DEPTH_RANGE, WIDTH_RANGE,
 };
@@ -47,7 +48,7 @@ pub const CONTROL_NAMES: &[&str] = &[
     "in_mean", "in_std", "c0", "seed", "kernels",
 ];
 /// Values of `kernels=`: lab_core's kernel paths.
-pub const KERNEL_NAMES: &[&str] = &["simd", "scalar"];
+pub const KERNEL_NAMES: &[&str] = &lab_core::KernelPath::NAMES;
 
 /// Keeps the names of `raw` (comma-separated) that are in `allowed`, as static strings.
 fn names_in(allowed: &'static [&'static str], raw: &str) -> Vec<&'static str> {
@@ -291,30 +292,31 @@ impl Scale {
     }
 }
 
-const ACT_NAMES: &[&str] = &[
-    "selu",
-    "relu",
-    "leaky_relu",
-    "elu",
-    "gelu",
-    "gelu_tanh",
-    "silu",
-    "tanh",
-    "sigmoid",
-    "softplus",
-    "linear",
-];
-const INIT_NAMES: &[&str] = &[
-    "lecun_normal",
-    "lecun_uniform",
-    "he_normal",
-    "he_uniform",
-    "xavier_normal",
-    "xavier_uniform",
-    "orthogonal",
-    "normal",
-];
-const NORM_NAMES: &[&str] = &["none", "batch", "layer"];
+const ACT_NAMES: &[&str] = &ActivationKind::NAMES;
+const INIT_NAMES: &[&str] = &Initializer::NAMES;
+const NORM_NAMES: &[&str] = &Normalization::NAMES;
+
+/// The row of an activation parameter, from the activation table's [`ParamSpec`] (its range,
+/// label and step), shown while the chosen activation uses it.
+macro_rules! activation_param_field {
+    ($spec:ident, $field:ident) => {
+        Field {
+            name: $spec.name,
+            label: $spec.label,
+            kind: Kind::Real {
+                min: $spec.min,
+                max: $spec.max,
+            },
+            get: |p| fmt_f32(p.config.activation.$field),
+            set: |p, v| {
+                p.config.activation.$field = v.parse().unwrap_or(p.config.activation.$field)
+            },
+            control: activation_param($spec.label, $spec.step, |p| {
+                p.config.activation.kind.params().contains(&$spec)
+            }),
+        }
+    };
+}
 
 /// Shortest decimal that reads back as the same f32.
 pub fn fmt_f32(v: f32) -> String {
@@ -339,39 +341,9 @@ pub static FIELDS: &[Field] = &[
                 ActivationKind::from_name(v).unwrap_or(p.config.activation.kind)
         },
     },
-    Field {
-        name: "slope",
-        label: "Leaky ReLU slope",
-        kind: Kind::Real { min: 0.0, max: 1.0 },
-        get: |p| fmt_f32(p.config.activation.slope),
-        control: activation_param("Negative slope s", 0.01, |p| {
-            p.config.activation.kind == ActivationKind::LeakyRelu
-        }),
-        set: |p, v| p.config.activation.slope = v.parse().unwrap_or(p.config.activation.slope),
-    },
-    Field {
-        name: "alpha",
-        label: "ELU alpha",
-        kind: Kind::Real { min: 0.0, max: 5.0 },
-        get: |p| fmt_f32(p.config.activation.alpha),
-        control: activation_param("ELU α", 0.05, |p| {
-            p.config.activation.kind == ActivationKind::Elu
-        }),
-        set: |p, v| p.config.activation.alpha = v.parse().unwrap_or(p.config.activation.alpha),
-    },
-    Field {
-        name: "beta",
-        label: "Swish beta",
-        kind: Kind::Real {
-            min: 0.0,
-            max: 10.0,
-        },
-        get: |p| fmt_f32(p.config.activation.beta),
-        control: activation_param("Swish β (1 = SiLU)", 0.05, |p| {
-            p.config.activation.kind == ActivationKind::Silu
-        }),
-        set: |p, v| p.config.activation.beta = v.parse().unwrap_or(p.config.activation.beta),
-    },
+    activation_param_field!(SLOPE, slope),
+    activation_param_field!(ALPHA, alpha),
+    activation_param_field!(BETA, beta),
     Field {
         name: "init",
         label: "Weight initializer",

@@ -116,7 +116,8 @@ fn the_simulation_runs_on_both_paths_in_the_browser() {
             batch: 10,
             kernels,
             ..Config::default()
-        });
+        })
+        .unwrap();
         assert_eq!(sim.stats().len(), 8);
         assert!(sim.stats().iter().all(|s| s.grad_rms.is_finite()));
     }

@@ -74,7 +74,7 @@ fn every_chart_draws_something_visible() {
         dpr: 1.0,
         theme: Default::default(),
     };
-    let sim = Simulation::run(small_config());
+    let sim = Simulation::run(small_config()).unwrap();
     let predicted = lab_core::theory::predict_config(&small_config());
 
     let c = canvas(480, 320);
@@ -138,7 +138,7 @@ fn theory_charts_draw_something_visible() {
         theme: Default::default(),
     };
     let config = small_config();
-    let sim = Simulation::run(config);
+    let sim = Simulation::run(config).unwrap();
     let theory = crate::theory_view::Theory::of(&config);
     let mut job = lab_core::theory::CorrJob::new(&config);
     while !job.step() {}
@@ -201,8 +201,8 @@ fn activations_under_wasm_libm_match_the_f64_reference() {
 
 #[wasm_bindgen_test]
 fn the_simulation_is_deterministic_in_the_browser() {
-    let a = Simulation::run(small_config());
-    let mut b = Simulation::new(small_config());
+    let a = Simulation::run(small_config()).unwrap();
+    let mut b = Simulation::new(small_config()).unwrap();
     while !b.step(1.0e4) {}
     assert_eq!(a.stats(), b.stats());
     let last = a.stats().last().unwrap();
@@ -232,7 +232,7 @@ fn worker_messages_carry_results_and_theory_unchanged() {
     use lab_core::{Delta, SimView};
     // A run streamed through real JS messages (typed arrays) rebuilds the simulation exactly.
     let config = small_config();
-    let mut sim = Simulation::new(config);
+    let mut sim = Simulation::new(config).unwrap();
     let mut view = SimView::new(config);
     let mut corr = lab_core::theory::CorrJob::new(&config);
     while !sim.step(5.0e4) {

@@ -110,7 +110,7 @@ pub fn sim_config(depth: usize, width: usize, batch: usize) -> Config {
 pub fn sim_run_best_ms(depth: usize, width: usize, batch: usize, budget: Budget) -> f64 {
     let config = sim_config(depth, width, batch);
     best_ms(budget, || {
-        black_box(Simulation::run(black_box(config)));
+        black_box(Simulation::run(black_box(config)).expect("benchmark shapes are valid configs"));
     })
 }
 

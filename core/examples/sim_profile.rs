@@ -22,7 +22,7 @@ fn main() {
         let mut best = f64::INFINITY;
         for _ in 0..5 {
             let t = Instant::now();
-            let sim = Simulation::run(config);
+            let sim = Simulation::run(config).unwrap();
             std::hint::black_box(sim.stats().len());
             best = best.min(t.elapsed().as_secs_f64() * 1e3);
         }

@@ -21,7 +21,7 @@ fn main() {
         ..Config::default()
     };
     let start = Instant::now();
-    let sim = Simulation::run(config);
+    let sim = Simulation::run(config).unwrap();
     let seconds = start.elapsed().as_secs_f64();
     println!("layer  pre_mean   pre_var    post_mean  post_var   grad_rms");
     for (i, s) in sim.stats().iter().enumerate() {

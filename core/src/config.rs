@@ -14,49 +14,21 @@ pub const BATCH_RANGE: RangeInclusive<usize> = 1..=4096;
 /// Allowed correlation c0 of the input pairs ([`Config::input_corr`]): a cosine, so [-1, 1].
 pub const INPUT_CORR_RANGE: RangeInclusive<f32> = -1.0..=1.0;
 
-/// Explicit normalization applied to the pre-activations h^l, without learned scale or shift.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Normalization {
-    /// No normalization: the self-normalization experiment.
-    None,
-    /// BatchNorm: each unit (column) standardized over the batch.
-    Batch,
-    /// LayerNorm: each example (row) standardized over the width.
-    Layer,
+named_enum! {
+    /// Explicit normalization applied to the pre-activations h^l, without learned scale or shift.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub enum Normalization {
+        /// No normalization: the self-normalization experiment.
+        None = ("none", "None (self-normalization only)"),
+        /// BatchNorm: each unit (column) standardized over the batch.
+        Batch = ("batch", "BatchNorm (per unit, over the batch)"),
+        /// LayerNorm: each example (row) standardized over the width.
+        Layer = ("layer", "LayerNorm (per example, over the width)"),
+    }
 }
 
 /// Variance epsilon of BatchNorm and LayerNorm (PyTorch's default).
 pub const NORM_EPS: f64 = 1e-5;
-
-impl Normalization {
-    pub const ALL: [Normalization; 3] = [
-        Normalization::None,
-        Normalization::Batch,
-        Normalization::Layer,
-    ];
-
-    /// Stable name used in the URL.
-    pub fn name(self) -> &'static str {
-        match self {
-            Normalization::None => "none",
-            Normalization::Batch => "batch",
-            Normalization::Layer => "layer",
-        }
-    }
-
-    /// Human-readable label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Normalization::None => "None (self-normalization only)",
-            Normalization::Batch => "BatchNorm (per unit, over the batch)",
-            Normalization::Layer => "LayerNorm (per example, over the width)",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|n| n.name() == name)
-    }
-}
 
 /// Everything that determines a simulation. The same `Config` gives bit-identical results.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -109,5 +81,82 @@ impl Default for Config {
             seed: 1,
             kernels: KernelPath::Simd,
         }
+    }
+}
+
+/// Why a [`Config`] was refused by [`Config::validated`]: the field (its URL name where it has
+/// one) and what is wrong with its value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConfigError {
+    /// The field, e.g. "depth", "gain", "alpha".
+    pub field: &'static str,
+    /// What is wrong, e.g. "0 is outside 1..=1000".
+    pub problem: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid configuration: {} {}", self.field, self.problem)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// The config itself if every field is in its range, else the first field that is not:
+    /// depth, width and batch within [`DEPTH_RANGE`], [`WIDTH_RANGE`], [`BATCH_RANGE`]; gain,
+    /// bias_std and input_std finite and >= 0; input_mean finite; input_corr in
+    /// [`INPUT_CORR_RANGE`]; the parameters the activation uses within their
+    /// [`crate::ParamSpec`] ranges.
+    pub fn validated(self) -> Result<Config, ConfigError> {
+        fn error(field: &'static str, problem: String) -> Result<Config, ConfigError> {
+            Err(ConfigError { field, problem })
+        }
+        for (field, value, range) in [
+            ("depth", self.depth, DEPTH_RANGE),
+            ("width", self.width, WIDTH_RANGE),
+            ("batch", self.batch, BATCH_RANGE),
+        ] {
+            if !range.contains(&value) {
+                return error(
+                    field,
+                    format!("{value} is outside {}..={}", range.start(), range.end()),
+                );
+            }
+        }
+        for (field, value) in [
+            ("gain", self.gain),
+            ("sb", self.bias_std),
+            ("in_std", self.input_std),
+        ] {
+            if !(value.is_finite() && value >= 0.0) {
+                return error(field, format!("{value} is not a finite number >= 0"));
+            }
+        }
+        if !self.input_mean.is_finite() {
+            return error(
+                "in_mean",
+                format!("{} is not a finite number", self.input_mean),
+            );
+        }
+        if !INPUT_CORR_RANGE.contains(&self.input_corr) {
+            return error("c0", format!("{} is outside [-1, 1]", self.input_corr));
+        }
+        for spec in self.activation.kind.params() {
+            let value = self.activation.param(spec.name).map(f64::from);
+            if !value.is_some_and(|v| spec.contains(v)) {
+                return error(
+                    spec.name,
+                    format!(
+                        "{} is outside [{}, {}] for {}",
+                        value.unwrap_or(f64::NAN),
+                        spec.min,
+                        spec.max,
+                        self.activation.kind.label()
+                    ),
+                );
+            }
+        }
+        Ok(self)
     }
 }

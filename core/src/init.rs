@@ -9,26 +9,31 @@
 
 use crate::rng::Rng;
 
-/// A weight initialization scheme; the URL name is [`Initializer::name`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Initializer {
-    /// N(0, 1/fan_in), untruncated (LeCun et al. 1998; the SNN paper's choice).
-    LecunNormal,
-    /// U(+-sqrt(3/fan_in)).
-    LecunUniform,
-    /// N(0, 2/fan_in) (He et al. 2015).
-    HeNormal,
-    /// U(+-sqrt(6/fan_in)).
-    HeUniform,
-    /// N(0, 2/(fan_in + fan_out)) (Glorot & Bengio 2010).
-    XavierNormal,
-    /// U(+-sqrt(6/(fan_in + fan_out))).
-    XavierUniform,
-    /// Haar-distributed orthogonal matrix (Saxe et al. 2014): Q of the QR decomposition of a
-    /// standard Gaussian matrix with its columns multiplied by sign(diag R) (Mezzadri 2007).
-    Orthogonal,
-    /// N(0, 1), ignoring the fan-in: the classic exploding baseline.
-    Normal,
+named_enum! {
+    /// A weight initialization scheme; the URL name is [`Initializer::name`].
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub enum Initializer {
+        /// N(0, 1/fan_in), untruncated (LeCun et al. 1998; the SNN paper's choice).
+        LecunNormal = ("lecun_normal", "LeCun normal N(0, 1/fan_in)"),
+        /// U(+-sqrt(3/fan_in)).
+        LecunUniform = ("lecun_uniform", "LeCun uniform U(\u{b1}sqrt(3/fan_in))"),
+        /// N(0, 2/fan_in) (He et al. 2015).
+        HeNormal = ("he_normal", "He normal N(0, 2/fan_in)"),
+        /// U(+-sqrt(6/fan_in)).
+        HeUniform = ("he_uniform", "He uniform U(\u{b1}sqrt(6/fan_in))"),
+        /// N(0, 2/(fan_in + fan_out)) (Glorot & Bengio 2010).
+        XavierNormal = ("xavier_normal", "Xavier normal N(0, 2/(fan_in + fan_out))"),
+        /// U(+-sqrt(6/(fan_in + fan_out))).
+        XavierUniform = (
+            "xavier_uniform",
+            "Xavier uniform U(\u{b1}sqrt(6/(fan_in + fan_out)))"
+        ),
+        /// Haar-distributed orthogonal matrix (Saxe et al. 2014): Q of the QR decomposition of a
+        /// standard Gaussian matrix with its columns multiplied by sign(diag R) (Mezzadri 2007).
+        Orthogonal = ("orthogonal", "Orthogonal (Haar, QR with sign fix)"),
+        /// N(0, 1), ignoring the fan-in: the classic exploding baseline.
+        Normal = ("normal", "Standard normal N(0, 1)"),
+    }
 }
 
 /// Estimated cost of one Box-Muller normal, in flops (log, sqrt, sin, cos, a few multiplies).
@@ -39,49 +44,6 @@ pub const UNIFORM_FLOPS: f64 = 5.0;
 const VALUES_PER_UNIT: usize = 1 << 16;
 
 impl Initializer {
-    pub const ALL: [Initializer; 8] = [
-        Initializer::LecunNormal,
-        Initializer::LecunUniform,
-        Initializer::HeNormal,
-        Initializer::HeUniform,
-        Initializer::XavierNormal,
-        Initializer::XavierUniform,
-        Initializer::Orthogonal,
-        Initializer::Normal,
-    ];
-
-    /// Stable name used in the URL (`init=`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Initializer::LecunNormal => "lecun_normal",
-            Initializer::LecunUniform => "lecun_uniform",
-            Initializer::HeNormal => "he_normal",
-            Initializer::HeUniform => "he_uniform",
-            Initializer::XavierNormal => "xavier_normal",
-            Initializer::XavierUniform => "xavier_uniform",
-            Initializer::Orthogonal => "orthogonal",
-            Initializer::Normal => "normal",
-        }
-    }
-
-    /// Human-readable label with the distribution.
-    pub fn label(self) -> &'static str {
-        match self {
-            Initializer::LecunNormal => "LeCun normal N(0, 1/fan_in)",
-            Initializer::LecunUniform => "LeCun uniform U(\u{b1}sqrt(3/fan_in))",
-            Initializer::HeNormal => "He normal N(0, 2/fan_in)",
-            Initializer::HeUniform => "He uniform U(\u{b1}sqrt(6/fan_in))",
-            Initializer::XavierNormal => "Xavier normal N(0, 2/(fan_in + fan_out))",
-            Initializer::XavierUniform => "Xavier uniform U(\u{b1}sqrt(6/(fan_in + fan_out)))",
-            Initializer::Orthogonal => "Orthogonal (Haar, QR with sign fix)",
-            Initializer::Normal => "Standard normal N(0, 1)",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|i| i.name() == name)
-    }
-
     /// Variance of one weight before the gain. Orthogonal: the entries of a fan_in x fan_out
     /// matrix with orthonormal columns (or rows) have variance 1/max(fan_in, fan_out), which is
     /// 1/n for a square n x n matrix.

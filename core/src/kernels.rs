@@ -9,7 +9,7 @@
 //! `w[i * fan_out + j]`, and a batch of row vectors x is rows x fan_in, so h = x W.
 //!
 //! Two code paths ([`KernelPath`]) compute every kernel: `Scalar`, the definitions below, and
-//! `Simd`, register-blocked versions written over [`crate::lanes`] (wasm simd128 `v128`
+//! `Simd`, register-blocked versions written over `crate::lanes` (wasm simd128 `v128`
 //! instructions in the browser, plain arrays that the compiler vectorizes natively). The `Simd`
 //! path performs, for every output element, exactly the same f32 additions and multiplications in
 //! the same order as the `Scalar` path, so both give bit-identical results (tests/kernels.rs and
@@ -25,30 +25,16 @@
 
 use crate::lanes::F32x4;
 
-/// Which implementation of the kernels (and of the vectorized activations) runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
-pub enum KernelPath {
-    /// The safe scalar definitions (libm activations evaluated in f64).
-    Scalar,
-    /// Register-blocked SIMD kernels (bit-identical matmuls) and vectorized polynomial
-    /// activations.
-    #[default]
-    Simd,
-}
-
-impl KernelPath {
-    pub const ALL: [KernelPath; 2] = [KernelPath::Scalar, KernelPath::Simd];
-
-    /// Stable name: "scalar" or "simd".
-    pub fn name(self) -> &'static str {
-        match self {
-            KernelPath::Scalar => "scalar",
-            KernelPath::Simd => "simd",
-        }
-    }
-
-    pub fn from_name(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.name() == s)
+named_enum! {
+    /// Which implementation of the kernels (and of the vectorized activations) runs.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
+    pub enum KernelPath {
+        /// The safe scalar definitions (libm activations evaluated in f64).
+        Scalar = ("scalar", "Scalar (f64 definitions)"),
+        /// Register-blocked SIMD kernels (bit-identical matmuls) and vectorized polynomial
+        /// activations.
+        #[default]
+        Simd = ("simd", "SIMD (f32 lanes)"),
     }
 }
 

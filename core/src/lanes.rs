@@ -59,10 +59,6 @@ mod imp {
             Mask(f32x4_lt(self.0, o.0))
         }
         #[inline(always)]
-        pub fn le(self, o: Self) -> Mask {
-            Mask(f32x4_le(self.0, o.0))
-        }
-        #[inline(always)]
         pub fn gt(self, o: Self) -> Mask {
             Mask(f32x4_gt(self.0, o.0))
         }
@@ -93,7 +89,7 @@ mod imp {
         /// The sign bit of `self` (+0 or -0 per lane).
         #[inline(always)]
         pub fn sign_bit(self) -> Self {
-            F32x4(v128_and(self.0, u32x4_splat(0x8000_0000)))
+            self.and_bits(0x8000_0000)
         }
         /// Bitwise xor of the representations (used to apply a sign bit).
         #[inline(always)]
@@ -113,10 +109,6 @@ mod imp {
         #[inline(always)]
         pub fn from_bits(i: I32x4) -> Self {
             F32x4(i.0)
-        }
-        #[inline(always)]
-        pub fn to_bits(self) -> I32x4 {
-            I32x4(self.0)
         }
         /// f64 of lanes 0 and 1.
         #[inline(always)]
@@ -138,21 +130,12 @@ mod imp {
         pub fn select(self, a: F32x4, b: F32x4) -> F32x4 {
             F32x4(v128_bitselect(a.0, b.0, self.0))
         }
-        #[inline(always)]
-        pub fn or(self, o: Self) -> Self {
-            Mask(v128_or(self.0, o.0))
-        }
     }
 
     impl I32x4 {
         #[inline(always)]
         pub fn splat(v: i32) -> Self {
             I32x4(i32x4_splat(v))
-        }
-        /// Conversion to f32, rounding to nearest.
-        #[inline(always)]
-        pub fn to_f32(self) -> F32x4 {
-            F32x4(f32x4_convert_i32x4(self.0))
         }
         #[inline(always)]
         pub fn shl<const S: u32>(self) -> Self {
@@ -245,7 +228,6 @@ mod imp {
             self.0
         }
         cmp!(lt, <);
-        cmp!(le, <=);
         cmp!(gt, >);
         cmp!(ge, >=);
         /// True where the lane is NaN.
@@ -304,10 +286,6 @@ mod imp {
         pub fn from_bits(i: I32x4) -> Self {
             F32x4(i.0.map(|v| f32::from_bits(v as u32)))
         }
-        #[inline(always)]
-        pub fn to_bits(self) -> I32x4 {
-            I32x4(self.0.map(|v| v.to_bits() as i32))
-        }
         /// f64 of lanes 0 and 1.
         #[inline(always)]
         pub fn promote_low(self) -> F64x2 {
@@ -326,21 +304,12 @@ mod imp {
         pub fn select(self, a: F32x4, b: F32x4) -> F32x4 {
             F32x4([0, 1, 2, 3].map(|l| if self.0[l] { a.0[l] } else { b.0[l] }))
         }
-        #[inline(always)]
-        pub fn or(self, o: Self) -> Self {
-            Mask([0, 1, 2, 3].map(|l| self.0[l] || o.0[l]))
-        }
     }
 
     impl I32x4 {
         #[inline(always)]
         pub fn splat(v: i32) -> Self {
             I32x4([v; 4])
-        }
-        /// Conversion to f32, rounding to nearest.
-        #[inline(always)]
-        pub fn to_f32(self) -> F32x4 {
-            F32x4(self.0.map(|v| v as f32))
         }
         #[inline(always)]
         pub fn shl<const S: u32>(self) -> Self {
@@ -388,4 +357,4 @@ mod imp {
     binop!(F64x2, Mul, mul, *, 2);
 }
 
-pub use imp::{F32x4, F64x2, I32x4, Mask};
+pub use imp::{F32x4, F64x2, I32x4};

@@ -5,26 +5,31 @@
 //! connected network, and per-layer statistics. The web app (Yew, plotters, URL handling)
 //! lives around this crate and only calls its public API.
 
+#[macro_use]
+mod named;
+
 pub mod activation;
 pub mod config;
 pub mod init;
 pub mod kernels;
-pub mod lanes;
+pub(crate) mod lanes;
 pub mod mlp;
 pub mod rng;
 pub mod sim;
 pub mod special;
 pub mod stats;
 pub mod theory;
-pub mod vecmath;
+pub(crate) mod vecmath;
 pub mod view;
 
-pub use activation::{Activation, ActivationKind, SELU_ALPHA, SELU_LAMBDA};
-pub use config::{Config, Normalization, BATCH_RANGE, DEPTH_RANGE, WIDTH_RANGE};
+pub use activation::{
+    Activation, ActivationKind, ParamSpec, ACTIVATION_PARAMS, SELU_ALPHA, SELU_LAMBDA,
+};
+pub use config::{Config, ConfigError, Normalization, BATCH_RANGE, DEPTH_RANGE, WIDTH_RANGE};
 pub use init::{Initializer, WeightSampler};
 pub use kernels::KernelPath;
 pub use rng::{Rng, Stream};
-pub use sim::{LayerStats, Signal, Simulation};
+pub use sim::{LayerStats, RunPhase, Signal, Simulation};
 pub use theory::{
     derive_selu, fixed_points_of_map, gauss_expect, gauss_expect_2d, length_map, mean_field,
     phase_grid, predict_correlation, predict_layers, selu_map, LengthFixedPoint, MeanField, Phase,

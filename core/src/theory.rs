@@ -42,21 +42,21 @@ pub use summary::{
     PHASE_SW2,
 };
 
-use crate::activation::{Activation, ActivationKind};
+use crate::activation::Activation;
+use quadrature::Shape;
 
-/// Length scale (in x) of the activation's features around 0, which the quadrature uses to
-/// grade its panels: 1, except Swish x sigmoid(beta x), whose features scale with 1/|beta|.
-fn feature_scale(act: &Activation) -> f64 {
-    let beta = f64::from(act.beta).abs();
-    match act.kind {
-        ActivationKind::Silu if beta > 0.0 => (1.0 / beta).clamp(1e-3, 1e3),
-        _ => 1.0,
+/// The quadrature's view of the activation, from its table row: the kink (0 for smooth
+/// activations, whose features are centred there) and the length scale of its features.
+fn shape(act: &Activation) -> Shape {
+    Shape {
+        scale: act.feature_scale(),
+        kink: act.kind.kink().unwrap_or(0.0),
     }
 }
 
 /// E[phi(sqrt(q) z)^2], the post-activation second moment for pre-activations N(0, q).
 fn second_moment(act: &Activation, quad: Quadrature, q: f64) -> f64 {
-    quad.expect_array(feature_scale(act), 0.0, q.sqrt(), |x| {
+    quad.expect_array(shape(act), 0.0, q.sqrt(), |x| {
         let y = act.f64(x);
         [y * y]
     })[0]

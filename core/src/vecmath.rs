@@ -1,5 +1,7 @@
-//! Vectorized f32 elementary functions and the activations built on them: the `Simd` path of
+//! Vectorized f32 elementary functions, from which the activation table (`crate::activation`)
+//! builds the lane versions of its activations: the `Simd` path of
 //! [`crate::Activation::apply_slice_with`] and [`crate::Activation::derivative_slice_with`].
+//! This module knows no activation (the table depends on it, not the reverse).
 //!
 //! Everything is written once over [`F32x4`], so the same operation sequence runs as wasm
 //! simd128 instructions in the browser and as plain f32 code elsewhere, with bit-identical
@@ -8,7 +10,8 @@
 //! - e^x: Cody-Waite range reduction x = k ln 2 + r (ln 2 split in two constants so that k C1 is
 //!   exact), the Cephes `expf` minimax polynomial on |r| <= ln2/2, and 2^k put in the exponent
 //!   bits. Arguments below -87.33 give 0 (true results there are below 1.2e-38); above 88 give
-//!   +inf (no activation calls exp with positive arguments above about 1.3).
+//!   +inf (no activation uses e^x for positive arguments above about 1.3; CELU's
+//!   derivative computes e^(x/alpha) on every lane and selects it only for x <= 0).
 //! - e^x - 1: the degree-8 Taylor polynomial on |x| < ln2/2 (truncation below 1e-9 relative), else
 //!   e^x - 1 (no cancellation there), so ELU, SELU and tanh keep their relative accuracy near 0.
 //! - ln(1 + y), 0 <= y <= 1 (softplus): u = 1 + y, the Cephes `logf` polynomial for ln u
@@ -24,7 +27,6 @@
 // Constants are written with all the digits of their source.
 #![allow(clippy::excessive_precision)]
 
-use crate::activation::{Activation, ActivationKind, SELU_ALPHA, SELU_LAMBDA};
 use crate::lanes::{F32x4, I32x4};
 
 type V = F32x4;
@@ -93,7 +95,7 @@ pub fn expm1(x: V) -> V {
 
 /// ln(1 + y) for y in [0, 1].
 #[inline(always)]
-fn log1p_unit(y: V) -> V {
+pub fn log1p_unit(y: V) -> V {
     const Q: [f32; 9] = [
         7.037_683_629_2e-2,
         -1.151_461_031_0e-1,
@@ -120,7 +122,7 @@ fn log1p_unit(y: V) -> V {
 
 /// (e, 1 + e, ...) helper: e = e^-|x|.
 #[inline(always)]
-fn exp_neg_abs(x: V) -> V {
+pub fn exp_neg_abs(x: V) -> V {
     exp(s(0.0) - x.abs())
 }
 
@@ -150,7 +152,7 @@ pub fn tanh(x: V) -> V {
 
 /// tanh'(x) = 1 / cosh^2 x = 4 e / (1 + e)^2 with e = e^(-2|x|).
 #[inline(always)]
-fn tanh_slope(x: V) -> V {
+pub fn tanh_slope(x: V) -> V {
     let e = exp(s(-2.0) * x.abs());
     let d = s(1.0) + e;
     (s(4.0) * e) / (d * d)
@@ -161,7 +163,7 @@ const PHI_CLAMP: f32 = 20.0;
 
 /// (Phi(x), phi(x)): the standard normal CDF and density.
 #[inline(always)]
-fn normal_cdf_pdf(x: V) -> (V, V) {
+pub fn normal_cdf_pdf(x: V) -> (V, V) {
     const P: [f32; 9] = [
         0.170_872_77,
         -0.822_152_23,
@@ -192,167 +194,14 @@ fn normal_cdf_pdf(x: V) -> (V, V) {
     (cdf, pdf)
 }
 
-/// Beyond this |argument| ramps x w(x) take their limits, as in [`Activation::f64`].
+/// Beyond this |argument| ramps x w(x) take their limits, as in [`crate::Activation::f64`].
 const SATURATED: f32 = 1e3;
 
 /// For ramps: `limit` (x or 0, by the sign of `arg`) where |arg| > 1000, else `value`.
 #[inline(always)]
-fn ramp(arg: V, value: V, if_pos: V) -> V {
+pub fn ramp(arg: V, value: V, if_pos: V) -> V {
     let sat = arg.abs().gt(s(SATURATED));
     sat.select(arg.gt(s(0.0)).select(if_pos, s(0.0)), value)
-}
-
-/// sqrt(2/pi) and the cubic coefficient of GELU's tanh approximation.
-const GELU_TANH_C: f32 = 0.797_884_560_802_865_4;
-const GELU_TANH_CUBIC: f32 = 0.044_715;
-
-/// Runs `$body` with `$k` bound to `act.kind` as a constant, so that after inlining each
-/// activation gets its own loop without a per-vector match.
-macro_rules! for_each_kind {
-    ($act:expr, $k:ident => $body:expr) => {
-        match $act.kind {
-            ActivationKind::Relu => {
-                const $k: ActivationKind = ActivationKind::Relu;
-                $body
-            }
-            ActivationKind::LeakyRelu => {
-                const $k: ActivationKind = ActivationKind::LeakyRelu;
-                $body
-            }
-            ActivationKind::Elu => {
-                const $k: ActivationKind = ActivationKind::Elu;
-                $body
-            }
-            ActivationKind::Selu => {
-                const $k: ActivationKind = ActivationKind::Selu;
-                $body
-            }
-            ActivationKind::Gelu => {
-                const $k: ActivationKind = ActivationKind::Gelu;
-                $body
-            }
-            ActivationKind::GeluTanh => {
-                const $k: ActivationKind = ActivationKind::GeluTanh;
-                $body
-            }
-            ActivationKind::Silu => {
-                const $k: ActivationKind = ActivationKind::Silu;
-                $body
-            }
-            ActivationKind::Tanh => {
-                const $k: ActivationKind = ActivationKind::Tanh;
-                $body
-            }
-            ActivationKind::Sigmoid => {
-                const $k: ActivationKind = ActivationKind::Sigmoid;
-                $body
-            }
-            ActivationKind::Softplus => {
-                const $k: ActivationKind = ActivationKind::Softplus;
-                $body
-            }
-            ActivationKind::Linear => {
-                const $k: ActivationKind = ActivationKind::Linear;
-                $body
-            }
-        }
-    };
-}
-
-/// output = phi(input), the `Simd` path of [`Activation::apply_slice_with`].
-pub fn apply(act: &Activation, input: &[f32], output: &mut [f32]) {
-    for_each_kind!(act, K => map(input, output, |x| phi_of(K, act, x)))
-}
-
-/// output = phi'(input), the `Simd` path of [`Activation::derivative_slice_with`].
-pub fn derivative(act: &Activation, input: &[f32], output: &mut [f32]) {
-    for_each_kind!(act, K => map(input, output, |x| dphi_of(K, act, x)))
-}
-
-/// phi(x) lane by lane, NaN propagating.
-#[inline(always)]
-pub fn phi(act: &Activation, x: V) -> V {
-    phi_of(act.kind, act, x)
-}
-
-/// phi'(x) lane by lane (analytic, the conventions of [`Activation::df64`]), NaN propagating.
-#[inline(always)]
-pub fn dphi(act: &Activation, x: V) -> V {
-    dphi_of(act.kind, act, x)
-}
-
-/// phi(x) of the activation `kind` with the parameters of `act`.
-#[inline(always)]
-fn phi_of(kind: ActivationKind, act: &Activation, x: V) -> V {
-    let zero = s(0.0);
-    let pos = x.gt(zero);
-    let y = match kind {
-        ActivationKind::Relu => pos.select(x, zero),
-        ActivationKind::LeakyRelu => pos.select(x, s(act.slope) * x),
-        ActivationKind::Elu => pos.select(x, s(act.alpha) * expm1(x)),
-        ActivationKind::Selu => pos.select(
-            s(SELU_LAMBDA as f32) * x,
-            s((SELU_LAMBDA * SELU_ALPHA) as f32) * expm1(x),
-        ),
-        ActivationKind::Gelu => ramp(x, x * normal_cdf_pdf(x).0, x),
-        ActivationKind::GeluTanh => {
-            let u = s(GELU_TANH_C) * (x + s(GELU_TANH_CUBIC) * (x * x * x));
-            ramp(x, x * sigmoid(s(2.0) * u), x)
-        }
-        ActivationKind::Silu => {
-            if act.beta == 0.0 {
-                s(0.5) * x
-            } else {
-                let bx = s(act.beta) * x;
-                ramp(bx, x * sigmoid(bx), x)
-            }
-        }
-        ActivationKind::Tanh => tanh(x),
-        ActivationKind::Sigmoid => sigmoid(x),
-        ActivationKind::Softplus => x.pmax(zero) + log1p_unit(exp_neg_abs(x)),
-        ActivationKind::Linear => x,
-    };
-    x.is_nan().select(x, y)
-}
-
-/// phi'(x) of the activation `kind` with the parameters of `act`.
-#[inline(always)]
-fn dphi_of(kind: ActivationKind, act: &Activation, x: V) -> V {
-    let zero = s(0.0);
-    let one = s(1.0);
-    let pos = x.gt(zero);
-    let y = match kind {
-        ActivationKind::Relu => pos.select(one, zero),
-        ActivationKind::LeakyRelu => pos.select(one, s(act.slope)),
-        ActivationKind::Elu => pos.select(one, s(act.alpha) * exp(x)),
-        ActivationKind::Selu => pos.select(
-            s(SELU_LAMBDA as f32),
-            s((SELU_LAMBDA * SELU_ALPHA) as f32) * exp(x),
-        ),
-        ActivationKind::Gelu => {
-            let (cdf, pdf) = normal_cdf_pdf(x);
-            ramp(x, cdf + x * pdf, one)
-        }
-        ActivationKind::GeluTanh => {
-            let two_u = s(2.0 * GELU_TANH_C) * (x + s(GELU_TANH_CUBIC) * (x * x * x));
-            let du = s(GELU_TANH_C) * (one + s(3.0 * GELU_TANH_CUBIC) * (x * x));
-            let v = sigmoid(two_u) + (s(2.0) * x * du) * sigmoid_slope(two_u);
-            ramp(x, v, one)
-        }
-        ActivationKind::Silu => {
-            if act.beta == 0.0 {
-                s(0.5)
-            } else {
-                let bx = s(act.beta) * x;
-                ramp(bx, sigmoid(bx) + bx * sigmoid_slope(bx), one)
-            }
-        }
-        ActivationKind::Tanh => tanh_slope(x),
-        ActivationKind::Sigmoid => sigmoid_slope(x),
-        ActivationKind::Softplus => sigmoid(x),
-        ActivationKind::Linear => one,
-    };
-    x.is_nan().select(x, y)
 }
 
 /// out[i] = f(input[i]) four lanes at a time; the last len mod 4 values go through a zero-padded

@@ -7,38 +7,15 @@
 //! simulation's results exactly, which the tests check.
 
 use crate::config::Config;
-use crate::sim::Simulation;
+use crate::sim::{RunPhase, Simulation};
 use crate::stats::{backward_signal, forward_signal, LayerStats, Signal};
-
-/// Where a simulation is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Phase {
-    Forward,
-    Backward,
-    Done,
-}
-
-impl Phase {
-    pub fn name(self) -> &'static str {
-        match self {
-            Phase::Forward => "forward",
-            Phase::Backward => "backward",
-            Phase::Done => "done",
-        }
-    }
-    pub fn from_name(name: &str) -> Option<Phase> {
-        [Phase::Forward, Phase::Backward, Phase::Done]
-            .into_iter()
-            .find(|p| p.name() == name)
-    }
-}
 
 /// The change of a simulation's visible results since a view last saw it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Delta {
     /// Fraction of the work done, in [0, 1].
     pub progress: f64,
-    pub phase: Phase,
+    pub phase: RunPhase,
     /// Lowest layer whose grad_rms is known (depth + 1 before the backward pass).
     pub backward_reached: usize,
     pub backward_skipped: Option<String>,
@@ -59,7 +36,7 @@ impl Delta {
         let from = samples_seen.min(forwarded);
         Delta {
             progress: sim.progress(),
-            phase: Phase::from_name(sim.phase()).unwrap_or(Phase::Forward),
+            phase: sim.phase(),
             backward_reached: sim.backward_reached(),
             backward_skipped: sim.backward_skipped().map(str::to_string),
             stats: sim.stats().to_vec(),
@@ -76,7 +53,7 @@ impl Delta {
 pub struct SimView {
     config: Config,
     progress: f64,
-    phase: Phase,
+    phase: RunPhase,
     backward_reached: usize,
     backward_skipped: Option<String>,
     stats: Vec<LayerStats>,
@@ -89,7 +66,7 @@ impl SimView {
         SimView {
             config,
             progress: 0.0,
-            phase: Phase::Forward,
+            phase: RunPhase::Forward,
             backward_reached: config.depth + 1,
             backward_skipped: None,
             stats: Vec::new(),
@@ -129,11 +106,11 @@ impl SimView {
         self.progress
     }
     pub fn is_done(&self) -> bool {
-        self.phase == Phase::Done
+        self.phase == RunPhase::Done
     }
-    /// "forward", "backward" or "done", as [`Simulation::phase`].
-    pub fn phase(&self) -> &'static str {
-        self.phase.name()
+    /// As [`Simulation::phase`].
+    pub fn phase(&self) -> RunPhase {
+        self.phase
     }
     /// As [`Simulation::stats`].
     pub fn stats(&self) -> &[LayerStats] {

@@ -65,7 +65,8 @@ fn orthogonal_linear_layer_keeps_the_input_cosine() {
         let sim = Simulation::run(Config {
             seed,
             ..config(ActivationKind::Linear, Initializer::Orthogonal, 3, 64, c0)
-        });
+        })
+        .unwrap();
         let expected = mean(&input_cosines(&sim));
         for (layer, s) in sim.stats().iter().enumerate() {
             assert!(
@@ -89,7 +90,8 @@ fn perfectly_correlated_inputs_stay_correlated() {
         let sim = Simulation::run(Config {
             norm,
             ..config(ActivationKind::Selu, Initializer::LecunNormal, 20, 64, 1.0)
-        });
+        })
+        .unwrap();
         for (layer, s) in sim.stats().iter().enumerate() {
             assert!(
                 (s.pair_corr - 1.0).abs() < 1e-6,
@@ -109,7 +111,8 @@ fn perfectly_correlated_inputs_stay_correlated() {
                 64,
                 -1.0,
             )
-        });
+        })
+        .unwrap();
         assert!(
             sim.stats().iter().all(|s| (s.pair_corr + 1.0).abs() < 1e-6),
             "{norm:?}"
@@ -138,7 +141,8 @@ fn relu_he_follows_the_arc_cosine_kernel() {
             let sim = Simulation::run(Config {
                 seed,
                 ..config(ActivationKind::Relu, Initializer::HeNormal, 2, width, c0)
-            });
+            })
+            .unwrap();
             let input = mean(&input_cosines(&sim));
             let (c1, c2) = (sim.stats()[0].pair_corr, sim.stats()[1].pair_corr);
             assert!(
@@ -178,7 +182,8 @@ fn tanh_lecun_is_ordered_with_bias_and_critical_without() {
                 256,
                 0.5,
             )
-        });
+        })
+        .unwrap();
         let c = ordered.stats()[199].pair_corr;
         assert!(c > 0.95, "seed {seed}: ordered phase ends at c = {c}");
 
@@ -191,7 +196,8 @@ fn tanh_lecun_is_ordered_with_bias_and_critical_without() {
                 256,
                 0.5,
             )
-        });
+        })
+        .unwrap();
         let c = critical.stats()[199].pair_corr;
         assert!(c.abs() < 0.8, "seed {seed}: critical tanh reached c = {c}");
     }
@@ -223,12 +229,13 @@ fn the_main_batch_does_not_depend_on_the_pairs() {
             batch: 9,
             ..config(ActivationKind::Gelu, Initializer::Orthogonal, 5, 40, 0.5)
         };
-        let reference = Simulation::run(base);
+        let reference = Simulation::run(base).unwrap();
         for c0 in [-1.0, 0.0, 0.9, 1.0] {
             let sim = Simulation::run(Config {
                 input_corr: c0,
                 ..base
-            });
+            })
+            .unwrap();
             assert_eq!(main_batch_bits(&sim), main_batch_bits(&reference));
             assert_eq!(sim.input(), reference.input());
             assert_eq!(sim.output(), reference.output());
@@ -260,7 +267,8 @@ fn edge_cases_give_finite_correlations() {
                         norm,
                         batch,
                         ..config(kind, Initializer::Orthogonal, depth, width, c0)
-                    });
+                    })
+                    .unwrap();
                     assert_eq!(sim.pair_input().len(), 2 * CORR_PAIRS * width);
                     let may_vanish = kind == ActivationKind::Gelu;
                     for s in sim.stats() {
@@ -282,7 +290,8 @@ fn exploded_signal_gives_nan() {
     let sim = Simulation::run(Config {
         gain: 10.0,
         ..config(ActivationKind::Relu, Initializer::Normal, 20, 1024, 0.5)
-    });
+    })
+    .unwrap();
     assert!(sim.stats()[0].pair_corr.is_finite());
     assert!(sim.stats()[19].pair_corr.is_nan());
 }

@@ -177,7 +177,43 @@ fn reference(kind: ActivationKind, x: f64) -> (f64, f64) {
         ActivationKind::Sigmoid => (sigmoid_ref(x), sigmoid_slope_ref(x)),
         ActivationKind::Softplus => (x.max(0.0) + ln1p_ref((-x.abs()).exp()), sigmoid_ref(x)),
         ActivationKind::Linear => (x, 1.0),
+        ActivationKind::Mish => mish_ref(x),
+        ActivationKind::Celu => celu_ref(alpha, x),
     }
+}
+
+/// softplus ln(1 + e^x), written as x + ln(1 + e^-x) for x > 0 (series for the small term).
+fn softplus_ref(x: f64) -> f64 {
+    if x > 0.0 {
+        x + ln1p_ref((-x).exp())
+    } else {
+        ln1p_ref(x.exp())
+    }
+}
+
+/// Mish straight from its definition x tanh(softplus(x)) (Misra 2019), tanh by the series-based
+/// reference; the derivative tanh(sp) + x sech^2(sp) sigmoid(x), sech^2 y = 4 / (e^y + e^-y)^2.
+fn mish_ref(x: f64) -> (f64, f64) {
+    let sp = softplus_ref(x);
+    let t = tanh_ref(sp);
+    let sech2 = 4.0 / (sp.exp() + (-sp).exp()).powi(2);
+    let tail = if sech2 == 0.0 || sigmoid_ref(x) == 0.0 {
+        0.0
+    } else {
+        x * sech2 * sigmoid_ref(x)
+    };
+    (if t == 0.0 { 0.0 } else { x * t }, t + tail)
+}
+
+/// CELU as Barron (2017) and PyTorch's nn.CELU write it, max(0, x) + min(0, alpha (e^(x/alpha)
+/// - 1)), e^t - 1 by the series-based reference; alpha = 0 is the limit ReLU.
+fn celu_ref(alpha: f64, x: f64) -> (f64, f64) {
+    if alpha == 0.0 {
+        return (x.max(0.0), if x > 0.0 { 1.0 } else { 0.0 });
+    }
+    let value = x.max(0.0) + (alpha * expm1_ref(x / alpha)).min(0.0);
+    let slope = if x > 0.0 { 1.0 } else { (x / alpha).exp() };
+    (value, slope)
 }
 
 /// Published SELU constants (Klambauer et al. 2017), typed independently of activation.rs.
@@ -480,6 +516,68 @@ fn gelu_and_silu_minima_match_published_values() {
 }
 
 #[test]
+fn mish_minimum_matches_an_independent_computation() {
+    // Root of Mish' and Mish there, by mpmath at 30 digits (findroot on the derivative of
+    // x tanh(log(1 + exp(x)))): -0.308843413 at x = -1.192431215 (Misra 2019: about -0.31).
+    let mish = Activation::new(ActivationKind::Mish);
+    let x = argmin(&mish, -3.0, 0.0);
+    assert!(
+        (x + 1.192_431_215).abs() < 1e-6 && (mish.f64(x) + 0.308_843_413).abs() < 1e-8,
+        "Mish min {} at {x}",
+        mish.f64(x)
+    );
+}
+
+#[test]
+fn celu_matches_its_definition_for_every_alpha() {
+    for alpha in [0.0f32, 0.05, 0.25, 0.7, 1.0, 2.5, 5.0] {
+        let act = Activation {
+            alpha,
+            ..Activation::new(ActivationKind::Celu)
+        };
+        for x in grid() {
+            let (value, slope) = celu_ref(f64::from(alpha), x);
+            assert!(
+                close(act.f64(x), value, 1e-12, 1e-300),
+                "CELU alpha {alpha} at {x}: {} vs {value}",
+                act.f64(x)
+            );
+            assert!(
+                close(act.df64(x), slope, 1e-12, 1e-300),
+                "CELU' alpha {alpha} at {x}: {} vs {slope}",
+                act.df64(x)
+            );
+            assert!(!act.f(x as f32).is_nan() && !act.df(x as f32).is_nan());
+        }
+        // Central differences away from the kink at 0 (C1 but not C2 there).
+        for i in -400..=400 {
+            let x = i as f64 / 40.0 + 0.0123;
+            let h = 1e-6 * x.abs().max(1.0);
+            let fd = (act.f64(x + h) - act.f64(x - h)) / (2.0 * h);
+            assert!(
+                (fd - act.df64(x)).abs() <= 1e-7 * act.df64(x).abs().max(1.0),
+                "CELU alpha {alpha} at {x}: fd {fd} vs {}",
+                act.df64(x)
+            );
+        }
+        // Continuously differentiable: both one-sided slopes at 0 are 1 (for alpha > 0).
+        if alpha > 0.0 {
+            assert_eq!(act.df64(0.0), 1.0);
+        }
+    }
+    // alpha = 0 is ReLU, bit for bit.
+    let relu = Activation::new(ActivationKind::Relu);
+    let celu0 = Activation {
+        alpha: 0.0,
+        ..Activation::new(ActivationKind::Celu)
+    };
+    for x in grid() {
+        assert_eq!(celu0.f64(x), relu.f64(x), "{x}");
+        assert_eq!(celu0.df64(x), relu.df64(x), "{x}");
+    }
+}
+
+#[test]
 fn gelu_tanh_approximation_error_matches_published_value() {
     // docs/science.md#gelu-exact-and-approximate: max |GELU - GELU tanh| about 4.73e-4 near
     // |x| = 2.70.
@@ -509,4 +607,25 @@ fn slice_helpers_match_scalar_calls() {
         assert_eq!(y.to_bits(), act.f(x).to_bits());
         assert_eq!(d.to_bits(), act.df(x).to_bits());
     }
+}
+
+#[test]
+fn readme_lists_every_activation() {
+    let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"));
+    let row = readme
+        .lines()
+        .find(|l| l.starts_with("| `act` |"))
+        .expect("README has the act row");
+    let listed: Vec<&str> = row
+        .split('|')
+        .nth(2)
+        .unwrap()
+        .split(',')
+        .map(str::trim)
+        .collect();
+    let mut listed_sorted = listed.clone();
+    listed_sorted.sort_unstable();
+    let mut names = ActivationKind::NAMES.to_vec();
+    names.sort_unstable();
+    assert_eq!(listed_sorted, names, "README's act row: {listed:?}");
 }

@@ -187,6 +187,12 @@ fn activations() -> Vec<Activation> {
         alpha: 0.5,
         ..Activation::new(ActivationKind::Elu)
     });
+    for alpha in [0.0, 0.7, 2.5] {
+        list.push(Activation {
+            alpha,
+            ..Activation::new(ActivationKind::Celu)
+        });
+    }
     list.push(Activation {
         slope: 0.2,
         ..Activation::new(ActivationKind::LeakyRelu)
@@ -332,11 +338,13 @@ fn the_simulation_agrees_across_paths_and_budgets() {
         let scalar = Simulation::run(Config {
             kernels: KernelPath::Scalar,
             ..base
-        });
+        })
+        .unwrap();
         let simd = Simulation::run(Config {
             kernels: KernelPath::Simd,
             ..base
-        });
+        })
+        .unwrap();
         for (a, b) in scalar.stats().iter().zip(simd.stats()) {
             for (x, y) in [
                 (a.pre_var, b.pre_var),
@@ -354,11 +362,13 @@ fn the_simulation_agrees_across_paths_and_budgets() {
             let full = Simulation::run(Config {
                 kernels: path,
                 ..base
-            });
+            })
+            .unwrap();
             let mut sliced = Simulation::new(Config {
                 kernels: path,
                 ..base
-            });
+            })
+            .unwrap();
             while !sliced.step(1234.0) {}
             assert_eq!(
                 format!("{:?}", full.stats()),

@@ -6,7 +6,7 @@ use lab_core::activation::{Activation, ActivationKind};
 use lab_core::config::{Config, Normalization};
 use lab_core::init::Initializer;
 use lab_core::rng::{Rng, Stream};
-use lab_core::sim::{LayerStats, Signal, Simulation};
+use lab_core::sim::{LayerStats, RunPhase, Signal, Simulation};
 
 fn config(
     kind: ActivationKind,
@@ -67,7 +67,8 @@ fn selu_lecun_normal_self_normalizes() {
             512,
             64,
             seed,
-        ));
+        ))
+        .unwrap();
         assert_eq!(sim.stats().len(), 100);
         for (i, s) in sim.stats().iter().enumerate() {
             assert!(
@@ -91,7 +92,7 @@ fn selu_lecun_normal_self_normalizes() {
 fn second_moment_ratios(init: Initializer, seeds: &[u64]) -> Vec<f64> {
     let mut ratios = Vec::new();
     for &seed in seeds {
-        let sim = Simulation::run(config(ActivationKind::Relu, init, 30, 256, 32, seed));
+        let sim = Simulation::run(config(ActivationKind::Relu, init, 30, 256, 32, seed)).unwrap();
         let moments: Vec<f64> = sim
             .stats()
             .iter()
@@ -151,7 +152,8 @@ fn linear_orthogonal_preserves_row_norms() {
             width,
             batch,
             seed,
-        ));
+        ))
+        .unwrap();
         let norm = |row: &[f32]| {
             row.iter()
                 .map(|&v| f64::from(v).powi(2))
@@ -265,7 +267,7 @@ fn backward_pass_matches_finite_differences() {
                 norm,
                 ..config(kind, Initializer::LecunNormal, 3, 4, 3, 21)
             };
-            let sim = Simulation::run(config);
+            let sim = Simulation::run(config).unwrap();
             let (_, reference_stats) = forward_f64(&config, sim.input(), None);
             for (s, r) in sim.stats().iter().zip(&reference_stats) {
                 let got = [s.pre_mean, s.pre_var, s.post_mean, s.post_var];
@@ -310,11 +312,11 @@ fn results_are_bit_identical_whatever_the_step_budget() {
             bias_std: 0.1,
             ..config(ActivationKind::Gelu, Initializer::Orthogonal, 6, 48, 20, 8)
         };
-        let reference = Simulation::run(config);
+        let reference = Simulation::run(config).unwrap();
         assert!(reference.stats().iter().all(|s| s.grad_rms.is_finite()));
-        let mut runs = vec![Simulation::run(config)];
+        let mut runs = vec![Simulation::run(config).unwrap()];
         for budget in [0.0, 1e4, 3e5] {
-            let mut sim = Simulation::new(config);
+            let mut sim = Simulation::new(config).unwrap();
             let mut last_progress = 0.0;
             while !sim.step(budget) {
                 assert!(sim.progress() >= last_progress && sim.progress() <= 1.0);
@@ -324,7 +326,7 @@ fn results_are_bit_identical_whatever_the_step_budget() {
         }
         // Regenerating the weights in the backward pass instead of caching them changes nothing.
         runs.push({
-            let mut sim = Simulation::with_memory_limits(config, usize::MAX, 0);
+            let mut sim = Simulation::with_memory_limits(config, usize::MAX, 0).unwrap();
             while !sim.step(2e4) {}
             sim
         });
@@ -353,7 +355,8 @@ fn a_different_seed_gives_different_numbers() {
         16,
         8,
         1,
-    ));
+    ))
+    .unwrap();
     let b = Simulation::run(config(
         ActivationKind::Selu,
         Initializer::LecunNormal,
@@ -361,7 +364,8 @@ fn a_different_seed_gives_different_numbers() {
         16,
         8,
         2,
-    ));
+    ))
+    .unwrap();
     assert_ne!(a.input(), b.input());
     for (sa, sb) in a.stats().iter().zip(b.stats()) {
         assert_ne!(sa.post_var, sb.post_var);
@@ -380,7 +384,8 @@ fn layer_weights_do_not_depend_on_depth_or_batch() {
         16,
         4,
         9,
-    ));
+    ))
+    .unwrap();
     let long = Simulation::run(config(
         ActivationKind::Tanh,
         Initializer::HeNormal,
@@ -388,7 +393,8 @@ fn layer_weights_do_not_depend_on_depth_or_batch() {
         16,
         4,
         9,
-    ));
+    ))
+    .unwrap();
     assert_eq!(
         bits(&short.stats()[..3])
             .iter()
@@ -406,7 +412,8 @@ fn layer_weights_do_not_depend_on_depth_or_batch() {
         16,
         8,
         9,
-    ));
+    ))
+    .unwrap();
     assert_eq!(wide_batch.input()[..64], short.input()[..]);
 }
 
@@ -422,7 +429,8 @@ fn relu_lecun_vanishes_and_large_normal_weights_explode() {
         64,
         8,
         3,
-    ));
+    ))
+    .unwrap();
     match sim.forward_signal() {
         Signal::Vanished { layer } => assert!((85..=115).contains(&layer), "vanished at {layer}"),
         other => panic!("expected a vanished forward signal, got {other:?}"),
@@ -438,7 +446,8 @@ fn relu_lecun_vanishes_and_large_normal_weights_explode() {
     let sim = Simulation::run(Config {
         gain: 10.0,
         ..config(ActivationKind::Relu, Initializer::Normal, 20, 1024, 2, 4)
-    });
+    })
+    .unwrap();
     match sim.forward_signal() {
         Signal::Exploded { layer } => assert!((5..=8).contains(&layer), "exploded at {layer}"),
         other => panic!("expected an exploded forward signal, got {other:?}"),
@@ -464,7 +473,8 @@ fn healthy_signals_are_healthy() {
         32,
         16,
         1,
-    ));
+    ))
+    .unwrap();
     assert_eq!(sim.forward_signal(), Signal::Healthy);
     assert_eq!(sim.backward_signal(), Signal::Healthy);
 }
@@ -481,7 +491,7 @@ fn huge_config_skips_the_backward_pass_without_running() {
         4096,
         1,
     );
-    let sim = Simulation::new(config);
+    let sim = Simulation::new(config).unwrap();
     let reason = sim
         .backward_skipped()
         .expect("backward pass must be skipped");
@@ -490,7 +500,7 @@ fn huge_config_skips_the_backward_pass_without_running() {
         "{reason}"
     );
     assert_eq!(sim.progress(), 0.0);
-    assert_eq!(sim.phase(), "forward");
+    assert_eq!(sim.phase(), RunPhase::Forward);
     assert!(sim.stats().is_empty() && sim.input().is_empty() && sim.output().is_none());
     let flops = Simulation::estimated_flops(&config);
     // Forward matmuls alone: 2 * 4096 * 1024^2 * 1000 = 8.6e12.
@@ -501,19 +511,19 @@ fn huge_config_skips_the_backward_pass_without_running() {
 fn skipped_backward_still_runs_the_forward_pass() {
     let config = config(ActivationKind::Selu, Initializer::LecunNormal, 4, 8, 4, 1);
     let sim = {
-        let mut sim = Simulation::with_memory_limits(config, 100, usize::MAX);
+        let mut sim = Simulation::with_memory_limits(config, 100, usize::MAX).unwrap();
         while !sim.step(1e4) {}
         sim
     };
     assert!(sim.backward_skipped().is_some());
-    assert_eq!(sim.phase(), "done");
+    assert_eq!(sim.phase(), RunPhase::Done);
     assert_eq!(sim.stats().len(), 4);
     assert!(sim
         .stats()
         .iter()
         .all(|s| s.grad_rms.is_nan() && s.post_var.is_finite()));
     assert_eq!(sim.backward_signal(), Signal::Healthy);
-    let full = Simulation::run(config);
+    let full = Simulation::run(config).unwrap();
     assert_eq!(
         bits(sim.stats())
             .iter()
@@ -534,9 +544,10 @@ fn small_edge_sizes_run() {
                 let sim = Simulation::run(Config {
                     norm,
                     ..config(kind, Initializer::Orthogonal, depth, width, batch, 1)
-                });
+                })
+                .unwrap();
                 assert_eq!(sim.stats().len(), depth);
-                assert_eq!(sim.phase(), "done");
+                assert_eq!(sim.phase(), RunPhase::Done);
                 assert!(sim.output().is_some_and(|o| o.len() == width * batch));
                 assert!(
                     sim.stats()
@@ -551,7 +562,8 @@ fn small_edge_sizes_run() {
     let sim = Simulation::run(Config {
         norm: Normalization::Batch,
         ..config(ActivationKind::Selu, Initializer::HeNormal, 2, 8, 1, 1)
-    });
+    })
+    .unwrap();
     assert!(sim
         .stats()
         .iter()
@@ -569,7 +581,8 @@ fn samples_are_every_kth_output_entry() {
         width,
         batch,
         1,
-    ));
+    ))
+    .unwrap();
     let expected: Vec<f32> = sim.output().unwrap().iter().step_by(3).copied().collect();
     assert_eq!(sim.samples(2), &expected[..]);
     assert_eq!(sim.samples(2).len(), 1667);
@@ -581,7 +594,8 @@ fn samples_are_every_kth_output_entry() {
         10,
         10,
         1,
-    ));
+    ))
+    .unwrap();
     assert_eq!(small.samples(1), small.output().unwrap());
 }
 
@@ -596,7 +610,7 @@ fn work_units_stay_bounded_at_full_width() {
         1,
     );
     let total = Simulation::estimated_flops(&config);
-    let mut sim = Simulation::new(config);
+    let mut sim = Simulation::new(config).unwrap();
     let mut phases = vec![sim.phase()];
     let mut before = 0.0;
     while !sim.step(0.0) {
@@ -608,5 +622,66 @@ fn work_units_stay_bounded_at_full_width() {
         }
     }
     phases.push(sim.phase());
-    assert_eq!(phases, ["forward", "backward", "done"]);
+    assert_eq!(
+        phases,
+        [RunPhase::Forward, RunPhase::Backward, RunPhase::Done]
+    );
+}
+
+#[test]
+fn invalid_configs_are_refused_with_a_message() {
+    let bad = |f: fn(&mut Config)| {
+        let mut config = Config::default();
+        f(&mut config);
+        config
+    };
+    let cases: [(Config, &str, &str); 9] = [
+        (bad(|c| c.depth = 0), "depth", "0 is outside 1..=1000"),
+        (bad(|c| c.width = 1025), "width", "1025 is outside 2..=1024"),
+        (bad(|c| c.batch = 0), "batch", "0 is outside 1..=4096"),
+        (
+            bad(|c| c.gain = f32::NAN),
+            "gain",
+            "NaN is not a finite number >= 0",
+        ),
+        (
+            bad(|c| c.bias_std = -0.5),
+            "sb",
+            "-0.5 is not a finite number >= 0",
+        ),
+        (
+            bad(|c| c.input_std = f32::INFINITY),
+            "in_std",
+            "inf is not a finite number >= 0",
+        ),
+        (
+            bad(|c| c.input_mean = f32::NEG_INFINITY),
+            "in_mean",
+            "-inf is not a finite number",
+        ),
+        (bad(|c| c.input_corr = 1.5), "c0", "1.5 is outside [-1, 1]"),
+        (
+            bad(|c| {
+                c.activation = Activation {
+                    alpha: 6.0,
+                    ..Activation::new(ActivationKind::Celu)
+                }
+            }),
+            "alpha",
+            "6 is outside [0, 5] for CELU",
+        ),
+    ];
+    for (config, field, problem) in cases {
+        let err = Simulation::new(config).expect_err(field);
+        assert_eq!((err.field, err.problem.as_str()), (field, problem));
+        assert_eq!(
+            err.to_string(),
+            format!("invalid configuration: {field} {problem}")
+        );
+        assert_eq!(config.validated(), Err(err));
+    }
+    // A parameter the activation does not use is not checked (SELU ignores alpha).
+    let config = bad(|c| c.activation.alpha = 6.0);
+    assert_eq!(config.validated(), Ok(config));
+    assert!(Simulation::new(Config::default()).is_ok());
 }

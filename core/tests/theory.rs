@@ -38,6 +38,12 @@ fn all_activations() -> Vec<Activation> {
         beta: 4.0,
         ..act(ActivationKind::Silu)
     });
+    for alpha in [0.0, 0.25] {
+        all.push(Activation {
+            alpha,
+            ..act(ActivationKind::Celu)
+        });
+    }
     all
 }
 
@@ -813,7 +819,7 @@ fn predictions_match_the_simulation() {
     };
     let predictions = predict_config(&config).unwrap();
     for seed in [1, 2, 3] {
-        let sim = Simulation::run(Config { seed, ..config });
+        let sim = Simulation::run(Config { seed, ..config }).unwrap();
         for (layer, (stats, p)) in sim.stats().iter().zip(&predictions).enumerate() {
             let q = stats.pre_second_moment();
             assert!(

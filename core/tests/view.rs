@@ -1,7 +1,7 @@
 //! The page's view of a simulation, built from deltas as the worker sends them, holds exactly
 //! the simulation's results.
 
-use lab_core::{Activation, ActivationKind, Config, Delta, SimView, Simulation};
+use lab_core::{Activation, ActivationKind, Config, Delta, RunPhase, SimView, Simulation};
 
 fn config() -> Config {
     Config {
@@ -15,7 +15,7 @@ fn config() -> Config {
 
 #[test]
 fn deltas_streamed_during_a_run_rebuild_the_simulation_exactly() {
-    let mut sim = Simulation::new(config());
+    let mut sim = Simulation::new(config()).unwrap();
     let mut view = SimView::new(config());
     let mut deltas = 0;
     while !sim.step(3.0e4) {
@@ -25,7 +25,7 @@ fn deltas_streamed_during_a_run_rebuild_the_simulation_exactly() {
     view.apply(Delta::since(&sim, view.samples_len()));
     assert!(deltas > 10, "the run was seen in many pieces ({deltas})");
     assert!(view.is_done());
-    assert_eq!(view.phase(), "done");
+    assert_eq!(view.phase(), RunPhase::Done);
     assert_eq!(view.progress(), 1.0);
     assert_eq!(view.stats(), sim.stats());
     for layer in 0..=13 {
@@ -39,7 +39,7 @@ fn deltas_streamed_during_a_run_rebuild_the_simulation_exactly() {
 
 #[test]
 fn a_delta_that_does_not_continue_the_samples_is_not_misplaced() {
-    let sim = Simulation::run(config());
+    let sim = Simulation::run(config()).unwrap();
     let mut view = SimView::new(config());
     // A delta holding layers 5.. arriving at a view holding none (a lost message): its samples
     // are dropped, its statistics (complete by construction) are taken.
@@ -53,7 +53,7 @@ fn a_delta_that_does_not_continue_the_samples_is_not_misplaced() {
 fn an_empty_view_is_healthy_and_not_done() {
     let view = SimView::new(config());
     assert!(!view.is_done());
-    assert_eq!(view.phase(), "forward");
+    assert_eq!(view.phase(), RunPhase::Forward);
     assert!(view.stats().is_empty() && view.samples(1).is_empty());
     assert_eq!(view.forward_signal(), lab_core::Signal::Healthy);
     assert_eq!(view.backward_signal(), lab_core::Signal::Healthy);

@@ -135,6 +135,13 @@ mod tests {
             .map(|f| f.name)
             .collect();
         assert_eq!(names, ["act", "slope"]);
+        // CELU shares ELU's alpha: the control follows the activation table.
+        let (p, _) = Params::from_query("act=celu");
+        let names: Vec<_> = shown_in(Group::Activation, &p)
+            .iter()
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(names, ["act", "alpha"]);
         let (p, _) = Params::from_query("act=selu&hide=act");
         assert!(shown_in(Group::Activation, &p).is_empty());
     }

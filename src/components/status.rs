@@ -1,4 +1,5 @@
 use crate::hooks::RunState;
+use lab_core::RunPhase;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -21,12 +22,15 @@ pub fn status_text(run: &RunState) -> String {
         }
     } else {
         match s.phase() {
-            "forward" => format!(
+            RunPhase::Forward => format!(
                 "Computing the forward pass: layer {} of {depth} ({progress:.0}% of all work).",
                 s.stats().len()
             ),
-            "backward" => format!("Computing the backward pass ({progress:.0}% of all work)."),
-            _ => "Computing the mean-field theory.".to_string(),
+            RunPhase::Backward => {
+                format!("Computing the backward pass ({progress:.0}% of all work).")
+            }
+            // The simulation is done; the correlation prediction or the theory is not.
+            RunPhase::Done => "Computing the mean-field theory.".to_string(),
         }
     }
 }

@@ -102,7 +102,7 @@ pub fn decode(data: &[f64]) -> Result<Config, String> {
         seed: whole(data[14], 9_007_199_254_740_992.0, "seed")?,
         kernels: pick(KernelPath::ALL.as_ref(), data[15], "kernels")?,
     };
-    Ok(config)
+    config.validated().map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

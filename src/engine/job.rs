@@ -4,7 +4,7 @@
 
 use crate::engine::wire;
 use lab_core::theory::CorrJob;
-use lab_core::{Config, Delta, Simulation};
+use lab_core::{Config, ConfigError, Delta, Simulation};
 
 /// The correlation prediction c^1, c^2, ... received so far.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -49,16 +49,17 @@ pub struct Job {
 }
 
 impl Job {
-    /// The run numbered `gen` of `config`, started at time `now` (ms).
-    pub fn new(gen: u64, config: Config, now: f64) -> Job {
-        Job {
+    /// The run numbered `gen` of `config`, started at time `now` (ms); an error for an invalid
+    /// configuration.
+    pub fn new(gen: u64, config: Config, now: f64) -> Result<Job, ConfigError> {
+        Ok(Job {
             gen,
-            sim: Simulation::new(config),
+            sim: Simulation::new(config)?,
             corr: CorrJob::new(&config),
             samples_sent: 0,
             last_publish: now,
             published: false,
-        }
+        })
     }
 
     pub fn is_done(&self) -> bool {
@@ -124,7 +125,7 @@ mod tests {
             ..Config::default()
         };
         let now = ticking();
-        let mut job = Job::new(7, config, now());
+        let mut job = Job::new(7, config, now()).unwrap();
         let mut view = SimView::new(config);
         let mut corr = CorrView::default();
         let mut updates = 0;
@@ -145,7 +146,7 @@ mod tests {
         }
         assert!(updates >= 2, "a first update and a last one");
         assert!(corr.done && corr.values.len() == config.depth);
-        let whole = SimView::of(&Simulation::run(config));
+        let whole = SimView::of(&Simulation::run(config).unwrap());
         assert_eq!(view, whole);
     }
 }

@@ -299,8 +299,11 @@ fn start_local(inner: &Rc<RefCell<Inner>>) {
     };
     let bundle = TheoryBundle::cached(&mut None, &config);
     sink(RunEvent::Theory { gen, bundle });
-    let job = Rc::new(RefCell::new(Job::new(gen, config, now_ms())));
-    slice(job, sink, alive);
+    match Job::new(gen, config, now_ms()) {
+        Ok(job) => slice(Rc::new(RefCell::new(job)), sink, alive),
+        // The URL table keeps every value in range, so this only guards against a core change.
+        Err(e) => web::log_error(&format!("Activation Lab: invalid configuration: {e}")),
+    }
 }
 
 fn slice(job: Rc<RefCell<Job>>, sink: Sink, alive: Rc<Cell<bool>>) {

@@ -19,7 +19,7 @@
 use crate::engine::TheoryBundle;
 use crate::engine::{codec, config_wire};
 use js_sys::{Array, Float32Array, Float64Array, Object, Reflect};
-use lab_core::view::Phase;
+use lab_core::RunPhase;
 use lab_core::{Config, Delta, LayerStats, DEPTH_RANGE};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -262,7 +262,7 @@ pub fn decode_result(f: ResultFields) -> Decoded<Result> {
     if !(0.0..=1.0).contains(&f.progress) {
         return Err(format!("`progress` {} is not in [0, 1]", f.progress));
     }
-    let phase = Phase::from_name(&f.phase).ok_or_else(|| format!("no phase `{}`", f.phase))?;
+    let phase = RunPhase::from_name(&f.phase).ok_or_else(|| format!("no phase `{}`", f.phase))?;
     let backward_reached = count("reached", f.reached, *DEPTH_RANGE.end() + 1)?;
     if !f.stats.len().is_multiple_of(STATS_FIELDS) {
         return Err(format!(
@@ -346,11 +346,11 @@ mod tests {
         }
     }
 
-    fn any_phase() -> impl Strategy<Value = Phase> {
+    fn any_phase() -> impl Strategy<Value = RunPhase> {
         prop_oneof![
-            Just(Phase::Forward),
-            Just(Phase::Backward),
-            Just(Phase::Done)
+            Just(RunPhase::Forward),
+            Just(RunPhase::Backward),
+            Just(RunPhase::Done)
         ]
     }
 

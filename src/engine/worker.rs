@@ -68,8 +68,13 @@ impl Worker {
         // The theory first: it is small and the page draws it over the simulation.
         let bundle = TheoryBundle::cached(&mut self.phase_grid.borrow_mut(), &config);
         self.post(&wire::theory(gen, &bundle));
-        *self.job.borrow_mut() = Some(Job::new(gen, config, now_ms()));
-        self.schedule();
+        match Job::new(gen, config, now_ms()) {
+            Ok(job) => {
+                *self.job.borrow_mut() = Some(job);
+                self.schedule();
+            }
+            Err(e) => self.post(&wire::error(&format!("invalid configuration: {e}"))),
+        }
     }
 
     fn slice(&self) {

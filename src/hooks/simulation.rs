@@ -141,7 +141,7 @@ mod tests {
             batch: 4,
             ..Config::default()
         };
-        let sim = Sim::run(config);
+        let sim = Sim::run(config).unwrap();
         let s = Rc::new(RunState::new(config));
         let s = s.reduce(RunEvent::Start { gen: 2, config });
         let before = s.clone();

@@ -24,6 +24,8 @@ fn activation_note(kind: ActivationKind) -> &'static str {
         ActivationKind::Tanh => "tanh is odd with f′(0) = 1: small signals pass unchanged, large ones saturate. With weight variance σ_w² = 1 it sits at the edge of chaos; larger gains push it into the chaotic phase.",
         ActivationKind::Sigmoid => "The sigmoid's slope is at most 1/4 and its outputs are all positive, so the mean drifts away from 0 and gradients shrink by at least 4× per layer.",
         ActivationKind::Softplus => "softplus ln(1 + eˣ) is a smooth ReLU whose outputs are all positive; its derivative is the sigmoid.",
+        ActivationKind::Mish => "Mish = x·tanh(softplus(x)) is smooth and not monotonic like SiLU, and dips to −0.309 at x ≈ −1.192. It is not self-normalizing: under LeCun weights the signal shrinks toward 0.",
+        ActivationKind::Celu => "CELU = max(0, x) + min(0, α(e^(x/α) − 1)) rescales ELU's negative branch so that its slope is 1 on both sides of 0 for every α: continuously differentiable. α = 1 is ELU; α → 0 is ReLU.",
         ActivationKind::Linear => "With no nonlinearity the network is one matrix product: the variance is multiplied by σ_w² each layer, so anything but σ_w² = 1 vanishes or explodes, and orthogonal weights preserve every input's length exactly.",
     }
 }

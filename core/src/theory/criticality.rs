@@ -3,7 +3,7 @@
 
 use super::propagation::correlation_map_with;
 use super::quadrature::{brent, Quadrature};
-use super::{feature_scale, second_moment};
+use super::{second_moment, shape};
 use crate::activation::Activation;
 use std::ops::RangeInclusive;
 
@@ -39,7 +39,7 @@ fn chi1_with(quad: Quadrature, act: &Activation, sigma_w2: f64, q: f64) -> f64 {
     } else if q == f64::INFINITY {
         sigma_w2 * mean_of_squares(act.df64(f64::INFINITY), act.df64(f64::NEG_INFINITY))
     } else if q > 0.0 {
-        let slope2 = quad.expect_array(feature_scale(act), 0.0, q.sqrt(), |x| {
+        let slope2 = quad.expect_array(shape(act), 0.0, q.sqrt(), |x| {
             let d = act.df64(x);
             [d * d]
         });
@@ -74,9 +74,7 @@ fn length_map_slope_with(quad: Quadrature, act: &Activation, sigma_w2: f64, q: f
         return f64::NAN;
     }
     let std = q.sqrt();
-    let moment = quad.expect_array(feature_scale(act), 0.0, std, |x| {
-        [x * act.f64(x) * act.df64(x)]
-    });
+    let moment = quad.expect_array(shape(act), 0.0, std, |x| [x * act.f64(x) * act.df64(x)]);
     // E[z phi phi'] with z = x / std, divided by sqrt(q) = std.
     sigma_w2 * moment[0] / q
 }
@@ -187,7 +185,7 @@ pub fn correlation_slope(act: &Activation, sigma_w2: f64, q: f64, c: f64) -> f64
     if c >= 1.0 {
         return chi1(act, sigma_w2, q);
     }
-    let scale = feature_scale(act);
+    let scale = shape(act);
     let slope = |x: f64| act.df64(x);
     let cross = Quadrature::Accurate.expect_2d(scale, scale, slope, slope, q, q, c * q);
     sigma_w2 * cross

@@ -1,7 +1,7 @@
 //! The length map, per-layer predictions for the simulation, and the correlation map.
 
 use super::quadrature::Quadrature;
-use super::{feature_scale, second_moment};
+use super::{second_moment, shape};
 use crate::activation::Activation;
 use crate::config::{Config, Normalization};
 
@@ -46,7 +46,7 @@ pub fn predict_layers(
     in_std: f64,
     depth: usize,
 ) -> Vec<Prediction> {
-    let scale = feature_scale(act);
+    let scale = shape(act);
     let mut q = sigma_w2 * (in_mean * in_mean + in_std * in_std) + sigma_b2;
     let mut out = Vec::with_capacity(depth);
     for _ in 0..depth {
@@ -136,7 +136,7 @@ pub fn correlation_map_with(
         // u_a = u_b: the map fixes c = 1 exactly.
         1.0
     } else {
-        let scale = feature_scale(act);
+        let scale = shape(act);
         let phi = |x: f64| act.f64(x);
         let cross = quad.expect_2d(scale, scale, phi, phi, q_aa, q_bb, c * (q_aa * q_bb).sqrt());
         ((sigma_w2 * cross + sigma_b2) / (next_aa * next_bb).sqrt()).clamp(-1.0, 1.0)

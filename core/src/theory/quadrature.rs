@@ -62,6 +62,32 @@ struct Rule {
     weights: Vec<f64>,
 }
 
+/// Where an integrand's features are: the kink (in x) where it or its derivative jumps, which
+/// becomes a panel edge, and the length scale (in x) of the graded mesh around it. Smooth
+/// activations use kink 0, the centre of their features.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Shape {
+    pub scale: f64,
+    pub kink: f64,
+}
+
+impl Shape {
+    /// Length scale 1, kink (or centre) at 0.
+    pub const STANDARD: Shape = Shape {
+        scale: 1.0,
+        kink: 0.0,
+    };
+}
+
+/// The panel coordinate of the kink x = `kink` when x = `std` z (exactly 0 for a kink at 0).
+fn z_of(kink: f64, std: f64) -> f64 {
+    if kink == 0.0 {
+        0.0
+    } else {
+        kink / std
+    }
+}
+
 impl Quadrature {
     /// Nodes per panel.
     pub fn nodes_per_panel(self) -> usize {
@@ -98,14 +124,14 @@ impl Quadrature {
     /// E[f(mean + std z)] for z standard normal, with a kink of f allowed at x = 0 and the
     /// features of f on the length scale 1; see [`gauss_expect`].
     pub fn expect(self, f: impl Fn(f64) -> f64, mean: f64, std: f64) -> f64 {
-        self.expect_array(1.0, mean, std, |x| [f(x)])[0]
+        self.expect_array(Shape::STANDARD, mean, std, |x| [f(x)])[0]
     }
 
     /// Several expectations E[f_k(mean + std z)] at once (one pass over the nodes), for
-    /// features of f on the length scale `scale` (in x) around the kink at x = 0.
+    /// features of f on the length scale `shape.scale` (in x) around its kink `shape.kink`.
     pub(crate) fn expect_array<const N: usize>(
         self,
-        scale: f64,
+        shape: Shape,
         mean: f64,
         std: f64,
         f: impl Fn(f64) -> [f64; N],
@@ -118,20 +144,24 @@ impl Quadrature {
             return f(mean);
         }
         let mut edges = Edges::new();
-        let kink = -mean / std;
+        let kink = if shape.kink == 0.0 {
+            -mean / std
+        } else {
+            (shape.kink - mean) / std
+        };
         edges.tail(kink);
-        edges.graded(kink, scale / std, scale / std);
+        edges.graded(kink, shape.scale / std, shape.scale / std);
         self.integrate_panels(edges, |z| f(mean + std * z))
     }
 
     /// E[f(u_a) g(u_b)] for (u_a, u_b) jointly normal with zero mean and covariance
-    /// [[q_aa, q_ab], [q_ab, q_bb]]; see [`gauss_expect_2d`]. `scale_f`, `scale_g` are the
-    /// feature lengths of f and g.
+    /// [[q_aa, q_ab], [q_ab, q_bb]]; see [`gauss_expect_2d`]. `shape_f`, `shape_g` are the
+    /// feature lengths and kinks of f and g.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn expect_2d(
         self,
-        scale_f: f64,
-        scale_g: f64,
+        shape_f: Shape,
+        shape_g: Shape,
         f: impl Fn(f64) -> f64,
         g: impl Fn(f64) -> f64,
         q_aa: f64,
@@ -144,23 +174,24 @@ impl Quadrature {
         }
         let (std_a, std_b) = (q_aa.sqrt(), q_bb.sqrt());
         if std_a == 0.0 {
-            return f(0.0) * self.expect_array(scale_g, 0.0, std_b, |x| [g(x)])[0];
+            return f(0.0) * self.expect_array(shape_g, 0.0, std_b, |x| [g(x)])[0];
         }
         if std_b == 0.0 {
-            return g(0.0) * self.expect_array(scale_f, 0.0, std_a, |x| [f(x)])[0];
+            return g(0.0) * self.expect_array(shape_f, 0.0, std_a, |x| [f(x)])[0];
         }
         let c = (q_ab / (std_a * std_b)).clamp(-1.0, 1.0);
         // (1 - c)(1 + c) keeps the conditional spread accurate as |c| -> 1.
         let cond_std = std_b * ((1.0 - c) * (1.0 + c)).sqrt();
         let mut edges = Edges::new();
-        edges.graded(0.0, scale_f / std_a, scale_f / std_a);
+        let (scale_f, scale_g) = (shape_f.scale, shape_g.scale);
+        edges.graded(z_of(shape_f.kink, std_a), scale_f / std_a, scale_f / std_a);
         if c != 0.0 {
             // Given z1, u_b ~ N(std_b c z1, cond_std^2): the inner expectation G(z1) has g's
             // features at scale_g / (std_b |c|) in z1, and g's kink smoothed to a width
             // cond_std / (std_b |c|) = sqrt(1 - c^2) / |c| around z1 = 0.
             let coarse = scale_g / (std_b * c.abs());
             let fine = scale_g.min(cond_std) / (std_b * c.abs());
-            edges.graded(0.0, fine, coarse);
+            edges.graded(z_of(shape_g.kink, std_b * c), fine, coarse);
         }
         self.integrate_panels(edges, |z1| {
             let fa = f(std_a * z1);
@@ -168,7 +199,7 @@ impl Quadrature {
                 // ReLU's left half: skip the inner integral.
                 return [0.0];
             }
-            let inner = self.expect_array(scale_g, std_b * c * z1, cond_std, |x| [g(x)]);
+            let inner = self.expect_array(shape_g, std_b * c * z1, cond_std, |x| [g(x)]);
             [fa * inner[0]]
         })[0]
     }
@@ -228,7 +259,7 @@ pub fn gauss_expect_2d(
     q_bb: f64,
     q_ab: f64,
 ) -> f64 {
-    Quadrature::Accurate.expect_2d(1.0, 1.0, f, g, q_aa, q_bb, q_ab)
+    Quadrature::Accurate.expect_2d(Shape::STANDARD, Shape::STANDARD, f, g, q_aa, q_bb, q_ab)
 }
 
 /// Panel edges in z within the integration window.

@@ -6,8 +6,8 @@
 //! theorem), and the map g: (mu, nu) -> (mu~, nu~) gives the mean and variance
 //! of phi(z). N(0, 1/n) weights give omega = 0, tau = 1 in expectation.
 
-use super::feature_scale;
 use super::quadrature::Quadrature;
+use super::shape;
 use crate::activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
 use crate::special::erfc;
 use std::f64::consts::{FRAC_1_SQRT_2, PI};
@@ -20,7 +20,7 @@ pub fn selu_map(act: &Activation, mu: f64, nu: f64, omega: f64, tau: f64) -> (f6
     if v.is_nan() || v < 0.0 {
         return (f64::NAN, f64::NAN);
     }
-    let [mean, second] = Quadrature::Accurate.expect_array(feature_scale(act), m, v.sqrt(), |x| {
+    let [mean, second] = Quadrature::Accurate.expect_array(shape(act), m, v.sqrt(), |x| {
         let y = act.f64(x);
         [y, y * y]
     });
@@ -111,7 +111,7 @@ pub(super) fn map_and_jacobian(
         return ((f64::NAN, f64::NAN), [[f64::NAN; 2]; 2]);
     }
     let [mean, second, slope, centred_slope, half_dsq, centred_half_dsq] = Quadrature::Accurate
-        .expect_array(feature_scale(act), m, v.sqrt(), |x| {
+        .expect_array(shape(act), m, v.sqrt(), |x| {
             let (y, d) = (act.f64(x), act.df64(x));
             let dx = x - m;
             [y, y * y, d, dx * d, y * d, dx * y * d]

@@ -1,0 +1,160 @@
+//! The backward pass: L = sum(g * x^depth) for a fixed g ~ N(0, 1), delta^l = dL/dh^l through
+//! phi and the normalization (see [`super::norm`]), dL/dx^(l-1) = delta^l (W^l)^T, and the
+//! per-layer gradient RMS.
+
+use super::norm::layer_norm_backward_row;
+use super::plan::Task;
+use super::Simulation;
+use crate::config::Normalization;
+use crate::kernels;
+use std::ops::Range;
+
+/// What the backward pass keeps and works on.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Backward {
+    /// Normalized h^l of every layer, stored by the forward pass.
+    pre_store: Vec<Vec<f32>>,
+    /// The normalization's inverse standard deviations of every layer.
+    inv_std_store: Vec<Vec<f32>>,
+    /// dL/dx^l.
+    grad: Vec<f32>,
+    /// dL/dh^l.
+    delta: Vec<f32>,
+    /// Sum of delta^2 over the current layer.
+    sum2: f64,
+}
+
+impl Backward {
+    /// Keeps a layer's normalized h^l and inverse stds (rounded to f32) for the backward pass.
+    pub(super) fn store_layer(&mut self, h: Vec<f32>, inv_std: Vec<f64>) {
+        self.pre_store.push(h);
+        self.inv_std_store
+            .push(inv_std.into_iter().map(|s| s as f32).collect());
+    }
+
+    pub(super) fn free(&mut self) {
+        *self = Backward::default();
+    }
+}
+
+impl Simulation {
+    /// Draws rows of g, the seed of dL/dx^depth.
+    pub(super) fn seed_rows(&mut self, rows: Range<usize>) {
+        let (n, b) = (self.config.width, self.config.batch);
+        self.back.grad.resize(b * n, 0.0);
+        self.cursor
+            .stream
+            .fill_normal_f32(&mut self.back.grad[rows], 0.0, 1.0);
+    }
+
+    /// Backward through phi (and LayerNorm) for rows r0..r1: dL/dy = dL/dx^l phi'(y) with y the
+    /// stored normalized h^l; without normalization that is delta^l; LayerNorm finishes each row
+    /// here; BatchNorm accumulates the column sums of dL/dy and dL/dy * y.
+    pub(super) fn back_local(&mut self, r0: usize, r1: usize) {
+        let n = self.config.width;
+        let rows = r0 * n..r1 * n;
+        let layer = self.cursor.layer;
+        let back = &mut self.back;
+        let y = &back.pre_store[layer - 1];
+        self.config.activation.derivative_slice_with(
+            self.config.kernels,
+            &y[rows.clone()],
+            &mut back.delta[rows.clone()],
+        );
+        // One rounding of the exact product, as (g phi'(y)) in f64 rounded to f32 would give.
+        for (d, &g) in back.delta[rows.clone()]
+            .iter_mut()
+            .zip(&back.grad[rows.clone()])
+        {
+            *d *= g;
+        }
+        match self.config.norm {
+            Normalization::None => {
+                for &d in &back.delta[rows] {
+                    back.sum2 += f64::from(d).powi(2);
+                }
+            }
+            Normalization::Batch => {
+                self.norm
+                    .add_backward_sums(&back.delta[rows.clone()], &y[rows], n)
+            }
+            Normalization::Layer => {
+                let s = &back.inv_std_store[layer - 1];
+                for ((d_row, y_row), &inv_std) in back.delta[rows.clone()]
+                    .chunks_exact_mut(n)
+                    .zip(y[rows].chunks_exact(n))
+                    .zip(&s[r0..r1])
+                {
+                    layer_norm_backward_row(d_row, y_row, inv_std, &mut back.sum2);
+                }
+            }
+        }
+    }
+
+    /// BatchNorm backward for a block of rows: delta^l from the column sums.
+    pub(super) fn back_batch_rows(&mut self, rows: Range<usize>) {
+        let layer = self.cursor.layer;
+        let back = &mut self.back;
+        self.norm.batch_norm_backward_rows(
+            &mut back.delta[rows.clone()],
+            &back.pre_store[layer - 1][rows],
+            &back.inv_std_store[layer - 1],
+            self.config.batch,
+            &mut back.sum2,
+        );
+    }
+
+    /// dL/dx^(l-1) = delta^l (W^l)^T for a block of rows.
+    pub(super) fn back_matmul_rows(&mut self, rows: Range<usize>) {
+        let n = self.config.width;
+        kernels::matmul_transposed_with(
+            self.config.kernels,
+            &self.back.delta[rows.clone()],
+            self.weights.of_layer(self.cursor.layer),
+            n,
+            n,
+            &mut self.back.grad[rows],
+        );
+    }
+
+    /// The pass that has just finished is a backward one: finalizes it and picks the next task.
+    pub(super) fn end_backward_pass(&mut self) {
+        let count = (self.config.batch * self.config.width) as f64;
+        match self.cursor.task {
+            Task::Seed => self.begin_backward_layer(self.config.depth),
+            Task::BackWeights => self.cursor.task = Task::BackLocal,
+            Task::BackLocal if self.config.norm == Normalization::Batch => {
+                self.cursor.task = Task::BackBatchApply
+            }
+            Task::BackLocal | Task::BackBatchApply => {
+                let layer = self.cursor.layer;
+                self.results.stats[layer - 1].grad_rms = (self.back.sum2 / count).sqrt();
+                self.back.sum2 = 0.0;
+                self.cursor.backward_reached = layer;
+                if layer > 1 {
+                    self.cursor.task = Task::BackMatmul;
+                } else {
+                    self.finish();
+                }
+            }
+            Task::BackMatmul => self.begin_backward_layer(self.cursor.layer - 1),
+            task => unreachable!("not a backward pass: {task:?}"),
+        }
+    }
+
+    fn begin_backward_layer(&mut self, layer: usize) {
+        let n = self.config.width;
+        self.cursor.layer = layer;
+        self.back.delta.resize(self.config.batch * n, 0.0);
+        if self.config.norm == Normalization::Batch {
+            self.norm.reset_columns(n);
+        }
+        // Without the cache, W^depth is still in memory from the forward pass and W^1 is not needed.
+        if !self.plan.cache_weights && layer > 1 && layer < self.config.depth {
+            self.start_weights(layer);
+            self.cursor.task = Task::BackWeights;
+        } else {
+            self.cursor.task = Task::BackLocal;
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! The forward pass of the batch: x^0, the weights and biases of each layer, h^l = x^(l-1) W^l
+//! + b^l, its normalization, x^l = phi(h^l) with the layer's moments and histogram samples.
+
+use super::norm::layer_norm_row;
+use super::plan::{bias_flops, Task};
+use super::{Simulation, CORR_PAIRS, MAX_SAMPLES};
+use crate::config::Normalization;
+use crate::init::WeightSampler;
+use crate::kernels;
+use crate::rng::{Rng, Stream};
+use crate::stats::{LayerStats, Moments};
+use std::ops::Range;
+
+/// The batch's activations.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Batch {
+    /// x^0, batch x width.
+    pub(super) input: Vec<f32>,
+    pub(super) input_ready: bool,
+    /// x^(l-1) during the forward pass, x^depth afterwards.
+    pub(super) x: Vec<f32>,
+    /// h^l of the current layer (normalized in place).
+    pub(super) h: Vec<f32>,
+}
+
+/// W^l and b^l: the current layer's, or every layer's weights when they are cached.
+#[derive(Clone, Debug, Default)]
+pub(super) struct LayerWeights {
+    /// Whether every W^l is kept ([`super::plan::Plan::cache_weights`]).
+    cached: bool,
+    /// The sampler filling `current`, while W^l is being drawn.
+    sampler: Option<WeightSampler>,
+    /// W^l of the current layer when weights are not cached (and while it is being drawn).
+    current: Vec<f32>,
+    /// W^1..W^depth when cached.
+    cache: Vec<Vec<f32>>,
+    /// b^l of the current layer.
+    pub(super) bias: Vec<f32>,
+}
+
+impl LayerWeights {
+    pub(super) fn new(cached: bool) -> Self {
+        LayerWeights {
+            cached,
+            ..LayerWeights::default()
+        }
+    }
+
+    /// W^l: cached, or the one just drawn into `current`.
+    pub(super) fn of_layer(&self, layer: usize) -> &[f32] {
+        if self.cached {
+            &self.cache[layer - 1]
+        } else {
+            &self.current
+        }
+    }
+
+    /// Starts drawing W^`layer` of `sim`'s config.
+    fn start(&mut self, config: &crate::config::Config, layer: usize) {
+        let n = config.width;
+        self.current.resize(n * n, 0.0);
+        let rng = Rng::stream(config.seed, Stream::Weights(layer));
+        self.sampler = Some(WeightSampler::new(
+            config.init,
+            n,
+            n,
+            f64::from(config.gain),
+            rng,
+        ));
+    }
+
+    /// One unit of the sampler: (its flops, whether W^l is complete).
+    fn step(&mut self) -> (f64, bool) {
+        let current = &mut self.current;
+        let flops = self.sampler.as_mut().map_or(0.0, |s| s.step(current));
+        let done = self.sampler.as_ref().is_none_or(WeightSampler::is_done);
+        if done {
+            self.sampler = None;
+        }
+        (flops, done)
+    }
+
+    /// Keeps the W^l just drawn when weights are cached.
+    fn keep(&mut self) {
+        if self.cached {
+            self.cache.push(std::mem::take(&mut self.current));
+        }
+    }
+
+    pub(super) fn free(&mut self) {
+        self.sampler = None;
+        self.current = Vec::new();
+        self.cache = Vec::new();
+        self.bias = Vec::new();
+    }
+}
+
+/// What the forward pass accumulates about the current layer.
+#[derive(Clone, Debug)]
+pub(super) struct LayerAcc {
+    /// One-pass moments of h^l and x^l.
+    pre_moments: Moments,
+    post_moments: Moments,
+    pre_mean: f64,
+    pre_var: f64,
+    post_mean: f64,
+    post_var: f64,
+    /// Histogram samples of x^l.
+    samples: Vec<f32>,
+}
+
+impl Default for LayerAcc {
+    fn default() -> Self {
+        LayerAcc {
+            pre_moments: Moments::new(0.0),
+            post_moments: Moments::new(0.0),
+            pre_mean: 0.0,
+            pre_var: 0.0,
+            post_mean: 0.0,
+            post_var: 0.0,
+            samples: Vec::new(),
+        }
+    }
+}
+
+impl Simulation {
+    /// Draws rows of x^0.
+    pub(super) fn input_rows(&mut self, rows: Range<usize>) {
+        let (n, b) = (self.config.width, self.config.batch);
+        self.batch.input.resize(b * n, 0.0);
+        let (mean, std) = (
+            f64::from(self.config.input_mean),
+            f64::from(self.config.input_std),
+        );
+        self.cursor
+            .stream
+            .fill_normal_f32(&mut self.batch.input[rows], mean, std);
+    }
+
+    /// One unit of drawing W^l (forward, or again for the backward pass); returns its flops.
+    pub(super) fn weights_unit(&mut self) -> f64 {
+        let (flops, done) = self.weights.step();
+        if done {
+            self.end_pass();
+        }
+        flops
+    }
+
+    /// Draws b^l; returns its flops.
+    pub(super) fn bias_unit(&mut self) -> f64 {
+        let n = self.config.width;
+        self.weights.bias.resize(n, 0.0);
+        let mut rng = Rng::stream(self.config.seed, Stream::Biases(self.cursor.layer));
+        rng.fill_normal_f32(&mut self.weights.bias, 0.0, f64::from(self.config.bias_std));
+        self.end_pass();
+        bias_flops(n)
+    }
+
+    /// h = x^(l-1) W^l + b^l for a block of rows.
+    pub(super) fn matmul_rows(&mut self, rows: Range<usize>) {
+        let n = self.config.width;
+        let layer = self.cursor.layer;
+        let batch = &mut self.batch;
+        let x_prev = if layer == 1 { &batch.input } else { &batch.x };
+        kernels::matmul_with(
+            self.config.kernels,
+            &x_prev[rows.clone()],
+            self.weights.of_layer(layer),
+            n,
+            n,
+            &mut batch.h[rows.clone()],
+        );
+        for h_row in batch.h[rows].chunks_exact_mut(n) {
+            for (h, &bias) in h_row.iter_mut().zip(&self.weights.bias) {
+                *h += bias;
+            }
+        }
+    }
+
+    /// The normalization passes over a block of rows (r0..r1 of the batch).
+    pub(super) fn norm_rows(&mut self, task: Task, r0: usize, r1: usize) {
+        let n = self.config.width;
+        let h = &mut self.batch.h[r0 * n..r1 * n];
+        match task {
+            Task::BatchMean => self.norm.add_column_sums(h, n),
+            Task::BatchVar => self.norm.add_column_deviations(h, n),
+            Task::BatchApply => {
+                for h_row in h.chunks_exact_mut(n) {
+                    self.norm.batch_norm_row(h_row);
+                }
+            }
+            Task::LayerNorm => {
+                for (h_row, inv_std) in h.chunks_exact_mut(n).zip(&mut self.norm.inv_std[r0..r1]) {
+                    *inv_std = layer_norm_row(h_row);
+                }
+            }
+            _ => unreachable!("not a normalization pass: {task:?}"),
+        }
+    }
+
+    /// x^l = phi(h^l) for a block of rows, with the moments and the histogram samples.
+    pub(super) fn activate_rows(&mut self, rows: Range<usize>) {
+        let (n, b) = (self.config.width, self.config.batch);
+        let path = self.config.kernels;
+        let (batch, acc) = (&mut self.batch, &mut self.acc);
+        self.config.activation.apply_slice_with(
+            path,
+            &batch.h[rows.clone()],
+            &mut batch.x[rows.clone()],
+        );
+        if rows.start == 0 {
+            // Pivots: the first entries of h^l and x^l (see `Moments`).
+            acc.pre_moments = Moments::new(batch.h[0]);
+            acc.post_moments = Moments::new(batch.x[0]);
+            acc.samples = Vec::with_capacity(MAX_SAMPLES);
+        }
+        // Row by row, so that the sums do not depend on the rows per unit.
+        acc.pre_moments.push_rows(path, &batch.h[rows.clone()], n);
+        acc.post_moments.push_rows(path, &batch.x[rows.clone()], n);
+        let stride = sample_stride(b * n);
+        let first = rows.start.div_ceil(stride) * stride;
+        acc.samples.extend(
+            batch.x[first.min(rows.end)..rows.end]
+                .iter()
+                .step_by(stride),
+        );
+    }
+
+    /// The pass that has just finished is a forward one: finalizes it and picks the next task.
+    pub(super) fn end_forward_pass(&mut self) {
+        let (n, b) = (self.config.width, self.config.batch);
+        match self.cursor.task {
+            Task::Input => {
+                self.batch.input_ready = true;
+                self.cursor.task = Task::PairInput;
+            }
+            Task::PairInput => {
+                self.pairs.allocate(n);
+                self.begin_forward_layer(1);
+            }
+            Task::Weights => {
+                self.weights.keep();
+                self.cursor.task = Task::Bias;
+            }
+            Task::Bias => {
+                self.batch.h.resize(b * n, 0.0);
+                self.batch.x.resize(b * n, 0.0);
+                self.cursor.task = Task::Matmul;
+            }
+            Task::Matmul => {
+                self.cursor.task = match self.config.norm {
+                    Normalization::None => Task::Activate,
+                    Normalization::Batch => {
+                        self.norm.reset_columns(n);
+                        Task::BatchMean
+                    }
+                    Normalization::Layer => {
+                        self.norm.inv_std = vec![0.0; b];
+                        Task::LayerNorm
+                    }
+                };
+            }
+            Task::BatchMean => {
+                self.norm.finish_means(b);
+                self.cursor.task = Task::BatchVar;
+            }
+            Task::BatchVar => {
+                self.norm.finish_inv_stds(b);
+                self.cursor.task = Task::BatchApply;
+            }
+            Task::BatchApply | Task::LayerNorm => self.cursor.task = Task::Activate,
+            Task::Activate => {
+                let acc = &mut self.acc;
+                acc.pre_mean = acc.pre_moments.mean();
+                acc.pre_var = acc.pre_moments.var();
+                acc.post_mean = acc.post_moments.mean();
+                acc.post_var = acc.post_moments.var();
+                self.pairs.cos_sum = 0.0;
+                self.cursor.task = Task::Pairs;
+            }
+            Task::Pairs => self.end_forward_layer(),
+            task => unreachable!("not a forward pass: {task:?}"),
+        }
+    }
+
+    pub(super) fn begin_forward_layer(&mut self, layer: usize) {
+        if layer > self.config.depth {
+            self.cursor.forward_done = true;
+            if self.backward_skipped.is_some() || self.config.depth == 0 {
+                self.finish();
+            } else {
+                self.cursor.stream = Rng::stream(self.config.seed, Stream::BackwardSeed);
+                self.cursor.task = Task::Seed;
+            }
+            return;
+        }
+        self.cursor.layer = layer;
+        self.start_weights(layer);
+        self.cursor.task = Task::Weights;
+    }
+
+    /// Starts drawing W^`layer`.
+    pub(super) fn start_weights(&mut self, layer: usize) {
+        self.weights.start(&self.config, layer);
+    }
+
+    fn end_forward_layer(&mut self) {
+        let acc = &mut self.acc;
+        self.results.stats.push(LayerStats {
+            pre_mean: acc.pre_mean,
+            pre_var: acc.pre_var,
+            post_mean: acc.post_mean,
+            post_var: acc.post_var,
+            grad_rms: f64::NAN,
+            pair_corr: self.pairs.cos_sum / CORR_PAIRS as f64,
+        });
+        self.results.samples.push(std::mem::take(&mut acc.samples));
+        if self.plan.backward {
+            self.back.store_layer(
+                std::mem::take(&mut self.batch.h),
+                std::mem::take(&mut self.norm.inv_std),
+            );
+        }
+        self.begin_forward_layer(self.cursor.layer + 1);
+    }
+}
+
+/// k = ceil(entries / 2048): keeping every k-th entry leaves at most 2048 samples.
+fn sample_stride(entries: usize) -> usize {
+    entries.div_ceil(MAX_SAMPLES).max(1)
+}

@@ -1,0 +1,415 @@
+//! The simulated network: a resumable forward and backward pass with per-layer statistics.
+//!
+//! Forward (Config fields in parentheses): x^0 is batch x width with i.i.d. N(input_mean,
+//! input_std^2) entries; for l = 1..depth, h^l = x^(l-1) W^l + b^l with W^l from the initializer
+//! times the gain and b^l ~ N(0, bias_std^2) per unit; h^l is optionally normalized (BatchNorm:
+//! each column over the batch; LayerNorm: each row over the width; population variance, eps
+//! [`NORM_EPS`](crate::config::NORM_EPS) inside the square root, no learned affine); x^l = phi(h^l).
+//!
+//! Backward: L = sum(g * x^depth) for a fixed g ~ N(0, 1) (its own random stream), and
+//! delta^l = dL/dh^l where h^l is the matmul output before normalization; the normalization is
+//! differentiated exactly (including the dependence of its mean and variance on h^l):
+//! delta = s (dy - mean(dy) - y mean(dy y)) with y the normalized values, s the inverse std and
+//! the means over the normalization group.
+//!
+//! Correlation pairs (the correlation panel, Poole et al. 2016): [`CORR_PAIRS`] pairs of inputs
+//! with correlation c0 = `input_corr` go through the same W^l, b^l as the batch, on their own
+//! [`CORR_PAIRS`] x 2 rows after the batch's statistics of layer l: h = x W^l + b^l, the same
+//! normalization (LayerNorm per row; BatchNorm with the batch's column means and inverse stds of
+//! layer l, inference-style, because statistics over the 2 P strongly correlated pair rows alone
+//! would be distorted), then phi. [`LayerStats::pair_corr`] is the mean over pairs of the
+//! cosine of the two normalized pre-activations. Pair k draws u then v, each N(0, I_width), from
+//! the stream [`Stream::PairInput`] and takes x_a = s u, x_b = s (c0 u + sqrt(1 - c0^2) v) with s
+//! = `input_std`: zero mean on purpose (`input_mean` is ignored), since a mean m would add
+//! m^2 / (m^2 + s^2) of correlation to every pair. The pairs never touch the batch's numbers, and
+//! the backward pass ignores them.
+//!
+//! The work is cut into bounded units (at most about 4 Mflop where possible: a block of rows of a
+//! matmul, one Householder reflector, a block of rows of an elementwise or statistics pass), run
+//! by [`Simulation::step`] until a flop budget is spent, so that a browser stays responsive.
+//! Every sum runs in a fixed order that does not depend on how the work was sliced: the same
+//! [`Config`] gives bit-identical results whatever the budgets. (The layer moments are summed row
+//! by row about fixed pivots, see [`Moments`](crate::stats::Moments), so the rows per unit do not matter either.)
+//!
+//! [`Config::kernels`] picks the kernel path: the matmuls are bit-identical on both, the
+//! activations and the order of the moment sums differ slightly (see [`crate::kernels::KernelPath`]).
+
+//! Files: `plan.rs` (the work units and the up-front memory plan), `forward.rs` (the batch's
+//! forward pass), `norm.rs` (BatchNorm and LayerNorm, forward and backward, for the batch and
+//! the pairs), `pairs.rs` (the correlation pairs), `backward.rs` (the backward pass).
+
+mod backward;
+mod forward;
+mod norm;
+mod pairs;
+mod plan;
+
+use crate::config::{Config, ConfigError};
+use crate::rng::{Rng, Stream};
+use crate::stats::{backward_signal, forward_signal};
+pub use crate::stats::{LayerStats, Signal};
+use backward::Backward;
+use forward::{Batch, LayerAcc, LayerWeights};
+use norm::NormStats;
+use pairs::Pairs;
+use plan::{estimate, pair_input_flops, Plan, Task};
+
+/// Most floats the backward pass may keep (the normalized h^l of every layer, depth x batch x
+/// width): 32 Mi floats, 128 MiB.
+pub const MAX_STORED_FLOATS: usize = 32 * 1024 * 1024;
+/// Most weights kept for the backward pass; beyond this W^l is regenerated from its stream.
+pub const MAX_CACHED_WEIGHTS: usize = 32 * 1024 * 1024;
+/// Most post-activation samples kept per layer for the histograms.
+pub const MAX_SAMPLES: usize = 2048;
+/// Target size of one work unit, in estimated flops.
+const UNIT_FLOPS: f64 = 4e6;
+/// Estimated flops of one activation or derivative evaluation (exp, erf, ... in f64).
+const ACTIVATION_FLOPS: f64 = 20.0;
+/// Number P of input pairs propagated for [`LayerStats::pair_corr`] (2 P extra rows per layer).
+pub const CORR_PAIRS: usize = 16;
+
+named_enum! {
+    /// Where a simulation is ([`Simulation::phase`]); the name is the wire format's.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub enum RunPhase {
+        Forward = ("forward", "forward pass"),
+        Backward = ("backward", "backward pass"),
+        Done = ("done", "done"),
+    }
+}
+
+/// The samples of `layer` (1-based) in per-layer sample lists; empty for a layer not held.
+pub(crate) fn layer_samples(samples: &[Vec<f32>], layer: usize) -> &[f32] {
+    layer
+        .checked_sub(1)
+        .and_then(|i| samples.get(i))
+        .map_or(&[], Vec::as_slice)
+}
+
+/// Where the work is: the current task, layer and row, the drawing stream, progress.
+#[derive(Clone, Debug)]
+struct Cursor {
+    task: Task,
+    /// Current layer (1-based) of the forward or backward pass.
+    layer: usize,
+    /// Next row of the current row pass.
+    row: usize,
+    /// Random stream of the current row pass that draws (input or g).
+    stream: Rng,
+    forward_done: bool,
+    /// Lowest layer whose grad_rms is known (depth + 1 before the backward pass).
+    backward_reached: usize,
+    flops_done: f64,
+    flops_total: f64,
+}
+
+/// What the simulation has produced: one entry per forwarded layer.
+#[derive(Clone, Debug, Default)]
+struct Results {
+    stats: Vec<LayerStats>,
+    samples: Vec<Vec<f32>>,
+}
+
+/// A deep fully connected network simulated in bounded work units (see the module documentation).
+#[derive(Clone, Debug)]
+pub struct Simulation {
+    config: Config,
+    plan: Plan,
+    backward_skipped: Option<String>,
+    cursor: Cursor,
+    weights: LayerWeights,
+    batch: Batch,
+    /// The current layer's normalization statistics (forward, then backward).
+    norm: NormStats,
+    /// The current layer's moments and samples.
+    acc: LayerAcc,
+    pairs: Pairs,
+    back: Backward,
+    results: Results,
+}
+
+impl Simulation {
+    /// A simulation of `config`, not started (cheap: nothing large is allocated until
+    /// [`Simulation::step`]); refused if the config is not valid ([`Config::validated`]).
+    pub fn new(config: Config) -> Result<Self, ConfigError> {
+        Self::with_memory_limits(config, MAX_STORED_FLOATS, MAX_CACHED_WEIGHTS)
+    }
+
+    /// Like [`Simulation::new`] with other limits than [`MAX_STORED_FLOATS`] (beyond which the
+    /// backward pass is skipped) and [`MAX_CACHED_WEIGHTS`] (beyond which weights are regenerated
+    /// in the backward pass). The results never depend on the weight limit. Meant for tests.
+    pub fn with_memory_limits(
+        config: Config,
+        max_stored_floats: usize,
+        max_cached_weights: usize,
+    ) -> Result<Self, ConfigError> {
+        let config = config.validated()?;
+        let plan = Plan::new(&config, max_stored_floats, max_cached_weights);
+        Ok(Simulation {
+            backward_skipped: plan.skip_reason(&config),
+            cursor: Cursor {
+                task: Task::Input,
+                layer: 0,
+                row: 0,
+                stream: Rng::stream(config.seed, Stream::Input),
+                forward_done: false,
+                backward_reached: config.depth + 1,
+                flops_done: 0.0,
+                flops_total: estimate(&config, &plan),
+            },
+            weights: LayerWeights::new(plan.cache_weights),
+            batch: Batch::default(),
+            norm: NormStats::default(),
+            acc: LayerAcc::default(),
+            pairs: Pairs::default(),
+            back: Backward::default(),
+            results: Results::default(),
+            plan,
+            config,
+        })
+    }
+
+    /// Runs `config` to completion (refused like [`Simulation::new`]).
+    pub fn run(config: Config) -> Result<Self, ConfigError> {
+        let mut sim = Simulation::new(config)?;
+        while !sim.step(f64::INFINITY) {}
+        Ok(sim)
+    }
+
+    /// Does whole work units until their estimated flops reach `flop_budget` (at least one unit);
+    /// returns true when everything is finished. The results do not depend on the budgets.
+    pub fn step(&mut self, flop_budget: f64) -> bool {
+        let mut spent = 0.0;
+        while !self.is_done() {
+            let flops = self.unit();
+            spent += flops;
+            self.cursor.flops_done += flops;
+            if spent >= flop_budget || flop_budget.is_nan() {
+                break;
+            }
+        }
+        self.is_done()
+    }
+
+    /// Estimated flops of the whole simulation (forward, and backward unless skipped).
+    pub fn estimated_flops(config: &Config) -> f64 {
+        estimate(
+            config,
+            &Plan::new(config, MAX_STORED_FLOATS, MAX_CACHED_WEIGHTS),
+        )
+    }
+
+    /// Fraction of the estimated work done, in [0, 1].
+    pub fn progress(&self) -> f64 {
+        if self.is_done() {
+            1.0
+        } else if self.cursor.flops_total > 0.0 {
+            (self.cursor.flops_done / self.cursor.flops_total).clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.cursor.task == Task::Done
+    }
+
+    /// Where the simulation is: the forward pass, the backward pass, or done.
+    pub fn phase(&self) -> RunPhase {
+        if self.is_done() {
+            RunPhase::Done
+        } else if self.cursor.forward_done {
+            RunPhase::Backward
+        } else {
+            RunPhase::Forward
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// One entry per layer forwarded so far (index 0 is layer 1).
+    pub fn stats(&self) -> &[LayerStats] {
+        &self.results.stats
+    }
+
+    /// Post-activation samples of layer `layer` (1-based): every k-th entry of x^l in row-major
+    /// order, k = ceil(batch * width / 2048), non-finite values included. Empty for a layer not
+    /// forwarded yet.
+    pub fn samples(&self, layer: usize) -> &[f32] {
+        layer_samples(&self.results.samples, layer)
+    }
+
+    /// Exploded or vanished forward signal: the first layer whose post-activation second moment
+    /// mean^2 + var is non-finite or above 1e30 (exploded) or below 1e-30 (vanished).
+    pub fn forward_signal(&self) -> Signal {
+        forward_signal(&self.results.stats)
+    }
+
+    /// Exploded or vanished backward signal, from the last layer toward layer 1: the first layer
+    /// going backward whose grad_rms^2 is non-finite or above 1e30, or below 1e-30. Healthy while
+    /// no gradient is known (and when the backward pass is skipped).
+    pub fn backward_signal(&self) -> Signal {
+        backward_signal(
+            &self.results.stats,
+            self.config.depth,
+            self.cursor.backward_reached,
+        )
+    }
+
+    /// Lowest layer whose grad_rms is known (depth + 1 before the backward pass reaches the
+    /// last layer).
+    pub fn backward_reached(&self) -> usize {
+        self.cursor.backward_reached
+    }
+
+    /// Why the backward pass is skipped, in plain language (None when it runs).
+    pub fn backward_skipped(&self) -> Option<&str> {
+        self.backward_skipped.as_deref()
+    }
+
+    /// x^0 (batch x width, row-major); empty until it has been drawn by the first work units.
+    pub fn input(&self) -> &[f32] {
+        if self.batch.input_ready {
+            &self.batch.input
+        } else {
+            &[]
+        }
+    }
+
+    /// Inputs of the [`CORR_PAIRS`] correlation pairs (2 P x width, row-major; pair k is rows 2k and
+    /// 2k + 1); empty until drawn by the first work units.
+    pub fn pair_input(&self) -> &[f32] {
+        &self.pairs.input
+    }
+
+    /// x^depth (batch x width, row-major) once the forward pass is done.
+    pub fn output(&self) -> Option<&[f32]> {
+        match (self.cursor.forward_done, self.config.depth) {
+            (false, _) => None,
+            (true, 0) => Some(&self.batch.input),
+            (true, _) => Some(&self.batch.x),
+        }
+    }
+
+    /// Rows of the current row pass: the batch, or the 2 P pair rows.
+    fn pass_rows(&self) -> usize {
+        match self.cursor.task {
+            Task::Pairs => 2 * CORR_PAIRS,
+            _ => self.config.batch,
+        }
+    }
+
+    /// Does one work unit and returns its estimated flops.
+    fn unit(&mut self) -> f64 {
+        let n = self.config.width;
+        let task = self.cursor.task;
+        let pass_rows = self.pass_rows();
+        let r0 = self.cursor.row;
+        let r1 = (r0 + task.rows_per_unit(n)).min(pass_rows);
+        let rows = r0 * n..r1 * n;
+        match task {
+            Task::Done => return 0.0,
+            Task::Weights | Task::BackWeights => return self.weights_unit(),
+            Task::Bias => return self.bias_unit(),
+            Task::PairInput => {
+                self.pairs.draw_input(&self.config);
+                self.end_pass();
+                return pair_input_flops(n);
+            }
+            Task::Input => self.input_rows(rows),
+            Task::Matmul => self.matmul_rows(rows),
+            Task::BatchMean | Task::BatchVar | Task::BatchApply | Task::LayerNorm => {
+                self.norm_rows(task, r0, r1)
+            }
+            Task::Activate => self.activate_rows(rows),
+            Task::Pairs => {
+                let layer = self.cursor.layer;
+                self.pairs
+                    .rows(&self.config, layer, &self.weights, &self.norm, r0, r1)
+            }
+            Task::Seed => self.seed_rows(rows),
+            Task::BackLocal => self.back_local(r0, r1),
+            Task::BackBatchApply => self.back_batch_rows(rows),
+            Task::BackMatmul => self.back_matmul_rows(rows),
+        }
+        let flops = (r1 - r0) as f64 * task.row_flops(n);
+        if r1 >= pass_rows {
+            self.cursor.row = 0;
+            self.end_pass();
+        } else {
+            self.cursor.row = r1;
+        }
+        flops
+    }
+
+    /// Called when the current pass (task) has finished: finalizes it and picks the next task.
+    fn end_pass(&mut self) {
+        match self.cursor.task {
+            Task::Done => {}
+            Task::Seed
+            | Task::BackWeights
+            | Task::BackLocal
+            | Task::BackBatchApply
+            | Task::BackMatmul => self.end_backward_pass(),
+            _ => self.end_forward_pass(),
+        }
+    }
+
+    /// Marks the simulation finished and frees everything the results do not need.
+    fn finish(&mut self) {
+        self.cursor.task = Task::Done;
+        self.weights.free();
+        self.batch.h = Vec::new();
+        self.pairs.free();
+        self.back.free();
+        self.norm = NormStats::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activation::{Activation, ActivationKind};
+    use crate::config::Normalization;
+    use crate::init::Initializer;
+
+    /// The estimate is the exact sum of what the work units report, so progress ends at 1.
+    #[test]
+    fn work_units_add_up_to_the_estimate() {
+        for norm in Normalization::ALL {
+            for init in [Initializer::Orthogonal, Initializer::HeUniform] {
+                for (stored, cached) in [
+                    (MAX_STORED_FLOATS, MAX_CACHED_WEIGHTS),
+                    (MAX_STORED_FLOATS, 0),
+                    (0, 0),
+                ] {
+                    let config = Config {
+                        activation: Activation::new(ActivationKind::Gelu),
+                        init,
+                        depth: 5,
+                        width: 24,
+                        batch: 7,
+                        norm,
+                        ..Config::default()
+                    };
+                    let mut sim = Simulation::with_memory_limits(config, stored, cached).unwrap();
+                    let mut largest = 0.0f64;
+                    while !sim.is_done() {
+                        let before = sim.cursor.flops_done;
+                        sim.step(0.0);
+                        largest = largest.max(sim.cursor.flops_done - before);
+                    }
+                    let relative = (sim.cursor.flops_done - sim.cursor.flops_total).abs()
+                        / sim.cursor.flops_total;
+                    assert!(
+                        relative < 1e-12,
+                        "{norm:?} {init:?} {stored} {cached}: {relative}"
+                    );
+                    assert!(largest <= UNIT_FLOPS * 1.1);
+                }
+            }
+        }
+    }
+}

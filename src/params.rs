@@ -36,6 +36,60 @@ pub struct Params {
     pub lock: Vec<&'static str>,
     /// Colour theme: "auto" follows the system's prefers-color-scheme.
     pub theme: &'static str,
+    /// The Train section's settings (the network itself comes from `config`).
+    pub train: TrainParams,
+}
+
+/// The Train section's settings as they live in the URL.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainParams {
+    /// One of [`TASK_NAMES`].
+    pub task: &'static str,
+    /// Label noise of the two-dimensional tasks, 0 to 0.5.
+    pub noise: f64,
+    /// "sgd" or "adam".
+    pub opt: &'static str,
+    pub lr: f64,
+    pub momentum: f64,
+    /// Minibatch size.
+    pub tbatch: usize,
+    pub steps: usize,
+    pub eval_every: usize,
+    /// "none", "standard" or "alpha".
+    pub dropout: &'static str,
+    pub rate: f64,
+    /// Start training when the page loads.
+    pub play: bool,
+}
+
+impl Default for TrainParams {
+    fn default() -> Self {
+        TrainParams {
+            task: "digits",
+            noise: 0.1,
+            opt: "sgd",
+            lr: 0.01,
+            momentum: 0.9,
+            tbatch: 64,
+            steps: 2000,
+            eval_every: 50,
+            dropout: "none",
+            rate: 0.05,
+            play: false,
+        }
+    }
+}
+
+/// Values of `task=`.
+pub const TASK_NAMES: &[&str] = &["digits", "spiral", "circle", "xor", "gauss"];
+/// Values of `opt=`.
+pub const OPT_NAMES: &[&str] = &["sgd", "adam"];
+/// Values of `dropout=`.
+pub const DROPOUT_NAMES: &[&str] = &["none", "standard", "alpha"];
+
+/// A name of `names` equal to `v`, as the static string.
+fn static_name(names: &'static [&'static str], v: &str) -> Option<&'static str> {
+    names.iter().find(|n| **n == v).copied()
 }
 
 /// Panel names for `embed=`: the panel registry's.
@@ -44,8 +98,32 @@ pub const PANEL_NAMES: &[&str] = crate::panels::registry::PanelId::NAMES;
 pub const THEME_NAMES: &[&str] = &["auto", "light", "dark"];
 /// Control names for `hide=` and `lock=` (their URL parameter names).
 pub const CONTROL_NAMES: &[&str] = &[
-    "act", "slope", "alpha", "beta", "init", "gain", "sb", "depth", "width", "batch", "norm",
-    "in_mean", "in_std", "c0", "seed", "kernels",
+    "act",
+    "slope",
+    "alpha",
+    "beta",
+    "init",
+    "gain",
+    "sb",
+    "depth",
+    "width",
+    "batch",
+    "norm",
+    "in_mean",
+    "in_std",
+    "c0",
+    "seed",
+    "kernels",
+    "task",
+    "noise",
+    "opt",
+    "lr",
+    "momentum",
+    "tbatch",
+    "steps",
+    "eval_every",
+    "dropout",
+    "rate",
 ];
 /// Values of `kernels=`: lab_core's kernel paths.
 pub const KERNEL_NAMES: &[&str] = &lab_core::KernelPath::NAMES;
@@ -89,6 +167,7 @@ impl Default for Params {
             hide: Vec::new(),
             lock: Vec::new(),
             theme: "auto",
+            train: TrainParams::default(),
         }
     }
 }
@@ -137,10 +216,13 @@ pub enum Group {
     Input,
     Randomness,
     Computation,
+    /// The Train section's own controls (not in the sidebar).
+    Train,
 }
 
 impl Group {
-    pub const ALL: [Group; 6] = [
+    /// The sidebar's groups, in order.
+    pub const SIDEBAR: [Group; 6] = [
         Group::Activation,
         Group::Weights,
         Group::Network,
@@ -156,6 +238,7 @@ impl Group {
             Group::Input => "Input x⁰ ~ N(mean, std²)",
             Group::Randomness => "Randomness",
             Group::Computation => "Computation",
+            Group::Train => "Training",
         }
     }
 }
@@ -249,6 +332,9 @@ pub enum Scale {
     Linear { step: f64 },
     /// Position 0..=1000 maps log-uniformly onto [min, max], rounded to an integer.
     LogInt,
+    /// Position 0..=1000 maps log-uniformly onto [min, max], rounded to 3 significant digits
+    /// (a learning rate).
+    Log,
 }
 
 /// Positions of a log slider.
@@ -258,7 +344,7 @@ impl Scale {
     pub fn position_of(self, value: f64, min: f64, max: f64) -> f64 {
         match self {
             Scale::Linear { .. } => value,
-            Scale::LogInt => {
+            Scale::LogInt | Scale::Log => {
                 ((value.max(min).ln() - min.ln()) / (max.ln() - min.ln()) * LOG_STEPS).round()
             }
         }
@@ -269,7 +355,7 @@ impl Scale {
     /// here it moves by 1% of the range in log terms, and always by at least one.
     pub fn key_step(self, value: f64, steps: f64, min: f64, max: f64) -> Option<f64> {
         match self {
-            Scale::Linear { .. } => None,
+            Scale::Linear { .. } | Scale::Log => None,
             Scale::LogInt => {
                 let pos = self.position_of(value, min, max) + steps * LOG_STEPS / 100.0;
                 let moved = self.value_at(pos.clamp(0.0, LOG_STEPS), min, max);
@@ -288,6 +374,11 @@ impl Scale {
             Scale::LogInt => (min.ln() + pos / LOG_STEPS * (max.ln() - min.ln()))
                 .exp()
                 .round(),
+            Scale::Log => {
+                let v = (min.ln() + pos / LOG_STEPS * (max.ln() - min.ln())).exp();
+                let digits = 10f64.powi(2 - v.log10().floor() as i32);
+                ((v * digits).round() / digits).clamp(min, max)
+            }
         }
     }
 }
@@ -321,6 +412,72 @@ macro_rules! activation_param_field {
 /// Shortest decimal that reads back as the same f32.
 pub fn fmt_f32(v: f32) -> String {
     format!("{v}")
+}
+
+/// A Train-section row whose value is one of `names`, with a select.
+macro_rules! train_choice {
+    ($field:ident, $names:ident, $label:literal, $control:literal, $options:expr) => {
+        Field {
+            name: stringify!($field),
+            label: $label,
+            kind: Kind::Choice($names),
+            get: |p| p.train.$field.to_string(),
+            set: |p, v| p.train.$field = static_name($names, v).unwrap_or(p.train.$field),
+            control: Some(Control {
+                group: Some(Group::Train),
+                label: $control,
+                unit: "",
+                widget: Widget::Select($options),
+                shown: None,
+            }),
+        }
+    };
+}
+
+/// A Train-section row holding a real number in [min, max].
+macro_rules! train_real {
+    ($field:ident, $label:literal, $min:expr, $max:expr, $scale:expr) => {
+        Field {
+            name: stringify!($field),
+            label: $label,
+            kind: Kind::Real {
+                min: $min,
+                max: $max,
+            },
+            get: |p| fmt_real(p.train.$field),
+            set: |p, v| p.train.$field = v.parse().unwrap_or(p.train.$field),
+            control: Some(Control {
+                group: Some(Group::Train),
+                label: $label,
+                unit: "",
+                widget: Widget::Number($scale),
+                shown: None,
+            }),
+        }
+    };
+}
+
+/// A Train-section row holding a whole number in [min, max], on a log slider.
+macro_rules! train_int {
+    ($field:ident, $label:literal, $min:expr, $max:expr, $unit:literal) => {
+        Field {
+            name: stringify!($field),
+            label: $label,
+            kind: Kind::Int {
+                min: $min,
+                max: $max,
+            },
+            get: |p| p.train.$field.to_string(),
+            set: |p, v| p.train.$field = v.parse().unwrap_or(p.train.$field),
+            control: Some(Control {
+                group: Some(Group::Train),
+                label: $label,
+                unit: $unit,
+                widget: Widget::Number(Scale::LogInt),
+                shown: None,
+            }),
+        }
+    };
 }
 
 /// The table. Order is the order of the URL's query string.
@@ -560,6 +717,49 @@ pub static FIELDS: &[Field] = &[
         get: |p| p.lock.join(","),
         control: None,
         set: |p, v| p.lock = names_in(CONTROL_NAMES, v),
+    },
+    train_choice!(task, TASK_NAMES, "Task", "Task (data set)", || vec![
+        ("digits", "Handwritten digits (8x8, 10 classes)"),
+        ("spiral", "Spiral (2-D, 2 classes)"),
+        ("circle", "Circle (2-D, 2 classes)"),
+        ("xor", "XOR (2-D, 2 classes)"),
+        ("gauss", "Two Gaussians (2-D, 2 classes)"),
+    ]),
+    train_real!(
+        noise,
+        "Label noise (2-D tasks)",
+        0.0,
+        0.5,
+        Scale::Linear { step: 0.01 }
+    ),
+    train_choice!(opt, OPT_NAMES, "Optimizer", "Optimizer", || vec![
+        ("sgd", "SGD (with momentum)"),
+        ("adam", "Adam"),
+    ]),
+    train_real!(lr, "Learning rate", 1e-5, 1.0, Scale::Log),
+    train_real!(
+        momentum,
+        "Momentum (SGD)",
+        0.0,
+        0.99,
+        Scale::Linear { step: 0.01 }
+    ),
+    train_int!(tbatch, "Minibatch size", 1, 1024, "examples"),
+    train_int!(steps, "Steps", 1, 100_000, "updates"),
+    train_int!(eval_every, "Evaluate every", 1, 100_000, "steps"),
+    train_choice!(dropout, DROPOUT_NAMES, "Dropout", "Dropout", || vec![
+        ("none", "None"),
+        ("standard", "Standard (inverted)"),
+        ("alpha", "Alpha dropout (SNN paper)"),
+    ]),
+    train_real!(rate, "Dropout rate", 0.0, 0.5, Scale::Linear { step: 0.01 }),
+    Field {
+        name: "play",
+        label: "Start training on load",
+        kind: Kind::Flag,
+        get: |p| u8::from(p.train.play).to_string(),
+        control: None,
+        set: |p, v| p.train.play = v == "1",
     },
     Field {
         name: "theme",

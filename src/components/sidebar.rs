@@ -69,7 +69,7 @@ pub struct SidebarProps {
 #[function_component]
 pub fn Sidebar(props: &SidebarProps) -> Html {
     let p = &props.params;
-    let groups = Group::ALL.iter().filter_map(|&g| {
+    let groups = Group::SIDEBAR.iter().filter_map(|&g| {
         let fields = shown_in(g, p);
         if fields.is_empty() {
             return None;
@@ -107,7 +107,14 @@ pub fn Sidebar(props: &SidebarProps) -> Html {
 
 /// Whether every sidebar control is hidden (the layout then drops the sidebar).
 pub fn all_hidden(p: &Params) -> bool {
-    params::CONTROL_NAMES.iter().all(|c| p.hides(c))
+    params::FIELDS
+        .iter()
+        .filter(|f| {
+            f.control
+                .and_then(|c| c.group)
+                .is_some_and(|g| Group::SIDEBAR.contains(&g))
+        })
+        .all(|f| p.hides(f.name))
 }
 
 #[cfg(test)]

@@ -77,7 +77,7 @@ pub fn Number(props: &NumberProps) -> Html {
     let position = props.scale.position_of(value, props.min, props.max);
     let (pmin, pmax, step) = match props.scale {
         Scale::Linear { step } => (props.min, props.max, step),
-        Scale::LogInt => (0.0, LOG_STEPS, 1.0),
+        Scale::LogInt | Scale::Log => (0.0, LOG_STEPS, 1.0),
     };
     let valuetext = if props.unit.is_empty() {
         props.value.to_string()
@@ -157,7 +157,7 @@ pub fn Number(props: &NumberProps) -> Html {
                     oninput={on_slide} onkeydown={on_key} />
                 <input type="number" id={id} name={props.name.clone()} inputmode="decimal"
                     min={props.min.to_string()} max={props.max.to_string()}
-                    step={match props.scale { Scale::Linear { step } => step.to_string(), Scale::LogInt => "1".to_string() }}
+                    step={match props.scale { Scale::Linear { step } => step.to_string(), Scale::LogInt | Scale::Log => "1".to_string() }}
                     value={(*draft).clone().unwrap_or_else(|| props.value.to_string())}
                     disabled={props.disabled}
                     oninput={on_type}

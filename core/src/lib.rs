@@ -16,6 +16,7 @@ pub mod sim;
 pub mod special;
 pub mod stats;
 pub mod theory;
+pub mod train;
 pub mod vecmath;
 pub mod view;
 

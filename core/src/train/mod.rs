@@ -29,6 +29,7 @@ pub use model::{
     alpha_dropout_constants, Cache, DropoutKind, Grads, Layer, Mode, Model, ModelSpec,
 };
 pub use optim::{Optimizer, OptimizerKind};
+pub use pytorch::pytorch_script;
 pub use trainer::{
     decision_csv, loss_csv, train_stats_csv, weights_csv, DecisionMap, Evaluation, History,
     LayerProbe, Settings, Task, Trainer,

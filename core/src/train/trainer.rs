@@ -42,8 +42,12 @@ pub enum Task {
         noise: f64,
         data_seed: u64,
     },
-    /// A user CSV; `name` is the file name (used in the PyTorch script).
-    Csv { name: String },
+    /// A user CSV: `name` is the file name and `label_column` the argument given to
+    /// [`data::parse_csv`] (both used by the PyTorch script).
+    Csv {
+        name: String,
+        label_column: Option<usize>,
+    },
 }
 
 impl Task {

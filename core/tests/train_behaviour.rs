@@ -100,6 +100,12 @@ fn same_seed_same_history_bit_for_bit() {
     }
     assert!(slices > 5);
     assert_eq!(t.history, a);
+    // How often one evaluates (and so probes) does not change the training run.
+    let mut often = s.clone();
+    often.eval_every = 7;
+    let c = run(often);
+    assert_eq!(c.batch_loss, a.batch_loss);
+    assert_eq!(c.evals.last(), a.evals.last());
     // Another seed gives another history.
     s.seed = 10;
     assert_ne!(run(s).batch_loss, a.batch_loss);

@@ -247,3 +247,52 @@ fn batchnorm_running_statistics_by_hand() {
     let e1 = (3.0 - 0.18) / (2.023_333_3f64 + 1e-5).sqrt();
     assert!(close(cache.input[1][0], e0, 1e-5) && close(cache.input[1][1], e1, 1e-5));
 }
+
+#[test]
+fn rectangular_orthogonal_layers_are_orthonormal() {
+    // lab_core's initializers take fan_in != fan_out; orthogonal gives orthonormal columns when
+    // fan_in >= fan_out (W^T W = I) and orthonormal rows otherwise (W W^T = I).
+    for (inputs, width, classes) in [(64, 16, 10), (2, 16, 2), (5, 5, 7)] {
+        let spec = ModelSpec {
+            inputs,
+            classes,
+            depth: 2,
+            width,
+            activation: Activation::new(ActivationKind::Selu),
+            init: Initializer::Orthogonal,
+            gain: 1.0,
+            bias_std: 0.0,
+            norm: Normalization::None,
+            dropout: DropoutKind::None,
+            dropout_rate: 0.0,
+        };
+        let model = Model::new(spec, 3);
+        for layer in &model.layers {
+            let (m, n) = (layer.fan_in, layer.fan_out);
+            let w = |i: usize, j: usize| f64::from(layer.w[i * n + j]);
+            if m >= n {
+                for a in 0..n {
+                    for b in 0..n {
+                        let dot: f64 = (0..m).map(|i| w(i, a) * w(i, b)).sum();
+                        let expected = if a == b { 1.0 } else { 0.0 };
+                        assert!(
+                            (dot - expected).abs() < 1e-5,
+                            "{m}x{n}: columns {a},{b}: {dot}"
+                        );
+                    }
+                }
+            } else {
+                for a in 0..m {
+                    for b in 0..m {
+                        let dot: f64 = (0..n).map(|j| w(a, j) * w(b, j)).sum();
+                        let expected = if a == b { 1.0 } else { 0.0 };
+                        assert!(
+                            (dot - expected).abs() < 1e-5,
+                            "{m}x{n}: rows {a},{b}: {dot}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

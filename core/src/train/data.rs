@@ -300,6 +300,26 @@ pub fn generate_2d(shape: Shape2d, noise: f64, data_seed: u64) -> Dataset {
     }
 }
 
+/// [`generate_2d`] of [`Shape2d::Spiral`].
+pub fn spiral(noise: f64, data_seed: u64) -> Dataset {
+    generate_2d(Shape2d::Spiral, noise, data_seed)
+}
+
+/// [`generate_2d`] of [`Shape2d::Circle`].
+pub fn circle(noise: f64, data_seed: u64) -> Dataset {
+    generate_2d(Shape2d::Circle, noise, data_seed)
+}
+
+/// [`generate_2d`] of [`Shape2d::Xor`].
+pub fn xor(noise: f64, data_seed: u64) -> Dataset {
+    generate_2d(Shape2d::Xor, noise, data_seed)
+}
+
+/// [`generate_2d`] of [`Shape2d::Gauss`].
+pub fn gauss(noise: f64, data_seed: u64) -> Dataset {
+    generate_2d(Shape2d::Gauss, noise, data_seed)
+}
+
 // ---------------------------------------------------------------------------------------------
 // User CSV.
 

@@ -11,7 +11,8 @@
 //! (0, 1, 2l, 2l + 1 for layers and u64::MAX), so no simulation stream is reused:
 //! data generation [`STREAM_DATA`] (with the task's own data seed), the split [`STREAM_SPLIT`],
 //! the minibatch order [`STREAM_BATCHES`], the training dropout masks [`STREAM_DROPOUT`], the
-//! probe batch's choice [`STREAM_PROBE`] and its dropout masks [`STREAM_PROBE_DROPOUT`], and the
+//! probe batch's choice [`STREAM_PROBE`] and its dropout masks [`STREAM_PROBE_DROPOUT`] (plus the
+//! step), and the
 //! weights and biases of layer l (1-based, the readout is layer depth + 1) [`stream_weights`]
 //! and [`stream_biases`]. All but the data stream use the run's seed.
 
@@ -47,8 +48,10 @@ pub const STREAM_BATCHES: u64 = STREAM_BASE + 2;
 pub const STREAM_DROPOUT: u64 = STREAM_BASE + 3;
 /// The choice of the probe batch.
 pub const STREAM_PROBE: u64 = STREAM_BASE + 4;
-/// Dropout masks of the probe batch.
-pub const STREAM_PROBE_DROPOUT: u64 = STREAM_BASE + 5;
+/// Dropout masks of the probe batch: the evaluation at step s uses stream id
+/// `STREAM_PROBE_DROPOUT + s` (a range of 2^32 ids of its own), so the probe statistics of step
+/// s do not depend on how many evaluations came before.
+pub const STREAM_PROBE_DROPOUT: u64 = STREAM_BASE + (1 << 32);
 
 /// Weights of layer l (1-based; the readout is layer depth + 1).
 pub fn stream_weights(layer: usize) -> u64 {

@@ -32,6 +32,15 @@
 //! derivative use [`Activation::apply_slice_with`] / [`Activation::derivative_slice_with`] on
 //! the same path (polynomial approximations within 1e-6 relative of the f64 definitions).
 //! Means, variances and the sums of the normalization backward pass are accumulated in f64.
+//!
+//! **Subnormals.** Hidden outputs, dL/dlogits and every dL/dh whose magnitude is below
+//! f32::MIN_POSITIVE (1.2e-38, the subnormal range) are set to 0, as hardware in flush-to-zero
+//! mode would do (PyTorch on CPU: `torch.set_flush_denormal(True)`). The change is below
+//! 1.2e-38 per value, and it matters for speed: when SELU or a softmax saturates, subnormal
+//! gradients appear (e^z of a very negative z), and every multiply-add with a subnormal operand
+//! takes a slow microcode path on x86 (measured with examples/train_speed.rs on a loaded 2-core
+//! machine: Adam at lr 0.01 on 64 -> 8 x 256 -> 10 ran at 5 steps/s without the flush and at 18
+//! with it; at lr 0.001, where few units saturate, at 30).
 
 use crate::activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
 use crate::config::{Normalization, NORM_EPS};
@@ -216,6 +225,15 @@ pub struct Cache {
     pub dh: Vec<Vec<f32>>,
     scratch: Vec<f32>,
     dx: Vec<f32>,
+}
+
+/// Sets the subnormal values of `v` to 0 (see the module documentation).
+pub fn flush_subnormals(v: &mut [f32]) {
+    for x in v {
+        if x.is_subnormal() {
+            *x = 0.0;
+        }
+    }
 }
 
 fn resize(v: &mut Vec<f32>, n: usize) {
@@ -481,6 +499,7 @@ impl Model {
                     };
                 }
             }
+            flush_subnormals(out);
         }
         let readout = &self.layers[depth];
         resize(&mut cache.logits, rows * readout.fan_out);
@@ -505,6 +524,7 @@ impl Model {
         let mut d = std::mem::take(&mut cache.dlogits);
         resize(&mut d, cache.logits.len());
         let loss = cross_entropy(&cache.logits, labels, self.spec.classes, Some(&mut d));
+        flush_subnormals(&mut d);
         cache.dlogits = d;
         loss
     }
@@ -647,6 +667,7 @@ impl Model {
                     }
                 }
             }
+            flush_subnormals(&mut dh);
             cache.dx = dz;
             dense_backward(
                 layer,

@@ -9,7 +9,18 @@
 //! eps = 1e-8.
 //!
 //! State (buf, m, v) is stored in f32 like PyTorch's; each update is evaluated in f64 and
-//! rounded once into the f32 state and parameters.
+//! rounded once into the f32 state and parameters. State values that would be subnormal in f32
+//! (below 1.2e-38 in magnitude; e.g. v = g^2 of a gradient below 1e-19) are stored as 0, as in
+//! flush-to-zero mode: a change below 1.2e-38 that keeps x86 off its slow subnormal path.
+
+/// x, or 0 if x is subnormal.
+fn ftz(x: f32) -> f32 {
+    if x.is_subnormal() {
+        0.0
+    } else {
+        x
+    }
+}
 
 /// Which optimizer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -92,7 +103,7 @@ impl Optimizer {
                         } else {
                             mu * f64::from(*b) + f64::from(g)
                         };
-                        *b = nb as f32;
+                        *b = ftz(nb as f32);
                         *p = (f64::from(*p) - lr * f64::from(*b)) as f32;
                     }
                 }
@@ -114,8 +125,8 @@ impl Optimizer {
                         .zip(v.iter_mut())
                     {
                         let g = f64::from(g);
-                        *m = (ADAM_BETA1 * f64::from(*m) + (1.0 - ADAM_BETA1) * g) as f32;
-                        *v = (ADAM_BETA2 * f64::from(*v) + (1.0 - ADAM_BETA2) * g * g) as f32;
+                        *m = ftz((ADAM_BETA1 * f64::from(*m) + (1.0 - ADAM_BETA1) * g) as f32);
+                        *v = ftz((ADAM_BETA2 * f64::from(*v) + (1.0 - ADAM_BETA2) * g * g) as f32);
                         let m_hat = f64::from(*m) / c1;
                         let v_hat = f64::from(*v) / c2;
                         *p = (f64::from(*p) - lr * m_hat / (v_hat.sqrt() + ADAM_EPS)) as f32;

@@ -12,9 +12,10 @@
 //! and accuracy), then the probe statistics and, for two-feature two-class tasks, the decision
 //! map. The probe batch is a fixed set of min(256, n_train) training examples (the first ones of
 //! a permutation from stream [`crate::train::STREAM_PROBE`]) that goes through the network in
-//! *training* mode (dropout masks drawn from their own stream
-//! [`crate::train::STREAM_PROBE_DROPOUT`], BatchNorm on the probe batch's own statistics, the
-//! running statistics not updated), so probing never changes the training trajectory.
+//! *training* mode (dropout masks drawn from their own stream, id
+//! [`crate::train::STREAM_PROBE_DROPOUT`] + step, BatchNorm on the probe batch's own statistics,
+//! the running statistics not updated), so probing never changes the training trajectory and the
+//! statistics of step s do not depend on eval_every.
 //!
 //! **Divergence.** A non-finite batch loss at step s (or a non-finite training loss at an
 //! evaluation of step s) stops training; [`History::diverged_at`] records s and no update s is
@@ -293,7 +294,6 @@ pub struct Trainer {
     probe_grads: Grads,
     batch_rng: Rng,
     dropout_rng: Rng,
-    probe_rng: Rng,
     perm: Vec<usize>,
     perm_pos: usize,
     probe_x: Vec<f32>,
@@ -350,7 +350,6 @@ impl Trainer {
             eval_cache: Cache::default(),
             batch_rng: Rng::from_seed_and_id(seed, STREAM_BATCHES),
             dropout_rng: Rng::from_seed_and_id(seed, STREAM_DROPOUT),
-            probe_rng: Rng::from_seed_and_id(seed, STREAM_PROBE_DROPOUT),
             perm: Vec::new(),
             perm_pos: 0,
             probe_x: probe.x,
@@ -521,11 +520,13 @@ impl Trainer {
         let (test_loss, test_acc) = self.eval_set(false);
         // The probe batch in training mode.
         let rows = self.probe_y.len();
+        let mut probe_rng =
+            Rng::from_seed_and_id(self.settings.seed, STREAM_PROBE_DROPOUT + step as u64);
         self.model.forward(
             &self.probe_x,
             rows,
             Mode::Train,
-            &mut self.probe_rng,
+            &mut probe_rng,
             &mut self.eval_cache,
         );
         self.model.loss(&mut self.eval_cache, &self.probe_y);

@@ -19,6 +19,7 @@ pub mod sim;
 pub mod special;
 pub mod stats;
 pub mod theory;
+pub mod train;
 pub(crate) mod vecmath;
 pub mod view;
 

@@ -1,0 +1,764 @@
+//! The resumable trainer of the Train lab, its settings, its recorded history and the CSVs.
+//!
+//! **Steps.** Step s = 1..steps is the s-th parameter update; its batch loss is the minibatch
+//! loss computed *before* that update (in training mode). Minibatches are drawn without
+//! replacement: each epoch is a fresh permutation of the training indices (the identity
+//! shuffled by Fisher-Yates from stream [`crate::train::STREAM_BATCHES`]), cut into batches of
+//! exactly min(tbatch, n_train) examples; a remainder smaller than that is skipped (PyTorch's
+//! `drop_last=True`).
+//!
+//! **Evaluations** happen at step 0 (before any update), after every eval_every-th update and
+//! after the last one: the whole training and test sets in evaluation mode (mean cross-entropy
+//! and accuracy), then the probe statistics and, for two-feature two-class tasks, the decision
+//! map. The probe batch is a fixed set of min(256, n_train) training examples (the first ones of
+//! a permutation from stream [`crate::train::STREAM_PROBE`]) that goes through the network in
+//! *training* mode (dropout masks drawn from their own stream
+//! [`crate::train::STREAM_PROBE_DROPOUT`], BatchNorm on the probe batch's own statistics, the
+//! running statistics not updated), so probing never changes the training trajectory.
+//!
+//! **Divergence.** A non-finite batch loss at step s (or a non-finite training loss at an
+//! evaluation of step s) stops training; [`History::diverged_at`] records s and no update s is
+//! made.
+
+use crate::activation::{Activation, ActivationKind};
+use crate::config::Normalization;
+use crate::init::Initializer;
+use crate::rng::Rng;
+use crate::train::data::{self, split, Dataset, Shape2d, Standardizer};
+use crate::train::model::{cross_entropy, Cache, DropoutKind, Grads, Mode, Model, ModelSpec};
+use crate::train::optim::{Optimizer, OptimizerKind};
+use crate::train::{STREAM_BATCHES, STREAM_DROPOUT, STREAM_PROBE, STREAM_PROBE_DROPOUT};
+use std::fmt::Write;
+use std::ops::RangeInclusive;
+
+/// The task a run trains on (the data itself is passed to [`Trainer::new`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Task {
+    /// The 8x8 digits (from `static/digits.bin`).
+    Digits,
+    /// A two-dimensional task of [`data::generate_2d`].
+    TwoD {
+        shape: Shape2d,
+        noise: f64,
+        data_seed: u64,
+    },
+    /// A user CSV: `name` is the file name and `label_column` the argument given to
+    /// [`data::parse_csv`] (both used by the PyTorch script).
+    Csv {
+        name: String,
+        label_column: Option<usize>,
+    },
+}
+
+impl Task {
+    /// Builds the task's data set: digits from `digits_bin`, 2-D tasks from their generator.
+    /// A CSV task's data comes from [`data::parse_csv`] instead (returns an error here).
+    pub fn dataset(&self, digits_bin: Option<&[u8]>) -> Result<Dataset, String> {
+        match self {
+            Task::Digits => {
+                let bytes = digits_bin.ok_or("the digits task needs digits.bin")?;
+                Dataset::from_digits_bin(bytes).map_err(|e| e.to_string())
+            }
+            Task::TwoD {
+                shape,
+                noise,
+                data_seed,
+            } => Ok(data::generate_2d(*shape, *noise, *data_seed)),
+            Task::Csv { .. } => Err("a CSV task's data comes from parse_csv".into()),
+        }
+    }
+}
+
+/// Settings of one training run. Ranges: see [`Settings::validated`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    pub task: Task,
+    pub depth: usize,
+    pub width: usize,
+    pub activation: Activation,
+    pub init: Initializer,
+    pub gain: f64,
+    pub bias_std: f64,
+    pub norm: Normalization,
+    pub dropout: DropoutKind,
+    pub dropout_rate: f64,
+    pub optimizer: OptimizerKind,
+    pub lr: f64,
+    pub momentum: f64,
+    pub tbatch: usize,
+    pub steps: usize,
+    pub eval_every: usize,
+    pub seed: u64,
+}
+
+pub const TRAIN_DEPTH_RANGE: RangeInclusive<usize> = 1..=64;
+pub const TRAIN_WIDTH_RANGE: RangeInclusive<usize> = 2..=1024;
+pub const GAIN_RANGE: RangeInclusive<f64> = 0.0..=10.0;
+pub const BIAS_STD_RANGE: RangeInclusive<f64> = 0.0..=1.0;
+pub const DROPOUT_RATE_RANGE: RangeInclusive<f64> = 0.0..=0.5;
+pub const LR_RANGE: RangeInclusive<f64> = 1e-5..=1.0;
+pub const MOMENTUM_RANGE: RangeInclusive<f64> = 0.0..=0.99;
+pub const TBATCH_RANGE: RangeInclusive<usize> = 1..=1024;
+pub const STEPS_RANGE: RangeInclusive<usize> = 1..=100_000;
+pub const EVAL_EVERY_RANGE: RangeInclusive<usize> = 1..=100_000;
+/// Examples in the probe batch (fewer if the training set is smaller).
+pub const PROBE_SIZE: usize = 256;
+/// Grid points per side of the decision map.
+pub const GRID: usize = 64;
+/// The decision map covers the data's range extended by this fraction of it on each side.
+pub const GRID_MARGIN: f64 = 0.1;
+/// Rows per chunk when evaluating whole data sets.
+const EVAL_CHUNK: usize = 512;
+
+impl Default for Settings {
+    /// Digits, depth 16, width 64, SELU, LeCun normal, gain 1, bias std 0, no normalization,
+    /// no dropout (rate 0.05 when switched on), SGD with lr 0.01 and momentum 0.9, minibatch 64,
+    /// 2000 steps, evaluation every 50, seed 1.
+    fn default() -> Self {
+        Settings {
+            task: Task::Digits,
+            depth: 16,
+            width: 64,
+            activation: Activation::new(ActivationKind::Selu),
+            init: Initializer::LecunNormal,
+            gain: 1.0,
+            bias_std: 0.0,
+            norm: Normalization::None,
+            dropout: DropoutKind::None,
+            dropout_rate: 0.05,
+            optimizer: OptimizerKind::Sgd,
+            lr: 0.01,
+            momentum: 0.9,
+            tbatch: 64,
+            steps: 2000,
+            eval_every: 50,
+            seed: 1,
+        }
+    }
+}
+
+fn check_f(name: &str, v: f64, range: RangeInclusive<f64>) -> Result<(), String> {
+    if v.is_finite() && range.contains(&v) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name} = {v} is outside [{}, {}]",
+            range.start(),
+            range.end()
+        ))
+    }
+}
+
+fn check_u(name: &str, v: usize, range: RangeInclusive<usize>) -> Result<(), String> {
+    if range.contains(&v) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name} = {v} is outside [{}, {}]",
+            range.start(),
+            range.end()
+        ))
+    }
+}
+
+impl Settings {
+    /// The settings if every value is in range, else a message naming the first one that is not:
+    /// depth 1..=64, width 2..=1024, gain [0, 10], bias_std [0, 1], dropout_rate [0, 0.5],
+    /// lr [1e-5, 1], momentum [0, 0.99], tbatch 1..=1024 (at least 2 with BatchNorm), steps
+    /// 1..=100000, eval_every 1..=100000, 2-D noise [0, 0.5].
+    pub fn validated(self) -> Result<Settings, String> {
+        check_u("depth", self.depth, TRAIN_DEPTH_RANGE)?;
+        check_u("width", self.width, TRAIN_WIDTH_RANGE)?;
+        check_f("gain", self.gain, GAIN_RANGE)?;
+        check_f("bias std", self.bias_std, BIAS_STD_RANGE)?;
+        check_f("dropout rate", self.dropout_rate, DROPOUT_RATE_RANGE)?;
+        check_f("learning rate", self.lr, LR_RANGE)?;
+        check_f("momentum", self.momentum, MOMENTUM_RANGE)?;
+        check_u("minibatch size", self.tbatch, TBATCH_RANGE)?;
+        check_u("steps", self.steps, STEPS_RANGE)?;
+        check_u("eval_every", self.eval_every, EVAL_EVERY_RANGE)?;
+        if self.norm == Normalization::Batch && self.tbatch < 2 {
+            return Err("BatchNorm needs a minibatch of at least 2".into());
+        }
+        if let Task::TwoD { noise, .. } = self.task {
+            check_f("noise", noise, 0.0..=data::MAX_NOISE)?;
+        }
+        let a = self.activation;
+        if !(a.slope.is_finite() && a.alpha.is_finite() && a.beta.is_finite()) {
+            return Err("activation parameters must be finite".into());
+        }
+        Ok(self)
+    }
+
+    /// The model shape of these settings for `inputs` features and `classes` classes.
+    pub fn model_spec(&self, inputs: usize, classes: usize) -> ModelSpec {
+        ModelSpec {
+            inputs,
+            classes,
+            depth: self.depth,
+            width: self.width,
+            activation: self.activation,
+            init: self.init,
+            gain: self.gain,
+            bias_std: self.bias_std,
+            norm: self.norm,
+            dropout: self.dropout,
+            dropout_rate: self.dropout_rate,
+        }
+    }
+}
+
+/// Probe statistics of one hidden layer at one evaluation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LayerProbe {
+    /// Mean over all probe x width entries of the layer's output after dropout.
+    pub post_mean: f64,
+    /// Population variance of the same entries.
+    pub post_var: f64,
+    /// RMS of dL/dh (h = x W + b, before normalization) for the probe batch's mean cross-entropy.
+    pub grad_rms: f64,
+    /// Per unit j: omega_j = sum_i W[i][j] (its incoming weights), tau_j = sum_i W[i][j]^2;
+    /// their mean and population std over the units.
+    pub omega_mean: f64,
+    pub omega_std: f64,
+    pub tau_mean: f64,
+    pub tau_std: f64,
+    /// Fraction of units with omega in [-0.1, 0.1] and tau in [0.95, 1.1] (the box of the SNN
+    /// paper's Theorem 1).
+    pub inside_box: f64,
+}
+
+/// One evaluation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluation {
+    pub step: usize,
+    pub train_loss: f64,
+    pub train_acc: f64,
+    pub test_loss: f64,
+    pub test_acc: f64,
+    /// One entry per hidden layer, layer 1 first.
+    pub layers: Vec<LayerProbe>,
+}
+
+/// p(class 1) on a GRID x GRID grid, in the data's original (unstandardized) coordinates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecisionMap {
+    /// The evaluation step it belongs to.
+    pub step: usize,
+    /// Grid coordinates of feature 1 and feature 2 (GRID values each, increasing).
+    pub x1: Vec<f64>,
+    pub x2: Vec<f64>,
+    /// p1[i2 * GRID + i1] = p(class 1 | x1[i1], x2[i2]) in evaluation mode.
+    pub p1: Vec<f32>,
+}
+
+/// Everything a run records.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct History {
+    /// The planned number of steps.
+    pub steps: usize,
+    /// batch_loss[s - 1] is step s's minibatch loss (before update s).
+    pub batch_loss: Vec<f64>,
+    /// Evaluations in step order (step 0 first).
+    pub evals: Vec<Evaluation>,
+    /// The step at which a non-finite loss stopped training.
+    pub diverged_at: Option<usize>,
+    /// The latest decision map (two-feature two-class tasks only).
+    pub decision: Option<DecisionMap>,
+}
+
+impl History {
+    /// The last step with a row in the loss CSV (updates done, or the divergence step).
+    pub fn last_step(&self) -> usize {
+        self.batch_loss.len()
+    }
+}
+
+/// The trainer: owns the data, the model, the optimizer and the history; [`Trainer::step_n`]
+/// and [`Trainer::run_for`] advance it in slices.
+#[derive(Clone, Debug)]
+pub struct Trainer {
+    pub settings: Settings,
+    /// Standardized training and test sets.
+    pub train: Dataset,
+    pub test: Dataset,
+    pub standardizer: Standardizer,
+    pub model: Model,
+    pub history: History,
+    optimizer: Optimizer,
+    batch: usize,
+    cache: Cache,
+    grads: Grads,
+    eval_cache: Cache,
+    probe_grads: Grads,
+    batch_rng: Rng,
+    dropout_rng: Rng,
+    probe_rng: Rng,
+    perm: Vec<usize>,
+    perm_pos: usize,
+    probe_x: Vec<f32>,
+    probe_y: Vec<u32>,
+    /// Standardized grid inputs (GRID^2 x 2) and the grid's raw coordinates.
+    grid: Option<(Vec<f32>, Vec<f64>, Vec<f64>)>,
+    batch_x: Vec<f32>,
+    batch_y: Vec<u32>,
+    /// Updates done.
+    step: usize,
+    started: bool,
+    done: bool,
+}
+
+impl Trainer {
+    /// Validates the settings, splits `data` (stratified, seeded by `settings.seed`),
+    /// standardizes both parts with the training part's statistics and initializes the model.
+    /// Cheap apart from the weight sampling: the step-0 evaluation runs at the first
+    /// [`Trainer::step_n`] / [`Trainer::run_for`].
+    pub fn new(settings: Settings, data: &Dataset) -> Result<Trainer, String> {
+        let settings = settings.validated()?;
+        if data.d == 0 || data.classes < 2 || data.n == 0 {
+            return Err("the data set needs features and at least two classes".into());
+        }
+        let seed = settings.seed;
+        let (mut train, mut test) = split(data, seed);
+        if train.n == 0 || test.n == 0 {
+            return Err("the data set is too small for a train/test split".into());
+        }
+        let standardizer = data::standardize(&mut train, &mut test);
+        let batch = settings.tbatch.min(train.n);
+        if settings.norm == Normalization::Batch && batch < 2 {
+            return Err("BatchNorm needs at least 2 training examples per minibatch".into());
+        }
+        let model = Model::new(settings.model_spec(data.d, data.classes), seed);
+        let grads = model.zero_grads();
+        let mut probe_rng = Rng::from_seed_and_id(seed, STREAM_PROBE);
+        let mut order: Vec<usize> = (0..train.n).collect();
+        data::shuffle(&mut probe_rng, &mut order);
+        order.truncate(PROBE_SIZE.min(train.n));
+        let probe = train.subset(&order);
+        let grid = (data.d == 2 && data.classes == 2).then(|| decision_grid(data, &standardizer));
+        let optimizer = Optimizer::new(settings.optimizer, settings.lr, settings.momentum);
+        Ok(Trainer {
+            history: History {
+                steps: settings.steps,
+                ..History::default()
+            },
+            optimizer,
+            batch,
+            cache: Cache::default(),
+            probe_grads: grads.clone(),
+            grads,
+            eval_cache: Cache::default(),
+            batch_rng: Rng::from_seed_and_id(seed, STREAM_BATCHES),
+            dropout_rng: Rng::from_seed_and_id(seed, STREAM_DROPOUT),
+            probe_rng: Rng::from_seed_and_id(seed, STREAM_PROBE_DROPOUT),
+            perm: Vec::new(),
+            perm_pos: 0,
+            probe_x: probe.x,
+            probe_y: probe.y,
+            grid,
+            batch_x: Vec::new(),
+            batch_y: Vec::new(),
+            step: 0,
+            started: false,
+            done: false,
+            settings,
+            train,
+            test,
+            standardizer,
+            model,
+        })
+    }
+
+    /// Updates done so far.
+    pub fn step(&self) -> usize {
+        self.step
+    }
+
+    /// Whether training has finished (all steps done, or diverged).
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// The effective minibatch size, min(tbatch, n_train).
+    pub fn batch_size(&self) -> usize {
+        self.batch
+    }
+
+    /// Estimated flops of one update (forward and backward, 6 per multiply-add and example).
+    pub fn step_flops(&self) -> f64 {
+        6.0 * self.batch as f64 * self.model.spec.macs_per_example()
+    }
+
+    /// Estimated flops of one evaluation.
+    pub fn eval_flops(&self) -> f64 {
+        let grid = if self.grid.is_some() { GRID * GRID } else { 0 };
+        let rows = (self.train.n + self.test.n + grid) as f64;
+        self.model.spec.macs_per_example() * (2.0 * rows + 6.0 * self.probe_y.len() as f64)
+    }
+
+    /// Does up to `k` more steps (the first call also does the step-0 evaluation); returns
+    /// whether training has finished.
+    pub fn step_n(&mut self, k: usize) -> bool {
+        self.start();
+        for _ in 0..k {
+            if self.done {
+                break;
+            }
+            self.one_step();
+        }
+        self.done
+    }
+
+    /// Does steps until about `flops` estimated flops are spent (at least one step, or only the
+    /// step-0 evaluation at the first call when it alone exceeds the budget); returns whether
+    /// training has finished.
+    pub fn run_for(&mut self, flops: f64) -> bool {
+        let mut spent = 0.0;
+        if !self.started {
+            self.start();
+            spent += self.eval_flops();
+            if spent >= flops {
+                return self.done;
+            }
+        }
+        while !self.done {
+            let next = self.step + 1;
+            let evaluates =
+                next.is_multiple_of(self.settings.eval_every) || next == self.settings.steps;
+            spent += self.step_flops() + if evaluates { self.eval_flops() } else { 0.0 };
+            self.one_step();
+            if spent >= flops {
+                break;
+            }
+        }
+        self.done
+    }
+
+    fn start(&mut self) {
+        if !self.started {
+            self.started = true;
+            self.evaluate(0);
+        }
+    }
+
+    fn next_batch(&mut self) {
+        let n = self.train.n;
+        if self.perm.is_empty() || self.perm_pos + self.batch > n {
+            self.perm.clear();
+            self.perm.extend(0..n);
+            data::shuffle(&mut self.batch_rng, &mut self.perm);
+            self.perm_pos = 0;
+        }
+        let d = self.train.d;
+        self.batch_x.clear();
+        self.batch_y.clear();
+        for &i in &self.perm[self.perm_pos..self.perm_pos + self.batch] {
+            self.batch_x
+                .extend_from_slice(&self.train.x[i * d..(i + 1) * d]);
+            self.batch_y.push(self.train.y[i]);
+        }
+        self.perm_pos += self.batch;
+    }
+
+    fn one_step(&mut self) {
+        let s = self.step + 1;
+        self.next_batch();
+        self.model.forward(
+            &self.batch_x,
+            self.batch,
+            Mode::Train,
+            &mut self.dropout_rng,
+            &mut self.cache,
+        );
+        let loss = self.model.loss(&mut self.cache, &self.batch_y);
+        self.history.batch_loss.push(loss);
+        if !loss.is_finite() {
+            self.history.diverged_at = Some(s);
+            self.done = true;
+            return;
+        }
+        self.model.backward(&mut self.cache, &mut self.grads);
+        self.model.update_running_stats(&self.cache);
+        let grads = self.grads.slices();
+        self.optimizer.step(&mut self.model.params_mut(), &grads);
+        self.step = s;
+        if s.is_multiple_of(self.settings.eval_every) || s == self.settings.steps {
+            self.evaluate(s);
+        }
+        if s == self.settings.steps {
+            self.done = true;
+        }
+    }
+
+    /// Mean loss and accuracy of a whole data set in evaluation mode.
+    fn eval_set(&mut self, which: bool) -> (f64, f64) {
+        let set = if which { &self.train } else { &self.test };
+        let mut loss = 0.0;
+        let mut correct = 0usize;
+        let mut unused = Rng::from_state([1, 2, 3, 4]);
+        let mut start = 0;
+        while start < set.n {
+            let rows = EVAL_CHUNK.min(set.n - start);
+            let x = &set.x[start * set.d..(start + rows) * set.d];
+            let y = &set.y[start..start + rows];
+            self.model
+                .forward(x, rows, Mode::Eval, &mut unused, &mut self.eval_cache);
+            loss += cross_entropy(&self.eval_cache.logits, y, set.classes, None) * rows as f64;
+            correct += self
+                .model
+                .predictions(&self.eval_cache)
+                .iter()
+                .zip(y)
+                .filter(|(p, t)| p == t)
+                .count();
+            start += rows;
+        }
+        (loss / set.n as f64, correct as f64 / set.n as f64)
+    }
+
+    fn evaluate(&mut self, step: usize) {
+        let (train_loss, train_acc) = self.eval_set(true);
+        let (test_loss, test_acc) = self.eval_set(false);
+        // The probe batch in training mode.
+        let rows = self.probe_y.len();
+        self.model.forward(
+            &self.probe_x,
+            rows,
+            Mode::Train,
+            &mut self.probe_rng,
+            &mut self.eval_cache,
+        );
+        self.model.loss(&mut self.eval_cache, &self.probe_y);
+        self.model
+            .backward(&mut self.eval_cache, &mut self.probe_grads);
+        let layers = (0..self.model.spec.depth)
+            .map(|l| {
+                let (post_mean, post_var) = mean_var(&self.eval_cache.input[l + 1]);
+                let dh = &self.eval_cache.dh[l];
+                let grad_rms = (dh.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>()
+                    / dh.len().max(1) as f64)
+                    .sqrt();
+                let layer = &self.model.layers[l];
+                let (omega, tau) = omega_tau(&layer.w, layer.fan_in, layer.fan_out);
+                let (omega_mean, omega_var) = mean_var_f64(&omega);
+                let (tau_mean, tau_var) = mean_var_f64(&tau);
+                let inside = omega
+                    .iter()
+                    .zip(&tau)
+                    .filter(|(&o, &t)| (-0.1..=0.1).contains(&o) && (0.95..=1.1).contains(&t))
+                    .count();
+                LayerProbe {
+                    post_mean,
+                    post_var,
+                    grad_rms,
+                    omega_mean,
+                    omega_std: omega_var.sqrt(),
+                    tau_mean,
+                    tau_std: tau_var.sqrt(),
+                    inside_box: inside as f64 / omega.len().max(1) as f64,
+                }
+            })
+            .collect();
+        self.history.evals.push(Evaluation {
+            step,
+            train_loss,
+            train_acc,
+            test_loss,
+            test_acc,
+            layers,
+        });
+        if let Some((inputs, x1, x2)) = &self.grid {
+            let mut unused = Rng::from_state([1, 2, 3, 4]);
+            self.model.forward(
+                inputs,
+                GRID * GRID,
+                Mode::Eval,
+                &mut unused,
+                &mut self.eval_cache,
+            );
+            let p1 = self
+                .eval_cache
+                .logits
+                .chunks_exact(2)
+                .map(|l| {
+                    // p1 = sigmoid(l1 - l0), written without overflow.
+                    let t = f64::from(l[1]) - f64::from(l[0]);
+                    (if t >= 0.0 {
+                        1.0 / (1.0 + (-t).exp())
+                    } else {
+                        t.exp() / (1.0 + t.exp())
+                    }) as f32
+                })
+                .collect();
+            self.history.decision = Some(DecisionMap {
+                step,
+                x1: x1.clone(),
+                x2: x2.clone(),
+                p1,
+            });
+        }
+        if !train_loss.is_finite() && self.history.diverged_at.is_none() {
+            self.history.diverged_at = Some(step);
+            self.done = true;
+        }
+    }
+}
+
+fn mean_var(v: &[f32]) -> (f64, f64) {
+    let n = v.len().max(1) as f64;
+    let mean = v.iter().map(|&x| f64::from(x)).sum::<f64>() / n;
+    let var = v
+        .iter()
+        .map(|&x| (f64::from(x) - mean).powi(2))
+        .sum::<f64>()
+        / n;
+    (mean, var)
+}
+
+fn mean_var_f64(v: &[f64]) -> (f64, f64) {
+    let n = v.len().max(1) as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
+    (mean, var)
+}
+
+/// Per unit j (column of W): omega_j = sum_i W[i][j], tau_j = sum_i W[i][j]^2 (f64).
+pub fn omega_tau(w: &[f32], fan_in: usize, fan_out: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut omega = vec![0.0; fan_out];
+    let mut tau = vec![0.0; fan_out];
+    for row in w.chunks_exact(fan_out).take(fan_in) {
+        for ((o, t), &v) in omega.iter_mut().zip(tau.iter_mut()).zip(row) {
+            *o += f64::from(v);
+            *t += f64::from(v) * f64::from(v);
+        }
+    }
+    (omega, tau)
+}
+
+/// The decision grid of a two-feature data set: GRID values per feature spanning its range
+/// extended by GRID_MARGIN of the range on each side; returns the standardized inputs
+/// (x1 fastest) and the raw coordinates.
+fn decision_grid(data: &Dataset, s: &Standardizer) -> (Vec<f32>, Vec<f64>, Vec<f64>) {
+    let axis = |j: usize| {
+        let (lo, hi) = (0..data.n).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), i| {
+            let v = f64::from(data.x[i * 2 + j]);
+            (lo.min(v), hi.max(v))
+        });
+        let span = (hi - lo).max(1e-9);
+        let (lo, hi) = (lo - GRID_MARGIN * span, hi + GRID_MARGIN * span);
+        (0..GRID)
+            .map(|k| lo + (hi - lo) * k as f64 / (GRID - 1) as f64)
+            .collect::<Vec<f64>>()
+    };
+    let (x1, x2) = (axis(0), axis(1));
+    let mut inputs = Vec::with_capacity(GRID * GRID * 2);
+    for &b in &x2 {
+        for &a in &x1 {
+            inputs.push(s.transform_value(0, a));
+            inputs.push(s.transform_value(1, b));
+        }
+    }
+    (inputs, x1, x2)
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSVs. Numbers are written with Rust's shortest round-trip formatting ("NaN", "inf" for
+// non-finite values); a run name containing a comma, quote or line break is quoted.
+
+fn csv_name(run: &str) -> String {
+    if run.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", run.replace('"', "\"\""))
+    } else {
+        run.to_string()
+    }
+}
+
+/// `run,step,batch_loss,train_loss,train_acc,test_loss,test_acc`: one row per step from 0 (empty
+/// batch_loss) to the last step done; the evaluation columns are empty between evaluations.
+pub fn loss_csv(runs: &[(&str, &History)]) -> String {
+    let mut out = String::from("run,step,batch_loss,train_loss,train_acc,test_loss,test_acc\n");
+    for (run, h) in runs {
+        let name = csv_name(run);
+        let mut evals = h.evals.iter().peekable();
+        for s in 0..=h.last_step() {
+            let batch = if s == 0 {
+                String::new()
+            } else {
+                h.batch_loss[s - 1].to_string()
+            };
+            while evals.peek().is_some_and(|e| e.step < s) {
+                evals.next();
+            }
+            let _ = match evals.peek().filter(|e| e.step == s) {
+                Some(e) => writeln!(
+                    out,
+                    "{name},{s},{batch},{},{},{},{}",
+                    e.train_loss, e.train_acc, e.test_loss, e.test_acc
+                ),
+                None => writeln!(out, "{name},{s},{batch},,,,"),
+            };
+        }
+    }
+    out
+}
+
+/// `run,step,layer,post_mean,post_var,grad_rms,omega,tau`: one row per evaluation and hidden
+/// layer (1-based); omega and tau are the means over the layer's units.
+pub fn train_stats_csv(runs: &[(&str, &History)]) -> String {
+    let mut out = String::from("run,step,layer,post_mean,post_var,grad_rms,omega,tau\n");
+    for (run, h) in runs {
+        let name = csv_name(run);
+        for e in &h.evals {
+            for (l, p) in e.layers.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "{name},{},{},{},{},{},{},{}",
+                    e.step,
+                    l + 1,
+                    p.post_mean,
+                    p.post_var,
+                    p.grad_rms,
+                    p.omega_mean,
+                    p.tau_mean
+                );
+            }
+        }
+    }
+    out
+}
+
+/// `run,step,layer,omega_mean,omega_std,tau_mean,tau_std,inside_box`: one row per evaluation and
+/// hidden layer (1-based).
+pub fn weights_csv(runs: &[(&str, &History)]) -> String {
+    let mut out = String::from("run,step,layer,omega_mean,omega_std,tau_mean,tau_std,inside_box\n");
+    for (run, h) in runs {
+        let name = csv_name(run);
+        for e in &h.evals {
+            for (l, p) in e.layers.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "{name},{},{},{},{},{},{},{}",
+                    e.step,
+                    l + 1,
+                    p.omega_mean,
+                    p.omega_std,
+                    p.tau_mean,
+                    p.tau_std,
+                    p.inside_box
+                );
+            }
+        }
+    }
+    out
+}
+
+/// `x1,x2,p1`: the decision map, x1 fastest.
+pub fn decision_csv(map: &DecisionMap) -> String {
+    let mut out = String::from("x1,x2,p1\n");
+    for (i2, b) in map.x2.iter().enumerate() {
+        for (i1, a) in map.x1.iter().enumerate() {
+            let _ = writeln!(out, "{a},{b},{}", map.p1[i2 * map.x1.len() + i1]);
+        }
+    }
+    out
+}

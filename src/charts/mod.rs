@@ -6,9 +6,12 @@ pub mod backend;
 pub mod corr;
 pub mod grads;
 pub mod hist;
+pub mod loss;
 pub mod phase;
 pub mod selu_map;
 pub mod stats;
+pub mod train_common;
+pub mod train_stats;
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

@@ -11,14 +11,13 @@
 #![allow(dead_code)]
 
 use super::train_common::{
-    draw_line, draw_note, marker_legend, plot_columns, run_color, run_dash, run_legend, step_axis,
-    thin_indices,
+    draw_divergence, draw_line, draw_note, marker_legend, plot_columns, run_color, run_dash,
+    run_legend, step_axis, thin_indices,
 };
 use super::{err, log_range, HouseMesh, LegendEntry, Style};
 use lab_core::train::History;
 use plotters::coord::ranged1d::Ranged;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 use web_sys::HtmlCanvasElement;
 
 /// The smoothing weight per step of [`ema`] (TensorBoard's slider at 0.98).
@@ -218,46 +217,6 @@ fn draw_evals<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
     Ok(())
 }
 
-/// A vertical dashed line at the divergence step with "diverged at step k" (the run's label
-/// first when several runs are shown), one text row per run.
-fn draw_divergence<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
-    chart: &mut ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
-    data: &LossData,
-    (lo, hi): (f64, f64),
-    style: &Style,
-) -> Result<(), String> {
-    let shown = data.runs.len().min(super::train_common::MAX_RUNS);
-    let x_end = step_axis(data.steps).end;
-    for (i, run) in data.runs[..shown].iter().enumerate() {
-        let Some(k) = run.diverged_at else { continue };
-        let x = (k as f64).min(x_end);
-        let colour = run_color(i);
-        let (d, g) = (style.px(4.0) as u32, style.px(3.0) as u32);
-        chart
-            .draw_series(DashedLineSeries::new(
-                [(x, lo), (x, hi)],
-                d,
-                g,
-                style.line(colour, 1.5),
-            ))
-            .map_err(err)?;
-        let text = if shown > 1 && !run.label.is_empty() {
-            format!("{}: diverged at step {k}", run.label)
-        } else {
-            format!("diverged at step {k}")
-        };
-        let right = x > 0.6 * x_end;
-        let pos = Pos::new(if right { HPos::Right } else { HPos::Left }, VPos::Top);
-        let dx = if right { -style.px(4.0) } else { style.px(4.0) };
-        let dy = style.px(4.0) + style.px(16.0) * i as i32;
-        let font = style.font(12.0).color(&colour).pos(pos);
-        chart
-            .draw_series([EmptyElement::at((x, hi)) + Text::new(text, (dx, dy), font)])
-            .map_err(err)?;
-    }
-    Ok(())
-}
-
 pub fn draw(canvas: &HtmlCanvasElement, data: &LossData, style: &Style) -> Result<(), String> {
     let backend = super::backend::Canvas::new(canvas)?;
     let root = backend.into_drawing_area();
@@ -320,7 +279,11 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &LossData, style: &Style) -> Resul
             for (i, run) in runs.iter().enumerate() {
                 draw_loss_run(&mut $chart, i, run, &smoothed[i], (lo, hi), style)?;
             }
-            draw_divergence(&mut $chart, data, (lo, hi), style)?;
+            let marks: Vec<(&str, Option<usize>)> = runs
+                .iter()
+                .map(|r| (r.label.as_str(), r.diverged_at))
+                .collect();
+            draw_divergence(&mut $chart, &marks, x_range.end, (lo, hi), style)?;
             if has_losses || has_evals {
                 super::draw_legend(&$chart, style, SeriesLabelPosition::UpperRight, &top_legend)?;
             }

@@ -9,6 +9,7 @@ use super::{err, LegendEntry, Style, GREY, SERIES};
 use plotters::coord::ranged1d::Ranged;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// At most this many runs are overlaid on one chart (each has its own colour and dash pattern).
 pub const MAX_RUNS: usize = 4;
@@ -145,6 +146,48 @@ pub fn marker_legend(label: &str, filled: bool, style: &Style) -> LegendEntry {
         GREY.stroke_width(style.px(1.5).max(1) as u32)
     };
     LegendEntry::dot(label, r, s)
+}
+
+/// Per diverged run, a vertical dashed line at the divergence step in the run's colour with
+/// "diverged at step k" (the run's label first when several runs are shown), one text row per
+/// run. `runs` holds (label, diverged_at) in run order; `x_end` is the end of the step axis and
+/// (lo, hi) the plot's y range.
+pub fn draw_divergence<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>,
+    runs: &[(&str, Option<usize>)],
+    x_end: f64,
+    (lo, hi): (f64, f64),
+    style: &Style,
+) -> Result<(), String> {
+    let shown = runs.len().min(MAX_RUNS);
+    for (i, &(label, diverged)) in runs[..shown].iter().enumerate() {
+        let Some(k) = diverged else { continue };
+        let x = (k as f64).min(x_end);
+        let colour = run_color(i);
+        let (d, g) = (style.px(4.0) as u32, style.px(3.0) as u32);
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(x, lo), (x, hi)],
+                d,
+                g,
+                style.line(colour, 1.5),
+            ))
+            .map_err(err)?;
+        let text = if shown > 1 && !label.is_empty() {
+            format!("{label}: diverged at step {k}")
+        } else {
+            format!("diverged at step {k}")
+        };
+        let right = x > 0.6 * x_end;
+        let pos = Pos::new(if right { HPos::Right } else { HPos::Left }, VPos::Top);
+        let dx = if right { -style.px(4.0) } else { style.px(4.0) };
+        let dy = style.px(4.0) + style.px(16.0) * i as i32;
+        let font = style.font(12.0).color(&colour).pos(pos);
+        chart
+            .draw_series([EmptyElement::at((x, hi)) + Text::new(text, (dx, dy), font)])
+            .map_err(err)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

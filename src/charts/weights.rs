@@ -111,12 +111,15 @@ impl WeightsRun {
     }
 }
 
+/// Chooses one quantity of a run.
+type Pick = fn(&WeightsRun) -> &[f64];
+
 /// Draws one quantity (omega or tau) for every run: all layers thin, layer 1 thick, the last
 /// layer with hollow markers; the box shaded first.
 fn draw_quantity<'a, DB: DrawingBackend + 'a>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     runs: &[WeightsRun],
-    pick: fn(&WeightsRun) -> &[f64],
+    pick: Pick,
     band: (f64, f64),
     x_end: f64,
     style: &Style,
@@ -195,7 +198,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &WeightsData, style: &Style) -> Re
         .collect();
     let has_evals = runs.iter().any(|r| r.evals() > 0);
 
-    let all = |pick: fn(&WeightsRun) -> &[f64], band: (f64, f64)| {
+    let all = |pick: Pick, band: (f64, f64)| {
         let values: Vec<f64> = runs
             .iter()
             .flat_map(|r| pick(r)[..r.evals() * r.layers].iter().copied())
@@ -203,7 +206,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &WeightsData, style: &Style) -> Re
             .collect();
         padded_range(values, 0.08)
     };
-    let quantities: [(_, fn(&WeightsRun) -> &[f64], (f64, f64), &str); 2] = [
+    let quantities: [(_, Pick, (f64, f64), &str); 2] = [
         (&top, |r| &r.omega_mean, OMEGA_BOX, "mean ω = Σᵢ wᵢⱼ"),
         (&middle, |r| &r.tau_mean, TAU_BOX, "mean τ = Σᵢ wᵢⱼ²"),
     ];

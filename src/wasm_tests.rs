@@ -274,3 +274,306 @@ fn worker_messages_carry_results_and_theory_unchanged() {
     );
     assert!(wire::read_run_request(&wire::theory(3, &bundle)).is_err());
 }
+
+// ---------------------------------------------------------------------------------------------
+// The Train lab's charts, with data from a short real run on the circle task and edge data.
+
+/// Pixels within `tol` (per channel) of `rgb`.
+fn pixels_near(c: &HtmlCanvasElement, rgb: (u8, u8, u8), tol: u8) -> usize {
+    let ctx: CanvasRenderingContext2d = c.get_context("2d").unwrap().unwrap().dyn_into().unwrap();
+    let data = ctx
+        .get_image_data(0.0, 0.0, c.width() as f64, c.height() as f64)
+        .unwrap()
+        .data();
+    data.chunks_exact(4)
+        .filter(|px| {
+            px[0].abs_diff(rgb.0) <= tol
+                && px[1].abs_diff(rgb.1) <= tol
+                && px[2].abs_diff(rgb.2) <= tol
+        })
+        .count()
+}
+
+fn rgb(c: plotters::style::RGBColor) -> (u8, u8, u8) {
+    (c.0, c.1, c.2)
+}
+
+/// A short run on the circle task: depth 4, width 16, 300 steps, an evaluation every 50.
+fn circle_trainer(seed: u64, steps: usize) -> lab_core::train::Trainer {
+    use lab_core::train::{generate_2d, Settings, Shape2d, Task, Trainer};
+    let task = Task::TwoD {
+        shape: Shape2d::Circle,
+        noise: 0.1,
+        data_seed: 1,
+    };
+    let data = task.dataset(None).unwrap();
+    assert_eq!(data, generate_2d(Shape2d::Circle, 0.1, 1));
+    let settings = Settings {
+        task,
+        depth: 4,
+        width: 16,
+        tbatch: 32,
+        lr: 0.05,
+        steps,
+        eval_every: 50,
+        seed,
+        ..Settings::default()
+    };
+    let mut t = Trainer::new(settings, &data).unwrap();
+    while !t.step_n(100) {}
+    t
+}
+
+fn train_style() -> Style {
+    Style {
+        dpr: 1.0,
+        theme: Default::default(),
+    }
+}
+
+#[wasm_bindgen_test]
+fn train_charts_draw_a_real_run() {
+    use charts::{decision, loss, train_stats, weights};
+    let style = train_style();
+    let a = circle_trainer(1, 300);
+    let b = circle_trainer(2, 300);
+    let (ha, hb) = (&a.history, &b.history);
+    assert_eq!(ha.evals.len(), 7, "steps 0, 50, ..., 300");
+    assert!(ha.diverged_at.is_none());
+
+    // Loss: two runs, blue solid and vermillion dashed.
+    let c = canvas(640, 420);
+    charts::fit_canvas(&c, 1.0);
+    let data = loss::LossData {
+        runs: vec![
+            loss::LossRun::from_history("seed 1", ha),
+            loss::LossRun::from_history("seed 2", hb),
+        ],
+        steps: 300,
+        log_y: false,
+        chance_loss: Some(2f64.ln()),
+    };
+    loss::draw(&c, &data, &style).unwrap();
+    let (ink_l, colours_l) = ink(&c);
+    let (blue, red) = (
+        pixels_near(&c, rgb(charts::BLUE), 30),
+        pixels_near(&c, rgb(charts::VERMILLION), 30),
+    );
+    assert!(ink_l > 0.03 && colours_l > 20, "loss: {ink_l} {colours_l}");
+    assert!(blue > 200 && red > 150, "both runs are drawn: {blue} {red}");
+    let log = loss::LossData {
+        log_y: true,
+        ..data.clone()
+    };
+    loss::draw(&c, &log, &style).unwrap();
+    assert!(ink(&c).0 > 0.03, "log loss");
+
+    // Probe statistics: three heat maps with colour bars, and the hover frame.
+    let c = canvas(640, 480);
+    charts::fit_canvas(&c, 1.0);
+    let mut stats = train_stats::TrainStatsData::from_history("seed 1", ha);
+    stats.cursor = Some(3);
+    assert_eq!(stats.layers, 4);
+    let frame = train_stats::draw(&c, &stats, &style).unwrap();
+    let (ink_t, colours_t) = ink(&c);
+    assert!(
+        ink_t > 0.3 && colours_t > 40,
+        "train_stats: {ink_t} {colours_t}"
+    );
+    assert_eq!(frame.panels.len(), 3);
+    let p = frame.panels[2];
+    assert!(p.x1 - p.x0 > 300.0 && p.y1 - p.y0 > 60.0, "{p:?}");
+    assert_eq!(frame.at(p.x0 + 1.0, p.y1 - 1.0), Some((0, 0)));
+    assert_eq!(frame.at(p.x1 - 1.0, p.y0 + 1.0), Some((6, 3)));
+    assert!(
+        pixels_near(&c, (68, 1, 84), 40) + pixels_near(&c, (253, 231, 37), 40) > 50,
+        "viridis colour bar"
+    );
+
+    // Weights: two runs against the Theorem 1 box.
+    let c = canvas(640, 480);
+    charts::fit_canvas(&c, 1.0);
+    let w = weights::WeightsData {
+        runs: vec![
+            weights::WeightsRun::from_history("seed 1", ha),
+            weights::WeightsRun::from_history("seed 2", hb),
+        ],
+        steps: 300,
+    };
+    weights::draw(&c, &w, &style).unwrap();
+    let (ink_w, colours_w) = ink(&c);
+    assert!(
+        ink_w > 0.05 && colours_w > 20,
+        "weights: {ink_w} {colours_w}"
+    );
+    assert!(
+        pixels_near(&c, rgb(charts::BLUE), 30) > 200
+            && pixels_near(&c, rgb(charts::VERMILLION), 30) > 100,
+        "both runs"
+    );
+
+    // Decision map with the points.
+    let c = canvas(420, 400);
+    charts::fit_canvas(&c, 1.0);
+    let d = decision::DecisionData::from_trainer(&a);
+    assert_eq!(d.p1.len(), 64 * 64);
+    assert_eq!(d.train.len() + d.test.len(), 500);
+    let (lo, hi) = (d.x1[0], d.x1[63]);
+    assert!(
+        d.train.iter().all(|p| p.0 >= lo && p.0 <= hi),
+        "points in the map's original coordinates"
+    );
+    decision::draw(&c, &d, &style).unwrap();
+    let (ink_d, colours_d) = ink(&c);
+    assert!(
+        ink_d > 0.4 && colours_d > 20,
+        "decision: {ink_d} {colours_d}"
+    );
+    let (orange, blue) = (
+        pixels_near(&c, rgb(decision::CLASS0), 2),
+        pixels_near(&c, rgb(decision::CLASS1), 2),
+    );
+    assert!(
+        orange > 100 && blue > 100,
+        "points of both classes: {orange} {blue}"
+    );
+    let tint1 = decision::map_colour(1.0);
+    let tint0 = decision::map_colour(0.0);
+    let (m1, m0) = (
+        pixels_near(&c, (tint1[0], tint1[1], tint1[2]), 40),
+        pixels_near(&c, (tint0[0], tint0[1], tint0[2]), 40),
+    );
+    assert!(
+        m1 > 1000 && m0 > 1000,
+        "the map shows both classes: {m1} {m0}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn train_charts_survive_edge_data() {
+    use charts::{decision, loss, train_stats, weights};
+    let style = train_style();
+    let c = canvas(480, 360);
+    charts::fit_canvas(&c, 1.0);
+
+    // Empty: axes and the waiting note, no panics.
+    loss::draw(
+        &c,
+        &loss::LossData {
+            steps: 100,
+            ..Default::default()
+        },
+        &style,
+    )
+    .unwrap();
+    assert!(ink(&c).0 > 0.005, "empty loss still has axes");
+    let frame = train_stats::draw(&c, &Default::default(), &style).unwrap();
+    assert_eq!(frame.at(200.0, 100.0), None);
+    assert!(ink(&c).0 > 0.005);
+    weights::draw(&c, &Default::default(), &style).unwrap();
+    decision::draw(&c, &Default::default(), &style).unwrap();
+
+    // One evaluation (step 0 only).
+    let one = circle_trainer(3, 1);
+    let mut h = one.history.clone();
+    h.evals.truncate(1);
+    h.batch_loss.clear();
+    loss::draw(
+        &c,
+        &loss::LossData {
+            runs: vec![loss::LossRun::from_history("", &h)],
+            steps: 1,
+            log_y: true,
+            chance_loss: Some(2f64.ln()),
+        },
+        &style,
+    )
+    .unwrap();
+    assert!(
+        pixels_near(&c, rgb(charts::BLUE), 30) > 10,
+        "the one evaluation's markers"
+    );
+    let frame = train_stats::draw(
+        &c,
+        &train_stats::TrainStatsData::from_history("", &h),
+        &style,
+    )
+    .unwrap();
+    assert_eq!(frame.evals, 1);
+    assert!(ink(&c).0 > 0.3, "a one-column heat map fills its panels");
+    weights::draw(
+        &c,
+        &weights::WeightsData {
+            runs: vec![weights::WeightsRun::from_history("", &h)],
+            steps: 0,
+        },
+        &style,
+    )
+    .unwrap();
+    // Points without a map.
+    let mut d = decision::DecisionData::from_trainer(&one);
+    d.p1.clear();
+    decision::draw(&c, &d, &style).unwrap();
+    assert!(pixels_near(&c, rgb(decision::CLASS1), 2) > 100);
+
+    // Diverged: three runs, the last with NaN/inf values from step 120 on.
+    let real = circle_trainer(4, 300).history;
+    let mut bad = real.clone();
+    bad.batch_loss.truncate(120);
+    bad.batch_loss.push(f64::NAN);
+    bad.diverged_at = Some(121);
+    bad.evals.truncate(4);
+    for p in &mut bad.evals[3].layers {
+        p.post_var = f64::INFINITY;
+        p.grad_rms = f64::NAN;
+        p.tau_mean = f64::NAN;
+    }
+    bad.evals[3].test_loss = f64::NAN;
+    let runs = vec![
+        loss::LossRun::from_history("a", &real),
+        loss::LossRun::from_history("b", &real),
+        loss::LossRun::from_history("diverged", &bad),
+    ];
+    let c = canvas(640, 420);
+    charts::fit_canvas(&c, 1.0);
+    for log_y in [false, true] {
+        loss::draw(
+            &c,
+            &loss::LossData {
+                runs: runs.clone(),
+                steps: 300,
+                log_y,
+                chance_loss: Some(2f64.ln()),
+            },
+            &style,
+        )
+        .unwrap();
+        assert!(
+            pixels_near(&c, rgb(charts::GREEN), 30) > 50,
+            "the third run in green, with its divergence mark"
+        );
+    }
+    let mut stats = train_stats::TrainStatsData::from_history("diverged", &bad);
+    stats.cursor = Some(99);
+    let frame = train_stats::draw(&c, &stats, &style).unwrap();
+    assert_eq!(frame.evals, 4);
+    assert!(
+        pixels_near(&c, train_stats::NOT_FINITE.into(), 0) > 100,
+        "non-finite cells are grey"
+    );
+    weights::draw(
+        &c,
+        &weights::WeightsData {
+            runs: vec![weights::WeightsRun::from_history("diverged", &bad)],
+            steps: 300,
+        },
+        &style,
+    )
+    .unwrap();
+    assert!(pixels_near(&c, rgb(charts::BLUE), 30) > 50);
+    // A map with NaN and out-of-range probabilities.
+    let mut d = decision::DecisionData::from_trainer(&one);
+    d.p1[0] = f32::NAN;
+    d.p1[1] = 7.0;
+    decision::draw(&c, &d, &style).unwrap();
+}

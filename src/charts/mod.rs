@@ -4,11 +4,16 @@
 pub mod activation;
 pub mod backend;
 pub mod corr;
+pub mod decision;
 pub mod grads;
 pub mod hist;
+pub mod loss;
 pub mod phase;
 pub mod selu_map;
 pub mod stats;
+pub mod train_common;
+pub mod train_stats;
+pub mod weights;
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

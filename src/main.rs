@@ -11,6 +11,7 @@ mod params;
 mod presets;
 mod state;
 mod theory_view;
+mod train;
 mod web;
 
 fn main() {

@@ -60,6 +60,67 @@ pub struct TrainParams {
     pub rate: f64,
     /// Start training when the page loads.
     pub play: bool,
+    /// Compared runs: each a list of settings that differ from the page's (empty: one run
+    /// with the page's settings).
+    pub runs: Vec<RunSettings>,
+}
+
+/// One compared run: the settings it sets for itself, as (URL name, canonical value).
+pub type RunSettings = Vec<(&'static str, String)>;
+
+/// At most this many runs are compared.
+pub const MAX_RUNS: usize = 4;
+/// What a compared run may set for itself; everything else is shared.
+pub const RUN_KEYS: &[&str] = &[
+    "act", "slope", "alpha", "beta", "init", "gain", "sb", "norm", "dropout", "rate", "opt", "lr",
+    "momentum",
+];
+
+/// The runs of a `runs=` value, each value validated and made canonical by the URL table,
+/// and what was wrong (dropped).
+pub fn parse_runs(raw: &str) -> (Vec<RunSettings>, Vec<String>) {
+    let mut runs = Vec::new();
+    let mut problems = Vec::new();
+    for (i, run) in raw
+        .split(';')
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .enumerate()
+    {
+        if i >= MAX_RUNS {
+            problems.push(format!("runs after the {MAX_RUNS}th ignored"));
+            break;
+        }
+        let mut scratch = Params::default();
+        let mut pairs: Vec<(&'static str, String)> = Vec::new();
+        for pair in run.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once(':').unwrap_or((pair, ""));
+            let Some(key) = RUN_KEYS.iter().find(|k| **k == key.trim()) else {
+                problems.push(format!("run {}: unknown key \"{}\"", i + 1, truncate(key)));
+                continue;
+            };
+            if let Some(n) = scratch.set(key, value.trim()) {
+                problems.push(format!("run {}: {}", i + 1, n.message));
+            }
+            pairs.retain(|(k, _)| k != key);
+            pairs.push((key, scratch.get(key)));
+        }
+        runs.push(pairs);
+    }
+    (runs, problems)
+}
+
+/// The canonical text of `runs`.
+pub fn runs_text(runs: &[RunSettings]) -> String {
+    runs.iter()
+        .map(|r| {
+            r.iter()
+                .map(|(k, v)| format!("{k}:{v}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 impl Default for TrainParams {
@@ -76,6 +137,7 @@ impl Default for TrainParams {
             dropout: "none",
             rate: 0.05,
             play: false,
+            runs: Vec::new(),
         }
     }
 }
@@ -194,6 +256,8 @@ pub enum Kind {
     Set(&'static [&'static str]),
     /// 0 or 1.
     Flag,
+    /// Compared training runs: `;`-separated runs of `,`-separated `key:value` settings.
+    Runs,
 }
 
 /// One row of the table: URL name, label, kind, how to read and write it, and how the page
@@ -754,6 +818,14 @@ pub static FIELDS: &[Field] = &[
     ]),
     train_real!(rate, "Dropout rate", 0.0, 0.5, Scale::Linear { step: 0.01 }),
     Field {
+        name: "runs",
+        label: "Compared runs",
+        kind: Kind::Runs,
+        get: |p| runs_text(&p.train.runs),
+        control: None,
+        set: |p, v| p.train.runs = parse_runs(v).0,
+    },
+    Field {
         name: "play",
         label: "Start training on load",
         kind: Kind::Flag,
@@ -873,6 +945,22 @@ fn validate(field: &Field, raw: &str, current: &str) -> (String, Option<Notice>)
                 (current.to_string(), notice(msg))
             }
         },
+        Kind::Runs => {
+            let (runs, problems) = parse_runs(raw);
+            let text = runs_text(&runs);
+            if problems.is_empty() {
+                (text, None)
+            } else {
+                let msg = format!(
+                    "{} ({}): {}. Each run is key:value pairs separated by commas, runs by semicolons, at most {MAX_RUNS} runs; keys: {}.",
+                    field.label,
+                    field.name,
+                    truncate(&problems.join("; ")),
+                    RUN_KEYS.join(", ")
+                );
+                (text, notice(msg))
+            }
+        }
         Kind::Set(names) => {
             let mut kept: Vec<&str> = Vec::new();
             let mut unknown: Vec<&str> = Vec::new();
@@ -1012,9 +1100,17 @@ pub fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' => {
-                out.push(b as char)
-            }
+            // RFC 3986 allows ':' and ';' in a query; `runs=` reads better with them as they are.
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'_'
+            | b'.'
+            | b'~'
+            | b','
+            | b':'
+            | b';' => out.push(b as char),
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }

@@ -41,6 +41,35 @@ pub const PRESETS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The Train section's comparisons: each a link whose `runs=` trains several networks side
+/// by side on the same data, split, minibatch order and seed.
+pub const TRAIN_PRESETS: &[(&str, &str)] = &[
+    (
+        "SNN vs BatchNorm, depth 8",
+        "?task=digits&depth=8&width=64&opt=sgd&lr=0.05&momentum=0&steps=600&runs=act:selu,init:lecun_normal,norm:none;act:relu,init:he_normal,norm:batch",
+    ),
+    (
+        "SNN vs BatchNorm, depth 16",
+        "?task=digits&depth=16&width=64&opt=sgd&lr=0.05&momentum=0&steps=600&runs=act:selu,init:lecun_normal,norm:none;act:relu,init:he_normal,norm:batch",
+    ),
+    (
+        "SNN vs BatchNorm, depth 32",
+        "?task=digits&depth=32&width=64&opt=sgd&lr=0.05&momentum=0&steps=600&runs=act:selu,init:lecun_normal,norm:none;act:relu,init:he_normal,norm:batch",
+    ),
+    (
+        "ReLU with LeCun weights cannot learn when deep",
+        "?task=digits&depth=32&width=64&opt=sgd&lr=0.05&momentum=0&steps=600&runs=act:relu,init:lecun_normal;act:relu,init:he_normal",
+    ),
+    (
+        "SELU with standard vs alpha dropout",
+        "?task=digits&act=selu&init=lecun_normal&depth=16&width=64&opt=sgd&lr=0.05&momentum=0&steps=600&runs=dropout:standard,rate:0.1;dropout:alpha,rate:0.1;dropout:none",
+    ),
+    (
+        "GELU with LayerNorm",
+        "?task=spiral&noise=0.1&act=gelu&init=lecun_normal&depth=16&width=32&opt=adam&lr=0.003&steps=2000&runs=norm:layer;norm:none",
+    ),
+];
+
 #[cfg(test)]
 mod tests {
     use super::PRESETS;
@@ -50,7 +79,7 @@ mod tests {
 
     #[test]
     fn presets_are_valid_links() {
-        for (name, query) in PRESETS {
+        for (name, query) in PRESETS.iter().chain(super::TRAIN_PRESETS) {
             let (_, notices) = Params::from_query(query);
             assert!(notices.is_empty(), "{name}: {notices:?}");
         }

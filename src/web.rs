@@ -238,3 +238,28 @@ pub fn offscreen_canvas(
     canvas.set_height((f64::from(css_h) * scale).round() as u32);
     Ok(canvas)
 }
+
+/// The bytes at `url` (relative to the page), fetched from the page's own origin.
+pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+    let window = window().ok_or("no window")?;
+    let response = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|e| format!("{url}: {e:?}"))?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| "not a response")?;
+    if !response.ok() {
+        return Err(format!("{url}: HTTP {}", response.status()));
+    }
+    let buffer = response.array_buffer().map_err(|e| format!("{e:?}"))?;
+    let buffer = wasm_bindgen_futures::JsFuture::from(buffer)
+        .await
+        .map_err(|e| format!("{url}: {e:?}"))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// Logical processors the browser reports (`navigator.hardwareConcurrency`), 1 if unknown.
+pub fn hardware_concurrency() -> usize {
+    window()
+        .map(|w| w.navigator().hardware_concurrency())
+        .filter(|n| n.is_finite() && *n >= 1.0)
+        .map_or(1, |n| n as usize)
+}

@@ -3,13 +3,9 @@
 //! class 1, white at 0.5), with the training points (filled) and test points (hollow) on top,
 //! coloured by class. The map's colours do not follow the theme (like the phase map).
 
-// Wired by the Train section.
-#![allow(dead_code)]
-
 use super::{
     blit_rgba, err, padded_range, HouseMesh, LegendEntry, Style, BLUE, GREY, ORANGE, PAPER,
 };
-use lab_core::train::Trainer;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 
@@ -35,8 +31,10 @@ pub struct DecisionData {
 
 impl DecisionData {
     /// The latest decision map of a trainer and its data, the points mapped back from the
-    /// standardized coordinates the trainer holds to the original ones of the map.
-    pub fn from_trainer(trainer: &Trainer) -> DecisionData {
+    /// standardized coordinates the trainer holds to the original ones of the map. (The page
+    /// has no trainer: it regenerates the points, see train/panels.rs; the tests have one.)
+    #[cfg(all(test, target_arch = "wasm32"))]
+    pub fn from_trainer(trainer: &lab_core::train::Trainer) -> DecisionData {
         let s = &trainer.standardizer;
         let back = |j: usize, v: f32| {
             let sd = s.std.get(j).copied().unwrap_or(1.0);

@@ -7,9 +7,6 @@
 //! markers) joined by thin lines; a dashed reference at ln(classes), the loss of a uniform guess.
 //! Bottom: training (filled) and test (hollow) accuracy, with a dashed chance line at 1/classes.
 
-// Wired by the Train section.
-#![allow(dead_code)]
-
 use super::train_common::{
     draw_divergence, draw_line, draw_note, marker_legend, plot_columns, run_color, run_dash,
     run_legend, step_axis, thin_indices,

@@ -2,9 +2,6 @@
 //! overlaid runs are told apart (colour AND dash pattern), a neutral "waiting" note, the
 //! blue-white-red diverging scale and the thinning of long series to the canvas's resolution.
 
-// Wired by the Train section.
-#![allow(dead_code)]
-
 use super::{err, LegendEntry, Style, GREY, SERIES};
 use plotters::coord::ranged1d::Ranged;
 use plotters::coord::types::RangedCoordf64;

@@ -4,9 +4,6 @@
 //! (blue-white-red on a log scale centred on 1) and the RMS of dL/dh (viridis on a log scale),
 //! each with its colour bar. Grey cells are not finite.
 
-// Wired by the Train section.
-#![allow(dead_code)]
-
 use super::train_common::{draw_note, rdbu};
 use super::{blit_rgba, err, log_range, viridis, HouseMesh, Style, INK, PAPER, VERMILLION};
 use lab_core::train::History;

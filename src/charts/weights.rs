@@ -8,9 +8,6 @@
 //! layer 1 a thick line and the last layer a line with hollow markers, in the run's colour and
 //! dash pattern. Bottom: the fraction of units inside the box, averaged over the layers.
 
-// Wired by the Train section.
-#![allow(dead_code)]
-
 use super::train_common::{
     draw_divergence, draw_line, draw_note, run_color, run_dash, run_legend, step_axis,
     thin_indices, MAX_RUNS,

@@ -5,9 +5,11 @@
 //! Vec and String as a length then the items (a String's items are its chars as code points);
 //! enums as a tag then their fields; structs as their fields in declaration order.
 
+use crate::engine::train_job::TrainUpdate;
 use crate::engine::TheoryBundle;
 use lab_core::theory::{LayerFixedPoint, MapArrows, PhaseGrid, TheorySummary};
 use lab_core::theory::{LengthFixedPoint, MeanField, Phase, Prediction};
+use lab_core::train::{DecisionMap, Evaluation, LayerProbe};
 use std::rc::Rc;
 
 pub struct Reader<'a> {
@@ -59,6 +61,29 @@ impl Flat for f64 {
     }
     fn take(r: &mut Reader) -> Option<Self> {
         r.next()
+    }
+}
+
+impl Flat for f32 {
+    fn put(&self, out: &mut Vec<f64>) {
+        out.push(f64::from(*self));
+    }
+    fn take(r: &mut Reader) -> Option<Self> {
+        // Only what an f32 can be: the decoded value must re-encode to the same bits.
+        r.next()
+            .filter(|v| f64::from(*v as f32).to_bits() == v.to_bits())
+            .map(|v| v as f32)
+    }
+}
+
+impl Flat for usize {
+    fn put(&self, out: &mut Vec<f64>) {
+        out.push(*self as f64);
+    }
+    fn take(r: &mut Reader) -> Option<Self> {
+        r.next()
+            .filter(|v| v.is_sign_positive() && v.fract() == 0.0 && *v <= u32::MAX as f64)
+            .map(|v| v as usize)
     }
 }
 
@@ -252,6 +277,39 @@ flat_struct!(TheoryBundle {
     phase,
     current,
     map
+});
+
+flat_struct!(LayerProbe {
+    post_mean,
+    post_var,
+    grad_rms,
+    omega_mean,
+    omega_std,
+    tau_mean,
+    tau_std,
+    inside_box
+});
+flat_struct!(Evaluation {
+    step,
+    train_loss,
+    train_acc,
+    test_loss,
+    test_acc,
+    layers
+});
+flat_struct!(DecisionMap { step, x1, x2, p1 });
+flat_struct!(TrainUpdate {
+    gen,
+    run,
+    step,
+    train_size,
+    done,
+    diverged_at,
+    loss_from,
+    batch_loss,
+    evals_from,
+    evals,
+    decision
 });
 
 #[cfg(test)]

@@ -8,6 +8,9 @@ pub mod codec;
 pub mod config_wire;
 pub mod job;
 pub mod runner;
+pub mod train_job;
+pub mod train_runner;
+pub mod train_wire;
 pub mod wire;
 pub mod worker;
 

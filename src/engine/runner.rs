@@ -257,7 +257,8 @@ fn module_urls() -> Result<(String, String), String> {
     ))
 }
 
-fn spawn_worker() -> Result<Worker, String> {
+/// A module worker running the page's own wasm (it says "ready" once running).
+pub(crate) fn spawn_worker() -> Result<Worker, String> {
     let (js, wasm) = module_urls()?;
     // JSON string literals: the URLs are quoted and escaped whatever they contain.
     let quote = |s: &str| {

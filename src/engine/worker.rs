@@ -8,6 +8,8 @@
 //! Each request first gets its mean-field theory ([`TheoryBundle`]), computed at once.
 
 use crate::engine::job::{self, Job};
+use crate::engine::train_job::TrainJob;
+use crate::engine::train_wire::{self, Control};
 use crate::engine::{wire, TheoryBundle};
 use lab_core::theory::PhaseGrid;
 use lab_core::Activation;
@@ -34,6 +36,8 @@ fn now_ms() -> f64 {
 struct Worker {
     scope: DedicatedWorkerGlobalScope,
     job: RefCell<Option<Job>>,
+    /// A training run (in the Train section's workers; the simulation's worker has none).
+    train: RefCell<Vec<TrainJob>>,
     /// The phase grid of the last activation (it depends on nothing else).
     phase_grid: RefCell<Option<(Activation, Rc<PhaseGrid>)>>,
     /// port2 -> port1 wakes the next slice.
@@ -55,8 +59,11 @@ impl Worker {
     }
 
     fn on_request(&self, message: &JsValue) {
-        if wire::kind(message) != "run" {
-            return;
+        match wire::kind(message).as_str() {
+            "run" => {}
+            "train" => return self.on_train(message),
+            "train_control" => return self.on_train_control(message),
+            _ => return,
         }
         let (gen, config) = match wire::read_run_request(message) {
             Ok(request) => request,
@@ -77,8 +84,87 @@ impl Worker {
         }
     }
 
+    fn on_train(&self, message: &JsValue) {
+        let start = match train_wire::read_start(message) {
+            Ok(s) => s,
+            Err(e) => {
+                self.post(&wire::error(&format!("malformed training request: {e}")));
+                return;
+            }
+        };
+        let data = start.settings.task.dataset(start.data.as_deref());
+        let job = data.and_then(|data| {
+            TrainJob::new(start.gen, start.run, start.settings, &data, start.target)
+        });
+        let mut jobs = self.train.borrow_mut();
+        // A newer request replaces every run of older ones; the same request adds its runs.
+        jobs.retain(|j| j.gen() == start.gen && j.run() != start.run);
+        match job {
+            Ok(job) => {
+                jobs.push(job);
+                drop(jobs);
+                self.schedule();
+            }
+            Err(e) => self.post(&train_wire::error(start.gen, start.run, &e)),
+        }
+    }
+
+    fn on_train_control(&self, message: &JsValue) {
+        let Ok((gen, action)) = train_wire::read_control(message) else {
+            return;
+        };
+        for job in self
+            .train
+            .borrow_mut()
+            .iter_mut()
+            .filter(|j| j.gen() == gen)
+        {
+            let target = match action {
+                Control::Play => usize::MAX,
+                Control::Pause => job.step(),
+                Control::Step => job.step() + 1,
+            };
+            job.set_target(target);
+        }
+        self.schedule();
+    }
+
+    /// Advances the run that is furthest behind (so this worker's runs keep step), and
+    /// publishes what every run has new.
+    fn train_slice(&self) {
+        let mut jobs = self.train.borrow_mut();
+        let behind = jobs
+            .iter()
+            .enumerate()
+            .filter(|(_, j)| !j.is_idle())
+            .min_by_key(|(_, j)| j.step())
+            .map(|(i, _)| i);
+        let mut busy = false;
+        for (i, job) in jobs.iter_mut().enumerate() {
+            let timing = if Some(i) == behind {
+                job::WORKER
+            } else {
+                // Only publish.
+                job::Timing {
+                    slice_ms: 0.0,
+                    ..job::WORKER
+                }
+            };
+            let (idle, update) = job.slice(&timing, &now_ms);
+            if let Some(update) = update {
+                self.post(&train_wire::update(&update));
+            }
+            busy |= !idle;
+        }
+        drop(jobs);
+        if busy {
+            self.schedule();
+        }
+    }
+
     fn slice(&self) {
         self.scheduled.set(false);
+        self.train_slice();
         let mut slot = self.job.borrow_mut();
         let Some(job) = slot.as_mut() else {
             return;
@@ -119,6 +205,7 @@ pub fn run() {
     let worker = Rc::new(Worker {
         scope: scope.clone(),
         job: RefCell::new(None),
+        train: RefCell::new(Vec::new()),
         phase_grid: RefCell::new(None),
         tick,
         scheduled: Cell::new(false),

@@ -77,11 +77,25 @@ pub struct FrameProps {
     /// Extra content under the caption (numbers, tools).
     #[prop_or_default]
     pub extra: Html,
+    /// Clicks on the chart (a readout), if the panel has one.
+    #[prop_or_default]
+    pub onclick: Option<Callback<MouseEvent>>,
 }
 
 impl PartialEq for FrameProps {
-    fn eq(&self, _: &Self) -> bool {
-        false
+    /// By value, the renderer by identity (its draw function cannot be compared).
+    fn eq(&self, o: &Self) -> bool {
+        self.name == o.name
+            && self.title == o.title
+            && self.caption == o.caption
+            && self.canvas == o.canvas
+            && self.summary == o.summary
+            && self.warning == o.warning
+            && self.csv == o.csv
+            && Rc::ptr_eq(&self.renderer, &o.renderer)
+            && self.tools == o.tools
+            && self.extra == o.extra
+            && self.onclick == o.onclick
     }
 }
 
@@ -153,8 +167,8 @@ pub fn Frame(props: &FrameProps) -> Html {
                 </div>
             </div>
             { props.tools.clone() }
-            <canvas ref={props.canvas.clone()} class={format!("plot plot-{}", props.name)}
-                role="img" aria-label={props.summary.clone()}></canvas>
+            <canvas ref={props.canvas.clone()} class={classes!("plot", format!("plot-{}", props.name), props.onclick.is_some().then_some("clickable"))}
+                role="img" aria-label={props.summary.clone()} onclick={props.onclick.clone()}></canvas>
             if let Some(w) = &props.warning {
                 <p class="warning" role="status">{ w }</p>
             }

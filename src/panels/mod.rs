@@ -71,5 +71,8 @@ pub fn render(id: PanelId, props: PanelProps) -> Html {
         PanelId::SeluMap => html! { <selu_map::MapPanel ..props /> },
         PanelId::Phase => html! { <phase::PhasePanel ..props /> },
         PanelId::Derive => html! { <derive::DeriveSelu /> },
+        PanelId::Train => html! {
+            <crate::train::section::TrainSection params={props.params} set={props.set} resize={props.resize} />
+        },
     }
 }

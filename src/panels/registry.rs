@@ -38,6 +38,7 @@ panels! {
     SeluMap => "selu_map", "The self-normalization map (mean, variance) → next layer";
     Phase => "phase", "Phase diagram: order to chaos";
     Derive => "derive", "Derive SELU's constants";
+    Train => "train", "Train: does it stay normalized while it learns?";
 }
 
 #[cfg(test)]

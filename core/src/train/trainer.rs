@@ -95,7 +95,7 @@ pub struct Settings {
 pub const TRAIN_DEPTH_RANGE: RangeInclusive<usize> = 1..=64;
 pub const TRAIN_WIDTH_RANGE: RangeInclusive<usize> = 2..=1024;
 pub const GAIN_RANGE: RangeInclusive<f64> = 0.0..=10.0;
-pub const BIAS_STD_RANGE: RangeInclusive<f64> = 0.0..=1.0;
+pub const BIAS_STD_RANGE: RangeInclusive<f64> = 0.0..=2.0;
 pub const DROPOUT_RATE_RANGE: RangeInclusive<f64> = 0.0..=0.5;
 pub const LR_RANGE: RangeInclusive<f64> = 1e-5..=1.0;
 pub const MOMENTUM_RANGE: RangeInclusive<f64> = 0.0..=0.99;
@@ -164,7 +164,7 @@ fn check_u(name: &str, v: usize, range: RangeInclusive<usize>) -> Result<(), Str
 
 impl Settings {
     /// The settings if every value is in range, else a message naming the first one that is not:
-    /// depth 1..=64, width 2..=1024, gain [0, 10], bias_std [0, 1], dropout_rate [0, 0.5],
+    /// depth 1..=64, width 2..=1024, gain [0, 10], bias_std [0, 2] (the lab's range), dropout_rate [0, 0.5],
     /// lr [1e-5, 1], momentum [0, 0.99], tbatch 1..=1024 (at least 2 with BatchNorm), steps
     /// 1..=100000, eval_every 1..=100000, 2-D noise [0, 0.5].
     pub fn validated(self) -> Result<Settings, String> {

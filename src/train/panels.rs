@@ -81,7 +81,7 @@ pub fn LossPanel(props: &TrainPanelProps) -> Html {
             caption={html!{ <>
                 { "Top: the loss of every minibatch (faint points) and its smoothed line, and at each evaluation the loss on the whole training set (filled) and test set (hollow); grey: ln(classes), the loss of guessing. Bottom: accuracy at each evaluation, chance at 1/classes. " }
                 <strong>{ "Look for: " }</strong>
-                { "a deep SELU network with LeCun normal weights learns without normalization layers; ReLU with LeCun weights at depth 32 stays at the guessing line, since its signal has vanished before it reaches the output." }
+                { "whether the loss leaves the guessing line at all (a network whose signal vanishes before the output cannot learn: the preset \u{201c}ReLU with LeCun weights cannot learn when deep\u{201d}), how fast each run falls, and the gap between training and test loss (overfitting)." }
             </> }} />
     }
 }
@@ -209,7 +209,7 @@ pub fn TrainStatsPanel(props: &TrainPanelProps) -> Html {
             caption={html!{ <>
                 { "Each column is one evaluation step, each row one hidden layer, measured on a fixed probe batch of up to 256 training examples in training mode: the post-activation mean (white at 0), variance (white at 1, log scale) and the backward signal's RMS (log scale). " }
                 <strong>{ "Look for: " }</strong>
-                { "whether the (0, 1) of initialization holds while the network learns: with SELU and LeCun normal weights the mean and variance maps stay pale; with standard dropout on SELU they drift; with ReLU and LeCun weights the variance fades to dark blue with depth." }
+                { "whether the (0, 1) of initialization holds while the network learns. Pale cells: mean near 0 and variance near 1; red: above; blue: below. Self-normalization is a property of random weights; as training moves the weights away from them (the panel below), the layers' variance may drift, and the maps show by how much at this setting." }
             </> }} />
     }
 }
@@ -263,7 +263,7 @@ pub fn WeightsPanel(props: &TrainPanelProps) -> Html {
             caption={html!{ <>
                 { "For each hidden layer, ω (the sum of a unit's incoming weights) and τ (the sum of their squares), averaged over the units, through training; shaded: the box ω ∈ [−0.1, 0.1], τ ∈ [0.95, 1.1] of Theorem 1 of the SNN paper (Klambauer et al. 2017), and below, the fraction of units inside it. " }
                 <strong>{ "Look for: " }</strong>
-                { "LeCun normal weights start with τ ≈ 1 (the layer's width times the weight variance; ω ≈ 0). The theorem's guarantee holds while the weights stay in the box; training moves them out of it, yet a SELU network often keeps its statistics close to (0, 1) anyway (see the panel above)." }
+                { "LeCun normal weights start with mean τ ≈ 1 (the width times the weight variance) and mean ω ≈ 0; single units scatter around those values (τ by about √(2/fan_in), ω by about 1), so at initialization already few of them are inside the box. The theorem's guarantee is about weights in the box; compare how far training moves the weights with how far the layers' statistics drift (the panel above)." }
             </> }} />
     }
 }
@@ -350,7 +350,7 @@ pub fn DecisionPanel(props: &TrainPanelProps) -> Html {
         <Frame name="decision" title="Decision map"
             canvas={canvas} renderer={renderer} summary={summary} csv={csv}
             caption={html!{ <>
-                { "The first run's predicted probability of class 1 at every point of the plane (blue: class 0, orange: class 1, white: undecided), with the training points (filled) and the test points (outlined), as TensorFlow Playground draws it. " }
+                { "The first run's predicted probability of class 1 at every point of the plane (orange where it predicts class 0, blue where it predicts class 1, white where it is undecided), with the training points (filled) and the test points (outlined), as TensorFlow Playground draws it. " }
                 <strong>{ "Look for: " }</strong>
                 { "the boundary bending around the data as the loss falls; a network whose signal vanished with depth draws one flat colour." }
             </> }} />

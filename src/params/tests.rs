@@ -1,0 +1,178 @@
+use super::*;
+
+#[test]
+fn default_round_trips_through_the_url() {
+    let p = Params::default();
+    let (back, notices) = Params::from_query(&p.to_query());
+    assert!(notices.is_empty(), "{notices:?}");
+    assert_eq!(back, p);
+}
+
+#[test]
+fn every_field_round_trips() {
+    let q = "act=gelu_tanh&slope=0.2&alpha=1.5&beta=2&init=orthogonal&gain=1.25&sb=0.1&depth=7\
+             &width=33&batch=5&in_mean=-1.5&in_std=2&norm=layer&seed=4294967295&c0=-0.25&xmax=8\
+             &overlay=relu,tanh&gelu_diff=1&log_var=1&theory=0";
+    let (p, notices) = Params::from_query(q);
+    assert!(notices.is_empty(), "{notices:?}");
+    assert_eq!(p.config.activation.kind, ActivationKind::GeluTanh);
+    assert_eq!(p.config.activation.slope, 0.2);
+    assert_eq!(p.config.init, Initializer::Orthogonal);
+    assert_eq!(p.config.depth, 7);
+    assert_eq!(p.config.seed, u32::MAX as u64);
+    assert_eq!(p.config.norm, Normalization::Layer);
+    assert_eq!(p.overlay, vec![ActivationKind::Relu, ActivationKind::Tanh]);
+    assert!(p.gelu_diff && p.log_var && !p.theory);
+    assert_eq!(p.config.input_corr, -0.25);
+    let (again, n2) = Params::from_query(&p.to_query());
+    assert!(n2.is_empty());
+    assert_eq!(again, p);
+}
+
+#[test]
+fn out_of_range_numbers_clamp_to_the_nearest_valid_value_with_a_notice() {
+    let (p, notices) = Params::from_query("depth=5000&width=1&batch=-3&gain=99&in_std=-1");
+    assert_eq!(p.config.depth, 1000);
+    assert_eq!(p.config.width, 2);
+    assert_eq!(p.config.batch, 1);
+    assert_eq!(p.config.gain, 5.0);
+    assert_eq!(p.config.input_std, 0.0);
+    let names: Vec<_> = notices.iter().map(|n| n.param.as_str()).collect();
+    assert_eq!(names, ["depth", "width", "batch", "gain", "in_std"]);
+    assert!(notices[0].message.contains("1000"));
+}
+
+#[test]
+fn garbage_falls_back_to_the_default_with_a_notice() {
+    let (p, notices) = Params::from_query(
+        "act=swishy&init=&depth=abc&gain=NaN&seed=1.5&norm=group&bogus=1&sb=inf",
+    );
+    let d = Params::default();
+    assert_eq!(p.config.activation.kind, d.config.activation.kind);
+    assert_eq!(p.config.init, d.config.init);
+    assert_eq!(p.config.depth, d.config.depth);
+    assert_eq!(p.config.gain, d.config.gain);
+    assert_eq!(p.config.seed, 2, "1.5 rounds to the nearest integer");
+    assert_eq!(p.config.norm, Normalization::None);
+    assert_eq!(p.config.bias_std, 0.0);
+    assert_eq!(notices.len(), 8, "{notices:?}");
+    assert!(notices.iter().any(|n| n.param == "bogus"));
+}
+
+#[test]
+fn embed_hide_and_lock_keep_known_names() {
+    let (p, n) = Params::from_query("embed=stats,grads,nope&hide=init&lock=act,depth");
+    assert_eq!(p.embed, ["stats", "grads"]);
+    assert_eq!(p.hide, ["init"]);
+    assert_eq!(p.lock, ["act", "depth"]);
+    assert_eq!(n.len(), 1, "{n:?}");
+    assert!(p.shows_panel("stats") && !p.shows_panel("hist"));
+    assert!(Params::default().shows_panel("hist"));
+    let (again, n2) = Params::from_query(&p.to_query());
+    assert!(n2.is_empty());
+    assert_eq!(again, p);
+}
+
+#[test]
+fn non_integer_depth_rounds() {
+    let (p, n) = Params::from_query("depth=12.4");
+    assert_eq!(p.config.depth, 12);
+    assert_eq!(n.len(), 1);
+}
+
+#[test]
+fn percent_coding_round_trips_and_tolerates_bad_escapes() {
+    assert_eq!(percent_decode("a%2Cb+c"), "a,b c");
+    assert_eq!(percent_decode("100%"), "100%");
+    assert_eq!(percent_decode("%zz%4"), "%zz%4");
+    assert_eq!(percent_encode("relu,tanh"), "relu,tanh");
+    assert_eq!(percent_encode("a b&c"), "a%20b%26c");
+}
+
+#[test]
+fn overlay_drops_unknown_names_and_duplicates() {
+    let (p, n) = Params::from_query("overlay=relu,nope,relu,%20tanh");
+    assert_eq!(p.overlay, vec![ActivationKind::Relu, ActivationKind::Tanh]);
+    assert_eq!(n.len(), 1);
+}
+
+#[test]
+fn the_table_lists_every_url_name_of_the_core() {
+    for k in ActivationKind::ALL {
+        assert!(ACT_NAMES.contains(&k.name()), "{}", k.name());
+    }
+    for i in Initializer::ALL {
+        assert!(INIT_NAMES.contains(&i.name()), "{}", i.name());
+    }
+    for n in Normalization::ALL {
+        assert!(NORM_NAMES.contains(&n.name()));
+    }
+    assert_eq!(ACT_NAMES.len(), ActivationKind::ALL.len());
+    assert_eq!(INIT_NAMES.len(), Initializer::ALL.len());
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A value as people and programs put them in URLs: names from the tables, numbers
+    /// small and huge, percent escapes (valid or not), arbitrary unicode.
+    fn value() -> impl Strategy<Value = String> {
+        let names: Vec<&'static str> = ACT_NAMES
+            .iter()
+            .chain(INIT_NAMES)
+            .chain(NORM_NAMES)
+            .chain(PANEL_NAMES)
+            .copied()
+            .collect();
+        prop_oneof![
+            proptest::sample::select(names).prop_map(str::to_string),
+            any::<f64>().prop_map(|v| v.to_string()),
+            any::<i64>().prop_map(|v| v.to_string()),
+            Just("1e400".to_string()),
+            Just("-1e-400".to_string()),
+            Just("99999999999999999999999999".to_string()),
+            Just("NaN".to_string()),
+            Just("inf".to_string()),
+            "(%[0-9A-Fa-fgG]{0,2}|[a-z0-9,+.=&-]){0,12}",
+            "\\PC{0,12}",
+        ]
+    }
+
+    /// A query string: known keys (some repeated), unknown keys, stray separators.
+    fn query() -> impl Strategy<Value = String> {
+        let keys: Vec<&'static str> = FIELDS.iter().map(|f| f.name).collect();
+        let key = prop_oneof![
+            4 => proptest::sample::select(keys).prop_map(str::to_string),
+            1 => "\\PC{0,6}",
+        ];
+        let pair = prop_oneof![
+            8 => (key, value()).prop_map(|(k, v)| format!("{k}={v}")),
+            1 => "\\PC{0,8}",
+        ];
+        (any::<bool>(), proptest::collection::vec(pair, 0..12))
+            .prop_map(|(q, pairs)| format!("{}{}", if q { "?" } else { "" }, pairs.join("&")))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_query_parses_and_round_trips_through_its_canonical_url(q in query()) {
+            let (p, _) = Params::from_query(&q);
+            let canonical = p.to_query();
+            let (back, notices) = Params::from_query(&canonical);
+            prop_assert!(notices.is_empty(), "{canonical}: {notices:?}");
+            prop_assert_eq!(&back, &p);
+            prop_assert_eq!(back.to_query(), canonical);
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(q in "\\PC{0,80}", bytes in proptest::collection::vec(any::<u8>(), 0..80)) {
+            let _ = Params::from_query(&q);
+            let _ = Params::from_query(&String::from_utf8_lossy(&bytes));
+            let _ = percent_decode(&q);
+        }
+    }
+}

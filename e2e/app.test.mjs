@@ -7,7 +7,7 @@ import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
 import {
-  useBrowser, origin, browser, artifacts, openPage, waitDone, canvasInfo, PANELS, assertDrawn, parseCsv, downloadCsv,
+  useBrowser, origin, browser, artifacts, openPage, waitDone, canvasInfo, labPanels, assertDrawn, parseCsv, downloadCsv,
 } from "./harness.mjs";
 
 useBrowser();
@@ -58,6 +58,7 @@ test("ReLU + LeCun: the variance halves per layer, visibly different from SELU",
 test("keyboard: changing the activation updates the URL and the plots", async () => {
   const { page, context, problems } = await openPage("?depth=20&width=64&batch=32");
   await waitDone(page);
+  const PANELS = await labPanels(page);
   const before = await Promise.all(PANELS.map((p) => canvasInfo(page, p)));
   await page.focus("#ctl-act");
   await page.keyboard.press("ArrowDown");

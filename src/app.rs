@@ -88,7 +88,8 @@ pub fn App() -> Html {
             if !no_controls {
                 <Sidebar params={params.clone()} set={set.clone()} />
             }
-            <main class="panels">
+            // The registry's panel names, which the end-to-end tests read.
+            <main class="panels" data-panels={PanelId::NAMES.join(",")}>
                 <Status run={sim.state.clone()} engine={sim.engine} />
                 { for shown }
             </main>

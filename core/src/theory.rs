@@ -17,6 +17,7 @@
 //! Formulas and constants: docs/science.md#the-self-normalizing-map and #mean-field-theory.
 
 mod criticality;
+mod dd;
 mod propagation;
 pub mod quadrature;
 mod snn;

@@ -315,8 +315,8 @@ pub fn mean_field(act: &Activation, sigma_w2: f64, sigma_b2: f64) -> MeanField {
 }
 
 /// q*, chi_1, xi_q, xi_c, c* and the phase of an activation at (sigma_w^2, sigma_b^2), with
-/// the length map started at `q_first`, the network's first layer q^1 = sigma_w^2 E[(x^0)^2]
-/// + sigma_b^2: where the map has an unstable fixed point between 1 and q^1 (GELU and SiLU at
+/// the length map started at `q_first`, the network's first layer
+/// q^1 = sigma_w^2 E[(x^0)^2] + sigma_b^2: where the map has an unstable fixed point between 1 and q^1 (GELU and SiLU at
 /// large gains) the start decides between collapse and divergence. `q_first` = 0 (no signal)
 /// collapses when phi(0) = 0 and sigma_b^2 = 0 and starts just above 0 otherwise. Schoenholz
 /// et al. 2017 find that networks train only when the depth is below about 6 xi_c.

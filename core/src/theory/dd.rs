@@ -53,6 +53,7 @@ impl Dd {
         Dd { hi, lo }
     }
 
+    #[cfg(test)]
     pub fn abs(self) -> Dd {
         if self.hi < 0.0 {
             -self

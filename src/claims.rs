@@ -39,17 +39,17 @@ pub fn phase_label(mf: &MeanField, kind: ActivationKind) -> String {
             "neutral: every q is a fixed point, so q stays at the first layer's q¹ = {} (up to finite-width noise) and gradients keep their size (χ₁ = 1)",
             fmt3(mf.q_first)
         ),
-        (LengthFixedPoint::Collapses, Phase::Critical) => "critical only in the limit q → 0: χ₁ → 1 as the signal fades, so the signal and the gradients decay slowly (not exponentially; ξ_q and ξ_c are infinite), not the edge of chaos with a live signal".to_string(),
+        (LengthFixedPoint::Collapses, Phase::Critical) => "critical only in the limit q → 0: χ₁ → 1 as the signal fades, so the signal and the gradients decay, slowly (not exponentially), rather than propagate: not the edge of chaos with a live signal".to_string(),
         (LengthFixedPoint::Collapses, _) => format!(
-            "ordered and collapsing: q → 0, and the gradient RMS shrinks by about {} per layer",
+            "ordered and collapsing: q → 0, and the gradient RMS is multiplied by about {} per layer",
             fmt3(root)
         ),
         (LengthFixedPoint::Diverges, _) => format!(
-            "exploding: q grows without bound, and the gradient RMS grows by about {} per layer (χ₁'s limit for large q)",
+            "exploding: q grows without bound, and the gradient RMS is multiplied by about {} per layer (χ₁'s limit for large q)",
             fmt3(root)
         ),
         (_, Phase::Ordered) => format!(
-            "ordered: nearby inputs become perfectly correlated (c → 1) and the gradient RMS shrinks by {} per layer",
+            "ordered: nearby inputs become perfectly correlated (c → 1) and the gradient RMS is multiplied by {} per layer",
             fmt3(root)
         ),
         (_, Phase::Critical) => {
@@ -67,7 +67,7 @@ pub fn phase_label(mf: &MeanField, kind: ActivationKind) -> String {
             )
         }
         (_, Phase::Chaotic) => format!(
-            "chaotic: nearby inputs decorrelate (c → c* < 1) and the gradient RMS grows by {} per layer",
+            "chaotic: nearby inputs decorrelate (c → c* < 1) and the gradient RMS is multiplied by {} per layer",
             fmt3(root)
         ),
     }
@@ -139,7 +139,7 @@ pub fn theory_rows(t: &TheorySummary, kind: ActivationKind) -> Vec<Row> {
         Row {
             name: "depth scale ξ_q",
             value: scale(mf.xi_q),
-            meaning: "layers over which q approaches q* (as e^(−l/ξ_q)); ∞: no exponential approach",
+            meaning: "layers over which q approaches q*, or collapses to 0 (as e^(−l/ξ_q)); ∞: no exponential approach",
         },
         Row {
             name: "depth scale ξ_c",
@@ -167,9 +167,25 @@ pub fn activation_caption(config: &Config, t: Option<&TheorySummary>) -> String 
             "{general} At this setting σ_w² = {} and χ₁ = {}: {}.",
             fmt3(t.sigma_w2),
             fmt3(t.mean_field.chi1),
-            gradient_trend(t.mean_field.chi1)
+            trend(&t.mean_field)
         ),
         _ => general.to_string(),
+    }
+}
+
+/// What chi_1 says about the gradients, with the limits named when q collapses or diverges.
+fn trend(mf: &MeanField) -> &'static str {
+    match (mf.length, mf.phase) {
+        (LengthFixedPoint::Collapses, Phase::Critical) => {
+            "χ₁ → 1 only as the signal fades (q → 0), and the gradients decay with it, slowly"
+        }
+        (LengthFixedPoint::Collapses, _) => {
+            "the signal collapses and gradients shrink toward the input"
+        }
+        (LengthFixedPoint::Diverges, _) => {
+            "the signal explodes and gradients grow toward the input"
+        }
+        _ => gradient_trend(mf.chi1),
     }
 }
 
@@ -194,7 +210,7 @@ pub fn activation_note(config: &Config, t: Option<&TheorySummary>) -> String {
     let act = config.activation;
     let chi1_here = t
         .filter(|_| config.norm == Normalization::None)
-        .map(|t| t.mean_field.chi1);
+        .map(|t| &t.mean_field);
     match act.kind {
         ActivationKind::Selu => "SELU's slope λ ≈ 1.0507 above 0 and its floor at −λα ≈ −1.758 below: stretching small values and squashing large negative ones is what pulls the mean back to 0 and the variance back to 1 under LeCun normal weights.".to_string(),
         ActivationKind::Relu => "f′ is 1 for positive inputs and 0 otherwise: half of a zero-mean input is cut away, so each layer keeps only half of the second moment. Without bias, LeCun weights (variance 1/fan_in) therefore halve it every layer; He weights (2/fan_in) make up for exactly that.".to_string(),
@@ -216,12 +232,14 @@ pub fn activation_note(config: &Config, t: Option<&TheorySummary>) -> String {
         ActivationKind::Silu => "SiLU/Swish = x·sigmoid(βx) dips to −0.278 at x ≈ −1.278 (β = 1). Like GELU it is smooth and not monotonic, and it is not self-normalizing: under LeCun weights the signal shrinks toward 0.".to_string(),
         ActivationKind::Tanh => format!(
             "tanh is odd with f′(0) = 1: small signals pass unchanged, large ones saturate. At σ_w² = 1 without bias χ₁ → 1 only as the signal fades (q → 0, slowly); with bias the edge of chaos moves to larger σ_w² (the phase map), and larger gains push tanh into the chaotic phase.{}",
-            chi1_here.map(|c| format!(" Here χ₁ = {}.", fmt3(c))).unwrap_or_default()
+            chi1_here
+                .map(|mf| format!(" Here χ₁ = {}: {}.", fmt3(mf.chi1), trend(mf)))
+                .unwrap_or_default()
         ),
         ActivationKind::Sigmoid => format!(
             "The sigmoid's slope is at most 1/4 and its outputs are all positive: from layer 1 on the post-activation mean is 1/2, not 0. Per layer the mean squared gradient changes by χ₁ = σ_w² E[σ′(h)²] ≤ σ_w²/16, so gradients shrink by at least 4× per layer only for σ_w² ≤ 1; larger weights can make them grow.{}",
             chi1_here
-                .map(|c| format!(" Here χ₁ = {}: {}.", fmt3(c), gradient_trend(c)))
+                .map(|mf| format!(" Here χ₁ = {}: {}.", fmt3(mf.chi1), trend(mf)))
                 .unwrap_or_default()
         ),
         ActivationKind::Softplus => "softplus ln(1 + eˣ) is a smooth ReLU whose outputs are all positive; its derivative is the sigmoid.".to_string(),
@@ -318,7 +336,7 @@ pub fn corr_note(t: &TheorySummary, predicted: &[f64]) -> String {
     let body = match mf.length {
         _ if mf.every_c_fixed => "Here the correlation map is the identity (a linear network without bias): every pair keeps its correlation, and none is pulled anywhere.".to_string(),
         LengthFixedPoint::Collapses => format!(
-            "Here q collapses to 0, so χ₁ = {} < 1 measures a shrinking scale, not a loss of distinctness: what c does depends on the activation near 0 (one that is linear there, like GELU or SiLU ≈ x/2, freezes the correlations).",
+            "Here q collapses to 0, so χ₁ = {} (its limit as q → 0) measures a shrinking scale, not a loss of distinctness: what c does depends on the activation near 0 (one that is linear there, like GELU or SiLU ≈ x/2, freezes the correlations).",
             fmt3(mf.chi1)
         ),
         LengthFixedPoint::Diverges => "Here q grows without bound, so the fixed-point picture does not apply; the dashed line follows the map layer by layer.".to_string(),
@@ -401,7 +419,7 @@ pub fn map_note(config: &Config, t: &TheorySummary, map: &MapArrows) -> String {
             "At this setting every path on this plot grows without bound.".to_string()
         }
         (LengthFixedPoint::Collapses, LengthFixedPoint::Diverges) => "At this setting small variances drain toward 0 and large ones grow without bound: an unstable fixed point separates them.".to_string(),
-        (LengthFixedPoint::Finite(_), LengthFixedPoint::Finite(_)) => "At this setting the map is neutral: each path keeps the variance it starts with (a line of fixed points).".to_string(),
+        (LengthFixedPoint::Finite(_), LengthFixedPoint::Finite(_)) => "At this setting the map is neutral: each path stops after one step at the point its own s = σ_w²(ν + μ²) + σ_b² gives (a line of fixed points), and nothing pulls it further.".to_string(),
         _ => "At this setting the paths on this plot end in different places, depending on where they start.".to_string(),
     };
     format!("{theorem} {paths}{norm}")

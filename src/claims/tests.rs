@@ -119,10 +119,16 @@ fn class_5_sigmoid_gradients_follow_the_weights() {
 fn class_6_the_slope_rule_includes_the_weights() {
     let (config, t) = setting("act=relu&gain=1.2");
     let text = activation_caption(&config, Some(&t));
-    assert!(text.contains("χ₁ = 0.720: gradients shrink"), "{text}");
+    assert!(
+        text.contains("χ₁ = 0.720: the signal collapses and gradients shrink"),
+        "{text}"
+    );
     let (config, t) = setting("act=relu&init=he_normal&gain=1.1");
     let text = activation_caption(&config, Some(&t));
-    assert!(text.contains("χ₁ = 1.210: gradients grow"), "{text}");
+    assert!(
+        text.contains("χ₁ = 1.210: the signal explodes and gradients grow"),
+        "{text}"
+    );
     assert!(text.contains("σ_w² E[f′(h)²]"));
 }
 

@@ -51,8 +51,13 @@ impl TheorySummary {
         let layers = predict_config(config);
         let caveat = match (config.norm, config.init) {
             (Normalization::Batch | Normalization::Layer, _) => Some(format!(
-                "The mean-field theory describes random networks without normalization; with {} every layer's pre-activations are reset to mean 0 and variance 1, so no prediction is drawn.",
-                if config.norm == Normalization::Batch { "BatchNorm" } else { "LayerNorm" }
+                "The mean-field theory shown here describes random networks without normalization; with {} every layer's pre-activations are reset to mean 0 and variance 1, so no q*, χ₁, phase or prediction is shown.{}",
+                if config.norm == Normalization::Batch { "BatchNorm" } else { "LayerNorm" },
+                if config.norm == Normalization::Batch {
+                    " BatchNorm has a mean-field theory of its own (Yang et al. 2019): at initialization its gradients explode toward the input, and tuning the weight variance or the nonlinearity cannot remove that (it weakens toward a linear network)."
+                } else {
+                    ""
+                }
             )),
             (_, Initializer::Orthogonal) => Some(
                 "Orthogonal weights have the same variance σ_w² as the Gaussian ones, so the mean-field prediction is the same; they change only the fluctuations around it (and the Jacobian's spectrum).".to_string(),

@@ -289,3 +289,14 @@ fn class_15_labels_say_what_holds() {
         assert!(!r.meaning.is_empty() && !r.meaning.contains('\n'), "{r:?}");
     }
 }
+
+/// The orthogonal caveat: the theory sees only σ_w², so orthogonal and Gaussian weights of the
+/// same variance (square layers: σ_w² = gain²) get the same mean field and predictions.
+#[test]
+fn orthogonal_weights_get_the_gaussian_prediction() {
+    let (_, orth) = setting("act=tanh&init=orthogonal&gain=1.3&sb=0.2");
+    let (_, gauss) = setting("act=tanh&init=xavier_normal&gain=1.3&sb=0.2");
+    assert_eq!(orth.mean_field, gauss.mean_field);
+    assert_eq!(orth.layers, gauss.layers);
+    assert!(orth.caveat.unwrap().contains("same variance"));
+}

@@ -143,7 +143,11 @@ pub fn theory_rows(t: &TheorySummary, kind: ActivationKind) -> Vec<Row> {
         },
         Row {
             name: "depth scale ξ_c",
-            value: scale(mf.xi_c),
+            value: if mf.every_c_fixed {
+                "undefined (every c is a fixed point)".to_string()
+            } else {
+                scale(mf.xi_c)
+            },
             meaning: "layers over which two inputs' correlation approaches c*; networks train up to about 6 ξ_c layers (Schoenholz et al. 2017)",
         },
         Row {

@@ -63,6 +63,10 @@ fn class_2_linear_maps_are_neutral_not_attracting() {
     let rows = theory_rows(&t, config.activation.kind);
     assert!(row(&rows, "phase").starts_with("neutral"), "{rows:?}");
     assert!(row(&rows, "correlation fixed point").starts_with("none: every c"));
+    assert_eq!(
+        row(&rows, "depth scale ξ_c"),
+        "undefined (every c is a fixed point)"
+    );
     assert!(row(&rows, "fixed point q*").contains("0.250"), "q¹ = 0.5²");
     let map = MapArrows::of(&t, &config.activation);
     let text = fixed_point_text(map.fixed_point.as_ref());

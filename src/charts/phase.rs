@@ -241,10 +241,10 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &PhaseData, style: &Style) -> Resu
             .map_err(err)?;
     }
     if !jumps.is_empty() {
-        legend.push(LegendEntry::line(
-            "q* jumps: collapse vs divergence",
-            dashed,
-        ));
+        legend.push(
+            LegendEntry::line("q* jumps: collapse vs divergence", dashed)
+                .dashed(dash as u32, gap as u32),
+        );
     }
     if let Some((sw, sb)) = data.current {
         let r = style.px(7.0) as u32;

@@ -2,6 +2,7 @@
 
 mod app;
 mod charts;
+mod claims;
 mod components;
 mod csv;
 mod engine;

@@ -24,7 +24,7 @@ pub const PRESETS: &[(&str, &str)] = &[
         "?act=elu&init=lecun_normal&depth=100&log_var=1",
     ),
     (
-        "BatchNorm rescues ELU",
+        "BatchNorm rescues ELU's forward pass (not its gradients)",
         "?act=elu&init=lecun_normal&depth=100&norm=batch",
     ),
     (

@@ -123,6 +123,7 @@ pub fn map_csv(data: &MapArrows) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::charts::phase::PhaseData;
     use lab_core::theory::{CorrJob, PHASE_GRID};
     use lab_core::{Activation, ActivationKind, Config};
 
@@ -168,5 +169,56 @@ mod tests {
         let (sw2, sb2) = phase.current.expect("on the map");
         assert!((sw2 - 1.44).abs() < 1e-6 && sb2 == 0.0, "{sw2} {sb2}");
         assert_eq!(phase.chi1, PhaseGrid::of(&config.activation).chi1);
+    }
+
+    /// Issue 14, item 4: on the real grids, GELU's and SiLU's chi_1 jumps across 1 at small
+    /// sigma_b^2 (collapse vs divergence from q = 1: chi_1 -> sigma_w^2/4 on one side and
+    /// sigma_w^2/2 on the other, the limits of x/2 near 0 and ReLU far out) and is dashed there;
+    /// ReLU's and tanh's contours are continuous, and ReLU's is the vertical sigma_w^2 = 2.
+    #[test]
+    fn the_phase_contour_is_dashed_only_where_chi1_jumps() {
+        for kind in [ActivationKind::Gelu, ActivationKind::Silu] {
+            let grid = PhaseGrid::of(&Activation::new(kind));
+            let data = PhaseData {
+                sw: grid.sw.clone(),
+                sb: grid.sb.clone(),
+                chi1: grid.chi1.clone(),
+                q_star: grid.q_star.clone(),
+                current: None,
+            };
+            let (_, jumps) = data.contours();
+            assert!(!jumps.is_empty(), "{kind:?}");
+            // Independent: at sigma_b^2 = 0 the two sides of the jump are the limits
+            // sigma_w^2 phi'(0)^2 = sigma_w^2 / 4 (collapse) and sigma_w^2 / 2 (divergence).
+            let row0 = &grid.chi1[..grid.sw.len()];
+            let k = row0.iter().position(|&c| c > 1.0).unwrap();
+            assert!(
+                (row0[k - 1] - grid.sw[k - 1] / 4.0).abs() < 1e-9,
+                "{kind:?}"
+            );
+            assert!((row0[k] - grid.sw[k] / 2.0).abs() < 1e-9, "{kind:?}");
+            assert!(jumps
+                .iter()
+                .flatten()
+                .any(|p| p.1 == 0.0 && p.0 > grid.sw[k - 1] && p.0 < grid.sw[k]));
+        }
+        for kind in [ActivationKind::Relu, ActivationKind::Tanh] {
+            let grid = PhaseGrid::of(&Activation::new(kind));
+            let data = PhaseData {
+                sw: grid.sw,
+                sb: grid.sb,
+                chi1: grid.chi1,
+                q_star: grid.q_star,
+                current: None,
+            };
+            let (smooth, jumps) = data.contours();
+            assert!(jumps.is_empty() && !smooth.is_empty(), "{kind:?}");
+            if kind == ActivationKind::Relu {
+                assert!(
+                    smooth.iter().flatten().all(|p| (p.0 - 2.0).abs() < 1e-6),
+                    "vertical"
+                );
+            }
+        }
     }
 }

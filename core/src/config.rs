@@ -19,7 +19,7 @@ named_enum! {
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
     pub enum Normalization {
         /// No normalization: the self-normalization experiment.
-        None = ("none", "None (self-normalization only)"),
+        None = ("none", "None"),
         /// BatchNorm: each unit (column) standardized over the batch.
         Batch = ("batch", "BatchNorm (per unit, over the batch)"),
         /// LayerNorm: each example (row) standardized over the width.

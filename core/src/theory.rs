@@ -17,6 +17,7 @@
 //! Formulas and constants: docs/science.md#the-self-normalizing-map and #mean-field-theory.
 
 mod criticality;
+mod dd;
 mod propagation;
 pub mod quadrature;
 mod snn;
@@ -24,8 +25,8 @@ mod summary;
 
 pub use criticality::{
     chi1, correlation_fixed_point, correlation_slope, depth_scale, length_fixed_point,
-    length_map_slope, mean_field, phase_grid, LengthFixedPoint, MeanField, Phase, PhasePoint,
-    CRITICAL_TOLERANCE,
+    length_map_slope, mean_field, mean_field_from, phase_grid, LengthFixedPoint, MeanField, Phase,
+    PhasePoint, CRITICAL_TOLERANCE, NEUTRAL_TOLERANCE,
 };
 pub use propagation::{
     correlation_map, correlation_map_with, input_correlation, length_map, predict_config,

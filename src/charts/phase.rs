@@ -53,22 +53,95 @@ impl PhaseData {
         Some((sw.max(0.0), sb.max(0.0)))
     }
 
-    /// Points (sigma_w^2, sigma_b^2) where chi_1 crosses 1 along each row (linear interpolation).
-    pub fn critical_line(&self) -> Vec<(f64, f64)> {
-        let n = self.sw.len();
-        let mut out = Vec::new();
-        for (j, &sb) in self.sb.iter().enumerate() {
-            let row = &self.chi1[j * n..(j + 1) * n];
-            for i in 1..n {
-                let (a, b) = (row[i - 1] - 1.0, row[i] - 1.0);
-                if a.is_finite() && b.is_finite() && a * b <= 0.0 && a != b {
-                    let t = a / (a - b);
-                    out.push((self.sw[i - 1] + t * (self.sw[i] - self.sw[i - 1]), sb));
-                    break;
+    /// chi_1 - 1 at grid point (i, j) (column i, row j).
+    fn excess(&self, i: usize, j: usize) -> f64 {
+        self.chi1[j * self.sw.len() + i] - 1.0
+    }
+
+    /// Whether chi_1 jumps between the neighbouring grid points a and b (along a row or a
+    /// column): the step exceeds 0.1 and four times the steps on either side of it in the same
+    /// direction. A smooth chi_1 changes by similar amounts between neighbours; a jump of q*
+    /// (collapse on one side, divergence on the other, as for GELU and SiLU at small
+    /// sigma_b^2) changes chi_1 by a finite amount over one cell.
+    fn jumps(&self, a: (usize, usize), b: (usize, usize)) -> bool {
+        let (n, m) = (self.sw.len(), self.sb.len());
+        let step = |p: (usize, usize), q: (usize, usize)| {
+            (self.excess(q.0, q.1) - self.excess(p.0, p.1)).abs()
+        };
+        let here = step(a, b);
+        if here.is_nan() || here <= 0.1 {
+            return false;
+        }
+        let (di, dj) = (b.0 - a.0, b.1 - a.1);
+        let mut around = Vec::new();
+        if a.0 >= di && a.1 >= dj {
+            around.push(step((a.0 - di, a.1 - dj), a));
+        }
+        if b.0 + di < n && b.1 + dj < m {
+            around.push(step(b, (b.0 + di, b.1 + dj)));
+        }
+        let around: Vec<f64> = around.into_iter().filter(|d| d.is_finite()).collect();
+        !around.is_empty() && around.iter().all(|&d| here > 4.0 * d)
+    }
+
+    /// The chi_1 = 1 contour by marching squares on the grid (linear interpolation along the
+    /// cell edges): (segments where chi_1 really crosses 1, segments that only separate a jump
+    /// of chi_1 across 1, see [`PhaseData::jumps`]). A segment is a jump if either of its ends
+    /// lies on an edge where chi_1 jumps. Cells with a non-finite corner are skipped.
+    #[allow(clippy::type_complexity)]
+    pub fn contours(&self) -> (Vec<[(f64, f64); 2]>, Vec<[(f64, f64); 2]>) {
+        let (n, m) = (self.sw.len(), self.sb.len());
+        let (mut smooth, mut jump) = (Vec::new(), Vec::new());
+        if n < 2 || m < 2 || self.chi1.len() < n * m {
+            return (smooth, jump);
+        }
+        let point = |i: usize, j: usize| (self.sw[i], self.sb[j]);
+        for j in 0..m - 1 {
+            for i in 0..n - 1 {
+                // Corners counter-clockwise from the lower left.
+                let corners = [(i, j), (i + 1, j), (i + 1, j + 1), (i, j + 1)];
+                let f: Vec<f64> = corners.iter().map(|&(a, b)| self.excess(a, b)).collect();
+                if f.iter().any(|v| !v.is_finite()) {
+                    continue;
+                }
+                let mut hits = Vec::new();
+                for e in 0..4 {
+                    let (p, q) = (corners[e], corners[(e + 1) % 4]);
+                    let (fp, fq) = (f[e], f[(e + 1) % 4]);
+                    if (fp > 0.0) != (fq > 0.0) {
+                        let t = fp / (fp - fq);
+                        let (xp, yp) = point(p.0, p.1);
+                        let (xq, yq) = point(q.0, q.1);
+                        // Edges in increasing index order for the jump test.
+                        let (lo, hi) = if p <= q { (p, q) } else { (q, p) };
+                        hits.push(((xp + t * (xq - xp), yp + t * (yq - yp)), self.jumps(lo, hi)));
+                    }
+                }
+                let pairs: Vec<(usize, usize)> = match hits.len() {
+                    2 => vec![(0, 1)],
+                    // A saddle: pair the crossings so that the segments separate the corners
+                    // that differ from the cell's mean.
+                    4 => {
+                        let centre = f.iter().sum::<f64>() / 4.0;
+                        if (centre > 0.0) == (f[0] > 0.0) {
+                            vec![(0, 3), (1, 2)]
+                        } else {
+                            vec![(0, 1), (2, 3)]
+                        }
+                    }
+                    _ => Vec::new(),
+                };
+                for (a, b) in pairs {
+                    let segment = [hits[a].0, hits[b].0];
+                    if hits[a].1 || hits[b].1 {
+                        jump.push(segment);
+                    } else {
+                        smooth.push(segment);
+                    }
                 }
             }
         }
-        out
+        (smooth, jump)
     }
 }
 
@@ -146,10 +219,33 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &PhaseData, style: &Style) -> Resu
         .build_cartesian_2d(w0..w1, b0..b1)
         .map_err(err)?;
     let line = style.line(INK, 2.5);
-    overlay
-        .draw_series(LineSeries::new(data.critical_line(), line))
-        .map_err(err)?;
-    legend.push(LegendEntry::line("critical line χ₁ = 1", line));
+    let (smooth, jumps) = data.contours();
+    for segment in &smooth {
+        overlay
+            .draw_series(LineSeries::new(segment.iter().copied(), line))
+            .map_err(err)?;
+    }
+    if !smooth.is_empty() {
+        legend.push(LegendEntry::line("critical line χ₁ = 1", line));
+    }
+    let dashed = style.line(INK, 1.5);
+    let (dash, gap) = (style.px(5.0), style.px(4.0));
+    for segment in &jumps {
+        overlay
+            .draw_series(DashedLineSeries::new(
+                segment.iter().copied(),
+                dash,
+                gap,
+                dashed,
+            ))
+            .map_err(err)?;
+    }
+    if !jumps.is_empty() {
+        legend.push(
+            LegendEntry::line("q* jumps: collapse vs divergence", dashed)
+                .dashed(dash as u32, gap as u32),
+        );
+    }
     if let Some((sw, sb)) = data.current {
         let r = style.px(7.0) as u32;
         overlay
@@ -199,12 +295,45 @@ mod tests {
     }
 
     #[test]
-    fn critical_line_interpolates_the_crossing() {
-        let line = grid().critical_line();
-        assert_eq!(line.len(), 3);
-        for (sw, _) in line {
-            assert!((sw - 2.0).abs() < 1e-12, "{sw}");
+    fn the_contour_of_a_smooth_chi1_is_solid_and_on_the_line() {
+        let (smooth, jumps) = grid().contours();
+        assert!(jumps.is_empty());
+        assert_eq!(smooth.len(), 2, "one segment per row gap");
+        for p in smooth.iter().flatten() {
+            assert!((p.0 - 2.0).abs() < 1e-12, "{p:?}");
         }
+    }
+
+    #[test]
+    fn a_jump_across_1_is_dashed_and_a_true_contour_solid() {
+        // The phase map's columns. Row 0: chi_1 = sw/4 below sw = 2.35 (collapse), sw/2 above
+        // (divergence), as for GELU at sigma_b^2 = 0: a jump from 0.575 to 1.2 between 2.3 and
+        // 2.4 with no point at chi_1 = 1. Rows 1, 2: chi_1 = sw/2, crossing 1 continuously at
+        // sw = 2.
+        let sw: Vec<f64> = (0..36).map(|i| 0.5 + 0.1 * i as f64).collect();
+        let sb = vec![0.0, 0.25, 0.5];
+        let mut chi1 = Vec::new();
+        for j in 0..3 {
+            for &w in &sw {
+                chi1.push(if j == 0 && w < 2.35 { w / 4.0 } else { w / 2.0 });
+            }
+        }
+        let data = PhaseData {
+            sw,
+            sb,
+            chi1,
+            q_star: Vec::new(),
+            current: None,
+        };
+        let (smooth, jumps) = data.contours();
+        assert!(!jumps.is_empty(), "the jump in row 0 is dashed");
+        for p in jumps.iter().flatten() {
+            assert!(p.1 < 0.25 + 1e-12, "dashed only next to row 0: {p:?}");
+        }
+        assert!(smooth.iter().flatten().all(|p| p.1 >= 0.0));
+        assert!(smooth
+            .iter()
+            .any(|s| s.iter().all(|p| (p.0 - 2.0).abs() < 1e-9)));
     }
 
     #[test]

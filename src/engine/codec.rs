@@ -242,7 +242,11 @@ flat_struct!(MeanField {
     xi_q,
     xi_c,
     c_star,
-    phase
+    phase,
+    q_first,
+    neutral,
+    every_q_fixed,
+    every_c_fixed
 });
 flat_struct!(Prediction {
     q,
@@ -264,13 +268,16 @@ flat_struct!(PhaseGrid {
 });
 flat_struct!(MapArrows {
     arrows,
-    fixed_point
+    fixed_point,
+    from_lowest,
+    from_highest
 });
 flat_struct!(LayerFixedPoint {
     mean,
     var,
     eigenvalues,
-    stable
+    stable,
+    neutral
 });
 flat_struct!(TheoryBundle {
     theory,

@@ -69,7 +69,8 @@ pub fn CorrPanel(props: &PanelProps) -> Html {
             caption={html!{ <>
                 { "Sixteen pairs of inputs start with correlation c0 (the c0 control) and pass through the same network. Blue: the cosine similarity of each pair's pre-activations h, averaged over the pairs; dashed: the mean-field correlation map (Poole et al. 2016). " }
                 <strong>{ "Look for: " }</strong>
-                { "in the ordered phase (χ₁ < 1) every pair becomes perfectly correlated (c → 1): the network can no longer tell inputs apart. In the chaotic phase (χ₁ > 1) they decorrelate toward c* < 1. At the edge of chaos the approach is slowest, so information survives deepest." }
+                { "with a finite q*, in the ordered phase (χ₁ < 1) every pair becomes perfectly correlated (c → 1) and in the chaotic phase (χ₁ > 1) they decorrelate toward c* < 1. " }
+                { crate::claims::corr_note(th, &props.run.corr.values) }
             </> }} />
     }
 }

@@ -58,6 +58,9 @@ pub fn PhasePanel(props: &PanelProps) -> Html {
             )
         })
     };
+    let jumps = (*drawn)
+        .as_ref()
+        .is_some_and(|d| !d.contours().1.is_empty());
     let summary = format!(
         "Heat map of χ₁ for {} over σ_w² from {} to {} and σ_b² from {} to {}: blue ordered, red chaotic, black line χ₁ = 1. Click to set the gain and bias.",
         props.params.config.activation.kind.label(),
@@ -78,9 +81,10 @@ pub fn PhasePanel(props: &PanelProps) -> Html {
             </div>
             <canvas ref={canvas} class="plot plot-phase clickable" role="img" aria-label={summary} {onclick}></canvas>
             <p class="caption">
-                { "χ₁ = σ_w² E[φ′(√q* z)²] for every weight variance σ_w² and bias variance σ_b² (Schoenholz et al. 2017): blue where χ₁ < 1 (ordered, gradients vanish), red where χ₁ > 1 (chaotic, gradients explode), the black line is the edge of chaos χ₁ = 1 and the ring marks the current setting. " }
+                { "χ₁ = σ_w² E[φ′(√q* z)²] for every weight variance σ_w² and bias variance σ_b² (Schoenholz et al. 2017): blue where χ₁ < 1 (ordered, gradients vanish), red where χ₁ > 1 (chaotic, gradients explode), the solid black line is the edge of chaos χ₁ = 1 and the ring marks the current setting. " }
                 <strong>{ "Click the map" }</strong>
-                { " to move there: it sets the gain and the bias std. For ReLU the line is σ_w² = 2 at σ_b² = 0, He initialization; for tanh it bends from (1, 0) up to the right." }
+                { " to move there: it sets the gain and the bias std. " }
+                { crate::claims::phase_note(&bundle.theory, jumps) }
             </p>
         </section>
     }

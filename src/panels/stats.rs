@@ -2,9 +2,7 @@
 //! prediction and its numbers.
 
 use super::frame::{use_chart, Frame};
-use super::text::{
-    fmt3, forward_banner, layers_export, range_text, short_forward_banner, shown_layers,
-};
+use super::text::{forward_banner, layers_export, range_text, short_forward_banner, shown_layers};
 use super::PanelProps;
 use crate::charts;
 use crate::components::widgets::Toggle;
@@ -71,41 +69,30 @@ pub fn StatsPanel(props: &PanelProps) -> Html {
                 <Toggle name="log_var" label="Log variance axis" checked={log_var} onchange={on_log} />
                 <Toggle name="theory" label="Mean-field theory (dotted green)" checked={theory.is_some()} onchange={on_theory} />
             </div> }}
-            extra={theory.as_ref().map(|t| theory_numbers(t)).unwrap_or_default()}
+            extra={theory.as_ref().map(|t| theory_numbers(t, s.config().activation.kind)).unwrap_or_default()}
             caption={html!{ <>
                 { "Mean (top) and variance (bottom) of the pre-activations h (dashed, after normalization if one is chosen) and of the post-activations x (solid) at every layer, over all batch × width values. The grey dashed lines mark mean 0 and variance 1. " }
                 <strong>{ "Look for: " }</strong>
-                { "SELU with LeCun normal weights stays on those lines with no normalization layer; it even pulls an off-centre input back. ReLU with LeCun weights halves the variance every layer; He weights (twice the variance) keep it. BatchNorm or LayerNorm pin h to mean 0, variance 1 by force." }
+                { "SELU with LeCun normal weights stays on those lines with no normalization layer; it even pulls an off-centre input back. Without bias, ReLU with LeCun weights halves the variance every layer; He weights (twice the variance) keep it. BatchNorm or LayerNorm pin h to mean 0, variance 1 by force." }
             </> }} />
     }
 }
 
-/// q*, chi_1, the depth scales and the phase, as selectable text.
-pub fn theory_numbers(t: &Theory) -> Html {
-    let mf = &t.mean_field;
-    let q_star = match mf.q_star {
-        Some(q) => fmt3(q),
-        None => format!(
-            "none ({})",
-            match mf.length {
-                lab_core::theory::LengthFixedPoint::Collapses => "q collapses to 0",
-                lab_core::theory::LengthFixedPoint::Diverges => "q diverges",
-                _ => "",
-            }
-        ),
-    };
+/// q¹, q*, chi_1, the depth scales, c* and the phase, each explained in one line, as
+/// selectable text (crate::claims::theory_rows; none with a normalization layer).
+pub fn theory_numbers(t: &Theory, kind: lab_core::ActivationKind) -> Html {
+    let rows = crate::claims::theory_rows(t, kind);
     html! {
         <div class="theory-numbers">
             <h3>{ "Mean-field theory at this setting" }</h3>
-            <dl>
-                <dt>{ "σ_w², σ_b²" }</dt><dd>{ format!("{}, {}", fmt3(t.sigma_w2), fmt3(t.sigma_b2)) }</dd>
-                <dt>{ "fixed point q*" }</dt><dd>{ q_star }</dd>
-                <dt>{ "χ₁ = σ_w² E[φ′(√q* z)²]" }</dt><dd>{ fmt3(mf.chi1) }</dd>
-                <dt>{ "depth scale ξ_q" }</dt><dd>{ fmt3(mf.xi_q) }</dd>
-                <dt>{ "depth scale ξ_c" }</dt><dd>{ fmt3(mf.xi_c) }</dd>
-                <dt>{ "correlation fixed point c*" }</dt><dd>{ fmt3(mf.c_star) }</dd>
-                <dt>{ "phase" }</dt><dd>{ mf.phase.label() }</dd>
-            </dl>
+            if !rows.is_empty() {
+                <dl>
+                    { for rows.into_iter().map(|r| html! { <>
+                        <dt>{ r.name }</dt>
+                        <dd>{ r.value }<span class="meaning">{ format!(" — {}", r.meaning) }</span></dd>
+                    </> }) }
+                </dl>
+            }
             if let Some(c) = &t.caveat {
                 <p class="caveat">{ c }</p>
             }

@@ -9,6 +9,9 @@ use std::ops::RangeInclusive;
 
 /// |chi_1 - 1| below this counts as critical.
 pub const CRITICAL_TOLERANCE: f64 = 1e-3;
+/// A map slope within this of 1 counts as exactly 1 (neutral): the quadrature's relative error
+/// is below 1e-13, so a computed 1 - 1e-11 is not evidence of attraction.
+pub const NEUTRAL_TOLERANCE: f64 = 1e-9;
 /// q beyond this counts as diverging, below [`Q_MIN`] as collapsing.
 const Q_MAX: f64 = 1e15;
 const Q_MIN: f64 = 1e-30;
@@ -271,10 +274,10 @@ impl Phase {
 /// The mean-field summary of an activation at (sigma_w^2, sigma_b^2).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MeanField {
-    /// Fixed point q* of the length map reached from q = 1; None when q collapses to 0 or
+    /// Fixed point q* of the length map reached from `q_first`; None when q collapses to 0 or
     /// diverges (see `length`, which says which).
     pub q_star: Option<f64>,
-    /// Where the length map goes from q = 1.
+    /// Where the length map goes from `q_first`.
     pub length: LengthFixedPoint,
     /// chi_1 at q*; when q collapses or diverges, its limit at q -> 0 or q -> infinity
     /// (see [`chi1`]).
@@ -291,20 +294,82 @@ pub struct MeanField {
     pub c_star: f64,
     /// Phase by chi_1.
     pub phase: Phase,
+    /// q^1, where the length map starts: the network's first layer, sigma_w^2 E[(x^0)^2] +
+    /// sigma_b^2 (1 for [`mean_field`]).
+    pub q_first: f64,
+    /// The length map has slope 1 at q* (within [`NEUTRAL_TOLERANCE`]): q* neither attracts nor
+    /// repels, and q stays where the first layer puts it. With V(q) = q on both sides (ReLU at
+    /// sigma_w^2 = 2 and the linear map at sigma_w^2 = 1, both without bias) every q is a
+    /// fixed point; `every_q_fixed` says so.
+    pub neutral: bool,
+    /// V(q) = q also at q*/2 and 2 q*: a continuum of fixed points, not one.
+    pub every_q_fixed: bool,
+    /// The correlation map at q* is the identity (the linear activation without bias): every c
+    /// is a fixed point, none attracts, and `c_star` is NaN.
+    pub every_c_fixed: bool,
 }
 
-/// q*, chi_1, xi_q, xi_c, c* and the phase of an activation at (sigma_w^2, sigma_b^2), for
-/// inputs with second moment 1 (the start of the length map). Schoenholz et al. 2017 find
-/// that networks train only when the depth is below about 6 xi_c.
+/// [`mean_field_from`] with the length map started at q = 1.
 pub fn mean_field(act: &Activation, sigma_w2: f64, sigma_b2: f64) -> MeanField {
-    let length = length_fixed_point(act, sigma_w2, sigma_b2, 1.0);
+    mean_field_from(act, sigma_w2, sigma_b2, 1.0)
+}
+
+/// q*, chi_1, xi_q, xi_c, c* and the phase of an activation at (sigma_w^2, sigma_b^2), with
+/// the length map started at `q_first`, the network's first layer
+/// q^1 = sigma_w^2 E[(x^0)^2] + sigma_b^2: where the map has an unstable fixed point between 1 and q^1 (GELU and SiLU at
+/// large gains) the start decides between collapse and divergence. `q_first` = 0 (no signal)
+/// collapses when phi(0) = 0 and sigma_b^2 = 0 and starts just above 0 otherwise. Schoenholz
+/// et al. 2017 find that networks train only when the depth is below about 6 xi_c.
+///
+/// A neutral length map (slope 1 at q*, see [`MeanField::neutral`]) has xi_q infinite; a
+/// correlation map that is the identity ([`MeanField::every_c_fixed`]) has c* and xi_c NaN.
+pub fn mean_field_from(act: &Activation, sigma_w2: f64, sigma_b2: f64, q_first: f64) -> MeanField {
+    let length = if q_first == 0.0 && sigma_b2 == 0.0 && act.f64(0.0) == 0.0 {
+        LengthFixedPoint::Collapses
+    } else {
+        length_fixed_point(act, sigma_w2, sigma_b2, q_first.max(f64::MIN_POSITIVE))
+    };
+    let (mut neutral, mut every_q_fixed, mut every_c_fixed) = (false, false, false);
     let (chi1_value, xi_q, xi_c, c_star) = match length {
         LengthFixedPoint::Finite(q) => {
             let chi = chi1(act, sigma_w2, q);
-            let xi_q = depth_scale(length_map_slope(act, sigma_w2, q));
-            let c_star = correlation_fixed_point(act, sigma_w2, sigma_b2, q);
-            let chi_c = correlation_slope(act, sigma_w2, q, c_star);
-            (chi, xi_q, depth_scale(chi_c), c_star)
+            let slope = length_map_slope(act, sigma_w2, q);
+            neutral = (slope - 1.0).abs() < NEUTRAL_TOLERANCE;
+            let xi_q = if neutral {
+                f64::INFINITY
+            } else {
+                depth_scale(slope)
+            };
+            if neutral {
+                let off = |x: f64| {
+                    let v = sigma_w2 * second_moment(act, Quadrature::Accurate, x) + sigma_b2;
+                    (v - x).abs() <= 1e-12 * x
+                };
+                every_q_fixed = off(0.5 * q) && off(2.0 * q);
+            }
+            // The identity correlation map: C(c) = c at c = 0 and c = 1/2 with slope 1 at c = 1.
+            if (chi - 1.0).abs() < NEUTRAL_TOLERANCE {
+                let moved = |c: f64| {
+                    let (_, _, next) = correlation_map_with(
+                        Quadrature::Accurate,
+                        act,
+                        sigma_w2,
+                        sigma_b2,
+                        q,
+                        q,
+                        c,
+                    );
+                    (next - c).abs()
+                };
+                every_c_fixed = moved(0.0) < 1e-12 && moved(0.5) < 1e-12;
+            }
+            if every_c_fixed {
+                (chi, xi_q, f64::NAN, f64::NAN)
+            } else {
+                let c_star = correlation_fixed_point(act, sigma_w2, sigma_b2, q);
+                let chi_c = correlation_slope(act, sigma_w2, q, c_star);
+                (chi, xi_q, depth_scale(chi_c), c_star)
+            }
         }
         LengthFixedPoint::Collapses => (
             chi1(act, sigma_w2, 0.0),
@@ -327,6 +392,10 @@ pub fn mean_field(act: &Activation, sigma_w2: f64, sigma_b2: f64) -> MeanField {
         xi_c,
         c_star,
         phase: Phase::of_chi1(chi1_value),
+        q_first,
+        neutral,
+        every_q_fixed,
+        every_c_fixed,
     }
 }
 

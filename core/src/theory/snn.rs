@@ -6,6 +6,7 @@
 //! theorem), and the map g: (mu, nu) -> (mu~, nu~) gives the mean and variance
 //! of phi(z). N(0, 1/n) weights give omega = 0, tau = 1 in expectation.
 
+use super::dd::Dd;
 use super::quadrature::Quadrature;
 use super::shape;
 use crate::activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
@@ -289,12 +290,21 @@ fn newton_fixed_point(
 /// sqrt(nu/(2 pi)) + alpha (e^(nu/2) Phi(-sqrt nu) - 1/2) = 0, which gives alpha. With mean 0
 /// the variance condition is lambda^2 (nu/2 + alpha^2 B) = nu, where
 /// B = E[(e^z - 1)^2; z <= 0] = e^(2 nu) Phi(-2 sqrt nu) - 2 e^(nu/2) Phi(-sqrt nu) + 1/2,
-/// which gives lambda. nu* = 1 reproduces lambda = 1.0507009873554805,
-/// alpha = 1.6732632423543772 (the closed forms of docs/science.md#selu); nu* = 2 gives
-/// lambda = 1.06071, alpha = 1.97126 (paper). nu* <= 0 or non-finite gives NaN.
+/// which gives lambda.
+///
+/// Both are evaluated in double-double arithmetic (about 32 digits, `dd`) and rounded once, so
+/// for 0 < nu* <= 50 each is the double nearest the exact solution (correctly rounded, unless
+/// the exact value lies within about 1e-28 relative of a midpoint between two doubles): nu* = 1
+/// gives lambda = 1.0507009873554805, alpha = 1.6732632423543772 (the closed forms of
+/// docs/science.md#selu); nu* = 2 gives lambda = 1.06071, alpha = 1.97126 (paper). Above 50
+/// the same formulas run in f64 (a few ulps). nu* <= 0 or non-finite gives NaN.
 pub fn derive_selu(nu_star: f64) -> (f64, f64) {
     if !(nu_star > 0.0 && nu_star.is_finite()) {
         return (f64::NAN, f64::NAN);
+    }
+    if nu_star <= 50.0 {
+        let (lambda, alpha) = derive_selu_dd(nu_star);
+        return (lambda.to_f64(), alpha.to_f64());
     }
     let v = nu_star;
     let s = v.sqrt();
@@ -305,4 +315,84 @@ pub fn derive_selu(nu_star: f64) -> (f64, f64) {
     let left_sq = shifted_tail(2.0) - 2.0 * left_exp + 0.5;
     let lambda = (v / (0.5 * v + alpha * alpha * left_sq)).sqrt();
     (lambda, alpha)
+}
+
+/// [`derive_selu`]'s formulas in double-double arithmetic: (lambda, alpha).
+pub(crate) fn derive_selu_dd(nu_star: f64) -> (Dd, Dd) {
+    let v = Dd::new(nu_star);
+    let half = Dd::new(0.5);
+    // e^(k^2 v / 2) Phi(-k sqrt v) = e^(y^2) erfc(y) / 2 with y^2 = k^2 v / 2 (exact in f64).
+    let shifted_tail = |k: f64| half * Dd::exp_sq_erfc(Dd::new(0.5 * k * k * nu_star));
+    let left_exp = shifted_tail(1.0);
+    let alpha = (v / (Dd::new(2.0) * Dd::PI)).sqrt() / (half - left_exp);
+    let left_sq = shifted_tail(2.0) - Dd::new(2.0) * left_exp + half;
+    let lambda = (v / (half * v + alpha * alpha * left_sq)).sqrt();
+    (lambda, alpha)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// e^(y^2) erfc(y) by an independent route: 1 - erf(y) with erf from its alternating
+    /// Maclaurin series (A&S 7.1.5), times e^(y^2) from its plain Taylor series, in
+    /// double-double; cancellation costs about log10(e^(2 y^2)) digits, 7 at y^2 = 8.
+    fn exp_sq_erfc_reference(y2: f64) -> Dd {
+        let y2 = Dd::new(y2);
+        let y = y2.sqrt();
+        let (mut term, mut sum) = (y, y);
+        for n in 1..400 {
+            term = -(term * y2) / Dd::new(n as f64);
+            sum = sum + term / Dd::new((2 * n + 1) as f64);
+        }
+        let erf = Dd::new(2.0) / Dd::PI.sqrt() * sum;
+        let (mut t, mut e) = (Dd::new(1.0), Dd::new(1.0));
+        for n in 1..400 {
+            t = t * y2 / Dd::new(n as f64);
+            e = e + t;
+        }
+        e * (Dd::new(1.0) - erf)
+    }
+
+    /// The exact (lambda, alpha) for nu*, to about 25 digits, from the reference above.
+    fn reference(nu: f64) -> (Dd, Dd) {
+        let v = Dd::new(nu);
+        let half = Dd::new(0.5);
+        let left_exp = half * exp_sq_erfc_reference(0.5 * nu);
+        let alpha = (v / (Dd::new(2.0) * Dd::PI)).sqrt() / (half - left_exp);
+        let left_sq = half * exp_sq_erfc_reference(2.0 * nu) - Dd::new(2.0) * left_exp + half;
+        let lambda = (v / (half * v + alpha * alpha * left_sq)).sqrt();
+        (lambda, alpha)
+    }
+
+    /// |x - exact| <= ulp(x) / 2: x is the double nearest the exact value.
+    fn nearest(x: f64, exact: Dd) -> bool {
+        let ulp = f64::from_bits(x.to_bits() + 1) - x;
+        (Dd::new(x) - exact).abs().hi <= 0.5 * ulp * (1.0 - 1e-9)
+    }
+
+    #[test]
+    fn selu_constants_are_correctly_rounded() {
+        // docs/science.md#selu (and the README): the doubles nearest the closed forms.
+        assert_eq!(
+            derive_selu(1.0),
+            (1.050_700_987_355_480_5, 1.673_263_242_354_377_2)
+        );
+        assert_eq!(derive_selu(1.0), (SELU_LAMBDA, SELU_ALPHA));
+        for nu in [2.0, 0.35, 3.7] {
+            let (lambda, alpha) = derive_selu(nu);
+            let (l_ref, a_ref) = reference(nu);
+            assert!(
+                nearest(lambda, l_ref),
+                "nu* {nu}: lambda {lambda:e} vs {l_ref:?}"
+            );
+            assert!(
+                nearest(alpha, a_ref),
+                "nu* {nu}: alpha {alpha:e} vs {a_ref:?}"
+            );
+        }
+        // The paper's nu* = 2 pair, to its printed digits.
+        let (lambda, alpha) = derive_selu(2.0);
+        assert!((lambda - 1.06071).abs() < 5e-6 && (alpha - 1.97126).abs() < 5e-6);
+    }
 }

@@ -7,7 +7,9 @@
 //!
 //! Formulas: docs/science.md#mean-field-theory and #the-self-normalizing-map.
 
-use super::criticality::{mean_field, phase_grid, MeanField};
+use super::criticality::{
+    length_fixed_point, mean_field_from, phase_grid, LengthFixedPoint, MeanField, NEUTRAL_TOLERANCE,
+};
 use super::propagation::{
     correlation_map_with, input_correlation, predict_config, sigma_b2_of, sigma_w2_of, Prediction,
 };
@@ -41,12 +43,21 @@ impl TheorySummary {
         let act = config.activation;
         let sigma_w2 = sigma_w2_of(config);
         let sigma_b2 = sigma_b2_of(config);
-        let mean_field = mean_field(&act, sigma_w2, sigma_b2);
+        // The network's first layer: q^1 = sigma_w^2 (in_mean^2 + in_std^2) + sigma_b^2, as in
+        // the per-layer predictions.
+        let (in_mean, in_std) = (f64::from(config.input_mean), f64::from(config.input_std));
+        let q_first = sigma_w2 * (in_mean * in_mean + in_std * in_std) + sigma_b2;
+        let mean_field = mean_field_from(&act, sigma_w2, sigma_b2, q_first);
         let layers = predict_config(config);
         let caveat = match (config.norm, config.init) {
             (Normalization::Batch | Normalization::Layer, _) => Some(format!(
-                "The mean-field theory describes random networks without normalization; with {} every layer's pre-activations are reset to mean 0 and variance 1, so no prediction is drawn.",
-                if config.norm == Normalization::Batch { "BatchNorm" } else { "LayerNorm" }
+                "The mean-field theory shown here describes random networks without normalization; with {} every layer's pre-activations are reset to mean 0 and variance 1, so no q*, χ₁, phase or prediction is shown.{}",
+                if config.norm == Normalization::Batch { "BatchNorm" } else { "LayerNorm" },
+                if config.norm == Normalization::Batch {
+                    " BatchNorm has a mean-field theory of its own (Yang et al. 2019): at initialization its gradients explode toward the input, and tuning the weight variance or the nonlinearity cannot remove that (it weakens toward a linear network)."
+                } else {
+                    ""
+                }
             )),
             (_, Initializer::Orthogonal) => Some(
                 "Orthogonal weights have the same variance σ_w² as the Gaussian ones, so the mean-field prediction is the same; they change only the fluctuations around it (and the Jacobian's spectrum).".to_string(),
@@ -190,7 +201,12 @@ pub struct LayerFixedPoint {
     /// Eigenvalues as (re, im): the Jacobian's trace first, then exactly 0 (see
     /// [`layer_fixed_point`]).
     pub eigenvalues: [(f64, f64); 2],
+    /// Spectral radius < 1 (and not neutral).
     pub stable: bool,
+    /// The nonzero eigenvalue is 1 (within [`NEUTRAL_TOLERANCE`]; it is the length map's slope
+    /// at q*): the point neither attracts nor repels along the variance, as for ReLU at
+    /// sigma_w^2 = 2 or the linear map at sigma_w^2 = 1 without bias. Printed as exactly 1.
+    pub neutral: bool,
 }
 
 /// The fixed point of [`layer_map`] for the mean-field theory `mf` of (act, sigma_w2, sigma_b2),
@@ -210,11 +226,14 @@ pub fn layer_fixed_point(
     let (mean, var) = selu_map(act, 0.0, q, 0.0, 1.0);
     let j = layer_map_jacobian(act, sigma_w2, sigma_b2, mean, var);
     let trace = j[0][0] + j[1][1];
+    let neutral = mf.neutral || (trace - 1.0).abs() < NEUTRAL_TOLERANCE;
+    let trace = if neutral { 1.0 } else { trace };
     Some(LayerFixedPoint {
         mean,
         var,
         eigenvalues: [(trace, 0.0), (0.0, 0.0)],
-        stable: trace.abs() < 1.0,
+        stable: !neutral && trace.abs() < 1.0,
+        neutral,
     })
 }
 
@@ -228,6 +247,24 @@ pub struct MapArrows {
     /// (mean, var, next mean, next var), means varying fastest.
     pub arrows: Vec<(f64, f64, f64, f64)>,
     pub fixed_point: Option<LayerFixedPoint>,
+    /// Where the length map goes from the smallest and the largest pre-activation variance
+    /// s = sigma_w^2 (nu + mu^2) + sigma_b^2 on the plotted grid. The map depends on (mu, nu)
+    /// only through s, and the length map is increasing, so if both ends reach the same q*
+    /// every arrow's path on the plot leads to the fixed point.
+    pub from_lowest: LengthFixedPoint,
+    pub from_highest: LengthFixedPoint,
+}
+
+impl MapArrows {
+    /// Every start on the plotted grid leads to the same finite fixed point.
+    pub fn all_converge(&self) -> bool {
+        match (self.from_lowest, self.from_highest) {
+            (LengthFixedPoint::Finite(a), LengthFixedPoint::Finite(b)) => {
+                (a - b).abs() <= 1e-9 * a.abs().max(b.abs())
+            }
+            _ => false,
+        }
+    }
 }
 
 impl MapArrows {
@@ -243,9 +280,20 @@ impl MapArrows {
                 arrows.push((mean, var, m2, v2));
             }
         }
+        let s_of = |mean: f64, var: f64| layer_variance(sw, sb, mean, var);
+        let (s_low, s_high) = (s_of(0.0, 0.125), s_of(0.9, 0.125 + (nv - 1) as f64 * 0.25));
+        let reach = |s: f64| {
+            if s > 0.0 {
+                length_fixed_point(act, sw, sb, s)
+            } else {
+                LengthFixedPoint::Finite(f64::NAN)
+            }
+        };
         MapArrows {
             arrows,
             fixed_point: layer_fixed_point(act, sw, sb, &summary.mean_field),
+            from_lowest: reach(s_low),
+            from_highest: reach(s_high),
         }
     }
 }
@@ -385,7 +433,7 @@ mod tests {
         ] {
             let act = Activation::new(kind);
             let (sw, sb) = (1.7, 0.2);
-            let mf = mean_field(&act, sw, sb);
+            let mf = crate::theory::mean_field(&act, sw, sb);
             let f = layer_fixed_point(&act, sw, sb, &mf).expect("a finite q*");
             let j = layer_map_jacobian(&act, sw, sb, f.mean, f.var);
             let det = j[0][0] * j[1][1] - j[0][1] * j[1][0];

@@ -1,0 +1,306 @@
+//! One test per class of error of issue 14 whose words are built here, each at settings other
+//! than the ones the issue quotes, with references computed independently: closed forms, a
+//! composite Simpson rule in f64 written here, published values.
+
+use super::*;
+use crate::params::Params;
+use lab_core::theory::TheorySummary;
+use std::f64::consts::PI;
+
+fn setting(query: &str) -> (Config, TheorySummary) {
+    let (params, notices) = Params::from_query(query);
+    assert!(notices.is_empty(), "{query}: {notices:?}");
+    let config = params.config;
+    (config, TheorySummary::of(&config))
+}
+
+fn row<'a>(rows: &'a [Row], name: &str) -> &'a str {
+    &rows
+        .iter()
+        .find(|r| r.name.starts_with(name))
+        .unwrap()
+        .value
+}
+
+/// E[g(sqrt(q) z)] by composite Simpson on z in [-14, 14].
+fn gauss(q: f64, g: impl Fn(f64) -> f64) -> f64 {
+    let (n, a, b) = (8000usize, -14.0f64, 14.0f64);
+    let h = (b - a) / n as f64;
+    let w = |z: f64| g(q.sqrt() * z) * (-0.5 * z * z).exp() / (2.0 * PI).sqrt();
+    let mut sum = w(a) + w(b);
+    for i in 1..n {
+        sum += if i % 2 == 1 { 4.0 } else { 2.0 } * w(a + i as f64 * h);
+    }
+    sum * h / 3.0
+}
+
+/// Class 1: the table starts at the first layer. SiLU at σ_w² = 3.24 with in_std = 2 starts at
+/// q¹ = 12.96, far above its unstable point (SiLU ≈ x/2 near 0, so q_u is where
+/// 3.24 E[silu²] = q, below 1 here): it explodes, and the table says so.
+#[test]
+fn class_1_the_table_follows_the_first_layer() {
+    let (config, t) = setting("act=silu&gain=1.8&in_std=2");
+    let sw = f64::from(1.8f32).powi(2);
+    let silu = |x: f64| x / (1.0 + (-x).exp());
+    // Independent: the length map from q¹ grows (V(q) > q all the way up, checked on a ladder).
+    let mut q = sw * 4.0;
+    for _ in 0..8 {
+        let next = sw * gauss(q, |x| silu(x) * silu(x));
+        assert!(next > q, "{q} -> {next}");
+        q = next;
+    }
+    let rows = theory_rows(&t, config.activation.kind);
+    assert!(row(&rows, "fixed point").contains("grows without bound"));
+    assert!(row(&rows, "phase").starts_with("exploding"), "{rows:?}");
+    assert_eq!(row(&rows, "first layer"), fmt3(sw * 4.0));
+}
+
+/// Class 2: neutral maps. The linear network at gain 1 with small inputs: every variance and
+/// correlation is fixed, so no c*, no attracting point.
+#[test]
+fn class_2_linear_maps_are_neutral_not_attracting() {
+    let (config, t) = setting("act=linear&init=xavier_normal&in_std=0.5");
+    let rows = theory_rows(&t, config.activation.kind);
+    assert!(row(&rows, "phase").starts_with("neutral"), "{rows:?}");
+    assert!(row(&rows, "correlation fixed point").starts_with("none: every c"));
+    assert_eq!(
+        row(&rows, "depth scale ξ_c"),
+        "undefined (every c is a fixed point)"
+    );
+    assert!(row(&rows, "fixed point q*").contains("0.250"), "q¹ = 0.5²");
+    let map = MapArrows::of(&t, &config.activation);
+    let text = fixed_point_text(map.fixed_point.as_ref());
+    assert!(
+        text.contains("(0, 0.250); Jacobian eigenvalues 1 and 0: neutral"),
+        "{text}"
+    );
+    assert!(!text.contains("attracting"), "{text}");
+    assert!(corr_note(&t, &[0.5; 4]).contains("identity"));
+}
+
+/// Class 3: no round-off printed as a value. ReLU at σ_w² = 1.44, σ_b² = 0.09: the eigenvalues
+/// are σ_w²/2 = 0.72 and exactly 0 (closed form of V(q) = σ_w² q/2 + σ_b²).
+#[test]
+fn class_3_eigenvalues_print_without_round_off() {
+    let (config, t) = setting("act=relu&gain=1.2&sb=0.3");
+    let map = MapArrows::of(&t, &config.activation);
+    let text = fixed_point_text(map.fixed_point.as_ref());
+    assert!(text.contains("eigenvalues 0.720 and 0:"), "{text}");
+    assert!(!text.contains("e-1"), "{text}");
+    assert_eq!(num(0.0), "0");
+}
+
+/// Class 5: the sigmoid's gradient claim follows σ_w². At gain 3 with LeCun weights (σ_w² = 9)
+/// χ₁ = 9 E[σ′(√q* z)²] with q* from the length map, both by the Simpson rule here.
+#[test]
+fn class_5_sigmoid_gradients_follow_the_weights() {
+    let (config, t) = setting("act=sigmoid&gain=3");
+    let sig = |x: f64| 1.0 / (1.0 + (-x).exp());
+    let dsig = |x: f64| sig(x) * (1.0 - sig(x));
+    let sw = 9.0;
+    let mut q = 1.0;
+    for _ in 0..200 {
+        q = sw * gauss(q, |x| sig(x) * sig(x));
+    }
+    let chi1 = sw * gauss(q, |x| dsig(x) * dsig(x));
+    let note = activation_note(&config, Some(&t));
+    assert!(
+        note.contains(&format!("Here χ₁ = {}", fmt3(chi1))),
+        "{note} vs {chi1}"
+    );
+    assert_eq!(chi1 > 1.0, note.contains("gradients grow"), "{note}");
+    assert!(note.contains("only for σ_w² ≤ 1"));
+    assert!(!note.contains("drifts"), "the mean is 1/2 from layer 1 on");
+    // σ_w² ≤ 1: χ₁ ≤ σ_w²/16.
+    let (config, t) = setting("act=sigmoid&gain=0.9");
+    assert!(t.mean_field.chi1 <= 0.81 / 16.0);
+    assert!(activation_note(&config, Some(&t)).contains("gradients shrink"));
+}
+
+/// Class 6: the activation caption names the weights. ReLU: χ₁ = σ_w²/2 for any q, so at gain
+/// 1.2 with LeCun weights χ₁ = 0.72 (shrink) and at He weights with gain 1.1, 1.21 (grow).
+#[test]
+fn class_6_the_slope_rule_includes_the_weights() {
+    let (config, t) = setting("act=relu&gain=1.2");
+    let text = activation_caption(&config, Some(&t));
+    assert!(
+        text.contains("χ₁ = 0.720: the signal collapses and gradients shrink"),
+        "{text}"
+    );
+    let (config, t) = setting("act=relu&init=he_normal&gain=1.1");
+    let text = activation_caption(&config, Some(&t));
+    assert!(
+        text.contains("χ₁ = 1.210: the signal explodes and gradients grow"),
+        "{text}"
+    );
+    assert!(text.contains("σ_w² E[f′(h)²]"));
+}
+
+/// Class 7: leaky ReLU's matching gain depends on the initializer: σ_w² = 2/(1 + s²), so with
+/// He (2/fan_in) the gain is 1/sqrt(1 + s²), with LeCun or square Xavier sqrt(2/(1 + s²)).
+#[test]
+fn class_7_leaky_gain_follows_the_initializer() {
+    for (init, s) in [("he_uniform", 0.3f64), ("he_normal", 0.05)] {
+        let (config, _) = setting(&format!("act=leaky_relu&slope={s}&init={init}"));
+        let s = f64::from(config.activation.slope);
+        let g = leaky_matching_gain(&config);
+        assert!((g - 1.0 / (1.0 + s * s).sqrt()).abs() < 1e-6, "{init}: {g}");
+    }
+    let (config, _) = setting("act=leaky_relu&slope=0.3&init=xavier_normal");
+    let s = f64::from(config.activation.slope);
+    let g = leaky_matching_gain(&config);
+    assert!((g - (2.0 / (1.0 + s * s)).sqrt()).abs() < 1e-6, "{g}");
+    assert!(activation_note(&config, None).contains(&fmt3(g)));
+}
+
+/// Class 8: the map caption states Theorem 1's domain and whether it holds, and where the
+/// arrows lead at this setting: SELU at gain 1.2 is outside the theorem; ELU at gain 1.3 has a
+/// point reached from everywhere on the plot (no "drain"); GELU at gain 1.55 has an unstable
+/// point inside the plot.
+#[test]
+fn class_8_the_map_caption_follows_the_setting() {
+    let (config, t) = setting("act=selu&gain=1.2");
+    let map = MapArrows::of(&t, &config.activation);
+    let note = map_note(&config, &t, &map);
+    assert!(
+        note.contains("τ ∈ [0.95, 1.1]") && note.contains("outside that domain"),
+        "{note}"
+    );
+    let (config, t) = setting("act=selu&gain=1.02");
+    let map = MapArrows::of(&t, &config.activation);
+    assert!(map_note(&config, &t, &map).contains("inside that domain"));
+    let (config, t) = setting("act=elu&gain=1.3");
+    let map = MapArrows::of(&t, &config.activation);
+    let note = map_note(&config, &t, &map);
+    assert!(
+        note.contains("every path leads to") && !note.contains("drain"),
+        "{note}"
+    );
+    let (config, t) = setting("act=gelu&gain=1.55");
+    let map = MapArrows::of(&t, &config.activation);
+    assert!(map_note(&config, &t, &map).contains("unstable fixed point separates"));
+}
+
+/// Class 9: with BatchNorm the grads note reports the simulated growth: 8× over 3 layers is 2×
+/// per layer; nothing without BatchNorm.
+#[test]
+fn class_9_batchnorm_gradients_are_reported() {
+    let (config, _) = setting("act=tanh&norm=batch");
+    let note = grads_note(&config, &[8.0, 4.0, 2.0, 1.0]).unwrap();
+    assert!(
+        note.contains("8.000× from layer 4 to layer 1, a factor 2.000 per layer"),
+        "{note}"
+    );
+    assert!(note.contains("Yang et al. 2019"));
+    let (config, _) = setting("act=tanh");
+    assert!(grads_note(&config, &[8.0, 1.0]).is_none());
+}
+
+/// Class 10: "ordered means c → 1" only with a finite q*. Mish at gain 0.9 collapses (Mish ≈
+/// 0.6 x near 0, so V(q) ≈ 0.29 q): the note explains the shrinking scale instead; tanh at
+/// gain 1.5 with bias 0.5 (finite q*, ordered by chi_1 < 1) keeps the c → 1 claim.
+#[test]
+fn class_10_ordered_means_c_to_1_only_with_a_live_signal() {
+    let (_, t) = setting("act=mish&gain=0.9");
+    assert_eq!(t.mean_field.length, LengthFixedPoint::Collapses);
+    let note = corr_note(&t, &[0.5, 0.45]);
+    assert!(
+        note.contains("shrinking scale") && !note.contains("perfectly correlated"),
+        "{note}"
+    );
+    assert!(note.contains("c = 0.450 at layer 2"));
+    let (_, t) = setting("act=tanh&gain=1.1&sb=0.7");
+    assert_eq!(t.mean_field.phase, Phase::Ordered);
+    assert!(corr_note(&t, &[]).contains("perfectly correlated"));
+}
+
+/// Class 12: ELU's note does not make SELU's pair the only self-normalizing one.
+#[test]
+fn class_12_other_selu_pairs_exist() {
+    let (config, t) = setting("act=elu&alpha=0.5");
+    let note = activation_note(&config, Some(&t));
+    assert!(
+        note.contains("(λ, α) pairs") && !note.contains("only SELU"),
+        "{note}"
+    );
+    // The Derive panel's other pairs: nu* = 3 gives a different, valid pair.
+    let (l, a) = lab_core::derive_selu(3.0);
+    assert!(l > 1.0507 && a > 1.6733, "{l} {a}");
+}
+
+/// Class 13: the ReLU line is vertical: χ₁ = σ_w²/2 at every σ_b² of the grid.
+#[test]
+fn class_13_relu_line_is_vertical() {
+    let (_, t) = setting("act=relu&sb=0.4");
+    assert!(
+        phase_note(&t, false).contains("vertical at σ_w² = 2 (He initialization) for every σ_b²")
+    );
+    assert!(
+        (t.mean_field.chi1 - 0.5).abs() < 1e-12,
+        "LeCun: σ_w²/2 whatever q*"
+    );
+}
+
+/// Class 14: both extrema of GELU exact − tanh, against the issue's high-precision values.
+#[test]
+fn class_14_gelu_difference_has_a_trough_and_a_peak() {
+    let ext = gelu_difference_extrema();
+    assert_eq!(ext.len(), 2, "{ext:?}");
+    let (trough, peak) = (ext[0], ext[1]);
+    assert!(
+        (trough.0 - 2.699).abs() < 1e-3 && (trough.1 + 4.73e-4).abs() < 5e-6,
+        "{trough:?}"
+    );
+    assert!(
+        (peak.0 - 1.365).abs() < 1e-3 && (peak.1 - 2.34e-4).abs() < 5e-6,
+        "{peak:?}"
+    );
+    let text = gelu_difference_text();
+    assert!(
+        text.contains("-4.73e-4 at |x| = 2.699") && text.contains("+2.34e-4 at |x| = 1.36"),
+        "{text}"
+    );
+}
+
+/// Class 15: labels that contradict the page. SELU at gain 1.01 is weakly chaotic with the
+/// growth per layer sqrt(χ₁) − 1; ELU with wider inputs is critical only as q → 0; with
+/// LayerNorm the table shows nothing the theory cannot say; "None" is just "None".
+#[test]
+fn class_15_labels_say_what_holds() {
+    let (config, t) = setting("act=selu&gain=1.01");
+    let label = phase_label(&t.mean_field, config.activation.kind);
+    let pct = (t.mean_field.chi1.sqrt() - 1.0) * 100.0;
+    assert!(t.mean_field.chi1 > 1.0 && t.mean_field.chi1 < WEAKLY_CHAOTIC);
+    assert!(
+        label.starts_with("weakly chaotic") && label.contains(&format!("{pct:.1}%")),
+        "{label}"
+    );
+    assert!(label.contains("forward pass"));
+    let (config, t) = setting("act=elu&in_std=2");
+    assert_eq!(t.mean_field.length, LengthFixedPoint::Collapses);
+    let label = phase_label(&t.mean_field, config.activation.kind);
+    assert!(
+        label.starts_with("critical only in the limit q → 0"),
+        "{label}"
+    );
+    let (config, t) = setting("act=tanh&norm=layer");
+    assert!(theory_rows(&t, config.activation.kind).is_empty());
+    assert!(t.caveat.is_some());
+    assert_eq!(Normalization::None.label(), "None");
+    // Every row is explained in one line.
+    let (config, t) = setting("act=tanh&gain=1.4&sb=0.1");
+    for r in theory_rows(&t, config.activation.kind) {
+        assert!(!r.meaning.is_empty() && !r.meaning.contains('\n'), "{r:?}");
+    }
+}
+
+/// The orthogonal caveat: the theory sees only σ_w², so orthogonal and Gaussian weights of the
+/// same variance (square layers: σ_w² = gain²) get the same mean field and predictions.
+#[test]
+fn orthogonal_weights_get_the_gaussian_prediction() {
+    let (_, orth) = setting("act=tanh&init=orthogonal&gain=1.3&sb=0.2");
+    let (_, gauss) = setting("act=tanh&init=xavier_normal&gain=1.3&sb=0.2");
+    assert_eq!(orth.mean_field, gauss.mean_field);
+    assert_eq!(orth.layers, gauss.layers);
+    assert!(orth.caveat.unwrap().contains("same variance"));
+}

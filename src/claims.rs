@@ -250,6 +250,10 @@ pub fn activation_note(config: &Config, t: Option<&TheorySummary>) -> String {
         ActivationKind::Mish => "Mish = x·tanh(softplus(x)) is smooth and not monotonic like SiLU, and dips to −0.309 at x ≈ −1.192. It is not self-normalizing: under LeCun weights the signal shrinks toward 0.".to_string(),
         ActivationKind::Celu => "CELU = max(0, x) + min(0, α(e^(x/α) − 1)) rescales ELU's negative branch so that its slope is 1 on both sides of 0 for every α: continuously differentiable. α = 1 is ELU; α → 0 is ReLU.".to_string(),
         ActivationKind::Linear => "With no nonlinearity the network is one matrix product: without bias the variance is multiplied by σ_w² each layer, so anything but σ_w² = 1 vanishes or explodes; at σ_w² = 1 every variance and every correlation is a fixed point (neutral, nothing pulls them back), and orthogonal weights at gain 1 preserve every input's length exactly.".to_string(),
+        // An activation added to the core's table without a note here: the panel says only
+        // what the caption computes.
+        #[allow(unreachable_patterns)]
+        _ => String::new(),
     }
 }
 

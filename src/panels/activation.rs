@@ -82,6 +82,7 @@ pub fn ActivationPanel(props: &PanelProps) -> Html {
     let d = &*data;
     let bundle = props.theory_bundle();
     let theory = bundle.as_ref().map(|b| b.theory.clone());
+    let note = claims::activation_note(&p.config, theory.as_deref());
     let gelu_diff_shown = p.gelu_diff
         && matches!(
             p.config.activation.kind,
@@ -106,8 +107,10 @@ pub fn ActivationPanel(props: &PanelProps) -> Html {
                 { "The activation f (solid) and its derivative f′ (dashed). " }
                 { claims::activation_caption(&p.config, theory.as_deref()) }
                 { " " }
-                <strong>{ "Look for: " }</strong>
-                { claims::activation_note(&p.config, theory.as_deref()) }
+                if !note.is_empty() {
+                    <strong>{ "Look for: " }</strong>
+                    { note }
+                }
                 if gelu_diff_shown {
                     <p class="gelu-extrema">{ format!("Exact − tanh: {}.", claims::gelu_difference_text()) }</p>
                 }

@@ -48,6 +48,9 @@ fn py_f(v: f64) -> String {
     format!("{v:?}")
 }
 
+/// The module of an activation this writer has no PyTorch equivalent for.
+const MISSING_CLASS: &str = "\n\nclass Missing(nn.Module):\n    \"\"\"An activation this script writer does not know yet.\"\"\"\n\n    def __init__(self, name):\n        super().__init__()\n        raise NotImplementedError(name + \" has no PyTorch module in this script: write its forward pass\")\n";
+
 fn activation_code(s: &Settings) -> (String, &'static str) {
     let a = s.activation;
     let code = match a.kind {
@@ -69,6 +72,10 @@ fn activation_code(s: &Settings) -> (String, &'static str) {
         // CELU's alpha -> 0 limit is ReLU (PyTorch's CELU would divide by zero).
         ActivationKind::Celu if a.alpha == 0.0 => "nn.ReLU()  # CELU with alpha 0".to_string(),
         ActivationKind::Celu => format!("nn.CELU(alpha={})", py_f(f64::from(a.alpha))),
+        // An activation added to the table without a PyTorch equivalent here: the script
+        // says so when it runs instead of training something else.
+        #[allow(unreachable_patterns)]
+        _ => return (format!("Missing({:?})", a.kind.name()), MISSING_CLASS),
     };
     let swish = if a.kind == ActivationKind::Silu && a.beta != 1.0 {
         "\n\nclass Swish(nn.Module):\n    \"\"\"x * sigmoid(beta x).\"\"\"\n\n    def __init__(self, beta):\n        super().__init__()\n        self.beta = beta\n\n    def forward(self, x):\n        return x * torch.sigmoid(self.beta * x)\n"

@@ -187,6 +187,20 @@ pub fn draw_divergence<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
     Ok(())
 }
 
+/// One probe value per evaluation and layer of `history` (index e * layers + l), NaN where an
+/// evaluation lacks the layer.
+pub fn per_layer(
+    history: &lab_core::train::History,
+    layers: usize,
+    f: fn(&lab_core::train::LayerProbe) -> f64,
+) -> Vec<f64> {
+    history
+        .evals
+        .iter()
+        .flat_map(|e| (0..layers).map(move |l| e.layers.get(l).map_or(f64::NAN, f)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

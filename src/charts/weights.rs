@@ -52,13 +52,7 @@ pub struct WeightsData {
 impl WeightsRun {
     pub fn from_history(label: impl Into<String>, history: &History) -> WeightsRun {
         let layers = history.evals.first().map_or(0, |e| e.layers.len());
-        let pick = |f: fn(&lab_core::train::LayerProbe) -> f64| -> Vec<f64> {
-            history
-                .evals
-                .iter()
-                .flat_map(|e| (0..layers).map(move |l| e.layers.get(l).map_or(f64::NAN, f)))
-                .collect()
-        };
+        let pick = |f| super::train_common::per_layer(history, layers, f);
         WeightsRun {
             label: label.into(),
             steps: history.evals.iter().map(|e| e.step).collect(),

@@ -7,13 +7,10 @@
 //! input_mean, input_std, normalization (index into `Normalization::ALL`), input_corr, seed,
 //! kernels (index into `KernelPath::ALL`).
 
+use super::flat::{index_of, pick, single as real, whole};
 use lab_core::{Activation, ActivationKind, Config, Initializer, KernelPath, Normalization};
 
 pub const LEN: usize = 16;
-
-fn index_of<T: PartialEq>(all: &[T], v: &T) -> f64 {
-    all.iter().position(|x| x == v).unwrap_or(0) as f64
-}
 
 pub fn encode(c: &Config) -> Vec<f64> {
     let a = &c.activation;
@@ -35,32 +32,6 @@ pub fn encode(c: &Config) -> Vec<f64> {
         c.seed as f64,
         index_of(KernelPath::ALL.as_ref(), &c.kernels),
     ]
-}
-
-/// A whole number in [0, max].
-fn whole(v: f64, max: f64, what: &str) -> Result<u64, String> {
-    if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= max {
-        Ok(v as u64)
-    } else {
-        Err(format!("{what}: {v} is not a whole number in [0, {max}]"))
-    }
-}
-
-fn pick<T: Copy>(all: &[T], v: f64, what: &str) -> Result<T, String> {
-    let i = whole(v, all.len().saturating_sub(1) as f64, what)?;
-    Ok(all[i as usize])
-}
-
-/// An f32 that the encoder wrote: finite and exactly representable.
-fn real(v: f64, what: &str) -> Result<f32, String> {
-    let f = v as f32;
-    if v.is_finite() && f64::from(f) == v {
-        Ok(f)
-    } else {
-        Err(format!(
-            "{what}: {v} is not a finite single-precision number"
-        ))
-    }
 }
 
 pub fn decode(data: &[f64]) -> Result<Config, String> {

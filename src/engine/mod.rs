@@ -6,6 +6,7 @@
 pub mod bundle;
 pub mod codec;
 pub mod config_wire;
+mod flat;
 pub mod job;
 pub mod runner;
 pub mod train_job;

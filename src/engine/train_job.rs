@@ -165,46 +165,37 @@ mod tests {
         };
         let mut job = TrainJob::new(1, 0, settings.clone(), &data, 10).unwrap();
         let mut history = History::default();
-        let apply = |u: TrainUpdate, h: &mut History| {
-            assert_eq!(
-                (u.loss_from, u.evals_from),
-                (h.batch_loss.len(), h.evals.len())
-            );
-            h.batch_loss.extend(u.batch_loss);
-            h.evals.extend(u.evals);
-            h.diverged_at = u.diverged_at;
-            if u.decision.is_some() {
-                h.decision = u.decision;
+        // Slices until the job idles, applying its updates as the page does; the last step.
+        let run = |job: &mut TrainJob, h: &mut History| -> usize {
+            let mut step = 0;
+            loop {
+                let (idle, u) = job.slice(&WORKER, &now);
+                if let Some(u) = u {
+                    assert_eq!(
+                        (u.loss_from, u.evals_from),
+                        (h.batch_loss.len(), h.evals.len())
+                    );
+                    h.batch_loss.extend(u.batch_loss);
+                    h.evals.extend(u.evals);
+                    h.diverged_at = u.diverged_at;
+                    if u.decision.is_some() {
+                        h.decision = u.decision;
+                    }
+                    step = u.step;
+                }
+                if idle {
+                    return step;
+                }
             }
-            u.step
         };
         // Up to step 10, a pause, then the rest.
-        let mut step = 0;
-        loop {
-            let (idle, u) = job.slice(&WORKER, &now);
-            if let Some(u) = u {
-                step = apply(u, &mut history);
-            }
-            if idle {
-                break;
-            }
-        }
-        assert_eq!(step, 10);
+        assert_eq!(run(&mut job, &mut history), 10);
         assert!(
             job.slice(&WORKER, &now).1.is_none(),
             "nothing new while paused"
         );
         job.set_target(40);
-        loop {
-            let (idle, u) = job.slice(&WORKER, &now);
-            if let Some(u) = u {
-                step = apply(u, &mut history);
-            }
-            if idle {
-                break;
-            }
-        }
-        assert_eq!(step, 40);
+        assert_eq!(run(&mut job, &mut history), 40);
         // The same run in one go has the same history, bit for bit.
         let mut whole = Trainer::new(settings, &data).unwrap();
         whole.step_n(40);

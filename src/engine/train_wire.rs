@@ -9,9 +9,11 @@
 //! `{type: "train_error", gen, run, message}` when the run cannot start.
 //! Decoding is strict: a malformed message is an `Err` saying why, never a panic.
 
+use super::flat::{self, index_of, pick, single};
+use super::wire::{get, get_f64_array as floats, get_number as number, set};
 use crate::engine::codec;
 use crate::engine::train_job::TrainUpdate;
-use js_sys::{Float64Array, Object, Reflect, Uint8Array};
+use js_sys::{Float64Array, Object, Uint8Array};
 use lab_core::train::{DropoutKind, OptimizerKind, Settings, Shape2d, Task};
 use lab_core::{Activation, ActivationKind, Initializer, Normalization};
 use wasm_bindgen::{JsCast, JsValue};
@@ -20,10 +22,6 @@ pub type Decoded<T> = Result<T, String>;
 
 /// Numbers in a [`Settings`] encoding.
 pub const SETTINGS_LEN: usize = 23;
-
-fn index<T: PartialEq>(all: &[T], v: &T) -> f64 {
-    all.iter().position(|x| x == v).unwrap_or(0) as f64
-}
 
 /// Task (0 digits, 1 two-dimensional), shape, noise, data seed, depth, width, activation,
 /// slope, alpha, beta, initializer, gain, bias std, normalization, dropout, rate, optimizer,
@@ -35,7 +33,12 @@ pub fn encode_settings(s: &Settings) -> Vec<f64> {
             shape,
             noise,
             data_seed,
-        } => (1.0, index(&Shape2d::ALL, shape), *noise, *data_seed as f64),
+        } => (
+            1.0,
+            index_of(&Shape2d::ALL, shape),
+            *noise,
+            *data_seed as f64,
+        ),
         _ => (0.0, 0.0, 0.0, 0.0),
     };
     let a = &s.activation;
@@ -46,17 +49,17 @@ pub fn encode_settings(s: &Settings) -> Vec<f64> {
         data_seed,
         s.depth as f64,
         s.width as f64,
-        index(&ActivationKind::ALL, &a.kind),
+        index_of(&ActivationKind::ALL, &a.kind),
         f64::from(a.slope),
         f64::from(a.alpha),
         f64::from(a.beta),
-        index(&Initializer::ALL, &s.init),
+        index_of(&Initializer::ALL, &s.init),
         s.gain,
         s.bias_std,
-        index(&Normalization::ALL, &s.norm),
-        index(&DropoutKind::ALL, &s.dropout),
+        index_of(&Normalization::ALL, &s.norm),
+        index_of(&DropoutKind::ALL, &s.dropout),
         s.dropout_rate,
-        index(&OptimizerKind::ALL, &s.optimizer),
+        index_of(&OptimizerKind::ALL, &s.optimizer),
         s.lr,
         s.momentum,
         s.tbatch as f64,
@@ -66,31 +69,9 @@ pub fn encode_settings(s: &Settings) -> Vec<f64> {
     ]
 }
 
-fn pick<T: Copy>(all: &[T], v: f64, what: &str) -> Decoded<T> {
-    if v.is_sign_positive() && v.fract() == 0.0 && v < all.len() as f64 {
-        Ok(all[v as usize])
-    } else {
-        Err(format!("{what}: {v} is no index"))
-    }
-}
-
+/// A whole number that fits a `usize` on every target.
 fn whole(v: f64, what: &str) -> Decoded<usize> {
-    if v.is_sign_positive() && v.fract() == 0.0 && v <= u32::MAX as f64 {
-        Ok(v as usize)
-    } else {
-        Err(format!("{what}: {v} is not a whole number"))
-    }
-}
-
-fn single(v: f64, what: &str) -> Decoded<f32> {
-    let f = v as f32;
-    if v.is_finite() && f64::from(f) == v {
-        Ok(f)
-    } else {
-        Err(format!(
-            "{what}: {v} is not a finite single-precision number"
-        ))
-    }
+    flat::whole(v, u32::MAX as f64, what).map(|n| n as usize)
 }
 
 /// The settings of [`encode_settings`], validated (`Settings::validated`).
@@ -135,27 +116,6 @@ pub fn decode_settings(d: &[f64]) -> Decoded<Settings> {
         seed: whole(d[22], "seed")? as u64,
     };
     settings.validated()
-}
-
-fn set(o: &Object, key: &str, value: &JsValue) {
-    let _ = Reflect::set(o, &JsValue::from_str(key), value);
-}
-
-fn get(o: &JsValue, key: &str) -> JsValue {
-    Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn number(o: &JsValue, key: &str) -> Decoded<f64> {
-    get(o, key)
-        .as_f64()
-        .ok_or_else(|| format!("no number `{key}`"))
-}
-
-fn floats(o: &JsValue, key: &str) -> Decoded<Vec<f64>> {
-    get(o, key)
-        .dyn_into::<Float64Array>()
-        .map(|a| a.to_vec())
-        .map_err(|_| format!("no Float64Array `{key}`"))
 }
 
 /// A request to start run `run` of request `gen`.

@@ -29,16 +29,16 @@ const STATS_FIELDS: usize = 6;
 /// A decoded message, or why it is malformed. (`Result` in this module is the result message.)
 pub type Decoded<T> = std::result::Result<T, String>;
 
-fn set(o: &Object, key: &str, value: &JsValue) {
+pub(super) fn set(o: &Object, key: &str, value: &JsValue) {
     // Setting a property on a fresh plain object cannot fail.
     let _ = Reflect::set(o, &JsValue::from_str(key), value);
 }
 
-fn get(o: &JsValue, key: &str) -> JsValue {
+pub(super) fn get(o: &JsValue, key: &str) -> JsValue {
     Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-fn get_number(o: &JsValue, key: &str) -> Decoded<f64> {
+pub(super) fn get_number(o: &JsValue, key: &str) -> Decoded<f64> {
     get(o, key)
         .as_f64()
         .ok_or_else(|| format!("`{key}` is not a number"))
@@ -56,7 +56,7 @@ fn get_bool(o: &JsValue, key: &str) -> Decoded<bool> {
         .ok_or_else(|| format!("`{key}` is not a boolean"))
 }
 
-fn get_f64_array(o: &JsValue, key: &str) -> Decoded<Vec<f64>> {
+pub(super) fn get_f64_array(o: &JsValue, key: &str) -> Decoded<Vec<f64>> {
     get(o, key)
         .dyn_into::<Float64Array>()
         .map(|a| a.to_vec())

@@ -180,31 +180,14 @@ pub fn TrainStatsPanel(props: &TrainPanelProps) -> Html {
         }
         None => "Heat maps of the layers' statistics through training: not trained yet.".into(),
     };
-    let picker = (props.state.runs.len() > 1).then(|| {
-        let options = props.state.runs.iter().enumerate().map(|(i, r)| {
-            html! { <option value={i.to_string()} selected={i == *chosen}>{ &r.label }</option> }
-        });
-        let chosen = chosen.clone();
-        let onchange = Callback::from(move |e: Event| {
-            use wasm_bindgen::JsCast;
-            if let Some(s) = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
-            {
-                chosen.set(s.value().parse().unwrap_or(0));
-            }
-        });
-        html! {
-            <div class="control">
-                <label for="ctl-train_stats_run">{ "Run" }</label>
-                <select id="ctl-train_stats_run" {onchange}>{ for options }</select>
-            </div>
-        }
-    });
+    let picker = html! {
+        <RunPicker id="train_stats_run" labels={props.state.runs.iter().map(|r| r.label.clone()).collect::<Vec<_>>()}
+            chosen={*chosen} onchange={Callback::from(move |i| chosen.set(i))} />
+    };
     html! {
         <Frame name="train_stats" title="Layer statistics through training"
             canvas={canvas} renderer={renderer} summary={summary} csv={csv} onclick={Some(onclick)}
-            tools={html!{ <div class="panel-tools">{ for picker }</div> }}
+            tools={html!{ <div class="panel-tools">{ picker }</div> }}
             extra={html!{ if let Some(r) = readout { <p class="theory-fixed train-readout" aria-live="polite">{ r }</p> } }}
             caption={html!{ <>
                 { "Each column is one evaluation step, each row one hidden layer, measured on a fixed probe batch of up to 256 training examples in training mode: the post-activation mean (white at 0), variance (white at 1, log scale) and the backward signal's RMS (log scale). " }
@@ -354,5 +337,42 @@ pub fn DecisionPanel(props: &TrainPanelProps) -> Html {
                 <strong>{ "Look for: " }</strong>
                 { "the boundary bending around the data as the loss falls; a network whose signal vanished with depth draws one flat colour." }
             </> }} />
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct RunPickerProps {
+    /// The select's id (prefixed with `ctl-`).
+    pub id: AttrValue,
+    pub labels: Vec<String>,
+    pub chosen: usize,
+    pub onchange: Callback<usize>,
+}
+
+/// A select of the compared runs (nothing when there is only one).
+#[function_component]
+pub fn RunPicker(props: &RunPickerProps) -> Html {
+    if props.labels.len() < 2 {
+        return html! {};
+    }
+    let id = format!("ctl-{}", props.id);
+    let options = props.labels.iter().enumerate().map(|(i, l)| {
+        html! { <option value={i.to_string()} selected={i == props.chosen}>{ l }</option> }
+    });
+    let cb = props.onchange.clone();
+    let onchange = Callback::from(move |e: Event| {
+        use wasm_bindgen::JsCast;
+        if let Some(s) = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+        {
+            cb.emit(s.value().parse().unwrap_or(0));
+        }
+    });
+    html! {
+        <div class="control">
+            <label for={id.clone()}>{ "Run" }</label>
+            <select {id} {onchange}>{ for options }</select>
+        </div>
     }
 }

@@ -10,7 +10,7 @@ use crate::engine::train_runner::TrainRunner;
 use crate::engine::train_wire::Control;
 use crate::params::{self, Group, Params};
 use crate::train::panels::{
-    DecisionPanel, LossPanel, TrainPanelProps, TrainStatsPanel, WeightsPanel,
+    DecisionPanel, LossPanel, RunPicker, TrainPanelProps, TrainStatsPanel, WeightsPanel,
 };
 use crate::web;
 use lab_core::train::{Settings, Task};
@@ -333,32 +333,15 @@ pub fn PytorchExport(props: &PytorchProps) -> Html {
             }
         })
     };
-    let picker = (props.runs.len() > 1).then(|| {
-        let options = props.runs.iter().enumerate().map(|(k, (l, _))| {
-            html! { <option value={k.to_string()} selected={k == i}>{ l }</option> }
-        });
-        let chosen = chosen.clone();
-        let onchange = Callback::from(move |e: Event| {
-            use wasm_bindgen::JsCast;
-            if let Some(s) = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
-            {
-                chosen.set(s.value().parse().unwrap_or(0));
-            }
-        });
-        html! {
-            <div class="control">
-                <label for="ctl-pytorch_run">{ "Run" }</label>
-                <select id="ctl-pytorch_run" {onchange}>{ for options }</select>
-            </div>
-        }
-    });
+    let picker = html! {
+        <RunPicker id="pytorch_run" labels={props.runs.iter().map(|(l, _)| l.clone()).collect::<Vec<_>>()}
+            chosen={i} onchange={Callback::from(move |k| chosen.set(k))} />
+    };
     html! {
         <details class="pytorch">
             <summary>{ "Copy as PyTorch" }</summary>
             <p class="caption">{ format!("A self-contained Python script that builds, initializes and trains the same network ({label}) with PyTorch, on the same task and settings (its random numbers differ from this page's).") }</p>
-            { for picker }
+            { picker }
             <div class="train-buttons">
                 <button type="button" id="pytorch-copy" onclick={on_copy}>{ "Copy script" }</button>
                 <button type="button" id="pytorch-download" onclick={on_download}>{ "Download .py" }</button>

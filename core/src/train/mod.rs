@@ -16,7 +16,9 @@
 //! weights and biases of layer l (1-based, the readout is layer depth + 1) [`stream_weights`]
 //! and [`stream_biases`]. All but the data stream use the run's seed.
 
+mod csv;
 pub mod data;
+mod gen2d;
 pub mod model;
 pub mod optim;
 pub mod pytorch;

@@ -16,8 +16,11 @@
 //! weights and biases of layer l (1-based, the readout is layer depth + 1) [`stream_weights`]
 //! and [`stream_biases`]. All but the data stream use the run's seed.
 
+mod backward;
 mod csv;
 pub mod data;
+mod dropout;
+mod forward;
 mod gen2d;
 pub mod model;
 pub mod optim;

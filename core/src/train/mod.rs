@@ -3,7 +3,10 @@
 //! Pure Rust and deterministic: a data set ([`data`]), a fully connected classifier with
 //! optional BatchNorm/LayerNorm and dropout ([`model`]), SGD with momentum and Adam
 //! ([`optim`]), a resumable trainer that records losses and per-layer statistics ([`trainer`])
-//! and a "Copy as PyTorch" script writer ([`pytorch`]). See `docs/training.md`.
+//! and a "Copy as PyTorch" script writer ([`pytorch`]). See `docs/training.md`. Private sibling
+//! files hold parts of these modules and are re-exported from them: `gen2d.rs` and `csv.rs`
+//! (from [`data`]), `dropout.rs`, `forward.rs` and `backward.rs` ([`model`]), `probe.rs` and
+//! `export.rs` ([`trainer`]).
 //!
 //! **Random streams.** Every random quantity comes from lab_core's [`crate::Rng`] with its own
 //! `(seed, stream id)` through [`crate::Rng::from_seed_and_id`]. The ids below start at
@@ -16,9 +19,16 @@
 //! weights and biases of layer l (1-based, the readout is layer depth + 1) [`stream_weights`]
 //! and [`stream_biases`]. All but the data stream use the run's seed.
 
+mod backward;
+mod csv;
 pub mod data;
+mod dropout;
+mod export;
+mod forward;
+mod gen2d;
 pub mod model;
 pub mod optim;
+mod probe;
 pub mod pytorch;
 pub mod trainer;
 

@@ -1,4 +1,7 @@
-//! The classifier of the Train lab and its exact backward pass.
+//! The classifier of the Train lab and its exact backward pass. This file holds the network's
+//! types, its initialization, the cross-entropy and the predictions; the forward pass (with the
+//! loss and BatchNorm's running statistics) is in `forward.rs`, the backward pass in
+//! `backward.rs` and the dropout kinds in `dropout.rs` (re-exported here).
 //!
 //! **Architecture.** Input (d) -> `depth` hidden layers of `width` units -> linear readout to
 //! `classes` logits. Hidden layer l (1-based) computes, for a batch of rows,
@@ -42,62 +45,19 @@
 //! machine: Adam at lr 0.01 on 64 -> 8 x 256 -> 10 ran at 5 steps/s without the flush and at 18
 //! with it; at lr 0.001, where few units saturate, at 30).
 
-use crate::activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
-use crate::config::{Normalization, NORM_EPS};
+use crate::activation::Activation;
+use crate::config::Normalization;
 use crate::init::Initializer;
-use crate::kernels::{matmul_grad_w_with, matmul_transposed_with, matmul_with, KernelPath};
+use crate::kernels::KernelPath;
 use crate::rng::Rng;
 use crate::train::{stream_biases, stream_weights};
+
+pub use crate::train::dropout::{alpha_dropout_constants, DropoutKind, ALPHA_PRIME};
 
 /// BatchNorm's running-statistics momentum (PyTorch's default).
 pub const BN_MOMENTUM: f64 = 0.1;
 
-const PATH: KernelPath = KernelPath::Simd;
-
-/// Which dropout follows each hidden activation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum DropoutKind {
-    None,
-    /// Inverted dropout: kept values scaled by 1/(1 - q), dropped ones 0.
-    Standard,
-    /// Alpha dropout of self-normalizing networks (keeps mean 0 and variance 1).
-    Alpha,
-}
-
-impl DropoutKind {
-    pub const ALL: [DropoutKind; 3] =
-        [DropoutKind::None, DropoutKind::Standard, DropoutKind::Alpha];
-
-    /// Stable name ("none", "standard", "alpha").
-    pub fn name(self) -> &'static str {
-        match self {
-            DropoutKind::None => "none",
-            DropoutKind::Standard => "standard",
-            DropoutKind::Alpha => "alpha",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.name() == name)
-    }
-}
-
-/// alpha' = -lambda alpha of SELU, the value a dropped unit takes in alpha dropout (SELU's
-/// limit for x -> -infinity).
-pub const ALPHA_PRIME: f64 = -SELU_LAMBDA * SELU_ALPHA;
-
-/// Alpha dropout's affine correction (A, B) for drop rate q:
-/// A = ((1 - q)(1 + q alpha'^2))^(-1/2), B = -A q alpha'.
-///
-/// Derivation: with keep indicator d ~ Bernoulli(1 - q) and an input of mean 0 and variance 1,
-/// y = d x + (1 - d) alpha' has mean q alpha' and variance (1 - q) + q(1 - q) alpha'^2 =
-/// (1 - q)(1 + q alpha'^2); A y + B has mean 0 and variance 1 exactly for these A and B. (The
-/// SNN paper writes the keep probability as q: a = (q + alpha'^2 q (1 - q))^(-1/2),
-/// b = -a (1 - q) alpha', the same formulas.)
-pub fn alpha_dropout_constants(q: f64) -> (f64, f64) {
-    let a = ((1.0 - q) * (1.0 + q * ALPHA_PRIME * ALPHA_PRIME)).powf(-0.5);
-    (a, -a * q * ALPHA_PRIME)
-}
+pub(super) const PATH: KernelPath = KernelPath::Simd;
 
 /// The shape and initialization of a network.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -223,8 +183,8 @@ pub struct Cache {
     pub dlogits: Vec<f32>,
     /// dL/dh per hidden layer after [`Model::backward`].
     pub dh: Vec<Vec<f32>>,
-    scratch: Vec<f32>,
-    dx: Vec<f32>,
+    pub(super) scratch: Vec<f32>,
+    pub(super) dx: Vec<f32>,
 }
 
 /// Sets the subnormal values of `v` to 0 (see the module documentation).
@@ -236,7 +196,7 @@ pub fn flush_subnormals(v: &mut [f32]) {
     }
 }
 
-fn resize(v: &mut Vec<f32>, n: usize) {
+pub(super) fn resize(v: &mut Vec<f32>, n: usize) {
     v.clear();
     v.resize(n, 0.0);
 }
@@ -347,341 +307,6 @@ impl Model {
         }
     }
 
-    /// The forward pass of `rows` examples `x` (rows x inputs) into `cache` (logits in
-    /// `cache.logits`). Training mode draws dropout masks from `dropout_rng` (not touched in
-    /// evaluation mode or at rate 0) and records the BatchNorm batch statistics in the cache
-    /// without updating the running statistics (see [`Model::update_running_stats`]).
-    pub fn forward(
-        &self,
-        x: &[f32],
-        rows: usize,
-        mode: Mode,
-        dropout_rng: &mut Rng,
-        cache: &mut Cache,
-    ) {
-        let spec = &self.spec;
-        let depth = spec.depth;
-        assert_eq!(x.len(), rows * spec.inputs, "forward: x has the wrong size");
-        assert!(
-            !(mode == Mode::Train && spec.norm == Normalization::Batch && rows < 2),
-            "BatchNorm in training mode needs at least 2 rows"
-        );
-        cache.rows = rows;
-        cache.mode = Some(mode);
-        cache.input.resize(depth + 1, Vec::new());
-        for v in [
-            &mut cache.h,
-            &mut cache.xhat,
-            &mut cache.inv_std,
-            &mut cache.z,
-        ] {
-            v.resize(depth, Vec::new());
-        }
-        cache.batch_mean.resize(depth, Vec::new());
-        cache.batch_var_unbiased.resize(depth, Vec::new());
-        cache.keep.resize(depth, Vec::new());
-        cache.input[0].clear();
-        cache.input[0].extend_from_slice(x);
-        let eps = NORM_EPS;
-        let dropout_on =
-            mode == Mode::Train && spec.dropout != DropoutKind::None && spec.dropout_rate > 0.0;
-        let q = spec.dropout_rate;
-        let (alpha_a, alpha_b) = alpha_dropout_constants(q);
-        for l in 0..depth {
-            let layer = &self.layers[l];
-            let (n_in, n_out) = (layer.fan_in, layer.fan_out);
-            let (before, after) = cache.input.split_at_mut(l + 1);
-            let input = &before[l];
-            let h = &mut cache.h[l];
-            resize(h, rows * n_out);
-            matmul_with(PATH, input, &layer.w, n_in, n_out, h);
-            for row in h.chunks_exact_mut(n_out) {
-                for (v, &b) in row.iter_mut().zip(&layer.b) {
-                    *v += b;
-                }
-            }
-            let z = &mut cache.z[l];
-            let xhat = &mut cache.xhat[l];
-            let inv_std = &mut cache.inv_std[l];
-            match spec.norm {
-                Normalization::None => {
-                    z.clear();
-                    z.extend_from_slice(h);
-                    xhat.clear();
-                    inv_std.clear();
-                }
-                Normalization::Batch => {
-                    resize(xhat, rows * n_out);
-                    resize(z, rows * n_out);
-                    resize(inv_std, n_out);
-                    let (mean, var): (Vec<f64>, Vec<f64>) = if mode == Mode::Train {
-                        let mut mean = vec![0.0f64; n_out];
-                        for row in h.chunks_exact(n_out) {
-                            for (m, &v) in mean.iter_mut().zip(row) {
-                                *m += f64::from(v);
-                            }
-                        }
-                        mean.iter_mut().for_each(|m| *m /= rows as f64);
-                        let mut ss = vec![0.0f64; n_out];
-                        for row in h.chunks_exact(n_out) {
-                            for ((s, &v), m) in ss.iter_mut().zip(row).zip(&mean) {
-                                *s += (f64::from(v) - m).powi(2);
-                            }
-                        }
-                        let biased = ss.iter().map(|s| s / rows as f64).collect();
-                        cache.batch_var_unbiased[l] =
-                            ss.iter().map(|s| s / (rows - 1) as f64).collect();
-                        cache.batch_mean[l] = mean.clone();
-                        (mean, biased)
-                    } else {
-                        (
-                            layer.running_mean.iter().map(|&v| f64::from(v)).collect(),
-                            layer.running_var.iter().map(|&v| f64::from(v)).collect(),
-                        )
-                    };
-                    let inv: Vec<f64> = var.iter().map(|v| 1.0 / (v + eps).sqrt()).collect();
-                    for (s, &v) in inv_std.iter_mut().zip(&inv) {
-                        *s = v as f32;
-                    }
-                    for ((hr, xr), zr) in h
-                        .chunks_exact(n_out)
-                        .zip(xhat.chunks_exact_mut(n_out))
-                        .zip(z.chunks_exact_mut(n_out))
-                    {
-                        for j in 0..n_out {
-                            let xh = ((f64::from(hr[j]) - mean[j]) * inv[j]) as f32;
-                            xr[j] = xh;
-                            zr[j] = layer.gamma[j] * xh + layer.beta[j];
-                        }
-                    }
-                }
-                Normalization::Layer => {
-                    resize(xhat, rows * n_out);
-                    resize(z, rows * n_out);
-                    resize(inv_std, rows);
-                    for (r, ((hr, xr), zr)) in h
-                        .chunks_exact(n_out)
-                        .zip(xhat.chunks_exact_mut(n_out))
-                        .zip(z.chunks_exact_mut(n_out))
-                        .enumerate()
-                    {
-                        let mean = hr.iter().map(|&v| f64::from(v)).sum::<f64>() / n_out as f64;
-                        let var = hr
-                            .iter()
-                            .map(|&v| (f64::from(v) - mean).powi(2))
-                            .sum::<f64>()
-                            / n_out as f64;
-                        let inv = 1.0 / (var + eps).sqrt();
-                        inv_std[r] = inv as f32;
-                        for j in 0..n_out {
-                            let xh = ((f64::from(hr[j]) - mean) * inv) as f32;
-                            xr[j] = xh;
-                            zr[j] = layer.gamma[j] * xh + layer.beta[j];
-                        }
-                    }
-                }
-            }
-            let out = &mut after[0];
-            resize(out, rows * n_out);
-            spec.activation.apply_slice_with(PATH, z, out);
-            let keep = &mut cache.keep[l];
-            keep.clear();
-            if dropout_on {
-                keep.reserve(rows * n_out);
-                for v in out.iter_mut() {
-                    let kept = dropout_rng.uniform() >= q;
-                    keep.push(kept);
-                    *v = match (spec.dropout, kept) {
-                        (DropoutKind::Standard, true) => (f64::from(*v) / (1.0 - q)) as f32,
-                        (DropoutKind::Standard, false) => 0.0,
-                        (_, true) => (alpha_a * f64::from(*v) + alpha_b) as f32,
-                        (_, false) => (alpha_a * ALPHA_PRIME + alpha_b) as f32,
-                    };
-                }
-            }
-            flush_subnormals(out);
-        }
-        let readout = &self.layers[depth];
-        resize(&mut cache.logits, rows * readout.fan_out);
-        matmul_with(
-            PATH,
-            &cache.input[depth],
-            &readout.w,
-            readout.fan_in,
-            readout.fan_out,
-            &mut cache.logits,
-        );
-        for row in cache.logits.chunks_exact_mut(readout.fan_out) {
-            for (v, &b) in row.iter_mut().zip(&readout.b) {
-                *v += b;
-            }
-        }
-    }
-
-    /// Mean cross-entropy of the cached logits against `labels`; also stores dL/dlogits in the
-    /// cache for [`Model::backward`].
-    pub fn loss(&self, cache: &mut Cache, labels: &[u32]) -> f64 {
-        let mut d = std::mem::take(&mut cache.dlogits);
-        resize(&mut d, cache.logits.len());
-        let loss = cross_entropy(&cache.logits, labels, self.spec.classes, Some(&mut d));
-        flush_subnormals(&mut d);
-        cache.dlogits = d;
-        loss
-    }
-
-    /// BatchNorm's running statistics updated from a training-mode forward pass's batch
-    /// statistics (momentum 0.1, unbiased variance). Does nothing without BatchNorm.
-    pub fn update_running_stats(&mut self, cache: &Cache) {
-        if self.spec.norm != Normalization::Batch || cache.mode != Some(Mode::Train) {
-            return;
-        }
-        let m = BN_MOMENTUM;
-        for l in 0..self.spec.depth {
-            let layer = &mut self.layers[l];
-            for j in 0..layer.fan_out {
-                let rm = f64::from(layer.running_mean[j]);
-                let rv = f64::from(layer.running_var[j]);
-                layer.running_mean[j] = ((1.0 - m) * rm + m * cache.batch_mean[l][j]) as f32;
-                layer.running_var[j] = ((1.0 - m) * rv + m * cache.batch_var_unbiased[l][j]) as f32;
-            }
-        }
-    }
-
-    /// The exact backward pass of a training-mode forward pass followed by [`Model::loss`]:
-    /// writes every parameter's gradient into `grads` (overwritten) and dL/dh of every hidden
-    /// layer into `cache.dh`. Dropout uses the forward pass's mask; BatchNorm and LayerNorm are
-    /// differentiated through their batch/row statistics.
-    pub fn backward(&self, cache: &mut Cache, grads: &mut Grads) {
-        assert_eq!(
-            cache.mode,
-            Some(Mode::Train),
-            "backward needs a training-mode forward pass"
-        );
-        let spec = &self.spec;
-        let depth = spec.depth;
-        let rows = cache.rows;
-        let q = spec.dropout_rate;
-        let (alpha_a, _) = alpha_dropout_constants(q);
-        let drop_factor = match spec.dropout {
-            DropoutKind::None => 1.0,
-            DropoutKind::Standard => (1.0 / (1.0 - q)) as f32,
-            DropoutKind::Alpha => alpha_a as f32,
-        };
-        cache.dh.resize(depth, Vec::new());
-        // Readout.
-        let readout = &self.layers[depth];
-        let mut d = std::mem::take(&mut cache.dlogits);
-        dense_backward(
-            readout,
-            &cache.input[depth],
-            &d,
-            rows,
-            &mut grads.w[depth],
-            &mut grads.b[depth],
-            if depth > 0 { Some(&mut cache.dx) } else { None },
-        );
-        cache.dlogits = std::mem::take(&mut d);
-        for l in (0..depth).rev() {
-            let layer = &self.layers[l];
-            let n_out = layer.fan_out;
-            // dL/d(out) is in cache.dx; turn it into dL/dz in place.
-            let mut dz = std::mem::take(&mut cache.dx);
-            let keep = &cache.keep[l];
-            if !keep.is_empty() {
-                for (v, &k) in dz.iter_mut().zip(keep) {
-                    *v = if k { *v * drop_factor } else { 0.0 };
-                }
-            }
-            let deriv = &mut cache.scratch;
-            resize(deriv, rows * n_out);
-            spec.activation
-                .derivative_slice_with(PATH, &cache.z[l], deriv);
-            for (v, &p) in dz.iter_mut().zip(deriv.iter()) {
-                *v *= p;
-            }
-            let mut dh = std::mem::take(&mut cache.dh[l]);
-            resize(&mut dh, rows * n_out);
-            match spec.norm {
-                Normalization::None => dh.copy_from_slice(&dz),
-                Normalization::Batch | Normalization::Layer => {
-                    let xhat = &cache.xhat[l];
-                    let inv_std = &cache.inv_std[l];
-                    let mut dgamma = vec![0.0f64; n_out];
-                    let mut dbeta = vec![0.0f64; n_out];
-                    for (dr, xr) in dz.chunks_exact(n_out).zip(xhat.chunks_exact(n_out)) {
-                        for j in 0..n_out {
-                            dgamma[j] += f64::from(dr[j]) * f64::from(xr[j]);
-                            dbeta[j] += f64::from(dr[j]);
-                        }
-                    }
-                    for j in 0..n_out {
-                        grads.gamma[l][j] = dgamma[j] as f32;
-                        grads.beta[l][j] = dbeta[j] as f32;
-                    }
-                    // dxhat = dz * gamma, then dh = inv_std (dxhat - mean(dxhat) - xhat mean(dxhat xhat))
-                    // with the means over the normalized axis.
-                    if spec.norm == Normalization::Batch {
-                        let mut s1 = vec![0.0f64; n_out];
-                        let mut s2 = vec![0.0f64; n_out];
-                        for (dr, xr) in dz.chunks_exact(n_out).zip(xhat.chunks_exact(n_out)) {
-                            for j in 0..n_out {
-                                let dxh = f64::from(dr[j]) * f64::from(layer.gamma[j]);
-                                s1[j] += dxh;
-                                s2[j] += dxh * f64::from(xr[j]);
-                            }
-                        }
-                        let n = rows as f64;
-                        for ((hr, dr), xr) in dh
-                            .chunks_exact_mut(n_out)
-                            .zip(dz.chunks_exact(n_out))
-                            .zip(xhat.chunks_exact(n_out))
-                        {
-                            for j in 0..n_out {
-                                let dxh = f64::from(dr[j]) * f64::from(layer.gamma[j]);
-                                hr[j] = (f64::from(inv_std[j])
-                                    * (dxh - s1[j] / n - f64::from(xr[j]) * s2[j] / n))
-                                    as f32;
-                            }
-                        }
-                    } else {
-                        let n = n_out as f64;
-                        for (r, ((hr, dr), xr)) in dh
-                            .chunks_exact_mut(n_out)
-                            .zip(dz.chunks_exact(n_out))
-                            .zip(xhat.chunks_exact(n_out))
-                            .enumerate()
-                        {
-                            let mut s1 = 0.0f64;
-                            let mut s2 = 0.0f64;
-                            for j in 0..n_out {
-                                let dxh = f64::from(dr[j]) * f64::from(layer.gamma[j]);
-                                s1 += dxh;
-                                s2 += dxh * f64::from(xr[j]);
-                            }
-                            let inv = f64::from(inv_std[r]);
-                            for j in 0..n_out {
-                                let dxh = f64::from(dr[j]) * f64::from(layer.gamma[j]);
-                                hr[j] = (inv * (dxh - s1 / n - f64::from(xr[j]) * s2 / n)) as f32;
-                            }
-                        }
-                    }
-                }
-            }
-            flush_subnormals(&mut dh);
-            cache.dx = dz;
-            dense_backward(
-                layer,
-                &cache.input[l],
-                &dh,
-                rows,
-                &mut grads.w[l],
-                &mut grads.b[l],
-                if l > 0 { Some(&mut cache.dx) } else { None },
-            );
-            cache.dh[l] = dh;
-        }
-    }
-
     /// Class predictions (argmax of the logits, the first on ties) of a forward pass.
     pub fn predictions(&self, cache: &Cache) -> Vec<u32> {
         cache
@@ -697,32 +322,5 @@ impl Model {
                 best as u32
             })
             .collect()
-    }
-}
-
-/// dW = x^T d, db = column sums of d (f64), and optionally dx = d W^T.
-fn dense_backward(
-    layer: &Layer,
-    x: &[f32],
-    d: &[f32],
-    rows: usize,
-    dw: &mut [f32],
-    db: &mut [f32],
-    dx: Option<&mut Vec<f32>>,
-) {
-    let (n_in, n_out) = (layer.fan_in, layer.fan_out);
-    matmul_grad_w_with(PATH, x, d, n_in, n_out, dw);
-    let mut sums = vec![0.0f64; n_out];
-    for row in d.chunks_exact(n_out) {
-        for (s, &v) in sums.iter_mut().zip(row) {
-            *s += f64::from(v);
-        }
-    }
-    for (b, s) in db.iter_mut().zip(&sums) {
-        *b = *s as f32;
-    }
-    if let Some(dx) = dx {
-        resize(dx, rows * n_in);
-        matmul_transposed_with(PATH, d, &layer.w, n_in, n_out, dx);
     }
 }

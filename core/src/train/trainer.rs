@@ -1,4 +1,6 @@
-//! The resumable trainer of the Train lab, its settings, its recorded history and the CSVs.
+//! The resumable trainer of the Train lab, its settings and its recorded history; the evaluations
+//! (probe statistics, decision map) are in `probe.rs` and the CSV writers in `export.rs`, both
+//! re-exported here.
 //!
 //! **Steps.** Step s = 1..steps is the s-th parameter update; its batch loss is the minibatch
 //! loss computed *before* that update (in training mode). Minibatches are drawn without
@@ -26,11 +28,14 @@ use crate::config::Normalization;
 use crate::init::Initializer;
 use crate::rng::Rng;
 use crate::train::data::{self, split, Dataset, Shape2d, Standardizer};
-use crate::train::model::{cross_entropy, Cache, DropoutKind, Grads, Mode, Model, ModelSpec};
+use crate::train::model::{Cache, DropoutKind, Grads, Mode, Model, ModelSpec};
 use crate::train::optim::{Optimizer, OptimizerKind};
-use crate::train::{STREAM_BATCHES, STREAM_DROPOUT, STREAM_PROBE, STREAM_PROBE_DROPOUT};
-use std::fmt::Write;
+use crate::train::{STREAM_BATCHES, STREAM_DROPOUT, STREAM_PROBE};
 use std::ops::RangeInclusive;
+
+pub use crate::train::export::{decision_csv, loss_csv, train_stats_csv, weights_csv};
+use crate::train::probe::decision_grid;
+pub use crate::train::probe::{omega_tau, DecisionMap, Evaluation, LayerProbe, GRID, GRID_MARGIN};
 
 /// The task a run trains on (the data itself is passed to [`Trainer::new`]).
 #[derive(Clone, Debug, PartialEq)]
@@ -104,12 +109,6 @@ pub const STEPS_RANGE: RangeInclusive<usize> = 1..=100_000;
 pub const EVAL_EVERY_RANGE: RangeInclusive<usize> = 1..=100_000;
 /// Examples in the probe batch (fewer if the training set is smaller).
 pub const PROBE_SIZE: usize = 256;
-/// Grid points per side of the decision map.
-pub const GRID: usize = 64;
-/// The decision map covers the data's range extended by this fraction of it on each side.
-pub const GRID_MARGIN: f64 = 0.1;
-/// Rows per chunk when evaluating whole data sets.
-const EVAL_CHUNK: usize = 512;
 
 impl Default for Settings {
     /// Digits, depth 16, width 64, SELU, LeCun normal, gain 1, bias std 0, no normalization,
@@ -208,51 +207,6 @@ impl Settings {
         }
     }
 }
-
-/// Probe statistics of one hidden layer at one evaluation.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LayerProbe {
-    /// Mean over all probe x width entries of the layer's output after dropout.
-    pub post_mean: f64,
-    /// Population variance of the same entries.
-    pub post_var: f64,
-    /// RMS of dL/dh (h = x W + b, before normalization) for the probe batch's mean cross-entropy.
-    pub grad_rms: f64,
-    /// Per unit j: omega_j = sum_i W[i][j] (its incoming weights), tau_j = sum_i W[i][j]^2;
-    /// their mean and population std over the units.
-    pub omega_mean: f64,
-    pub omega_std: f64,
-    pub tau_mean: f64,
-    pub tau_std: f64,
-    /// Fraction of units with omega in [-0.1, 0.1] and tau in [0.95, 1.1] (the box of the SNN
-    /// paper's Theorem 1).
-    pub inside_box: f64,
-}
-
-/// One evaluation.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Evaluation {
-    pub step: usize,
-    pub train_loss: f64,
-    pub train_acc: f64,
-    pub test_loss: f64,
-    pub test_acc: f64,
-    /// One entry per hidden layer, layer 1 first.
-    pub layers: Vec<LayerProbe>,
-}
-
-/// p(class 1) on a GRID x GRID grid, in the data's original (unstandardized) coordinates.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DecisionMap {
-    /// The evaluation step it belongs to.
-    pub step: usize,
-    /// Grid coordinates of feature 1 and feature 2 (GRID values each, increasing).
-    pub x1: Vec<f64>,
-    pub x2: Vec<f64>,
-    /// p1[i2 * GRID + i1] = p(class 1 | x1[i1], x2[i2]) in evaluation mode.
-    pub p1: Vec<f32>,
-}
-
 /// Everything a run records.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct History {
@@ -286,26 +240,26 @@ pub struct Trainer {
     pub standardizer: Standardizer,
     pub model: Model,
     pub history: History,
-    optimizer: Optimizer,
-    batch: usize,
-    cache: Cache,
-    grads: Grads,
-    eval_cache: Cache,
-    probe_grads: Grads,
-    batch_rng: Rng,
-    dropout_rng: Rng,
-    perm: Vec<usize>,
-    perm_pos: usize,
-    probe_x: Vec<f32>,
-    probe_y: Vec<u32>,
+    pub(super) optimizer: Optimizer,
+    pub(super) batch: usize,
+    pub(super) cache: Cache,
+    pub(super) grads: Grads,
+    pub(super) eval_cache: Cache,
+    pub(super) probe_grads: Grads,
+    pub(super) batch_rng: Rng,
+    pub(super) dropout_rng: Rng,
+    pub(super) perm: Vec<usize>,
+    pub(super) perm_pos: usize,
+    pub(super) probe_x: Vec<f32>,
+    pub(super) probe_y: Vec<u32>,
     /// Standardized grid inputs (GRID^2 x 2) and the grid's raw coordinates.
-    grid: Option<(Vec<f32>, Vec<f64>, Vec<f64>)>,
-    batch_x: Vec<f32>,
-    batch_y: Vec<u32>,
+    pub(super) grid: Option<(Vec<f32>, Vec<f64>, Vec<f64>)>,
+    pub(super) batch_x: Vec<f32>,
+    pub(super) batch_y: Vec<u32>,
     /// Updates done.
-    step: usize,
-    started: bool,
-    done: bool,
+    pub(super) step: usize,
+    pub(super) started: bool,
+    pub(super) done: bool,
 }
 
 impl Trainer {
@@ -488,278 +442,4 @@ impl Trainer {
             self.done = true;
         }
     }
-
-    /// Mean loss and accuracy of a whole data set in evaluation mode.
-    fn eval_set(&mut self, which: bool) -> (f64, f64) {
-        let set = if which { &self.train } else { &self.test };
-        let mut loss = 0.0;
-        let mut correct = 0usize;
-        let mut unused = Rng::from_state([1, 2, 3, 4]);
-        let mut start = 0;
-        while start < set.n {
-            let rows = EVAL_CHUNK.min(set.n - start);
-            let x = &set.x[start * set.d..(start + rows) * set.d];
-            let y = &set.y[start..start + rows];
-            self.model
-                .forward(x, rows, Mode::Eval, &mut unused, &mut self.eval_cache);
-            loss += cross_entropy(&self.eval_cache.logits, y, set.classes, None) * rows as f64;
-            correct += self
-                .model
-                .predictions(&self.eval_cache)
-                .iter()
-                .zip(y)
-                .filter(|(p, t)| p == t)
-                .count();
-            start += rows;
-        }
-        (loss / set.n as f64, correct as f64 / set.n as f64)
-    }
-
-    fn evaluate(&mut self, step: usize) {
-        let (train_loss, train_acc) = self.eval_set(true);
-        let (test_loss, test_acc) = self.eval_set(false);
-        // The probe batch in training mode.
-        let rows = self.probe_y.len();
-        let mut probe_rng =
-            Rng::from_seed_and_id(self.settings.seed, STREAM_PROBE_DROPOUT + step as u64);
-        self.model.forward(
-            &self.probe_x,
-            rows,
-            Mode::Train,
-            &mut probe_rng,
-            &mut self.eval_cache,
-        );
-        self.model.loss(&mut self.eval_cache, &self.probe_y);
-        self.model
-            .backward(&mut self.eval_cache, &mut self.probe_grads);
-        let layers = (0..self.model.spec.depth)
-            .map(|l| {
-                let (post_mean, post_var) = mean_var(&self.eval_cache.input[l + 1]);
-                let dh = &self.eval_cache.dh[l];
-                let grad_rms = (dh.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>()
-                    / dh.len().max(1) as f64)
-                    .sqrt();
-                let layer = &self.model.layers[l];
-                let (omega, tau) = omega_tau(&layer.w, layer.fan_in, layer.fan_out);
-                let (omega_mean, omega_var) = mean_var_f64(&omega);
-                let (tau_mean, tau_var) = mean_var_f64(&tau);
-                let inside = omega
-                    .iter()
-                    .zip(&tau)
-                    .filter(|(&o, &t)| (-0.1..=0.1).contains(&o) && (0.95..=1.1).contains(&t))
-                    .count();
-                LayerProbe {
-                    post_mean,
-                    post_var,
-                    grad_rms,
-                    omega_mean,
-                    omega_std: omega_var.sqrt(),
-                    tau_mean,
-                    tau_std: tau_var.sqrt(),
-                    inside_box: inside as f64 / omega.len().max(1) as f64,
-                }
-            })
-            .collect();
-        self.history.evals.push(Evaluation {
-            step,
-            train_loss,
-            train_acc,
-            test_loss,
-            test_acc,
-            layers,
-        });
-        if let Some((inputs, x1, x2)) = &self.grid {
-            let mut unused = Rng::from_state([1, 2, 3, 4]);
-            self.model.forward(
-                inputs,
-                GRID * GRID,
-                Mode::Eval,
-                &mut unused,
-                &mut self.eval_cache,
-            );
-            let p1 = self
-                .eval_cache
-                .logits
-                .chunks_exact(2)
-                .map(|l| {
-                    // p1 = sigmoid(l1 - l0), written without overflow.
-                    let t = f64::from(l[1]) - f64::from(l[0]);
-                    (if t >= 0.0 {
-                        1.0 / (1.0 + (-t).exp())
-                    } else {
-                        t.exp() / (1.0 + t.exp())
-                    }) as f32
-                })
-                .collect();
-            self.history.decision = Some(DecisionMap {
-                step,
-                x1: x1.clone(),
-                x2: x2.clone(),
-                p1,
-            });
-        }
-        if !train_loss.is_finite() && self.history.diverged_at.is_none() {
-            self.history.diverged_at = Some(step);
-            self.done = true;
-        }
-    }
-}
-
-fn mean_var(v: &[f32]) -> (f64, f64) {
-    let n = v.len().max(1) as f64;
-    let mean = v.iter().map(|&x| f64::from(x)).sum::<f64>() / n;
-    let var = v
-        .iter()
-        .map(|&x| (f64::from(x) - mean).powi(2))
-        .sum::<f64>()
-        / n;
-    (mean, var)
-}
-
-fn mean_var_f64(v: &[f64]) -> (f64, f64) {
-    let n = v.len().max(1) as f64;
-    let mean = v.iter().sum::<f64>() / n;
-    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
-    (mean, var)
-}
-
-/// Per unit j (column of W): omega_j = sum_i W[i][j], tau_j = sum_i W[i][j]^2 (f64).
-pub fn omega_tau(w: &[f32], fan_in: usize, fan_out: usize) -> (Vec<f64>, Vec<f64>) {
-    let mut omega = vec![0.0; fan_out];
-    let mut tau = vec![0.0; fan_out];
-    for row in w.chunks_exact(fan_out).take(fan_in) {
-        for ((o, t), &v) in omega.iter_mut().zip(tau.iter_mut()).zip(row) {
-            *o += f64::from(v);
-            *t += f64::from(v) * f64::from(v);
-        }
-    }
-    (omega, tau)
-}
-
-/// The decision grid of a two-feature data set: GRID values per feature spanning its range
-/// extended by GRID_MARGIN of the range on each side; returns the standardized inputs
-/// (x1 fastest) and the raw coordinates.
-fn decision_grid(data: &Dataset, s: &Standardizer) -> (Vec<f32>, Vec<f64>, Vec<f64>) {
-    let axis = |j: usize| {
-        let (lo, hi) = (0..data.n).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), i| {
-            let v = f64::from(data.x[i * 2 + j]);
-            (lo.min(v), hi.max(v))
-        });
-        let span = (hi - lo).max(1e-9);
-        let (lo, hi) = (lo - GRID_MARGIN * span, hi + GRID_MARGIN * span);
-        (0..GRID)
-            .map(|k| lo + (hi - lo) * k as f64 / (GRID - 1) as f64)
-            .collect::<Vec<f64>>()
-    };
-    let (x1, x2) = (axis(0), axis(1));
-    let mut inputs = Vec::with_capacity(GRID * GRID * 2);
-    for &b in &x2 {
-        for &a in &x1 {
-            inputs.push(s.transform_value(0, a));
-            inputs.push(s.transform_value(1, b));
-        }
-    }
-    (inputs, x1, x2)
-}
-
-// ---------------------------------------------------------------------------------------------
-// CSVs. Numbers are written with Rust's shortest round-trip formatting ("NaN", "inf" for
-// non-finite values); a run name containing a comma, quote or line break is quoted.
-
-fn csv_name(run: &str) -> String {
-    if run.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", run.replace('"', "\"\""))
-    } else {
-        run.to_string()
-    }
-}
-
-/// `run,step,batch_loss,train_loss,train_acc,test_loss,test_acc`: one row per step from 0 (empty
-/// batch_loss) to the last step done; the evaluation columns are empty between evaluations.
-pub fn loss_csv(runs: &[(&str, &History)]) -> String {
-    let mut out = String::from("run,step,batch_loss,train_loss,train_acc,test_loss,test_acc\n");
-    for (run, h) in runs {
-        let name = csv_name(run);
-        let mut evals = h.evals.iter().peekable();
-        for s in 0..=h.last_step() {
-            let batch = if s == 0 {
-                String::new()
-            } else {
-                h.batch_loss[s - 1].to_string()
-            };
-            while evals.peek().is_some_and(|e| e.step < s) {
-                evals.next();
-            }
-            let _ = match evals.peek().filter(|e| e.step == s) {
-                Some(e) => writeln!(
-                    out,
-                    "{name},{s},{batch},{},{},{},{}",
-                    e.train_loss, e.train_acc, e.test_loss, e.test_acc
-                ),
-                None => writeln!(out, "{name},{s},{batch},,,,"),
-            };
-        }
-    }
-    out
-}
-
-/// `run,step,layer,post_mean,post_var,grad_rms,omega,tau`: one row per evaluation and hidden
-/// layer (1-based); omega and tau are the means over the layer's units.
-pub fn train_stats_csv(runs: &[(&str, &History)]) -> String {
-    let mut out = String::from("run,step,layer,post_mean,post_var,grad_rms,omega,tau\n");
-    for (run, h) in runs {
-        let name = csv_name(run);
-        for e in &h.evals {
-            for (l, p) in e.layers.iter().enumerate() {
-                let _ = writeln!(
-                    out,
-                    "{name},{},{},{},{},{},{},{}",
-                    e.step,
-                    l + 1,
-                    p.post_mean,
-                    p.post_var,
-                    p.grad_rms,
-                    p.omega_mean,
-                    p.tau_mean
-                );
-            }
-        }
-    }
-    out
-}
-
-/// `run,step,layer,omega_mean,omega_std,tau_mean,tau_std,inside_box`: one row per evaluation and
-/// hidden layer (1-based).
-pub fn weights_csv(runs: &[(&str, &History)]) -> String {
-    let mut out = String::from("run,step,layer,omega_mean,omega_std,tau_mean,tau_std,inside_box\n");
-    for (run, h) in runs {
-        let name = csv_name(run);
-        for e in &h.evals {
-            for (l, p) in e.layers.iter().enumerate() {
-                let _ = writeln!(
-                    out,
-                    "{name},{},{},{},{},{},{},{}",
-                    e.step,
-                    l + 1,
-                    p.omega_mean,
-                    p.omega_std,
-                    p.tau_mean,
-                    p.tau_std,
-                    p.inside_box
-                );
-            }
-        }
-    }
-    out
-}
-
-/// `x1,x2,p1`: the decision map, x1 fastest.
-pub fn decision_csv(map: &DecisionMap) -> String {
-    let mut out = String::from("x1,x2,p1\n");
-    for (i2, b) in map.x2.iter().enumerate() {
-        for (i1, a) in map.x1.iter().enumerate() {
-            let _ = writeln!(out, "{a},{b},{}", map.p1[i2 * map.x1.len() + i1]);
-        }
-    }
-    out
 }

@@ -1,0 +1,213 @@
+//! The forward pass of the Train lab's classifier (dense layers, BatchNorm or LayerNorm, the
+//! activation, dropout), its loss and BatchNorm's running-statistics update; the definitions are
+//! in the documentation of [`crate::train::model`].
+
+use crate::config::{Normalization, NORM_EPS};
+use crate::kernels::matmul_with;
+use crate::rng::Rng;
+use crate::train::dropout::{alpha_dropout_constants, DropoutKind, ALPHA_PRIME};
+use crate::train::model::{
+    cross_entropy, flush_subnormals, resize, Cache, Mode, Model, BN_MOMENTUM, PATH,
+};
+
+impl Model {
+    /// The forward pass of `rows` examples `x` (rows x inputs) into `cache` (logits in
+    /// `cache.logits`). Training mode draws dropout masks from `dropout_rng` (not touched in
+    /// evaluation mode or at rate 0) and records the BatchNorm batch statistics in the cache
+    /// without updating the running statistics (see [`Model::update_running_stats`]).
+    pub fn forward(
+        &self,
+        x: &[f32],
+        rows: usize,
+        mode: Mode,
+        dropout_rng: &mut Rng,
+        cache: &mut Cache,
+    ) {
+        let spec = &self.spec;
+        let depth = spec.depth;
+        assert_eq!(x.len(), rows * spec.inputs, "forward: x has the wrong size");
+        assert!(
+            !(mode == Mode::Train && spec.norm == Normalization::Batch && rows < 2),
+            "BatchNorm in training mode needs at least 2 rows"
+        );
+        cache.rows = rows;
+        cache.mode = Some(mode);
+        cache.input.resize(depth + 1, Vec::new());
+        for v in [
+            &mut cache.h,
+            &mut cache.xhat,
+            &mut cache.inv_std,
+            &mut cache.z,
+        ] {
+            v.resize(depth, Vec::new());
+        }
+        cache.batch_mean.resize(depth, Vec::new());
+        cache.batch_var_unbiased.resize(depth, Vec::new());
+        cache.keep.resize(depth, Vec::new());
+        cache.input[0].clear();
+        cache.input[0].extend_from_slice(x);
+        let eps = NORM_EPS;
+        let dropout_on =
+            mode == Mode::Train && spec.dropout != DropoutKind::None && spec.dropout_rate > 0.0;
+        let q = spec.dropout_rate;
+        let (alpha_a, alpha_b) = alpha_dropout_constants(q);
+        for l in 0..depth {
+            let layer = &self.layers[l];
+            let (n_in, n_out) = (layer.fan_in, layer.fan_out);
+            let (before, after) = cache.input.split_at_mut(l + 1);
+            let input = &before[l];
+            let h = &mut cache.h[l];
+            resize(h, rows * n_out);
+            matmul_with(PATH, input, &layer.w, n_in, n_out, h);
+            for row in h.chunks_exact_mut(n_out) {
+                for (v, &b) in row.iter_mut().zip(&layer.b) {
+                    *v += b;
+                }
+            }
+            let z = &mut cache.z[l];
+            let xhat = &mut cache.xhat[l];
+            let inv_std = &mut cache.inv_std[l];
+            match spec.norm {
+                Normalization::None => {
+                    z.clear();
+                    z.extend_from_slice(h);
+                    xhat.clear();
+                    inv_std.clear();
+                }
+                Normalization::Batch => {
+                    resize(xhat, rows * n_out);
+                    resize(z, rows * n_out);
+                    resize(inv_std, n_out);
+                    let (mean, var): (Vec<f64>, Vec<f64>) = if mode == Mode::Train {
+                        let mut mean = vec![0.0f64; n_out];
+                        for row in h.chunks_exact(n_out) {
+                            for (m, &v) in mean.iter_mut().zip(row) {
+                                *m += f64::from(v);
+                            }
+                        }
+                        mean.iter_mut().for_each(|m| *m /= rows as f64);
+                        let mut ss = vec![0.0f64; n_out];
+                        for row in h.chunks_exact(n_out) {
+                            for ((s, &v), m) in ss.iter_mut().zip(row).zip(&mean) {
+                                *s += (f64::from(v) - m).powi(2);
+                            }
+                        }
+                        let biased = ss.iter().map(|s| s / rows as f64).collect();
+                        cache.batch_var_unbiased[l] =
+                            ss.iter().map(|s| s / (rows - 1) as f64).collect();
+                        cache.batch_mean[l] = mean.clone();
+                        (mean, biased)
+                    } else {
+                        (
+                            layer.running_mean.iter().map(|&v| f64::from(v)).collect(),
+                            layer.running_var.iter().map(|&v| f64::from(v)).collect(),
+                        )
+                    };
+                    let inv: Vec<f64> = var.iter().map(|v| 1.0 / (v + eps).sqrt()).collect();
+                    for (s, &v) in inv_std.iter_mut().zip(&inv) {
+                        *s = v as f32;
+                    }
+                    for ((hr, xr), zr) in h
+                        .chunks_exact(n_out)
+                        .zip(xhat.chunks_exact_mut(n_out))
+                        .zip(z.chunks_exact_mut(n_out))
+                    {
+                        for j in 0..n_out {
+                            let xh = ((f64::from(hr[j]) - mean[j]) * inv[j]) as f32;
+                            xr[j] = xh;
+                            zr[j] = layer.gamma[j] * xh + layer.beta[j];
+                        }
+                    }
+                }
+                Normalization::Layer => {
+                    resize(xhat, rows * n_out);
+                    resize(z, rows * n_out);
+                    resize(inv_std, rows);
+                    for (r, ((hr, xr), zr)) in h
+                        .chunks_exact(n_out)
+                        .zip(xhat.chunks_exact_mut(n_out))
+                        .zip(z.chunks_exact_mut(n_out))
+                        .enumerate()
+                    {
+                        let mean = hr.iter().map(|&v| f64::from(v)).sum::<f64>() / n_out as f64;
+                        let var = hr
+                            .iter()
+                            .map(|&v| (f64::from(v) - mean).powi(2))
+                            .sum::<f64>()
+                            / n_out as f64;
+                        let inv = 1.0 / (var + eps).sqrt();
+                        inv_std[r] = inv as f32;
+                        for j in 0..n_out {
+                            let xh = ((f64::from(hr[j]) - mean) * inv) as f32;
+                            xr[j] = xh;
+                            zr[j] = layer.gamma[j] * xh + layer.beta[j];
+                        }
+                    }
+                }
+            }
+            let out = &mut after[0];
+            resize(out, rows * n_out);
+            spec.activation.apply_slice_with(PATH, z, out);
+            let keep = &mut cache.keep[l];
+            keep.clear();
+            if dropout_on {
+                keep.reserve(rows * n_out);
+                for v in out.iter_mut() {
+                    let kept = dropout_rng.uniform() >= q;
+                    keep.push(kept);
+                    *v = match (spec.dropout, kept) {
+                        (DropoutKind::Standard, true) => (f64::from(*v) / (1.0 - q)) as f32,
+                        (DropoutKind::Standard, false) => 0.0,
+                        (_, true) => (alpha_a * f64::from(*v) + alpha_b) as f32,
+                        (_, false) => (alpha_a * ALPHA_PRIME + alpha_b) as f32,
+                    };
+                }
+            }
+            flush_subnormals(out);
+        }
+        let readout = &self.layers[depth];
+        resize(&mut cache.logits, rows * readout.fan_out);
+        matmul_with(
+            PATH,
+            &cache.input[depth],
+            &readout.w,
+            readout.fan_in,
+            readout.fan_out,
+            &mut cache.logits,
+        );
+        for row in cache.logits.chunks_exact_mut(readout.fan_out) {
+            for (v, &b) in row.iter_mut().zip(&readout.b) {
+                *v += b;
+            }
+        }
+    }
+
+    /// Mean cross-entropy of the cached logits against `labels`; also stores dL/dlogits in the
+    /// cache for [`Model::backward`].
+    pub fn loss(&self, cache: &mut Cache, labels: &[u32]) -> f64 {
+        let mut d = std::mem::take(&mut cache.dlogits);
+        resize(&mut d, cache.logits.len());
+        let loss = cross_entropy(&cache.logits, labels, self.spec.classes, Some(&mut d));
+        flush_subnormals(&mut d);
+        cache.dlogits = d;
+        loss
+    }
+
+    /// BatchNorm's running statistics updated from a training-mode forward pass's batch
+    /// statistics (momentum 0.1, unbiased variance). Does nothing without BatchNorm.
+    pub fn update_running_stats(&mut self, cache: &Cache) {
+        if self.spec.norm != Normalization::Batch || cache.mode != Some(Mode::Train) {
+            return;
+        }
+        let m = BN_MOMENTUM;
+        for l in 0..self.spec.depth {
+            let layer = &mut self.layers[l];
+            for j in 0..layer.fan_out {
+                let rm = f64::from(layer.running_mean[j]);
+                let rv = f64::from(layer.running_var[j]);
+                layer.running_mean[j] = ((1.0 - m) * rm + m * cache.batch_mean[l][j]) as f32;
+                layer.running_var[j] = ((1.0 - m) * rv + m * cache.batch_var_unbiased[l][j]) as f32;
+            }
+        }
+    }
+}

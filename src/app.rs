@@ -10,6 +10,7 @@ use crate::components::Setter;
 use crate::hooks::{use_resize, use_simulation, use_theme};
 use crate::panels::{self, PanelId, PanelProps};
 use crate::state::{Action, State};
+use crate::train::section::TrainSection;
 use crate::web;
 use yew::prelude::*;
 
@@ -74,7 +75,12 @@ pub fn App() -> Html {
     let shown = PanelId::ALL
         .iter()
         .filter(|id| params.shows_panel(id.name()))
-        .map(|&id| panels::render(id, panel_props.clone()));
+        .map(|&id| match id {
+            PanelId::Train => html! {
+                <TrainSection params={params.clone()} set={set.clone()} {resize} />
+            },
+            _ => panels::render(id, panel_props.clone()),
+        });
 
     html! {
         <ContextProvider<Theme> context={theme}>

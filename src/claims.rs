@@ -4,7 +4,6 @@
 //! phase panels. Pure functions of plain data, tested natively; docs/claims.md lists every
 //! claim with its source and its test.
 
-use crate::panels::text::fmt3;
 use lab_core::theory::{
     gain_and_sb, LayerFixedPoint, LengthFixedPoint, MapArrows, MeanField, Phase, TheorySummary,
 };
@@ -15,6 +14,24 @@ const WEAKLY_CHAOTIC: f64 = 1.1025;
 
 /// A number for prose: 0 (or round-off below 1e-12 around it, as [`fmt3`] treats it) as "0",
 /// otherwise [`fmt3`].
+/// A number for a sentence: three decimals, or two significant digits in scientific
+/// notation when very small or large; round-off around an exact zero reads as 0.
+pub fn fmt3(v: f64) -> String {
+    if v.is_nan() {
+        return "undefined".to_string();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "∞" } else { "−∞" }.to_string();
+    }
+    // Round-off around an exact zero (3e-16 for a mean that is 0) reads as 0.
+    let v = if v.abs() < 1e-12 { 0.0 } else { v };
+    if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e4) {
+        format!("{v:.2e}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
 pub fn num(v: f64) -> String {
     if v.abs() < 1e-12 {
         "0".to_string()

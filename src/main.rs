@@ -10,6 +10,7 @@ mod hooks;
 mod panels;
 mod params;
 mod presets;
+mod registry;
 mod state;
 mod theory_view;
 mod train;

@@ -26,6 +26,9 @@ pub enum TrainEvent {
 
 pub type TrainSink = Rc<dyn Fn(TrainEvent)>;
 
+/// At most this many training workers (the page compares at most four runs).
+const MAX_WORKERS: usize = 4;
+
 /// One worker with the messages waiting for its "ready".
 struct Slot {
     worker: Worker,
@@ -87,7 +90,7 @@ impl TrainRunner {
     /// Play, pause or one step for every run of the current request.
     pub fn control(&self, runs: usize, action: Control) {
         let gen = self.inner.borrow().gen;
-        let workers = web::hardware_concurrency().clamp(1, crate::params::MAX_RUNS);
+        let workers = web::hardware_concurrency().clamp(1, MAX_WORKERS);
         for run in 0..runs.min(workers) {
             if let Err(e) = self.post(run, train_wire::control(gen, action)) {
                 web::log_error(&format!("Activation Lab: training run {run}: {e}"));
@@ -98,7 +101,7 @@ impl TrainRunner {
     /// Sends run `run`'s message to its worker: runs share the workers round robin, as many
     /// workers as the machine has cores (`navigator.hardwareConcurrency`), at least one.
     fn post(&self, run: usize, message: JsValue) -> Result<(), String> {
-        let workers = web::hardware_concurrency().clamp(1, crate::params::MAX_RUNS);
+        let workers = web::hardware_concurrency().clamp(1, MAX_WORKERS);
         let run = run % workers;
         while self.inner.borrow().slots.len() <= run {
             let slot = new_slot(&self.inner)?;

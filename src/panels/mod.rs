@@ -1,8 +1,8 @@
 //! The panels, one module each (its component and its CSV export), registered in one list:
 //! [`PanelId`] drives the page's order, the `embed=` names and [`render`].
 //!
-//! A new panel: its chart in `charts/`, its module here, its row in `registry.rs` (plus the arm
-//! in [`render`]), and its name in the end-to-end tests' list.
+//! A new panel: its chart in `charts/`, its module here, its row in `src/registry.rs` and its
+//! arm in [`render`]; the end-to-end tests read the registry from the page.
 
 pub mod activation;
 pub mod corr;
@@ -11,7 +11,6 @@ pub mod frame;
 pub mod grads;
 pub mod hist;
 pub mod phase;
-pub mod registry;
 pub mod selu_map;
 pub mod stats;
 pub mod text;
@@ -24,7 +23,7 @@ use crate::theory_view::Theory;
 use std::rc::Rc;
 use yew::prelude::*;
 
-pub use registry::PanelId;
+pub use crate::registry::PanelId;
 
 /// What every panel receives: the run's results, the settings, a way to change them, and a
 /// counter that changes when the canvases must be redrawn at a new size.
@@ -71,8 +70,8 @@ pub fn render(id: PanelId, props: PanelProps) -> Html {
         PanelId::SeluMap => html! { <selu_map::MapPanel ..props /> },
         PanelId::Phase => html! { <phase::PhasePanel ..props /> },
         PanelId::Derive => html! { <derive::DeriveSelu /> },
-        PanelId::Train => html! {
-            <crate::train::section::TrainSection params={props.params} set={props.set} resize={props.resize} />
-        },
+        // The Train section is its own component, which the App renders (it builds on the
+        // panels, so the panels do not import it).
+        PanelId::Train => html! {},
     }
 }

@@ -1,5 +1,6 @@
 //! Words and numbers shared by the panels: banners for failed signals, ranges, file names.
 
+pub use crate::claims::fmt3;
 use crate::csv;
 use lab_core::{Signal, SimView};
 
@@ -58,22 +59,6 @@ pub fn range_text(values: impl Iterator<Item = f64>) -> String {
         format!("between {} and {}", fmt3(lo), fmt3(hi))
     } else {
         "not finite".to_string()
-    }
-}
-
-pub fn fmt3(v: f64) -> String {
-    if v.is_nan() {
-        return "undefined".to_string();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "∞" } else { "−∞" }.to_string();
-    }
-    // Round-off around an exact zero (3e-16 for a mean that is 0) reads as 0.
-    let v = if v.abs() < 1e-12 { 0.0 } else { v };
-    if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e4) {
-        format!("{v:.2e}")
-    } else {
-        format!("{v:.3}")
     }
 }
 

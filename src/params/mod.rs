@@ -164,7 +164,7 @@ pub(crate) fn static_name(names: &'static [&'static str], v: &str) -> Option<&'s
 }
 
 /// Panel names for `embed=`: the panel registry's.
-pub const PANEL_NAMES: &[&str] = crate::panels::registry::PanelId::NAMES;
+pub const PANEL_NAMES: &[&str] = crate::registry::PanelId::NAMES;
 /// Values of `theme=`.
 pub const THEME_NAMES: &[&str] = &["auto", "light", "dark"];
 /// Control names for `hide=` and `lock=` (their URL parameter names).

@@ -138,3 +138,28 @@ test("train: Copy as PyTorch gives a script that Python parses", async () => {
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("train: your own CSV file: a malformed one names its line, a good one trains", async () => {
+  const { page, context, problems } = await openPage("?task=csv&depth=3&width=16&opt=adam&lr=0.01&steps=200&eval_every=50");
+  const bad = "x1,x2,label\n0.1,0.2,a\n0.3,oops,b\n";
+  await page.setInputFiles("#ctl-csv_file", { name: "bad.csv", mimeType: "text/csv", buffer: Buffer.from(bad) });
+  await page.waitForSelector(".csv-error");
+  assert.match(await page.textContent(".csv-error"), /bad\.csv: line 3, column 2/);
+  // A good file: two Gaussian clouds with string labels.
+  let rows = "a,b,class\n";
+  for (let i = 0; i < 200; i++) {
+    const c = i % 2;
+    const s = c ? 1 : -1;
+    rows += `${(s * 2 + Math.sin(i) * 0.8).toFixed(3)},${(s * 2 + Math.cos(i * 1.7) * 0.8).toFixed(3)},${c ? "yes" : "no"}\n`;
+  }
+  await page.setInputFiles("#ctl-csv_file", { name: "clouds.csv", mimeType: "text/csv", buffer: Buffer.from(rows) });
+  await page.waitForSelector(".csv-summary");
+  assert.match(await page.textContent(".csv-summary"), /200 rows, 2 features, 2 classes \(no, yes\)/);
+  await page.click("#train-play");
+  await trainedTo(page);
+  const loss = parseRows(await downloadCsv(page, "loss"));
+  assert.equal(loss.rows.length, 201);
+  assert.ok(loss.rows[200][6] > 0.95, `separable clouds learned: ${loss.rows[200][6]}`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

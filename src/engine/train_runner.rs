@@ -6,7 +6,7 @@ use crate::engine::runner::spawn_worker;
 use crate::engine::train_job::TrainUpdate;
 use crate::engine::train_wire::{self, Control, Start};
 use crate::web;
-use lab_core::train::Settings;
+use lab_core::train::{Dataset, Settings};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -61,7 +61,13 @@ impl TrainRunner {
 
     /// Starts `runs` (one worker each) as a new request, trained up to step `target`; returns
     /// its generation.
-    pub fn start(&self, runs: &[Settings], data: Option<&[u8]>, target: usize) -> usize {
+    pub fn start(
+        &self,
+        runs: &[Settings],
+        data: Option<&[u8]>,
+        csv: Option<&Dataset>,
+        target: usize,
+    ) -> usize {
         let gen = {
             let mut i = self.inner.borrow_mut();
             i.gen += 1;
@@ -73,6 +79,7 @@ impl TrainRunner {
                 run,
                 settings: settings.clone(),
                 data: data.map(<[u8]>::to_vec),
+                csv: csv.cloned(),
                 target,
             });
             if let Err(e) = self.post(run, message) {

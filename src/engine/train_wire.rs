@@ -13,8 +13,8 @@ use super::flat::{self, index_of, pick, single};
 use super::wire::{get, get_f64_array as floats, get_number as number, set};
 use crate::engine::codec;
 use crate::engine::train_job::TrainUpdate;
-use js_sys::{Float64Array, Object, Uint8Array};
-use lab_core::train::{DropoutKind, OptimizerKind, Settings, Shape2d, Task};
+use js_sys::{Float32Array, Float64Array, Object, Uint32Array, Uint8Array};
+use lab_core::train::{Dataset, DropoutKind, OptimizerKind, Settings, Shape2d, Task};
 use lab_core::{Activation, ActivationKind, Initializer, Normalization};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -39,7 +39,8 @@ pub fn encode_settings(s: &Settings) -> Vec<f64> {
             *noise,
             *data_seed as f64,
         ),
-        _ => (0.0, 0.0, 0.0, 0.0),
+        Task::Csv { .. } => (2.0, 0.0, 0.0, 0.0),
+        Task::Digits => (0.0, 0.0, 0.0, 0.0),
     };
     let a = &s.activation;
     vec![
@@ -89,6 +90,11 @@ pub fn decode_settings(d: &[f64]) -> Decoded<Settings> {
             noise: d[2],
             data_seed: whole(d[3], "data seed")? as u64,
         },
+        // The data travels beside the settings (`Start::data` for digits, `Start::csv`).
+        2.0 => Task::Csv {
+            name: "data.csv".into(),
+            label_column: None,
+        },
         v => return Err(format!("task: {v} is no task")),
     };
     let settings = Settings {
@@ -124,6 +130,8 @@ pub struct Start {
     pub run: usize,
     pub settings: Settings,
     pub data: Option<Vec<u8>>,
+    /// The user's own data set (task `Csv`), parsed on the page.
+    pub csv: Option<Dataset>,
     pub target: usize,
 }
 
@@ -139,6 +147,15 @@ pub fn start(s: &Start) -> JsValue {
         .as_ref()
         .map_or(JsValue::NULL, |d| Uint8Array::from(d.as_slice()).into());
     set(&o, "data", &data);
+    let csv = s.csv.as_ref().map_or(JsValue::NULL, |d| {
+        let c = Object::new();
+        set(&c, "x", &Float32Array::from(d.x.as_slice()).into());
+        set(&c, "y", &Uint32Array::from(d.y.as_slice()).into());
+        set(&c, "d", &(d.d as f64).into());
+        set(&c, "classes", &(d.classes as f64).into());
+        c.into()
+    });
+    set(&o, "csv", &csv);
     set(&o, "target", &(s.target as f64).into());
     o.into()
 }
@@ -154,12 +171,51 @@ pub fn read_start(m: &JsValue) -> Decoded<Start> {
                 .to_vec(),
         )
     };
+    let csv = get(m, "csv");
+    let csv = if csv.is_null() {
+        None
+    } else {
+        let x = get(&csv, "x")
+            .dyn_into::<Float32Array>()
+            .map_err(|_| "`csv.x` is not a Float32Array".to_string())?
+            .to_vec();
+        let y = get(&csv, "y")
+            .dyn_into::<Uint32Array>()
+            .map_err(|_| "`csv.y` is not a Uint32Array".to_string())?
+            .to_vec();
+        Some(dataset(x, y, number(&csv, "d")?, number(&csv, "classes")?)?)
+    };
     Ok(Start {
+        csv,
         gen: whole(number(m, "gen")?, "gen")?,
         run: whole(number(m, "run")?, "run")?,
         settings: decode_settings(&floats(m, "settings")?)?,
         data,
         target: whole(number(m, "target")?, "target")?,
+    })
+}
+
+/// A data set from its parts, checked: whole rows of `d` features, labels below `classes`.
+pub fn dataset(x: Vec<f32>, y: Vec<u32>, d: f64, classes: f64) -> Decoded<Dataset> {
+    let d = whole(d, "csv.d")?;
+    let classes = whole(classes, "csv.classes")?;
+    if d == 0 || x.len() != y.len() * d {
+        return Err(format!(
+            "{} values are not {} rows of {d}",
+            x.len(),
+            y.len()
+        ));
+    }
+    if classes < 2 || y.iter().any(|&c| c as usize >= classes) {
+        return Err(format!("labels must be classes 0..{classes}, at least two"));
+    }
+    Ok(Dataset {
+        n: y.len(),
+        d,
+        classes,
+        class_names: (0..classes).map(|c| c.to_string()).collect(),
+        x,
+        y,
     })
 }
 
@@ -242,6 +298,8 @@ mod tests {
             "",
             "task=gauss&noise=0.37&opt=adam&lr=0.000123&momentum=0&tbatch=7&steps=99999&eval_every=3&dropout=alpha&rate=0.5",
             "task=spiral&act=leaky_relu&slope=0.3&init=orthogonal&gain=2.5&sb=1.5&norm=layer&depth=3&width=5&seed=4294967295",
+            // The file's name stays on the page (the data travels beside the settings).
+            "task=csv&act=mish",
         ] {
             let (p, _) = Params::from_query(q);
             let s = crate::train::settings(&p.config, &p.train);
@@ -250,7 +308,7 @@ mod tests {
         let good = encode_settings(&Settings::default());
         assert!(decode_settings(&good[..22]).is_err());
         for (i, bad) in [
-            (0, 2.0),
+            (0, 3.0),
             (0, -0.0),
             (4, 0.0),
             (4, 65.0),
@@ -265,5 +323,19 @@ mod tests {
             d[i] = bad;
             assert!(decode_settings(&d).is_err(), "field {i} = {bad}");
         }
+        // A data set from its parts is checked too.
+        assert!(dataset(vec![0.0; 6], vec![0, 1, 1], 2.0, 2.0).is_ok());
+        assert!(
+            dataset(vec![0.0; 5], vec![0, 1, 1], 2.0, 2.0).is_err(),
+            "ragged"
+        );
+        assert!(
+            dataset(vec![0.0; 6], vec![0, 2, 1], 2.0, 2.0).is_err(),
+            "label 2 of 2 classes"
+        );
+        assert!(
+            dataset(vec![0.0; 6], vec![0, 0, 0], 2.0, 1.0).is_err(),
+            "one class"
+        );
     }
 }

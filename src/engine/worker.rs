@@ -92,7 +92,10 @@ impl Worker {
                 return;
             }
         };
-        let data = start.settings.task.dataset(start.data.as_deref());
+        let data = match start.csv {
+            Some(d) => Ok(d),
+            None => start.settings.task.dataset(start.data.as_deref()),
+        };
         let job = data.and_then(|data| {
             TrainJob::new(start.gen, start.run, start.settings, &data, start.target)
         });

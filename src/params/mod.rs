@@ -152,7 +152,7 @@ impl Default for TrainParams {
 }
 
 /// Values of `task=`.
-pub const TASK_NAMES: &[&str] = &["digits", "spiral", "circle", "xor", "gauss"];
+pub const TASK_NAMES: &[&str] = &["digits", "spiral", "circle", "xor", "gauss", "csv"];
 /// Values of `opt=`.
 pub const OPT_NAMES: &[&str] = &["sgd", "adam"];
 /// Values of `dropout=`.

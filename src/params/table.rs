@@ -344,6 +344,7 @@ pub static FIELDS: &[Field] = &[
         ("circle", "Circle (2-D, 2 classes)"),
         ("xor", "XOR (2-D, 2 classes)"),
         ("gauss", "Two Gaussians (2-D, 2 classes)"),
+        ("csv", "Your own CSV file"),
     ]),
     train_real!(
         noise,

@@ -17,13 +17,18 @@ pub const TRAIN_DEPTH: RangeInclusive<usize> = lab_core::train::trainer::TRAIN_D
 
 /// The training settings of the lab's network `config` with the Train section's `t`.
 pub fn settings(config: &Config, t: &TrainParams) -> Settings {
-    let task = match Shape2d::from_name(t.task) {
-        Some(shape) => Task::TwoD {
+    let task = match (Shape2d::from_name(t.task), t.task) {
+        (Some(shape), _) => Task::TwoD {
             shape,
             noise: t.noise,
             data_seed: config.seed,
         },
-        None => Task::Digits,
+        // The file's name and label column come from the upload (the Train section sets them).
+        (None, "csv") => Task::Csv {
+            name: "data.csv".into(),
+            label_column: None,
+        },
+        _ => Task::Digits,
     };
     Settings {
         task,

@@ -20,6 +20,8 @@ pub struct TrainPanelProps {
     pub state: TrainState,
     pub params: Params,
     pub resize: u64,
+    /// Classes of the task (the guessing lines).
+    pub classes: usize,
 }
 
 fn histories(state: &TrainState) -> Vec<(&str, &History)> {
@@ -28,15 +30,6 @@ fn histories(state: &TrainState) -> Vec<(&str, &History)> {
         .iter()
         .map(|r| (r.label.as_str(), &*r.history))
         .collect()
-}
-
-/// Classes of the current task: 10 digits, or the two classes of a 2-D task.
-fn classes(params: &Params) -> usize {
-    if params.train.task == "digits" {
-        10
-    } else {
-        2
-    }
 }
 
 #[function_component]
@@ -52,7 +45,7 @@ pub fn LossPanel(props: &TrainPanelProps) -> Html {
             .collect(),
         steps: props.state.steps.max(props.params.train.steps),
         log_y: *log_y,
-        chance_loss: Some((classes(&props.params) as f64).ln()),
+        chance_loss: Some((props.classes.max(2) as f64).ln()),
     };
     let renderer = use_chart(canvas.clone(), (data.clone(), props.resize), {
         let data = data.clone();

@@ -47,30 +47,77 @@ pub fn TrainSection(props: &TrainSectionProps) -> Html {
     let digits: Rc<RefCell<Option<Rc<Vec<u8>>>>> = use_mut_ref(|| None);
     let loading = use_state(|| None::<String>);
     let rate = use_mut_ref(Rate::default);
+    // The user's file (name, text) and its label column (None: the last), parsed on the page.
+    let csv_file = use_state(|| None::<(String, Rc<String>)>);
+    let label_column = use_state(|| None::<usize>);
+    let csv_error = use_state(|| None::<String>);
+    let parsed = use_memo(
+        (
+            (*csv_file)
+                .as_ref()
+                .map(|(n, t)| (n.clone(), Rc::as_ptr(t) as usize)),
+            *label_column,
+        ),
+        {
+            let file = (*csv_file).clone();
+            let column = *label_column;
+            move |_| {
+                file.map(|(name, text)| {
+                    lab_core::train::parse_csv(&text, column)
+                        .map(Rc::new)
+                        .map_err(|e| format!("{name}: {e}"))
+                })
+            }
+        },
+    );
     let labelled = super::runs(&props.params);
     let labels: Vec<String> = labelled.iter().map(|(l, _)| l.clone()).collect();
-    let runs: Vec<Settings> = labelled.into_iter().map(|(_, s)| s).collect();
+    let file_name = (*csv_file).as_ref().map(|(n, _)| n.clone());
+    let runs: Vec<Settings> = labelled
+        .into_iter()
+        .map(|(_, mut s)| {
+            if let (Task::Csv { .. }, Some(name)) = (&s.task, &file_name) {
+                s.task = Task::Csv {
+                    name: name.clone(),
+                    label_column: *label_column,
+                };
+            }
+            s
+        })
+        .collect();
+    let csv_data: Option<Rc<lab_core::train::Dataset>> = match &*parsed {
+        Some(Ok(d)) => Some(d.clone()),
+        _ => None,
+    };
 
     // Starts the runs of the current settings up to `target` (fetching the digits first when
     // needed), in `mode`.
     let start = {
-        let (state, runner, digits, loading, runs, labels) = (
+        let (state, runner, digits, loading, runs, labels, csv_data) = (
             state.clone(),
             runner.clone(),
             digits.clone(),
             loading.clone(),
             runs.clone(),
             labels.clone(),
+            csv_data.clone(),
         );
         Rc::new(move |target: usize, mode: Mode| {
             let launch = {
-                let (state, runner, runs, labels) =
-                    (state.clone(), runner.clone(), runs.clone(), labels.clone());
+                let (state, runner, runs, labels, csv_data) = (
+                    state.clone(),
+                    runner.clone(),
+                    runs.clone(),
+                    labels.clone(),
+                    csv_data.clone(),
+                );
                 move |data: Option<Rc<Vec<u8>>>| {
-                    let gen =
-                        runner
-                            .borrow()
-                            .start(&runs, data.as_deref().map(Vec::as_slice), target);
+                    let gen = runner.borrow().start(
+                        &runs,
+                        data.as_deref().map(Vec::as_slice),
+                        csv_data.as_deref(),
+                        target,
+                    );
                     state.dispatch(TrainAction::Start {
                         gen,
                         labels,
@@ -79,6 +126,14 @@ pub fn TrainSection(props: &TrainSectionProps) -> Html {
                     });
                 }
             };
+            if runs.iter().any(|s| matches!(s.task, Task::Csv { .. })) && csv_data.is_none() {
+                loading.set(Some(
+                    "Choose a CSV file first (the task is \u{201c}Your own CSV file\u{201d})."
+                        .into(),
+                ));
+                return;
+            }
+            loading.set(None);
             let needs_digits = runs.iter().any(|s| s.task == Task::Digits);
             let have = digits.borrow().clone();
             match (needs_digits, have) {
@@ -186,7 +241,7 @@ pub fn TrainSection(props: &TrainSectionProps) -> Html {
         .iter()
         .filter(|f| f.control.and_then(|c| c.group) == Some(Group::Train) && !p.hides(f.name))
         .filter(|f| match f.name {
-            "noise" => p.train.task != "digits",
+            "noise" => lab_core::train::Shape2d::from_name(p.train.task).is_some(),
             "momentum" => p.train.opt == "sgd",
             "rate" => p.train.dropout != "none",
             _ => true,
@@ -196,11 +251,37 @@ pub fn TrainSection(props: &TrainSectionProps) -> Html {
         );
 
     let status = status_text(&state, &runs, loading.as_ref(), rate.borrow().per_second);
+    let csv_picker = (p.train.task == "csv").then(|| {
+        let summary = match &*parsed {
+            Some(Ok(d)) => Some(format!(
+                "{} rows, {} features, {} classes ({}); features are standardized with the training split's mean and std.",
+                d.n,
+                d.d,
+                d.classes,
+                d.class_names.join(", ")
+            )),
+            _ => None,
+        };
+        let parse_error = match &*parsed {
+            Some(Err(e)) => Some(e.clone()),
+            _ => None,
+        };
+        html! {
+            <CsvPicker file={csv_file.clone()} error={csv_error.clone()} column={label_column.clone()}
+                {summary} {parse_error} />
+        }
+    });
     let playing = state.mode == Mode::Playing;
+    let classes = match p.train.task {
+        "digits" => 10,
+        "csv" => csv_data.as_ref().map_or(2, |d| d.classes),
+        _ => 2,
+    };
     let panel_props = TrainPanelProps {
         state: (*state).clone(),
         params: p.clone(),
         resize: props.resize,
+        classes,
     };
     let two_d = runs.iter().all(|s| matches!(s.task, Task::TwoD { .. }));
     let pytorch_runs: Vec<(String, Settings)> =
@@ -222,6 +303,7 @@ pub fn TrainSection(props: &TrainSectionProps) -> Html {
                 </nav>
             }
             <div class="train-controls">{ for controls }</div>
+            { for csv_picker }
             <div class="train-buttons" role="group" aria-label="Training">
                 <button type="button" id="train-play" onclick={on_play} disabled={playing}>{ "Play" }</button>
                 <button type="button" id="train-pause" onclick={on_pause} disabled={!playing}>{ "Pause" }</button>
@@ -349,5 +431,101 @@ pub fn PytorchExport(props: &PytorchProps) -> Html {
             </div>
             <textarea id="pytorch-script" readonly=true rows="16" aria-label="PyTorch script" value={script} />
         </details>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct CsvPickerProps {
+    /// The chosen file's name and text.
+    pub file: UseStateHandle<Option<(String, Rc<String>)>>,
+    /// Why the last file was refused before it was read (too large, unreadable).
+    pub error: UseStateHandle<Option<String>>,
+    /// The label column, 0-based (None: the last).
+    pub column: UseStateHandle<Option<usize>>,
+    /// What the parsed file holds.
+    pub summary: Option<String>,
+    /// Why the file does not parse (with its line and column).
+    pub parse_error: Option<String>,
+}
+
+/// "Your own CSV file": read in the page, never sent anywhere; a file over the size limit is
+/// refused before it is read.
+#[function_component]
+pub fn CsvPicker(props: &CsvPickerProps) -> Html {
+    use lab_core::train::{CSV_MAX_BYTES, CSV_MAX_CLASSES, CSV_MAX_FEATURES, CSV_MAX_ROWS};
+    use wasm_bindgen::JsCast;
+    const MB: usize = 1024 * 1024;
+    let on_file = {
+        let (file, error) = (props.file.clone(), props.error.clone());
+        Callback::from(move |e: Event| {
+            let Some(f) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .and_then(|i| i.files())
+                .and_then(|l| l.get(0))
+            else {
+                return;
+            };
+            let name = f.name();
+            if f.size() > CSV_MAX_BYTES as f64 {
+                error.set(Some(format!(
+                    "{name}: {:.1} MB is more than the limit of {} MB; nothing was read.",
+                    f.size() / MB as f64,
+                    CSV_MAX_BYTES / MB
+                )));
+                return;
+            }
+            let (file, error) = (file.clone(), error.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match wasm_bindgen_futures::JsFuture::from(f.text()).await {
+                    Ok(text) => {
+                        error.set(None);
+                        file.set(Some((name, Rc::new(text.as_string().unwrap_or_default()))));
+                    }
+                    Err(_) => error.set(Some(format!("{name}: the file could not be read."))),
+                }
+            });
+        })
+    };
+    let on_column = {
+        let column = props.column.clone();
+        Callback::from(move |e: Event| {
+            if let Some(i) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            {
+                column.set(
+                    i.value()
+                        .trim()
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|c| *c >= 1)
+                        .map(|c| c - 1),
+                );
+            }
+        })
+    };
+    let message = (*props.error).clone().or_else(|| props.parse_error.clone());
+    html! {
+        <div class="csv-picker">
+            <div class="control">
+                <label for="ctl-csv_file">{ "CSV file (read in this page, never sent anywhere)" }</label>
+                <input type="file" id="ctl-csv_file" accept=".csv,text/csv,text/plain" onchange={on_file} />
+            </div>
+            <div class="control">
+                <label for="ctl-csv_label">{ "Label column (1 = first; empty = the last)" }</label>
+                <input type="number" id="ctl-csv_label" min="1" max={(CSV_MAX_FEATURES + 1).to_string()}
+                    value={props.column.map(|c| (c + 1).to_string()).unwrap_or_default()} onchange={on_column} />
+            </div>
+            <p class="caption">{ format!(
+                "A header row, numeric feature columns and a label column (integers or names). At most {} rows, {} features, {} classes and {} MB.",
+                CSV_MAX_ROWS, CSV_MAX_FEATURES, CSV_MAX_CLASSES, CSV_MAX_BYTES / MB
+            ) }</p>
+            if let Some(m) = message {
+                <p class="warning csv-error" role="alert">{ m }</p>
+            } else if let Some(s) = &props.summary {
+                <p class="csv-summary" role="status">{ s }</p>
+            }
+        </div>
     }
 }

@@ -279,14 +279,14 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &LossData, style: &Style) -> Resul
             for (i, run) in runs.iter().enumerate() {
                 draw_loss_run(&mut $chart, i, run, &smoothed[i], (lo, hi), style)?;
             }
+            if has_losses || has_evals {
+                super::draw_legend(&$chart, style, SeriesLabelPosition::UpperRight, &top_legend)?;
+            }
             let marks: Vec<(&str, Option<usize>)> = runs
                 .iter()
                 .map(|r| (r.label.as_str(), r.diverged_at))
                 .collect();
             draw_divergence(&mut $chart, &marks, x_range.end, (lo, hi), style)?;
-            if has_losses || has_evals {
-                super::draw_legend(&$chart, style, SeriesLabelPosition::UpperRight, &top_legend)?;
-            }
         }};
     }
     if data.log_y {
@@ -313,6 +313,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &LossData, style: &Style) -> Resul
         .house_grid(style, 0.12, 0.3)
         .x_desc("step")
         .y_desc("accuracy")
+        .y_labels(6)
         .x_label_formatter(&|v| super::tick(*v))
         .y_label_formatter(&|v| super::tick_linear(*v, 1.0))
         .draw()
@@ -361,7 +362,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &LossData, style: &Style) -> Resul
         if has_losses {
             draw_note(&bottom, text, style)?;
         } else {
-            draw_note(&root, text, style)?;
+            draw_note(&top, text, style)?;
         }
     }
     root.present().map_err(err)?;

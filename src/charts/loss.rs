@@ -160,10 +160,15 @@ fn draw_loss_run<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
     // Raw minibatch losses: faint dots, about one per pixel column.
     let r = style.px(1.2).max(1) as u32;
     let raw = step_points(&run.batch_loss, columns, inside);
+    // Fainter on white than on the dark paper, where the same opacity all but vanishes.
+    let faint = match style.theme {
+        super::Theme::Light => 0.22,
+        super::Theme::Dark => 0.4,
+    };
     chart
         .draw_series(
             raw.iter()
-                .map(|&p| Circle::new(p, r, colour.mix(0.22).filled())),
+                .map(|&p| Circle::new(p, r, colour.mix(faint).filled())),
         )
         .map_err(err)?;
     // The smoothed line, clipped to the plot's range.

@@ -157,10 +157,15 @@ fn draw_loss_run<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
     // Raw minibatch losses: faint dots, about one per pixel column.
     let r = style.px(1.2).max(1) as u32;
     let raw = step_points(&run.batch_loss, columns, inside);
+    // Fainter on white than on the dark paper, where the same opacity all but vanishes.
+    let faint = match style.theme {
+        super::Theme::Light => 0.22,
+        super::Theme::Dark => 0.4,
+    };
     chart
         .draw_series(
             raw.iter()
-                .map(|&p| Circle::new(p, r, colour.mix(0.22).filled())),
+                .map(|&p| Circle::new(p, r, colour.mix(faint).filled())),
         )
         .map_err(err)?;
     // The smoothed line, clipped to the plot's range.
@@ -276,14 +281,14 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &LossData, style: &Style) -> Resul
             for (i, run) in runs.iter().enumerate() {
                 draw_loss_run(&mut $chart, i, run, &smoothed[i], (lo, hi), style)?;
             }
+            if has_losses || has_evals {
+                super::draw_legend(&$chart, style, SeriesLabelPosition::UpperRight, &top_legend)?;
+            }
             let marks: Vec<(&str, Option<usize>)> = runs
                 .iter()
                 .map(|r| (r.label.as_str(), r.diverged_at))
                 .collect();
             draw_divergence(&mut $chart, &marks, x_range.end, (lo, hi), style)?;
-            if has_losses || has_evals {
-                super::draw_legend(&$chart, style, SeriesLabelPosition::UpperRight, &top_legend)?;
-            }
         }};
     }
     if data.log_y {
@@ -310,6 +315,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &LossData, style: &Style) -> Resul
         .house_grid(style, 0.12, 0.3)
         .x_desc("step")
         .y_desc("accuracy")
+        .y_labels(6)
         .x_label_formatter(&|v| super::tick(*v))
         .y_label_formatter(&|v| super::tick_linear(*v, 1.0))
         .draw()
@@ -358,7 +364,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &LossData, style: &Style) -> Resul
         if has_losses {
             draw_note(&bottom, text, style)?;
         } else {
-            draw_note(&root, text, style)?;
+            draw_note(&top, text, style)?;
         }
     }
     root.present().map_err(err)?;

@@ -6,7 +6,6 @@ use super::{err, LegendEntry, Style, GREY, SERIES};
 use plotters::coord::ranged1d::Ranged;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// At most this many runs are overlaid on one chart (each has its own colour and dash pattern).
 pub const MAX_RUNS: usize = 4;
@@ -147,7 +146,7 @@ pub fn marker_legend(label: &str, filled: bool, style: &Style) -> LegendEntry {
 
 /// Per diverged run, a vertical dashed line at the divergence step in the run's colour with
 /// "diverged at step k" (the run's label first when several runs are shown), one text row per
-/// run. `runs` holds (label, diverged_at) in run order; `x_end` is the end of the step axis and
+/// run half-way down the plot. Drawn after the legend so the text stays on top. `runs` holds (label, diverged_at) in run order; `x_end` is the end of the step axis and
 /// (lo, hi) the plot's y range.
 pub fn draw_divergence<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>,
@@ -175,14 +174,26 @@ pub fn draw_divergence<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
         } else {
             format!("diverged at step {k}")
         };
-        let right = x > 0.6 * x_end;
-        let pos = Pos::new(if right { HPos::Right } else { HPos::Left }, VPos::Top);
-        let dx = if right { -style.px(4.0) } else { style.px(4.0) };
-        let dy = style.px(4.0) + style.px(16.0) * i as i32;
-        let font = style.font(12.0).color(&colour).pos(pos);
-        chart
-            .draw_series([EmptyElement::at((x, hi)) + Text::new(text, (dx, dy), font)])
-            .map_err(err)?;
+        // The text half-way down the plot (below the legends in the upper corners), on a
+        // backing box, to the left of the line when the line is on the right.
+        let area = chart.plotting_area().strip_coord_spec();
+        let (px, py) = chart.plotting_area().get_pixel_range();
+        let line_x = chart.backend_coord(&(x, hi)).0 - px.start;
+        let font = style.font(12.0).color(&colour);
+        let (tw, th) = area.estimate_text_size(&text, &font).map_err(err)?;
+        let (tw, th, pad) = (tw as i32, th as i32, style.px(3.0));
+        let x0 = if x > 0.6 * x_end {
+            line_x - 2 * pad - tw
+        } else {
+            line_x + 2 * pad
+        };
+        let y0 = (py.end - py.start) * 45 / 100 + (th + 2 * pad) * i as i32;
+        area.draw(&Rectangle::new(
+            [(x0 - pad, y0 - pad), (x0 + tw + pad, y0 + th + pad)],
+            style.paper().mix(0.85).filled(),
+        ))
+        .map_err(err)?;
+        area.draw(&Text::new(text, (x0, y0), font)).map_err(err)?;
     }
     Ok(())
 }

@@ -170,6 +170,43 @@ impl Scale {
         }
     }
 
+    /// Where a value sits on the colour bar, 0 at the bottom and 1 at the top (unclamped).
+    pub fn fraction(&self, v: f64) -> f64 {
+        let (lo, hi) = self.range();
+        if self.is_log() {
+            (v.ln() - lo.ln()) / (hi.ln() - lo.ln())
+        } else {
+            (v - lo) / (hi - lo)
+        }
+    }
+
+    /// The labelled values of the colour bar, increasing: the ends and the centre, then the
+    /// decades (log scales) or the quarter points (linear), skipping any closer than an eighth
+    /// of the bar to one already taken.
+    pub fn ticks(&self) -> Vec<f64> {
+        let (lo, hi) = self.range();
+        let mut candidates = vec![lo, hi];
+        match *self {
+            Scale::Diverging { half } => candidates.extend([0.0, -half / 2.0, half / 2.0]),
+            _ => {
+                if let Scale::LogDiverging { .. } = self {
+                    candidates.push(1.0);
+                }
+                let (a, b) = (lo.log10().ceil() as i32, hi.log10().floor() as i32);
+                candidates.extend((a..=b).map(|k| 10f64.powi(k)));
+            }
+        }
+        let mut taken: Vec<f64> = Vec::new();
+        for v in candidates {
+            let t = self.fraction(v);
+            if taken.iter().all(|&u| (self.fraction(u) - t).abs() >= 0.125) {
+                taken.push(v);
+            }
+        }
+        taken.sort_by(f64::total_cmp);
+        taken
+    }
+
     /// The value at fraction t (0 bottom, 1 top) of the colour bar.
     fn at_fraction(&self, t: f64) -> f64 {
         let (lo, hi) = self.range();
@@ -184,7 +221,8 @@ impl Scale {
 /// Rows of the colour bar's image.
 const BAR_ROWS: usize = 128;
 
-/// One heat map and its colour bar in `area`; returns the map's plotting area in device pixels.
+/// One heat map in `area`, leaving room on the right for its colour bar; returns the map's
+/// plotting area in device pixels.
 #[allow(clippy::too_many_arguments)]
 fn panel(
     canvas: &HtmlCanvasElement,
@@ -201,7 +239,7 @@ fn panel(
     let title_h = style.px(18.0);
     let (head, body) = area.split_vertically(title_h);
     let bar_w = style.px(84.0) as u32;
-    let (map_area, bar_area) = body.split_horizontally(w.saturating_sub(bar_w));
+    let (map_area, _bar_area) = body.split_horizontally(w.saturating_sub(bar_w));
     let x_area = if bottom {
         style.px(34.0)
     } else {
@@ -245,35 +283,6 @@ fn panel(
     ))
     .map_err(err)?;
 
-    // The colour bar's axis, on the right of a thin strip.
-    let (lo, hi) = scale.range();
-    macro_rules! bar {
-        ($range:expr) => {{
-            let mut bar = ChartBuilder::on(&bar_area)
-                .margin_left(style.px(8.0))
-                .margin_right(style.px(4.0))
-                .margin_top(style.px(2.0))
-                .margin_bottom(style.px(4.0))
-                .x_label_area_size(x_area)
-                .right_y_label_area_size(style.px(56.0))
-                .build_cartesian_2d(0.0..1.0, $range)
-                .map_err(err)?;
-            bar.configure_mesh()
-                .disable_mesh()
-                .disable_x_axis()
-                .house_axes(style)
-                .y_labels(5)
-                .y_label_formatter(&|v| super::tick_linear(*v, hi - lo))
-                .draw()
-                .map_err(err)?;
-            bar.plotting_area().get_pixel_range()
-        }};
-    }
-    let (bx, by) = if scale.is_log() {
-        bar!((lo..hi).log_scale())
-    } else {
-        bar!(lo..hi)
-    };
     area.present().map_err(err)?;
 
     // The images: the map (one pixel per cell, layer 1 in the bottom row) and the bar.
@@ -295,13 +304,52 @@ fn panel(
             py.clone(),
         )?;
     }
-    let mut bar_rgba = vec![255u8; BAR_ROWS * 4];
+    Ok((px, py))
+}
+
+/// The colour bar of a map whose plotting area ends at `map_right`, spanning the rows `py`:
+/// a gradient strip, its outline, and ticks labelled with [`Scale::ticks`].
+fn colour_bar(
+    canvas: &HtmlCanvasElement,
+    map_right: i32,
+    py: std::ops::Range<i32>,
+    scale: &Scale,
+    style: &Style,
+) -> Result<(), String> {
+    let x0 = map_right + style.px(14.0);
+    let x1 = x0 + style.px(12.0);
+    let mut rgba = vec![255u8; BAR_ROWS * 4];
     for r in 0..BAR_ROWS {
         let t = 1.0 - (r as f64 + 0.5) / BAR_ROWS as f64;
-        bar_rgba[r * 4..r * 4 + 3].copy_from_slice(&scale.colour(scale.at_fraction(t)));
+        rgba[r * 4..r * 4 + 3].copy_from_slice(&scale.colour(scale.at_fraction(t)));
     }
-    blit_rgba(canvas, &bar_rgba, 1, BAR_ROWS as u32, bx, by)?;
-    Ok((px, py))
+    blit_rgba(canvas, &rgba, 1, BAR_ROWS as u32, x0..x1, py.clone())?;
+    let backend = super::backend::Canvas::new(canvas)?;
+    let root = backend.into_drawing_area();
+    let ink = style.line(style.ink(), 1.0);
+    root.draw(&Rectangle::new([(x0, py.start), (x1, py.end)], ink))
+        .map_err(err)?;
+    let (lo, hi) = scale.range();
+    let font = style
+        .label_font()
+        .pos(plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Left,
+            plotters::style::text_anchor::VPos::Center,
+        ));
+    for v in scale.ticks() {
+        let t = scale.fraction(v).clamp(0.0, 1.0);
+        let y = py.end - (t * (py.end - py.start) as f64).round() as i32;
+        root.draw(&PathElement::new([(x1, y), (x1 + style.px(4.0), y)], ink))
+            .map_err(err)?;
+        root.draw(&Text::new(
+            super::tick_linear(v, hi - lo),
+            (x1 + style.px(6.0), y),
+            font.clone(),
+        ))
+        .map_err(err)?;
+    }
+    root.present().map_err(err)?;
+    Ok(())
 }
 
 pub fn draw(
@@ -353,6 +401,13 @@ pub fn draw(
         rects.push(panel(
             canvas, area, data, evals, values, scale, title, bottom, style,
         )?);
+        colour_bar(
+            canvas,
+            rects[rects.len() - 1].0.end,
+            rects[rects.len() - 1].1.clone(),
+            &scale,
+            style,
+        )?;
     }
 
     // Overlays: the caption, the cursor, the note.
@@ -503,6 +558,14 @@ mod tests {
         // The colour bar runs from the low end (bottom) to the high end (top).
         assert!((var.at_fraction(0.5) - 1.0).abs() < 1e-12);
         assert!((rms.at_fraction(1.0) - 10.0).abs() < 1e-9);
+        assert!((var.fraction(2.0) - 1.0).abs() < 1e-12 && var.fraction(1.0) == 0.5);
+        // Colour-bar ticks: ends, centre and decades, none crowded.
+        assert_eq!(mean.ticks(), vec![-0.5, -0.25, 0.0, 0.25, 0.5]);
+        assert_eq!(var.ticks(), vec![0.5, 1.0, 2.0]);
+        let t = Scale::LogDiverging { factor: 30.0 }.ticks();
+        assert_eq!(t.len(), 5, "{t:?}");
+        assert!(t.contains(&0.1) && t.contains(&1.0) && t.contains(&10.0));
+        assert_eq!(rms.ticks(), vec![0.01, 0.1, 1.0, 10.0]);
     }
 
     #[test]

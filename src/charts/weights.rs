@@ -213,12 +213,12 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &WeightsData, style: &Style) -> Re
             .configure_mesh()
             .house_grid(style, 0.12, 0.3)
             .y_desc(desc)
+            .y_labels(6)
             .x_label_formatter(&|v| super::tick(*v))
             .y_label_formatter(&|v| super::tick_linear(*v, hi - lo))
             .draw()
             .map_err(err)?;
         draw_quantity(&mut chart, runs, pick, band, x_end, style)?;
-        draw_divergence(&mut chart, &marks, x_end, (lo, hi), style)?;
         let legend: Vec<LegendEntry> = if k == 0 {
             let mut l = vec![LegendEntry::dot(
                 "Theorem 1 box (Klambauer et al. 2017)",
@@ -249,6 +249,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &WeightsData, style: &Style) -> Re
         if has_evals {
             super::draw_legend(&chart, style, SeriesLabelPosition::UpperRight, &legend)?;
         }
+        draw_divergence(&mut chart, &marks, x_end, (lo, hi), style)?;
     }
 
     // The fraction of units inside the box.

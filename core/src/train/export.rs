@@ -1,7 +1,7 @@
 //! The CSV writers of the Train lab (losses, probe statistics, weight statistics, decision map).
 //! Re-exported from [`crate::train::trainer`].
 
-use crate::train::probe::DecisionMap;
+use crate::train::probe::{DecisionMap, LayerProbe};
 use crate::train::trainer::History;
 use std::fmt::Write;
 
@@ -46,54 +46,60 @@ pub fn loss_csv(runs: &[(&str, &History)]) -> String {
     out
 }
 
-/// `run,step,layer,post_mean,post_var,grad_rms,omega,tau`: one row per evaluation and hidden
-/// layer (1-based); omega and tau are the means over the layer's units.
-pub fn train_stats_csv(runs: &[(&str, &History)]) -> String {
-    let mut out = String::from("run,step,layer,post_mean,post_var,grad_rms,omega,tau\n");
+/// One row per run, evaluation and hidden layer (1-based): `run,step,layer` and the five
+/// values `row` takes from the layer's probe.
+fn per_layer_csv(
+    header: &str,
+    runs: &[(&str, &History)],
+    row: fn(&LayerProbe) -> [f64; 5],
+) -> String {
+    let mut out = format!("{header}\n");
     for (run, h) in runs {
         let name = csv_name(run);
         for e in &h.evals {
             for (l, p) in e.layers.iter().enumerate() {
-                let _ = writeln!(
-                    out,
-                    "{name},{},{},{},{},{},{},{}",
-                    e.step,
-                    l + 1,
-                    p.post_mean,
-                    p.post_var,
-                    p.grad_rms,
-                    p.omega_mean,
-                    p.tau_mean
-                );
+                let [a, b, c, d, f] = row(p);
+                let _ = writeln!(out, "{name},{},{},{a},{b},{c},{d},{f}", e.step, l + 1);
             }
         }
     }
     out
 }
 
+/// `run,step,layer,post_mean,post_var,grad_rms,omega,tau`: one row per evaluation and hidden
+/// layer (1-based); omega and tau are the means over the layer's units.
+pub fn train_stats_csv(runs: &[(&str, &History)]) -> String {
+    per_layer_csv(
+        "run,step,layer,post_mean,post_var,grad_rms,omega,tau",
+        runs,
+        |p| {
+            [
+                p.post_mean,
+                p.post_var,
+                p.grad_rms,
+                p.omega_mean,
+                p.tau_mean,
+            ]
+        },
+    )
+}
+
 /// `run,step,layer,omega_mean,omega_std,tau_mean,tau_std,inside_box`: one row per evaluation and
 /// hidden layer (1-based).
 pub fn weights_csv(runs: &[(&str, &History)]) -> String {
-    let mut out = String::from("run,step,layer,omega_mean,omega_std,tau_mean,tau_std,inside_box\n");
-    for (run, h) in runs {
-        let name = csv_name(run);
-        for e in &h.evals {
-            for (l, p) in e.layers.iter().enumerate() {
-                let _ = writeln!(
-                    out,
-                    "{name},{},{},{},{},{},{},{}",
-                    e.step,
-                    l + 1,
-                    p.omega_mean,
-                    p.omega_std,
-                    p.tau_mean,
-                    p.tau_std,
-                    p.inside_box
-                );
-            }
-        }
-    }
-    out
+    per_layer_csv(
+        "run,step,layer,omega_mean,omega_std,tau_mean,tau_std,inside_box",
+        runs,
+        |p| {
+            [
+                p.omega_mean,
+                p.omega_std,
+                p.tau_mean,
+                p.tau_std,
+                p.inside_box,
+            ]
+        },
+    )
 }
 
 /// `x1,x2,p1`: the decision map, x1 fastest.

@@ -90,6 +90,12 @@ let page;
 let result;
 let coldMs = [];
 let longTasks = null;
+const fourRuns = [];
+// Four runs of the Train section on digits (depth 16, width 64, Adam, 300 steps, evaluations
+// every 100), each with another activation/initializer/normalization; and a tiny twin for --smoke.
+const FOUR_RUN_LIST = "runs=act:selu,init:lecun_normal;act:relu,init:he_normal,norm:batch;act:gelu,norm:layer;act:elu,init:lecun_normal";
+const FOUR_RUNS = `?task=digits&depth=16&width=64&opt=adam&lr=0.001&steps=300&eval_every=100&${FOUR_RUN_LIST}`;
+const FOUR_RUNS_SMOKE = `?task=xor&depth=2&width=8&opt=adam&lr=0.01&steps=20&eval_every=10&${FOUR_RUN_LIST}`;
 try {
   // ---- the bench page
   const context = await browser.newContext();
@@ -148,6 +154,43 @@ try {
     longTasks = { count: during.length, longest: during.length ? Math.max(...during) : 0 };
     await ctx.close();
   }
+
+  // ---- four compared runs in the app's Train section: the same URL with the page's
+  // navigator.hardwareConcurrency forced to 1 (one training worker: the four runs take turns,
+  // as if run one after another) and as the machine reports it (one worker per run up to the
+  // cores). Timed in the page from the Play click to .train-status[data-done=true]; the
+  // main thread's long tasks are recorded during the parallel run.
+  for (const cores of [1, null]) {
+    const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const p = await ctx.newPage();
+    p.on("pageerror", (e) => failures.push(`app page error: ${e.message}`));
+    await p.addInitScript((c) => {
+      if (c) Object.defineProperty(Navigator.prototype, "hardwareConcurrency", { get: () => c, configurable: true });
+      window.__long = [];
+      new PerformanceObserver((l) => {
+        for (const e of l.getEntries()) window.__long.push(e.duration);
+      }).observe({ type: "longtask", buffered: true });
+    }, cores);
+    await p.goto(`${appSite.origin}/${smoke ? FOUR_RUNS_SMOKE : FOUR_RUNS}`);
+    await p.waitForSelector('.status[data-done="true"]', { timeout: 60000 });
+    await p.waitForSelector("#train-play");
+    await p.waitForTimeout(300);
+    const ms = await p.evaluate(async () => {
+      window.__long.splice(0);
+      const t0 = performance.now();
+      document.querySelector("#train-play").click();
+      await new Promise((resolve) => {
+        const check = () => (document.querySelector('.train-status[data-done="true"]') ? resolve() : setTimeout(check, 20));
+        check();
+      });
+      return performance.now() - t0;
+    });
+    const long = await p.evaluate(() => window.__long.splice(0));
+    const workers = await p.evaluate(() => navigator.hardwareConcurrency);
+    fourRuns.push({ hardwareConcurrency: workers, ms, longTasks: long.length, longest: long.length ? Math.max(...long) : 0 });
+    say(`four compared runs, hardwareConcurrency ${workers}: ${ms.toFixed(0)} ms, ${long.length} main-thread tasks over 50 ms`);
+    await ctx.close();
+  }
 } catch (e) {
   failures.push(String(e && e.message ? e.message : e));
 }
@@ -204,6 +247,11 @@ for (const r of result.mlp) {
       "ours = wasm in Chromium, peer = the same code native; ratio = wasm ms / native ms (smaller is better)");
   }
 }
+for (const t of result.train) {
+  const ratio = t.tfjsMs / t.oursMs;
+  row(`training step ${t.inputs}->${t.depth}x${t.width}->${t.classes}, minibatch ${t.rows}`, t.oursMs, t.tfjsMs, "ms", ratio, ">= 5x", ratio >= 5,
+    "ours = Train lab step (forward, softmax cross-entropy, backward, Adam), peer = tfjs optimizer.minimize; ratio = tfjs ms / ours ms");
+}
 const simGoals = smoke ? [16, 33, 33] : { "10x256x64": 16, "50x128x128": 33, "1000x16x256": 33 };
 result.sim.forEach((s, i) => {
   const goal = smoke ? simGoals[i] : simGoals[`${s.depth}x${s.width}x${s.batch}`];
@@ -220,6 +268,15 @@ if (longTasks) {
   row("longest main-thread task while 1000x1024x256 recomputes", longTasks.longest, null, "ms", null, "<= 50 ms",
     longTasks.longest <= 50,
     `PerformanceObserver longtask entries (tasks over 50 ms; 0 = none) in the ${smoke ? 1 : 8} s after an activation change, simulation and theory in the worker (${longTasks.count} long tasks)`);
+}
+
+if (fourRuns.length === 2) {
+  const [one, all] = fourRuns;
+  const ratio = all.ms / one.ms;
+  row(`four compared runs in the app, ${all.hardwareConcurrency} workers vs 1`, all.ms, one.ms, "ms", ratio, "<= 0.6x", ratio <= 0.6,
+    `Train section, ${smoke ? FOUR_RUNS_SMOKE : FOUR_RUNS}: Play to done; ours = workers as the machine reports cores, peer = hardwareConcurrency forced to 1 (the runs take turns in one worker); ratio = ours / peer (smaller is better)`);
+  row("longest main-thread task while four runs train", all.longest, null, "ms", null, "<= 50 ms", all.longest <= 50,
+    `PerformanceObserver longtask entries (tasks over 50 ms; 0 = none) from Play to done in the parallel run (${all.longTasks} long tasks)`);
 }
 
 // ---- machine
@@ -252,6 +309,8 @@ const json = {
   shipped,
   native,
   losses: result.mlp.map((r) => ({ shape: shapeKey(r.depth, r.batch, r.width), ...r.loss })),
+  train: result.train,
+  four_runs: fourRuns,
   warnings: result.warnings,
 };
 fs.writeFileSync(path.join(outDir, "results.json"), JSON.stringify(json, null, 2) + "\n");
@@ -263,6 +322,7 @@ fs.writeFileSync(path.join(outDir, "results.md"), md + "\n");
 say(`wrote ${path.relative(root, path.join(outDir, "results.json"))} and results.md`);
 
 if (smoke) {
+  for (const t of result.train) if (!t.loss.agree) failures.push(`training losses disagree at ${t.depth}x${t.width}: ours ${t.loss.ours}, tfjs ${t.loss.tfjs}`);
   for (const r of result.mlp) if (!r.loss.agree) failures.push(`losses disagree at ${shapeKey(r.depth, r.batch, r.width)}: ours ${r.loss.ours}, tfjs ${r.loss.tfjs}`);
 }
 if (!result.env.tfjs.wasmFiles.length) failures.push("no tfjs .wasm file was loaded");

@@ -93,6 +93,54 @@ function tfjsMlp(m, depth, batch, width) {
 }
 
 /**
+ * The Train lab's classifier in tfjs, with our initial weights and biases, minibatch and labels:
+ * selu(x W + b) per hidden layer, a linear readout, tf.losses.softmaxCrossEntropy (mean over
+ * the minibatch) and tf.train.adam with the same lr, beta1 0.9, beta2 0.999, eps 1e-8.
+ */
+function tfjsTrainStep(t, classes) {
+  const layers = t.layers();
+  const vars = [];
+  const Ws = [];
+  const bs = [];
+  for (let l = 0; l < layers; l++) {
+    const w0 = tf.tensor2d(t.weight(l), [t.fan_in(l), t.fan_out(l)]);
+    const b0 = tf.tensor1d(t.bias(l));
+    const w = tf.variable(w0);
+    const b = tf.variable(b0);
+    w0.dispose();
+    b0.dispose();
+    Ws.push(w);
+    bs.push(b);
+    vars.push(w, b);
+  }
+  const labels = Int32Array.from(t.labels());
+  const x = tf.tensor2d(t.x(), [labels.length, t.fan_in(0)]);
+  const onehot = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, "int32"), classes));
+  const optimizer = tf.train.adam(lab.TrainStepBench.lr(), 0.9, 0.999, 1e-8);
+  const loss = () => {
+    let a = x;
+    for (let l = 0; l < layers - 1; l++) a = tf.selu(tf.add(tf.matMul(a, Ws[l]), bs[l]));
+    const logits = tf.add(tf.matMul(a, Ws[layers - 1]), bs[layers - 1]);
+    return tf.losses.softmaxCrossEntropy(onehot, logits);
+  };
+  return {
+    /** One update; the loss before it (as TrainStepBench.step). */
+    step() {
+      const cost = optimizer.minimize(loss, true, vars);
+      const value = cost.dataSync()[0];
+      cost.dispose();
+      return value;
+    },
+    dispose() {
+      for (const v of vars) v.dispose();
+      x.dispose();
+      onehot.dispose();
+      optimizer.dispose();
+    },
+  };
+}
+
+/**
  * Loose agreement of the two losses: the difference is within `relTol` of the larger of the
  * losses and sqrt(batch * width), the typical size of sum(g * x) for unit-variance terms.
  */
@@ -148,6 +196,39 @@ export async function runBench(plan) {
       (row.forward ? `; forward ours ${row.forward.oursMs.toFixed(3)} ms, tfjs ${row.forward.tfjsMs.toFixed(3)} ms` : ""));
   }
 
+  // One training step of the Train lab. Before timing, both take `plan.trainCheckSteps` steps
+  // from the same parameters on the same minibatch: the losses before each (the first at the
+  // initial parameters, the later ones after Adam updates) must agree, or the peer computes
+  // something else.
+  out.train = [];
+  for (const { inputs, depth, width, classes, rows } of plan.train) {
+    const tensorsBefore = tf.memory().numTensors;
+    const t = new lab.TrainStepBench(inputs, depth, width, classes, rows, 1n);
+    const peer = tfjsTrainStep(t, classes);
+    const ours = [];
+    const theirs = [];
+    for (let i = 0; i < plan.trainCheckSteps; i++) {
+      ours.push(t.step());
+      theirs.push(peer.step());
+    }
+    const agree = ours.every((v, i) => Number.isFinite(v) && Math.abs(v - theirs[i]) <= plan.trainLossTol * Math.max(1, Math.abs(v)));
+    const shape = `${inputs}->${depth}x${width}->${classes} minibatch ${rows}`;
+    if (!agree) out.warnings.push(`training step ${shape}: losses disagree, ours ${ours.join(" ")} vs tfjs ${theirs.join(" ")}`);
+    const row = {
+      inputs, depth, width, classes, rows,
+      loss: { ours, tfjs: theirs, agree },
+      oursMs: t.step_best_ms(budget.reps, budget.minMs),
+      tfjsMs: bestMs(budget, () => peer.step()),
+    };
+    peer.dispose();
+    t.free();
+    const leaked = tf.memory().numTensors - tensorsBefore;
+    if (leaked !== 0) out.warnings.push(`training step ${shape}: ${leaked} tfjs tensors leaked`);
+    out.train.push(row);
+    log(`training step ${shape}: losses ours ${ours.map((v) => v.toFixed(5)).join(" ")} tfjs ${theirs.map((v) => v.toFixed(5)).join(" ")}` +
+      `${agree ? "" : " DISAGREE"}; ours ${row.oursMs.toFixed(3)} ms, tfjs ${row.tfjsMs.toFixed(3)} ms`);
+  }
+
   for (const { depth, width, batch } of plan.sim) {
     const ms = lab.sim_run_best_ms(depth, width, batch, budget.reps, budget.minMs);
     out.sim.push({ depth, width, batch, ms });
@@ -169,6 +250,12 @@ export const PLANS = {
       { depth: 100, batch: 64, width: 128, forward: false },
       { depth: 1000, batch: 256, width: 16, forward: true },
     ],
+    trainCheckSteps: 3,
+    trainLossTol: 1e-3,
+    train: [
+      { inputs: 64, depth: 8, width: 256, classes: 10, rows: 128 },
+      { inputs: 64, depth: 32, width: 128, classes: 10, rows: 64 },
+    ],
     sim: [
       { depth: 10, width: 256, batch: 64 },
       { depth: 50, width: 128, batch: 128 },
@@ -184,6 +271,12 @@ export const PLANS = {
       { depth: 2, batch: 8, width: 16, forward: true },
       { depth: 3, batch: 8, width: 16, forward: false },
       { depth: 4, batch: 16, width: 8, forward: true },
+    ],
+    trainCheckSteps: 3,
+    trainLossTol: 1e-3,
+    train: [
+      { inputs: 8, depth: 2, width: 16, classes: 3, rows: 8 },
+      { inputs: 8, depth: 4, width: 8, classes: 3, rows: 6 },
     ],
     sim: [
       { depth: 2, width: 16, batch: 8 },

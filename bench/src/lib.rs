@@ -9,7 +9,11 @@ mod web;
 pub use lab_core::kernels::{matmul_with, KernelPath};
 pub use lab_core::mlp::Mlp;
 
-use lab_core::{Config, Simulation};
+use lab_core::config::Normalization;
+use lab_core::train::{
+    Cache, DropoutKind, Grads, Mode, Model, ModelSpec, Optimizer, OptimizerKind,
+};
+use lab_core::{Activation, ActivationKind, Config, Initializer, Simulation};
 use std::hint::black_box;
 
 /// How long to measure: `reps` timed repetitions, each at least `min_ms` long.
@@ -114,6 +118,98 @@ pub fn sim_run_best_ms(depth: usize, width: usize, batch: usize, budget: Budget)
     })
 }
 
+/// One training step of the Train lab's classifier, as `make bench` times it against tfjs: a
+/// SELU network with LeCun-normal weights and zero biases (inputs -> depth x width -> classes, no
+/// normalization, no dropout), a fixed minibatch `x` (rows x inputs, N(0, 1)) with fixed labels,
+/// softmax cross-entropy, Adam (lr 1e-3, PyTorch's defaults otherwise). A step is
+/// [`Model::forward`] in training mode, [`Model::loss`], [`Model::backward`] and
+/// [`Optimizer::step`]: exactly what `Trainer` does per update, minus drawing the minibatch.
+pub struct TrainStep {
+    pub model: Model,
+    pub x: Vec<f32>,
+    pub labels: Vec<u32>,
+    optimizer: Optimizer,
+    cache: Cache,
+    grads: Grads,
+    dropout_rng: lab_core::Rng,
+}
+
+/// Adam's learning rate in [`TrainStep`].
+pub const TRAIN_STEP_LR: f64 = 1e-3;
+
+impl TrainStep {
+    pub fn new(
+        inputs: usize,
+        depth: usize,
+        width: usize,
+        classes: usize,
+        rows: usize,
+        seed: u64,
+    ) -> TrainStep {
+        let spec = ModelSpec {
+            inputs,
+            classes,
+            depth,
+            width,
+            activation: Activation::new(ActivationKind::Selu),
+            init: Initializer::LecunNormal,
+            gain: 1.0,
+            bias_std: 0.0,
+            norm: Normalization::None,
+            dropout: DropoutKind::None,
+            dropout_rate: 0.0,
+        };
+        let model = Model::new(spec, seed);
+        let mut rng = lab_core::Rng::from_seed_and_id(seed, 0x7462);
+        let mut x = vec![0.0; rows * inputs];
+        rng.fill_normal_f32(&mut x, 0.0, 1.0);
+        let labels = (0..rows).map(|r| (r % classes) as u32).collect();
+        let grads = model.zero_grads();
+        TrainStep {
+            model,
+            x,
+            labels,
+            optimizer: Optimizer::new(OptimizerKind::Adam, TRAIN_STEP_LR, 0.0),
+            cache: Cache::default(),
+            grads,
+            dropout_rng: lab_core::Rng::from_seed_and_id(seed, 0x7463),
+        }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// The minibatch loss at the current parameters, without an update.
+    pub fn loss(&mut self) -> f64 {
+        let rows = self.rows();
+        self.model.forward(
+            &self.x,
+            rows,
+            Mode::Train,
+            &mut self.dropout_rng,
+            &mut self.cache,
+        );
+        self.model.loss(&mut self.cache, &self.labels)
+    }
+
+    /// One update; returns the minibatch loss before it.
+    pub fn step(&mut self) -> f64 {
+        let loss = self.loss();
+        self.model.backward(&mut self.cache, &mut self.grads);
+        let grads = self.grads.slices();
+        self.optimizer.step(&mut self.model.params_mut(), &grads);
+        loss
+    }
+}
+
+/// Best ms of one [`TrainStep::step`].
+pub fn train_step_best_ms(t: &mut TrainStep, budget: Budget) -> f64 {
+    best_ms(budget, || {
+        black_box(t.step());
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +233,20 @@ mod tests {
         let forward = mlp.forward(KernelPath::Scalar);
         let step = mlp.grad_step(KernelPath::Simd);
         assert!((forward - step).abs() <= 1e-4 * forward.abs().max(1.0));
+    }
+
+    #[test]
+    fn train_step_starts_near_ln_classes_and_learns() {
+        // Zero biases and LeCun weights give logits of variance about 1 at the start: the
+        // mean cross-entropy of 10 balanced classes is then near ln 10 (a little above, since
+        // random logits are not uniform); Adam on one fixed minibatch must lower it.
+        let mut t = TrainStep::new(16, 3, 32, 10, 40, 1);
+        let first = t.step();
+        assert!((first - 10f64.ln()).abs() < 1.0, "{first}");
+        for _ in 0..50 {
+            t.step();
+        }
+        let later = t.loss();
+        assert!(later < first - 0.5, "{first} -> {later}");
     }
 }

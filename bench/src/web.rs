@@ -124,3 +124,86 @@ impl MlpBench {
         self.mlp.g().to_vec()
     }
 }
+
+/// [`crate::TrainStep`] for the bench page, with copies of its arrays for tfjs.
+#[wasm_bindgen]
+pub struct TrainStepBench {
+    t: crate::TrainStep,
+}
+
+#[wasm_bindgen]
+impl TrainStepBench {
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        inputs: usize,
+        depth: usize,
+        width: usize,
+        classes: usize,
+        rows: usize,
+        seed: u64,
+    ) -> TrainStepBench {
+        TrainStepBench {
+            t: crate::TrainStep::new(inputs, depth, width, classes, rows, seed),
+        }
+    }
+
+    /// Adam's learning rate of the step.
+    pub fn lr() -> f64 {
+        crate::TRAIN_STEP_LR
+    }
+
+    /// The minibatch loss at the current parameters.
+    pub fn loss(&mut self) -> f64 {
+        self.t.loss()
+    }
+
+    /// One update; the loss before it.
+    pub fn step(&mut self) -> f64 {
+        self.t.step()
+    }
+
+    pub fn step_best_ms(&mut self, reps: u32, min_ms: f64) -> f64 {
+        crate::train_step_best_ms(&mut self.t, budget(reps, min_ms))
+    }
+
+    /// Dense layers including the readout.
+    pub fn layers(&self) -> usize {
+        self.t.model.layers.len()
+    }
+
+    pub fn fan_in(&self, layer: usize) -> Result<usize, JsError> {
+        Ok(self.layer(layer)?.fan_in)
+    }
+
+    pub fn fan_out(&self, layer: usize) -> Result<usize, JsError> {
+        Ok(self.layer(layer)?.fan_out)
+    }
+
+    /// W of `layer` (fan_in x fan_out row-major, h = x W + b) as a Float32Array copy.
+    pub fn weight(&self, layer: usize) -> Result<Vec<f32>, JsError> {
+        Ok(self.layer(layer)?.w.clone())
+    }
+
+    pub fn bias(&self, layer: usize) -> Result<Vec<f32>, JsError> {
+        Ok(self.layer(layer)?.b.clone())
+    }
+
+    /// The minibatch, rows x inputs row-major.
+    pub fn x(&self) -> Vec<f32> {
+        self.t.x.clone()
+    }
+
+    pub fn labels(&self) -> Vec<u32> {
+        self.t.labels.clone()
+    }
+}
+
+impl TrainStepBench {
+    fn layer(&self, layer: usize) -> Result<&lab_core::train::Layer, JsError> {
+        self.t
+            .model
+            .layers
+            .get(layer)
+            .ok_or_else(|| JsError::new("layer out of range"))
+    }
+}

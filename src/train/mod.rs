@@ -129,10 +129,66 @@ pub fn depth_note(config: &Config) -> Option<String> {
     })
 }
 
+/// A training speed in words: "120 steps per second", "2.5 steps per second", or for slow
+/// networks "one step every 4.0 s".
+pub fn rate_words(per_second: f64) -> String {
+    if !(per_second.is_finite() && per_second > 0.0) {
+        String::new()
+    } else if per_second >= 10.0 {
+        format!("{per_second:.0} steps per second")
+    } else if per_second >= 1.0 {
+        format!("{per_second:.1} steps per second")
+    } else {
+        format!("one step every {:.1} s", 1.0 / per_second)
+    }
+}
+
+/// The time left for `steps_left` steps at `per_second`, in words, when it is at least 10 s
+/// (shorter waits need no word): "about 40 s left", "about 3 min left", "about 2.5 h left".
+pub fn time_left_words(steps_left: usize, per_second: f64) -> Option<String> {
+    if !(per_second.is_finite() && per_second > 0.0) {
+        return None;
+    }
+    let secs = steps_left as f64 / per_second;
+    if secs < 10.0 {
+        None
+    } else if secs < 90.0 {
+        Some(format!("about {:.0} s left", (secs / 10.0).round() * 10.0))
+    } else if secs < 90.0 * 60.0 {
+        Some(format!("about {:.0} min left", (secs / 60.0).round()))
+    } else {
+        Some(format!("about {:.1} h left", secs / 3600.0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::params::Params;
+
+    #[test]
+    fn speeds_and_waits_read_as_words() {
+        assert_eq!(rate_words(123.4), "123 steps per second");
+        assert_eq!(rate_words(2.46), "2.5 steps per second");
+        assert_eq!(rate_words(0.25), "one step every 4.0 s");
+        assert_eq!(rate_words(f64::NAN), "");
+        // 100 steps at 20 per second: 5 s, no word; 1000 steps: 50 s; 6000 steps: 300 s = 5 min;
+        // 200000 steps at 20 per second: 10000 s = 2.78 h.
+        assert_eq!(time_left_words(100, 20.0), None);
+        assert_eq!(
+            time_left_words(1000, 20.0).as_deref(),
+            Some("about 50 s left")
+        );
+        assert_eq!(
+            time_left_words(6000, 20.0).as_deref(),
+            Some("about 5 min left")
+        );
+        assert_eq!(
+            time_left_words(200_000, 20.0).as_deref(),
+            Some("about 2.8 h left")
+        );
+        assert_eq!(time_left_words(10, 0.0), None);
+    }
 
     #[test]
     fn every_url_setting_gives_valid_settings() {

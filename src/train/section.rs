@@ -367,7 +367,19 @@ fn status_text(
     }
     let mut text = parts.join("; ");
     if let (Mode::Playing, Some(v)) = (state.mode, per_second) {
-        text.push_str(&format!(" — {v:.0} steps per second"));
+        text.push_str(&format!(" — {}", super::rate_words(v)));
+        // The slowest unfinished run sets the wait.
+        let left = state
+            .runs
+            .iter()
+            .zip(runs)
+            .filter(|(r, _)| !r.done && r.error.is_none() && r.history.diverged_at.is_none())
+            .map(|(r, s)| s.steps.saturating_sub(r.step))
+            .max()
+            .unwrap_or(0);
+        if let Some(words) = super::time_left_words(left, v) {
+            text.push_str(&format!(", {words}"));
+        }
     }
     text.push('.');
     text

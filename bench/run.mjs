@@ -211,9 +211,13 @@ function row(name, ours, peer, unit, ratio, goal, met, meaning) {
   rows.push({ name, ours, peer, unit, ratio, goal, met, meaning });
 }
 const gflops = (n, ms) => (2 * n ** 3) / (ms * 1e6);
-for (const { n, scalarMs, simdMs } of result.matmul) {
+for (const { n, scalarMs, simdMs, transposedMs, gradWMs } of result.matmul) {
   row(`matmul ${n}x${n}x${n} simd vs scalar`, gflops(n, simdMs), gflops(n, scalarMs), "GFLOP/s", scalarMs / simdMs, ">= 3.5x", scalarMs / simdMs >= 3.5,
     "ours = simd path, peer = our scalar path; ratio = simd speed / scalar speed");
+  for (const [name, ms] of [["d W^T (backward signal)", transposedMs], ["x^T d (weight gradient)", gradWMs]]) {
+    row(`${name} ${n}^3 simd vs forward`, gflops(n, ms), gflops(n, simdMs), "GFLOP/s", simdMs / ms, ">= 0.8x", simdMs / ms >= 0.8,
+      "ours = the backward product on the simd path, peer = the forward x W on the simd path; ratio = its speed / the forward's");
+  }
 }
 const gradGoal = 5;
 const forwardGoals = { "10x256x256": 1.0, "1000x256x16": 2.0 };

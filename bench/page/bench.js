@@ -162,8 +162,12 @@ export async function runBench(plan) {
   for (const n of plan.matmul) {
     const scalarMs = lab.bench_matmul(n, "scalar", budget.reps, budget.minMs);
     const simdMs = lab.bench_matmul(n, "simd", budget.reps, budget.minMs);
-    out.matmul.push({ n, scalarMs, simdMs });
-    log(`matmul ${n}^3: scalar ${scalarMs.toFixed(3)} ms, simd ${simdMs.toFixed(3)} ms`);
+    // The backward pass's two products on the simd path, to compare with the forward's speed.
+    const transposedMs = lab.bench_product("transposed", n, "simd", budget.reps, budget.minMs);
+    const gradWMs = lab.bench_product("grad_w", n, "simd", budget.reps, budget.minMs);
+    out.matmul.push({ n, scalarMs, simdMs, transposedMs, gradWMs });
+    log(`matmul ${n}^3: scalar ${scalarMs.toFixed(3)} ms, simd ${simdMs.toFixed(3)} ms, ` +
+      `transposed ${transposedMs.toFixed(3)} ms, grad_w ${gradWMs.toFixed(3)} ms`);
   }
 
   for (const { depth, batch, width, forward } of plan.mlp) {

@@ -6,7 +6,7 @@
 #[cfg(target_arch = "wasm32")]
 mod web;
 
-pub use lab_core::kernels::{matmul_with, KernelPath};
+pub use lab_core::kernels::{matmul_grad_w_with, matmul_transposed_with, matmul_with, KernelPath};
 pub use lab_core::mlp::Mlp;
 
 use lab_core::config::Normalization;
@@ -71,10 +71,42 @@ fn square_operands(n: usize) -> (Vec<f32>, Vec<f32>) {
 
 /// Best ms of one n x n x n product out = x W on `path`.
 pub fn matmul_best_ms(n: usize, path: KernelPath, budget: Budget) -> f64 {
+    product_best_ms(Product::Forward, n, path, budget)
+}
+
+/// The three products of a dense layer's forward and backward pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Product {
+    /// out = x W ([`matmul_with`]).
+    Forward,
+    /// out = d W^T, the backward signal ([`matmul_transposed_with`]).
+    Transposed,
+    /// dW = x^T d, the weight gradient ([`matmul_grad_w_with`]).
+    GradW,
+}
+
+impl Product {
+    pub fn from_name(name: &str) -> Option<Product> {
+        match name {
+            "forward" => Some(Product::Forward),
+            "transposed" => Some(Product::Transposed),
+            "grad_w" => Some(Product::GradW),
+            _ => None,
+        }
+    }
+}
+
+/// Best ms of one n x n x n `product` on `path` (each is 2 n^3 flops).
+pub fn product_best_ms(product: Product, n: usize, path: KernelPath, budget: Budget) -> f64 {
     let (x, w) = square_operands(n);
     let mut out = vec![0.0; n * n];
     best_ms(budget, || {
-        matmul_with(path, black_box(&x), black_box(&w), n, n, &mut out);
+        let (x, w) = (black_box(&x), black_box(&w));
+        match product {
+            Product::Forward => matmul_with(path, x, w, n, n, &mut out),
+            Product::Transposed => matmul_transposed_with(path, x, w, n, n, &mut out),
+            Product::GradW => matmul_grad_w_with(path, x, w, n, n, &mut out),
+        }
         black_box(&out);
     })
 }

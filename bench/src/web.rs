@@ -35,6 +35,26 @@ pub fn bench_matmul(n: usize, path_name: &str, reps: u32, min_ms: f64) -> Result
     ))
 }
 
+/// Best ms of one n x n x n product `product` ("forward", "transposed" or "grad_w") on the
+/// kernel path `path_name`.
+#[wasm_bindgen]
+pub fn bench_product(
+    product: &str,
+    n: usize,
+    path_name: &str,
+    reps: u32,
+    min_ms: f64,
+) -> Result<f64, JsError> {
+    let product = crate::Product::from_name(product)
+        .ok_or_else(|| JsError::new(&format!("unknown product {product:?}")))?;
+    Ok(crate::product_best_ms(
+        product,
+        n,
+        path(path_name)?,
+        budget(reps, min_ms),
+    ))
+}
+
 /// Best ms of the app's full recomputation `Simulation::run` at this shape, rest default.
 #[wasm_bindgen]
 pub fn sim_run_best_ms(depth: usize, width: usize, batch: usize, reps: u32, min_ms: f64) -> f64 {

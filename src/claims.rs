@@ -340,6 +340,66 @@ pub fn grads_note(config: &Config, grad_rms: &[f64]) -> Option<String> {
     ))
 }
 
+/// How a per-layer factor f of the backward RMS reads: "grows about 3.5% per layer",
+/// "shrinks about 12% per layer" or "keeps its size" (within 0.05%).
+fn per_layer_words(f: f64) -> String {
+    let pct = (f - 1.0).abs() * 100.0;
+    let amount = if pct >= 9.95 {
+        format!("{pct:.0}%")
+    } else {
+        format!("{pct:.1}%")
+    };
+    if pct < 0.05 {
+        "keeps its size from layer to layer".to_string()
+    } else if f > 1.0 {
+        format!("grows about {amount} per layer")
+    } else {
+        format!("shrinks about {amount} per layer")
+    }
+}
+
+/// The simulated per-layer factor of the backward RMS from the last layer to layer 1,
+/// (rms_1 / rms_L)^(1 / (L - 1)), when both ends are finite and positive.
+fn simulated_factor(grad_rms: &[f64]) -> Option<f64> {
+    let (first, last) = (*grad_rms.first()?, *grad_rms.last()?);
+    (grad_rms.len() >= 2 && first.is_finite() && last.is_finite() && first > 0.0 && last > 0.0)
+        .then(|| (first / last).powf(1.0 / (grad_rms.len() - 1) as f64))
+}
+
+/// The grads panel's statement on the slope at this setting (issue 15: the text follows the
+/// settings): the mean-field factor sqrt(chi_1) per layer toward the input when the theory
+/// covers the setting (`chi1`, no normalization), and what the simulation shows. BatchNorm has
+/// its own note ([`grads_note`]); LayerNorm gets the simulated factor with what the layer does.
+pub fn grads_slope_note(config: &Config, chi1: Option<f64>, grad_rms: &[f64]) -> Option<String> {
+    let simulated = simulated_factor(grad_rms).map(|f| {
+        format!(
+            "In this run it {} toward the input (a factor {} per layer from layer {} to layer 1).",
+            per_layer_words(f),
+            fmt3(f),
+            grad_rms.len()
+        )
+    });
+    match config.norm {
+        Normalization::Batch => None,
+        Normalization::Layer => Some(format!(
+            "LayerNorm fixes each example's forward statistics; backward, it divides by that example's standard deviation of h and removes the components along the mean and along the normalized vector, so nothing holds the gradient's size fixed. {}",
+            simulated.unwrap_or_default()
+        )),
+        Normalization::None => {
+            let theory = chi1.filter(|c| c.is_finite() && *c > 0.0).map(|c| {
+                format!(
+                    "Mean-field theory at this setting: χ₁ = {}, so the backward RMS {} toward the input (a factor √χ₁ = {}).",
+                    fmt3(c),
+                    per_layer_words(c.sqrt()),
+                    fmt3(c.sqrt())
+                )
+            });
+            let text = [theory, simulated].into_iter().flatten().collect::<Vec<_>>().join(" ");
+            (!text.is_empty()).then_some(text)
+        }
+    }
+}
+
 /// The corr panel's statement for this setting (issue 14, item 10): what the prediction does
 /// and why, from the mean field and the predicted c^l (`predicted`, layers 1, 2, ...).
 pub fn corr_note(t: &TheorySummary, predicted: &[f64]) -> String {

@@ -304,3 +304,65 @@ fn orthogonal_weights_get_the_gaussian_prediction() {
     assert_eq!(orth.layers, gauss.layers);
     assert!(orth.caveat.unwrap().contains("same variance"));
 }
+
+/// Issue 15 (text follows the settings): the grads panel states the mean-field slope of the
+/// current activation, not SELU's. References: SELU's chi_1 at LeCun normal by the Simpson rule
+/// here (sigma_w^2 = 1, q* = 1, phi' = lambda for z > 0 and lambda alpha e^z below; a Simpson
+/// panel across the kink at 0 would be off by 1e-3); ReLU with He
+/// normal has chi_1 = 2 * 1/2 = 1 exactly; tanh at gain 0.8 has q* = 0, so chi_1 = 0.64 tanh'(0)^2
+/// = 0.64 and sqrt(chi_1) = 0.8.
+#[test]
+fn grads_slope_follows_the_activation() {
+    let (lambda, alpha): (f64, f64) = (1.050_700_987_355_480_5, 1.673_263_242_354_377_3);
+    // E[phi'(z)^2] = lambda^2 / 2 + (lambda alpha)^2 E[e^(2z); z < 0], the second part by the
+    // Simpson rule on [-14, 0] (the kink at 0 is an end point, not inside a panel).
+    let (n, a) = (8000usize, -14.0f64);
+    let h = -a / n as f64;
+    let f = |z: f64| (2.0 * z).exp() * (-0.5 * z * z).exp() / (2.0 * PI).sqrt();
+    let inner: f64 = (1..n)
+        .map(|i| f(a + i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 })
+        .sum();
+    let tail = (f(a) + f(0.0) + inner) * h / 3.0;
+    let selu_chi1 = lambda * lambda / 2.0 + (lambda * alpha).powi(2) * tail;
+    let (config, t) = setting("act=selu&init=lecun_normal");
+    assert!(
+        (t.mean_field.chi1 - selu_chi1).abs() < 1e-6,
+        "{} vs {selu_chi1}",
+        t.mean_field.chi1
+    );
+    let note = grads_slope_note(&config, Some(selu_chi1), &[]).unwrap();
+    assert!(
+        note.contains("χ₁ = 1.072") && note.contains("grows about 3.5% per layer"),
+        "{note}"
+    );
+
+    let (config, _) = setting("act=relu&init=he_normal");
+    let note = grads_slope_note(&config, Some(1.0), &[]).unwrap();
+    assert!(
+        note.contains("keeps its size") && !note.contains("SELU"),
+        "{note}"
+    );
+
+    let (config, t) = setting("act=tanh&gain=0.8");
+    assert!(
+        (t.mean_field.chi1 - 0.64).abs() < 1e-6,
+        "{}",
+        t.mean_field.chi1
+    );
+    // Simulated: RMS 1 at layer 1 and 4 at layer 3, a factor (1/4)^(1/2) = 0.5 per layer.
+    let note = grads_slope_note(&config, Some(0.64), &[1.0, 2.0, 4.0]).unwrap();
+    assert!(note.contains("shrinks about 20% per layer"), "{note}");
+    assert!(
+        note.contains("shrinks about 50% per layer toward the input (a factor 0.500 per layer from layer 3 to layer 1)"),
+        "{note}"
+    );
+
+    let (config, _) = setting("act=gelu&norm=layer");
+    let note = grads_slope_note(&config, None, &[2.0, 1.0]).unwrap();
+    assert!(
+        note.starts_with("LayerNorm") && note.contains("a factor 2.000 per layer"),
+        "{note}"
+    );
+    let (config, _) = setting("act=gelu&norm=batch");
+    assert!(grads_slope_note(&config, None, &[2.0, 1.0]).is_none());
+}

@@ -51,10 +51,17 @@ pub fn GradsPanel(props: &PanelProps) -> Html {
         range_text(s.stats().iter().map(|x| x.grad_rms)),
     );
     let grad_rms: Vec<f64> = s.stats().iter().map(|x| x.grad_rms).collect();
-    let note = if s.is_done() {
-        crate::claims::grads_note(s.config(), &grad_rms)
+    let chi1 = theory
+        .as_ref()
+        .filter(|t| t.layers.is_some())
+        .map(|t| t.mean_field.chi1);
+    let (slope, note) = if s.is_done() {
+        (
+            crate::claims::grads_slope_note(s.config(), chi1, &grad_rms),
+            crate::claims::grads_note(s.config(), &grad_rms),
+        )
     } else {
-        None
+        (None, None)
     };
     html! {
         <Frame name="grads" title="Backward signal (gradient) per layer"
@@ -63,7 +70,8 @@ pub fn GradsPanel(props: &PanelProps) -> Html {
             caption={html!{ <>
                 { "RMS of δ" }<sup>{"l"}</sup>{ " = ∂L/∂h" }<sup>{"l"}</sup>{ " for the loss L = Σ g·x at the last layer, with g a fixed random N(0, 1) pattern; this is what training sends back to layer l. On this log axis a straight line is geometric growth or decay per layer. " }
                 <strong>{ "Look for: " }</strong>
-                { "a line falling toward layer 1 (vanishing gradients: early layers barely learn) or rising (exploding). SELU's forward statistics are stable, yet its backward signal still grows slowly toward the input, about 3.5% per layer in RMS at LeCun normal (mean-field χ₁ ≈ 1.07). " }
+                { "a line falling toward layer 1 (vanishing gradients: early layers barely learn) or rising (exploding). Stable forward statistics do not imply a flat line: SELU with LeCun normal weights keeps mean 0 and variance 1, yet its backward signal grows slowly toward the input. " }
+                { slope.map(|t| format!("{t} ")).unwrap_or_default() }
                 { note.unwrap_or_default() }
             </> }} />
     }

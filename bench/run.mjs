@@ -219,6 +219,11 @@ for (const { n, scalarMs, simdMs, transposedMs, gradWMs } of result.matmul) {
       "ours = the backward product on the simd path, peer = the forward x W on the simd path; ratio = its speed / the forward's");
   }
 }
+{
+  const { count, zigguratMs, boxMullerMs } = result.normals;
+  row("normal sampler, ziggurat vs Box-Muller", count / zigguratMs / 1e3, count / boxMullerMs / 1e3, "M/s", boxMullerMs / zigguratMs, ">= 5x", boxMullerMs / zigguratMs >= 5,
+    "ours = Rng::fill_normal_f32 (ziggurat), peer = the f64 Box-Muller it replaced (Rng::normal_box_muller); ratio = speed / peer speed");
+}
 const gradGoal = 5;
 const forwardGoals = { "10x256x256": 1.0, "1000x256x16": 2.0 };
 const shapeKey = (depth, batch, width) => `${depth}x${batch}x${width}`;

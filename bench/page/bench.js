@@ -170,6 +170,14 @@ export async function runBench(plan) {
       `transposed ${transposedMs.toFixed(3)} ms, grad_w ${gradWMs.toFixed(3)} ms`);
   }
 
+  {
+    const count = lab.normals_per_call();
+    const zigguratMs = lab.bench_normals(true, budget.reps, budget.minMs);
+    const boxMullerMs = lab.bench_normals(false, budget.reps, budget.minMs);
+    out.normals = { count, zigguratMs, boxMullerMs };
+    log(`${count} normals: ziggurat ${zigguratMs.toFixed(3)} ms, Box-Muller ${boxMullerMs.toFixed(3)} ms`);
+  }
+
   for (const { depth, batch, width, forward } of plan.mlp) {
     const tensorsBefore = tf.memory().numTensors;
     const m = new lab.MlpBench(depth, batch, width, 1n);

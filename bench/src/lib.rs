@@ -150,6 +150,27 @@ pub fn sim_run_best_ms(depth: usize, width: usize, batch: usize, budget: Budget)
     })
 }
 
+/// Normals per timing call of [`normals_best_ms`].
+pub const NORMALS: usize = 1 << 16;
+
+/// Best ms of drawing [`NORMALS`] standard normals with the core's sampler (the ziggurat,
+/// `ziggurat` true) or with the Box-Muller transform it replaced, each rounded to f32 as the
+/// weight samplers do.
+pub fn normals_best_ms(ziggurat: bool, budget: Budget) -> f64 {
+    let mut rng = lab_core::Rng::from_seed_and_id(7, 0x6e6f);
+    let mut out = vec![0.0f32; NORMALS];
+    best_ms(budget, || {
+        if ziggurat {
+            rng.fill_normal_f32(&mut out, 0.0, 1.0);
+        } else {
+            for v in out.iter_mut() {
+                *v = rng.normal_box_muller() as f32;
+            }
+        }
+        black_box(&out);
+    })
+}
+
 /// One training step of the Train lab's classifier, as `make bench` times it against tfjs: a
 /// SELU network with LeCun-normal weights and zero biases (inputs -> depth x width -> classes, no
 /// normalization, no dropout), a fixed minibatch `x` (rows x inputs, N(0, 1)) with fixed labels,

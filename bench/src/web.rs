@@ -55,6 +55,18 @@ pub fn bench_product(
     ))
 }
 
+/// Best ms of [`crate::NORMALS`] normals by the ziggurat (`ziggurat` true) or Box-Muller.
+#[wasm_bindgen]
+pub fn bench_normals(ziggurat: bool, reps: u32, min_ms: f64) -> f64 {
+    crate::normals_best_ms(ziggurat, budget(reps, min_ms))
+}
+
+/// How many normals one [`bench_normals`] call draws.
+#[wasm_bindgen]
+pub fn normals_per_call() -> usize {
+    crate::NORMALS
+}
+
 /// Best ms of the app's full recomputation `Simulation::run` at this shape, rest default.
 #[wasm_bindgen]
 pub fn sim_run_best_ms(depth: usize, width: usize, batch: usize, reps: u32, min_ms: f64) -> f64 {

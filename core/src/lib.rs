@@ -22,6 +22,7 @@ pub mod theory;
 pub mod train;
 pub(crate) mod vecmath;
 pub mod view;
+mod ziggurat;
 
 pub use activation::{
     Activation, ActivationKind, ParamSpec, ACTIVATION_PARAMS, SELU_ALPHA, SELU_LAMBDA,

@@ -15,9 +15,11 @@
 //! bit for bit.
 //!
 //! **Uniforms** use the top 53 bits of an output: `(x >> 11) * 2^-53` in [0, 1).
-//! **Normals** use the Box-Muller transform in f64: with u1 in (0, 1] and u2 in [0, 1) from two
-//! consecutive outputs, r = sqrt(-2 ln u1) and the pair (r cos 2 pi u2, r sin 2 pi u2) gives two
-//! independent N(0, 1) values, returned in that order (the second is kept for the next call).
+//! **Normals** use the ziggurat method with 256 layers (Marsaglia & Tsang 2000; see
+//! `crate::ziggurat`): one output per value about 99% of the time, so about 6 times the rate of
+//! the Box-Muller transform in f64 that it replaced (still available as
+//! [`Rng::normal_box_muller`]; figures in BENCHMARKS.md). Every normal of a stream comes from that
+//! stream only, so regenerating a stream still reproduces it bit for bit.
 
 /// Identifies one independent random stream of a simulation (see the module documentation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -76,7 +78,7 @@ impl SplitMix64 {
     }
 }
 
-/// xoshiro256++ with a cached second Box-Muller normal.
+/// xoshiro256++ (with the cached second value of [`Rng::normal_box_muller`]).
 #[derive(Clone, Debug)]
 pub struct Rng {
     s: [u64; 4],
@@ -131,12 +133,21 @@ impl Rng {
     }
 
     /// Uniform in (0, 1] (never 0, so its logarithm is finite).
-    fn uniform_open0(&mut self) -> f64 {
+    pub(crate) fn uniform_open0(&mut self) -> f64 {
         ((self.next_u64() >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
-    /// A standard normal N(0, 1) value (Box-Muller, see the module documentation).
+    /// A standard normal N(0, 1) value (the ziggurat, see the module documentation).
     pub fn normal(&mut self) -> f64 {
+        // The slow paths' uniforms come from the same stream, after the draw that needed them.
+        crate::ziggurat::normal(crate::ziggurat::tables(), self)
+    }
+
+    /// A standard normal by the Box-Muller transform in f64 (the core's sampler before the
+    /// ziggurat; kept for the benchmark's comparison and as a second, independent sampler for
+    /// tests): r = sqrt(-2 ln u1), angle 2 pi u2, returns r cos(angle) and keeps r sin(angle)
+    /// for the next call.
+    pub fn normal_box_muller(&mut self) -> f64 {
         if let Some(z) = self.spare_normal.take() {
             return z;
         }
@@ -149,8 +160,9 @@ impl Rng {
 
     /// Fills `out` with N(mean, std^2) values computed in f64 and rounded to f32.
     pub fn fill_normal_f32(&mut self, out: &mut [f32], mean: f64, std: f64) {
+        let tables = crate::ziggurat::tables();
         for v in out {
-            *v = (mean + std * self.normal()) as f32;
+            *v = (mean + std * crate::ziggurat::normal(tables, self)) as f32;
         }
     }
 }

@@ -279,8 +279,8 @@ test("share: Copy link and Copy embed code give links that reproduce the state",
   await page.click("#copy-embed");
   await page.waitForSelector(".share-status:has-text('Embed code copied')");
   const snippet = await page.evaluate(() => navigator.clipboard.readText());
-  assert.match(snippet, /^<iframe src="[^"]+" title="Activation Lab: GELU \(exact, erf\) with Xavier[^"]*" width="100%" height="\d+" loading="lazy"/);
-  const src = snippet.split('"')[1].replaceAll("&amp;", "&");
+  assert.match(snippet, /^<iframe id="activation-lab-[0-9a-f]{8}" src="[^"]+" title="Activation Lab: GELU \(exact, erf\) with Xavier[^"]*" width="100%" height="\d+" loading="lazy"/);
+  const src = snippet.split(' src="')[1].split('"')[0].replaceAll("&amp;", "&");
   const embed = await context.newPage();
   await embed.goto(src);
   await waitDone(embed);

@@ -1,6 +1,6 @@
 // End-to-end tests of what a classroom needs: light and dark themes, the 2x PNG for slides,
 // axe-core on the full page and on an embed in both themes, a keyboard-only walk over every
-// control, and a build served under a sub-path.
+// control, a build served under a sub-path, and the embed builder.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
@@ -196,4 +196,69 @@ test("sub-path: a build with --public-url /any/sub/path/ loads and draws there",
   } finally {
     server.close();
   }
+});
+
+test("embed builder: panels and controls chosen in Share give a snippet that, on a course page on another port, shows just those, locks and hides as chosen and sizes its frame; the live preview too", async () => {
+  const { page, context, problems } = await openPage("?act=relu&init=he_normal&width=64&batch=32&depth=12");
+  await waitDone(page);
+  await page.click(".share > summary");
+  await page.click("#embed-hist");
+  await page.click(".embed-controls > summary");
+  await page.selectOption("#embed-access-act", "locked");
+  await page.selectOption("#embed-access-init", "locked");
+  for (const name of ["in_mean", "in_std", "c0", "seed", "kernels"]) await page.selectOption(`#embed-access-${name}`, "hidden");
+  const snippet = await page.inputValue("#embed-code");
+  const src = snippet.split(' src="')[1].split('"')[0].replaceAll("&amp;", "&");
+  const query = new URL(src).searchParams;
+  // Only what differs from the defaults: no batch=128, norm=none, seed=1 ...
+  assert.deepEqual([...query.keys()], ["act", "init", "depth", "width", "batch", "embed", "hide", "lock"], src);
+  assert.equal(query.get("embed"), "stats,hist,grads");
+  assert.equal(query.get("lock"), "act,init");
+  assert.equal(query.get("hide"), "in_mean,in_std,c0,seed,kernels");
+  assert.match(snippet, /<script>[\s\S]*activation-lab:height[\s\S]*<\/script>$/);
+
+  const host = http.createServer((req, res) => {
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.end(`<!doctype html><html lang="en"><head><title>Lesson</title></head><body><h1>Lesson 4</h1>${snippet}</body></html>`);
+  });
+  await new Promise((r) => host.listen(0, "127.0.0.1", r));
+  try {
+    const course = await context.newPage();
+    course.on("pageerror", (e) => problems.push(`course page error: ${e.message}`));
+    await course.goto(`http://127.0.0.1:${host.address().port}/`);
+    const frame = course.frameLocator("iframe");
+    await frame.locator('.status[data-done="true"]').waitFor({ timeout: 60000 });
+    const ids = await frame.locator("section.panel").evaluateAll((els) => els.map((e) => e.id));
+    assert.deepEqual(ids, ["panel-stats", "panel-hist", "panel-grads"]);
+    assert.ok(await frame.locator("#ctl-act").isDisabled(), "act locked");
+    assert.ok(await frame.locator("#ctl-init").isDisabled(), "init locked");
+    assert.ok(await frame.locator("#ctl-depth").isEnabled(), "depth free");
+    for (const name of ["in_mean", "in_std", "c0", "seed", "kernels"]) assert.equal(await frame.locator(`#ctl-${name}`).count(), 0, `${name} hidden`);
+    const legends = await frame.locator("aside.controls legend").allTextContents();
+    assert.ok(!legends.some((l) => l.startsWith("Input")), `no empty Input heading: ${legends}`);
+    // The snippet's script sizes the frame to the embed's content (the estimate was different).
+    const initial = Number(snippet.match(/height="(\d+)"/)[1]);
+    await course.waitForFunction(() => {
+      const f = document.querySelector("iframe");
+      return f.style.height !== "" && Math.abs(f.getBoundingClientRect().height - parseFloat(f.style.height)) < 1;
+    });
+    const sized = await course.evaluate(() => parseFloat(document.querySelector("iframe").style.height));
+    const content = await frame.locator("html").evaluate((e) => e.scrollHeight);
+    assert.ok(Math.abs(sized - content) <= 2, `frame ${sized} px, content ${content} px`);
+    assert.notEqual(sized, initial);
+    await course.locator("iframe").screenshot({ path: path.join(artifacts, "embed-builder-course-page.png") });
+
+    // The live preview in the page shows the same embed, sized the same way.
+    await page.click("#embed-preview-toggle");
+    const preview = page.frameLocator("#embed-preview");
+    await preview.locator('.status[data-done="true"]').waitFor({ timeout: 60000 });
+    const previewIds = await preview.locator("section.panel").evaluateAll((els) => els.map((e) => e.id));
+    assert.deepEqual(previewIds, ids);
+    await page.waitForFunction(() => Math.abs(document.querySelector("#embed-preview").getBoundingClientRect().height - 600) > 1);
+    await page.locator(".share").screenshot({ path: path.join(artifacts, "embed-builder.png") });
+  } finally {
+    host.close();
+  }
+  assert.deepEqual(problems, []);
+  await context.close();
 });

@@ -298,6 +298,18 @@ impl Params {
             .join("&")
     }
 
+    /// The query with only the parameters whose value differs from the default's (the embed
+    /// builder's links: short, and they keep what a lesson set, nothing else).
+    pub fn to_short_query(&self) -> String {
+        let defaults = Params::default();
+        FIELDS
+            .iter()
+            .filter(|f| (f.get)(self) != (f.get)(&defaults))
+            .map(|f| format!("{}={}", f.name, percent_encode(&(f.get)(self))))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
     /// Current text of one parameter, as it would appear in the URL.
     pub fn get(&self, name: &str) -> String {
         field(name).map(|f| (f.get)(self)).unwrap_or_default()

@@ -385,6 +385,20 @@ pub fn grads_slope_note(config: &Config, chi1: Option<f64>, grad_rms: &[f64]) ->
             "LayerNorm fixes each example's forward statistics; backward, it divides by that example's standard deviation of h and removes the components along the mean and along the normalized vector, so nothing holds the gradient's size fixed. {}",
             simulated.unwrap_or_default()
         )),
+        Normalization::Group if config.groups == config.width => Some(
+            "GroupNorm with one unit per group sets every h to exactly 0 (each unit minus its own mean), so the network forgets its input and no gradient reaches the layers below."
+                .to_string(),
+        ),
+        Normalization::Group => Some(format!(
+            "GroupNorm does LayerNorm's work on each of its {} groups of {} units: backward, it divides by each group's standard deviation and removes, per group, the components along the mean and along the normalized vector. {}",
+            config.groups,
+            config.width / config.groups.max(1),
+            simulated.unwrap_or_default()
+        )),
+        Normalization::Rms => Some(format!(
+            "RMSNorm divides each example by its root mean square and does not centre it: backward, it divides by that root mean square and removes only the component along the normalized vector. {}",
+            simulated.unwrap_or_default()
+        )),
         Normalization::None => {
             let theory = chi1.filter(|c| c.is_finite() && *c > 0.0).map(|c| {
                 format!(

@@ -33,6 +33,14 @@ const EDGES: &[(&str, &str)] = &[
         "layernorm",
         "act=gelu&norm=layer&depth=30&width=64&batch=64",
     ),
+    (
+        "groupnorm",
+        "act=relu&init=he_normal&norm=group&groups=4&depth=30&width=64&batch=64",
+    ),
+    (
+        "rmsnorm",
+        "act=silu&norm=rms&depth=30&width=64&batch=64&in_mean=1",
+    ),
     ("orthogonal", "act=tanh&init=orthogonal&depth=40&width=64"),
     ("scalar", "kernels=scalar&depth=20&width=64&batch=32"),
     (

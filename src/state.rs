@@ -42,10 +42,14 @@ impl Reducible for State {
         match action {
             Action::Set { name, raw } => {
                 let notice = next.params.set(name, &raw);
+                // A change of width, groups or normalization can leave GroupNorm's groups not
+                // dividing the width.
+                let fitted = next.params.fit_groups();
                 // A newer notice about the same parameter replaces the older one; a valid value
                 // clears it.
-                next.notices.retain(|n| n.param != name);
-                if let Some(n) = notice {
+                next.notices
+                    .retain(|n| n.param != name && !(fitted.is_some() && n.param == "groups"));
+                for n in notice.into_iter().chain(fitted) {
                     next.notices.push(n);
                     if next.notices.len() > MAX_NOTICES {
                         next.notices.remove(0);
@@ -94,5 +98,26 @@ mod tests {
         assert_eq!(s.notices[0].param, "width");
         let s = s.reduce(Action::Dismiss(0));
         assert!(s.notices.is_empty());
+    }
+
+    /// Changing the width under GroupNorm refits the groups (8 does not divide 100: 10 does, and
+    /// is nearer than 5) and says so; a later valid width keeps the groups and the notice goes.
+    #[test]
+    fn a_new_width_refits_group_norm_groups() {
+        let s = Rc::new(State::from_query("norm=group&groups=8"));
+        assert!(s.notices.is_empty());
+        let s = s.reduce(Action::Set {
+            name: "width",
+            raw: "100".into(),
+        });
+        assert_eq!(s.params.config.groups, 10);
+        assert_eq!(s.notices.len(), 1);
+        assert_eq!(s.notices[0].param, "groups");
+        let s = s.reduce(Action::Set {
+            name: "groups",
+            raw: "20".into(),
+        });
+        assert_eq!(s.params.config.groups, 20);
+        assert!(s.notices.is_empty(), "{:?}", s.notices);
     }
 }

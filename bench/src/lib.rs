@@ -209,6 +209,7 @@ impl TrainStep {
             gain: 1.0,
             bias_std: 0.0,
             norm: Normalization::None,
+            groups: 8,
             dropout: DropoutKind::None,
             dropout_rate: 0.0,
         };

@@ -24,8 +24,27 @@ named_enum! {
         Batch = ("batch", "BatchNorm (per unit, over the batch)"),
         /// LayerNorm: each example (row) standardized over the width.
         Layer = ("layer", "LayerNorm (per example, over the width)"),
+        /// GroupNorm: each example's units in [`Config::groups`] groups of consecutive units,
+        /// each group standardized on its own (one group is LayerNorm).
+        Group = ("group", "GroupNorm (per example, over groups of units)"),
+        /// RMSNorm: each example divided by its root mean square over the width, no centring.
+        Rms = ("rms", "RMSNorm (per example, root mean square, no centring)"),
     }
 }
+
+impl Normalization {
+    /// Whether the statistics are per example (a row of the batch): LayerNorm, GroupNorm and
+    /// RMSNorm. BatchNorm's are per unit, over the batch.
+    pub fn is_per_example(self) -> bool {
+        matches!(
+            self,
+            Normalization::Layer | Normalization::Group | Normalization::Rms
+        )
+    }
+}
+
+/// Allowed number of GroupNorm groups (it must also divide the width).
+pub const GROUPS_RANGE: RangeInclusive<usize> = 1..=1024;
 
 /// Variance epsilon of BatchNorm and LayerNorm (PyTorch's default).
 pub const NORM_EPS: f64 = 1e-5;
@@ -53,6 +72,9 @@ pub struct Config {
     pub input_std: f32,
     /// Optional explicit normalization of h^l.
     pub norm: Normalization,
+    /// GroupNorm's number of groups (used only with [`Normalization::Group`]; must divide the
+    /// width).
+    pub groups: usize,
     /// Correlation c0 of the input pairs propagated for the correlation panel, in [-1, 1]
     /// ([`INPUT_CORR_RANGE`]; see [`crate::sim::CORR_PAIRS`]). It does not affect the main batch.
     pub input_corr: f32,
@@ -80,6 +102,7 @@ impl Default for Config {
             input_corr: 0.5,
             seed: 1,
             kernels: KernelPath::Simd,
+            groups: 8,
         }
     }
 }
@@ -106,7 +129,8 @@ impl Config {
     /// The config itself if every field is in its range, else the first field that is not:
     /// depth, width and batch within [`DEPTH_RANGE`], [`WIDTH_RANGE`], [`BATCH_RANGE`]; gain,
     /// bias_std and input_std finite and >= 0; input_mean finite; input_corr in
-    /// [`INPUT_CORR_RANGE`]; the parameters the activation uses within their
+    /// [`INPUT_CORR_RANGE`]; with GroupNorm, groups dividing the width; the parameters the
+    /// activation uses within their
     /// [`crate::ParamSpec`] ranges.
     pub fn validated(self) -> Result<Config, ConfigError> {
         fn error(field: &'static str, problem: String) -> Result<Config, ConfigError> {
@@ -137,6 +161,14 @@ impl Config {
             return error(
                 "in_mean",
                 format!("{} is not a finite number", self.input_mean),
+            );
+        }
+        if self.norm == Normalization::Group
+            && !(GROUPS_RANGE.contains(&self.groups) && self.width.is_multiple_of(self.groups))
+        {
+            return error(
+                "groups",
+                format!("{} does not divide the width {}", self.groups, self.width),
             );
         }
         if !INPUT_CORR_RANGE.contains(&self.input_corr) {

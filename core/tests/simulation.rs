@@ -216,19 +216,33 @@ fn forward_f64(
                 h[index] += eps;
             }
         }
-        // Index sets of the normalization groups: columns (BatchNorm) or rows (LayerNorm).
+        // Index sets of the normalization groups: columns (BatchNorm), rows (LayerNorm,
+        // RMSNorm) or runs of n / G consecutive units of a row (GroupNorm); RMSNorm does not
+        // centre.
+        let g = config.groups;
         let groups: Vec<Vec<usize>> = match config.norm {
             Normalization::None => Vec::new(),
             Normalization::Batch => (0..n)
                 .map(|j| (0..b).map(|r| r * n + j).collect())
                 .collect(),
-            Normalization::Layer => (0..b)
+            Normalization::Layer | Normalization::Rms => (0..b)
                 .map(|r| (0..n).map(|j| r * n + j).collect())
                 .collect(),
+            Normalization::Group => (0..b * g)
+                .map(|k| {
+                    let (r, q) = (k / g, k % g);
+                    (q * n / g..(q + 1) * n / g).map(|j| r * n + j).collect()
+                })
+                .collect(),
         };
+        let centre = config.norm != Normalization::Rms;
         for group in groups {
             let m = group.len() as f64;
-            let mean = group.iter().map(|&i| h[i]).sum::<f64>() / m;
+            let mean = if centre {
+                group.iter().map(|&i| h[i]).sum::<f64>() / m
+            } else {
+                0.0
+            };
             let var = group.iter().map(|&i| (h[i] - mean).powi(2)).sum::<f64>() / m;
             for &i in &group {
                 h[i] = (h[i] - mean) / (var + 1e-5).sqrt();
@@ -265,7 +279,17 @@ fn backward_pass_matches_finite_differences() {
                 bias_std: 0.4,
                 input_mean: 0.3,
                 norm,
-                ..config(kind, Initializer::LecunNormal, 3, 4, 3, 21)
+                // GroupNorm: 2 groups of 3 units (groups of 2 leave h only its sign: y = +-1
+                // up to eps, and a gradient too small for finite differences).
+                groups: 2,
+                ..config(
+                    kind,
+                    Initializer::LecunNormal,
+                    3,
+                    if norm == Normalization::Group { 6 } else { 4 },
+                    3,
+                    21,
+                )
             };
             let sim = Simulation::run(config).unwrap();
             let (_, reference_stats) = forward_f64(&config, sim.input(), None);
@@ -543,6 +567,8 @@ fn small_edge_sizes_run() {
             for (depth, width, batch) in [(1, 2, 1), (2, 2, 1), (1, 3, 2)] {
                 let sim = Simulation::run(Config {
                     norm,
+                    // GroupNorm at its extreme: one unit per group (every h becomes 0).
+                    groups: width,
                     ..config(kind, Initializer::Orthogonal, depth, width, batch, 1)
                 })
                 .unwrap();
@@ -684,4 +710,24 @@ fn invalid_configs_are_refused_with_a_message() {
     let config = bad(|c| c.activation.alpha = 6.0);
     assert_eq!(config.validated(), Ok(config));
     assert!(Simulation::new(Config::default()).is_ok());
+}
+
+/// GroupNorm with one group is LayerNorm, to the bit (the same code path per segment).
+#[test]
+fn group_norm_with_one_group_is_layer_norm() {
+    for kind in [ActivationKind::Selu, ActivationKind::Gelu] {
+        let base = config(kind, Initializer::LecunNormal, 6, 24, 10, 3);
+        let layer = Simulation::run(Config {
+            norm: Normalization::Layer,
+            ..base
+        })
+        .unwrap();
+        let group = Simulation::run(Config {
+            norm: Normalization::Group,
+            groups: 1,
+            ..base
+        })
+        .unwrap();
+        assert_eq!(bits(layer.stats()), bits(group.stats()), "{kind:?}");
+    }
 }

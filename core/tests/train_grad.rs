@@ -1,6 +1,7 @@
 //! The backward pass of the Train lab's classifier against central finite differences of an
-//! independent f64 re-implementation of the whole training loss (hidden layers, BatchNorm or
-//! LayerNorm with scale and shift, dropout with a fixed mask, readout, softmax cross-entropy).
+//! independent f64 re-implementation of the whole training loss (hidden layers, BatchNorm,
+//! LayerNorm or GroupNorm with scale and shift, RMSNorm with scale, dropout with a fixed mask,
+//! readout, softmax cross-entropy).
 //!
 //! The reference below is written from the definitions in docs/training.md, in f64, sharing
 //! nothing with `lab_core::train::model` but the activation functions' f64 definitions
@@ -73,14 +74,31 @@ fn ref_loss(s: &Setup, layers: &[RefLayer]) -> f64 {
                     }
                 }
             }
-            Normalization::Layer => {
+            Normalization::Layer | Normalization::Group | Normalization::Rms => {
+                // Per row, in G runs of consecutive units (G = 1 but for GroupNorm); RMSNorm
+                // neither centres nor shifts.
+                let g = if s.spec.norm == Normalization::Group {
+                    s.spec.groups
+                } else {
+                    1
+                };
+                let centre = s.spec.norm != Normalization::Rms;
+                let m = n_out / g;
                 for r in 0..rows {
-                    let row = &h[r * n_out..(r + 1) * n_out];
-                    let mean = row.iter().sum::<f64>() / n_out as f64;
-                    let var = row.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n_out as f64;
-                    for j in 0..n_out {
-                        z[r * n_out + j] =
-                            layer.gamma[j] * (row[j] - mean) / (var + EPS).sqrt() + layer.beta[j];
+                    for q in 0..g {
+                        let seg = &h[r * n_out + q * m..r * n_out + (q + 1) * m];
+                        let mean = if centre {
+                            seg.iter().sum::<f64>() / m as f64
+                        } else {
+                            0.0
+                        };
+                        let var = seg.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / m as f64;
+                        for j in q * m..(q + 1) * m {
+                            let shift = if centre { layer.beta[j] } else { 0.0 };
+                            z[r * n_out + j] = layer.gamma[j] * (h[r * n_out + j] - mean)
+                                / (var + EPS).sqrt()
+                                + shift;
+                        }
                     }
                 }
             }
@@ -111,12 +129,13 @@ fn check(act: ActivationKind, norm: Normalization, dropout: DropoutKind, seed: u
         inputs: 3,
         classes: 3,
         depth: 2,
-        width: 5,
+        width: 6,
         activation: Activation::new(act),
         init: Initializer::LecunNormal,
         gain: 1.0,
         bias_std: 0.1,
         norm,
+        groups: 2,
         dropout,
         dropout_rate: 0.3,
     };
@@ -150,7 +169,7 @@ fn check(act: ActivationKind, norm: Normalization, dropout: DropoutKind, seed: u
     };
     if dropout != DropoutKind::None {
         assert!(
-            setup.keep.iter().all(|k| k.len() == rows * 5),
+            setup.keep.iter().all(|k| k.len() == rows * 6),
             "dropout masks recorded"
         );
         assert!(
@@ -216,8 +235,15 @@ fn check(act: ActivationKind, norm: Normalization, dropout: DropoutKind, seed: u
             }
         }
     }
-    // w (3x5 + 5x5 + 5x3) and b (5 + 5 + 3), plus gamma and beta (2 x 2 x 5) with normalization.
-    let expected = 55 + 13 + if norm == Normalization::None { 0 } else { 20 };
+    // w (3x6 + 6x6 + 6x3) and b (6 + 6 + 3), plus gamma and beta (2 x 2 x 6) with normalization
+    // (RMSNorm: gamma only, 2 x 6).
+    let expected = 72
+        + 15
+        + match norm {
+            Normalization::None => 0,
+            Normalization::Rms => 12,
+            _ => 24,
+        };
     assert_eq!(checked, expected);
     worst
 }

@@ -44,7 +44,7 @@ fn variants() -> Vec<Settings> {
         v.push(Settings {
             activation,
             init: Initializer::ALL[i % Initializer::ALL.len()],
-            norm: Normalization::ALL[i % 3],
+            norm: Normalization::ALL[i % Normalization::ALL.len()],
             dropout: DropoutKind::ALL[(i / 3) % 3],
             optimizer: OptimizerKind::ALL[i % 2],
             ..base.clone()
@@ -140,4 +140,9 @@ fn scripts_name_the_exact_equivalents() {
     ] {
         assert!(script.contains(needle), "missing {needle}");
     }
+    s.norm = Normalization::Group;
+    s.groups = 4;
+    assert!(pytorch_script(&s).contains("nn.GroupNorm(4, WIDTH, eps=1e-5)"));
+    s.norm = Normalization::Rms;
+    assert!(pytorch_script(&s).contains("nn.RMSNorm(WIDTH, eps=1e-5)"));
 }

@@ -113,6 +113,7 @@ fn dropout_model(width: usize, kind: DropoutKind, q: f64) -> Model {
         gain: 1.0,
         bias_std: 0.0,
         norm: Normalization::None,
+        groups: 8,
         dropout: kind,
         dropout_rate: q,
     };
@@ -209,6 +210,7 @@ fn batchnorm_running_statistics_by_hand() {
         gain: 1.0,
         bias_std: 0.0,
         norm: Normalization::Batch,
+        groups: 8,
         dropout: DropoutKind::None,
         dropout_rate: 0.0,
     };
@@ -263,6 +265,7 @@ fn rectangular_orthogonal_layers_are_orthonormal() {
             gain: 1.0,
             bias_std: 0.0,
             norm: Normalization::None,
+            groups: 8,
             dropout: DropoutKind::None,
             dropout_rate: 0.0,
         };

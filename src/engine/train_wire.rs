@@ -21,11 +21,12 @@ use wasm_bindgen::{JsCast, JsValue};
 pub type Decoded<T> = Result<T, String>;
 
 /// Numbers in a [`Settings`] encoding.
-pub const SETTINGS_LEN: usize = 23;
+pub const SETTINGS_LEN: usize = 24;
 
 /// Task (0 digits, 1 two-dimensional), shape, noise, data seed, depth, width, activation,
 /// slope, alpha, beta, initializer, gain, bias std, normalization, dropout, rate, optimizer,
-/// lr, momentum, minibatch, steps, eval_every, seed (names as indices into the core's lists).
+/// lr, momentum, minibatch, steps, eval_every, seed, GroupNorm's groups (names as indices into
+/// the core's lists).
 /// A CSV task is not sent this way.
 pub fn encode_settings(s: &Settings) -> Vec<f64> {
     let (tag, shape, noise, data_seed) = match &s.task {
@@ -67,6 +68,7 @@ pub fn encode_settings(s: &Settings) -> Vec<f64> {
         s.steps as f64,
         s.eval_every as f64,
         s.seed as f64,
+        s.groups as f64,
     ]
 }
 
@@ -120,6 +122,7 @@ pub fn decode_settings(d: &[f64]) -> Decoded<Settings> {
         steps: whole(d[20], "steps")?,
         eval_every: whole(d[21], "eval_every")?,
         seed: whole(d[22], "seed")? as u64,
+        groups: whole(d[23], "groups")?,
     };
     settings.validated()
 }

@@ -73,7 +73,7 @@ pub fn StatsPanel(props: &PanelProps) -> Html {
             caption={html!{ <>
                 { "Mean (top) and variance (bottom) of the pre-activations h (dashed, after normalization if one is chosen) and of the post-activations x (solid) at every layer, over all batch × width values. The grey dashed lines mark mean 0 and variance 1. " }
                 <strong>{ "Look for: " }</strong>
-                { "SELU with LeCun normal weights stays on those lines with no normalization layer; it even pulls an off-centre input back. Without bias, ReLU with LeCun weights halves the variance every layer; He weights (twice the variance) keep it. BatchNorm or LayerNorm pin h to mean 0, variance 1 by force." }
+                { "SELU with LeCun normal weights stays on those lines with no normalization layer; it even pulls an off-centre input back. Without bias, ReLU with LeCun weights halves the variance every layer; He weights (twice the variance) keep it. BatchNorm, LayerNorm and GroupNorm pin h to mean 0, variance 1 by force; RMSNorm pins only its mean square to 1 (no centring), so h keeps the mean the layer gives it." }
             </> }} />
     }
 }

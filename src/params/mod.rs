@@ -180,6 +180,7 @@ pub const CONTROL_NAMES: &[&str] = &[
     "width",
     "batch",
     "norm",
+    "groups",
     "in_mean",
     "in_std",
     "c0",
@@ -268,6 +269,27 @@ impl Params {
         notice
     }
 
+    /// GroupNorm needs groups that divide the width: with GroupNorm chosen and groups that do
+    /// not, groups fall back to the nearest divisor of the width (the smaller one on a tie) and
+    /// the notice says so. Called after a query is read and after every single change.
+    pub fn fit_groups(&mut self) -> Option<Notice> {
+        let (width, groups) = (self.config.width, self.config.groups);
+        if self.config.norm != Normalization::Group || (groups >= 1 && width % groups == 0) {
+            return None;
+        }
+        let nearest = (1..=width)
+            .filter(|d| width % d == 0)
+            .min_by_key(|&d| (d.abs_diff(groups), d))
+            .unwrap_or(1);
+        self.config.groups = nearest;
+        Some(Notice {
+            param: "groups".to_string(),
+            message: format!(
+                "groups = {groups} does not divide the width {width}; using {nearest}, the nearest divisor."
+            ),
+        })
+    }
+
     /// Reads a URL query string (with or without the leading `?`). Unknown parameters and
     /// invalid values produce notices; everything else keeps its default.
     pub fn from_query(query: &str) -> (Params, Vec<Notice>) {
@@ -285,6 +307,7 @@ impl Params {
                 notices.push(n);
             }
         }
+        notices.extend(params.fit_groups());
         (params, notices)
     }
 

@@ -2,6 +2,7 @@
 
 use super::*;
 use lab_core::activation::{ALPHA, BETA, SLOPE};
+use lab_core::config::GROUPS_RANGE;
 
 pub(crate) const ACT_NAMES: &[&str] = &ActivationKind::NAMES;
 pub(crate) const INIT_NAMES: &[&str] = &Initializer::NAMES;
@@ -221,6 +222,23 @@ pub static FIELDS: &[Field] = &[
                 .collect()
         }),
         set: |p, v| p.config.norm = Normalization::from_name(v).unwrap_or(p.config.norm),
+    },
+    Field {
+        name: "groups",
+        label: "GroupNorm groups",
+        kind: Kind::Int {
+            min: *GROUPS_RANGE.start() as i64,
+            max: *GROUPS_RANGE.end() as i64,
+        },
+        get: |p| p.config.groups.to_string(),
+        control: Some(Control {
+            group: Some(Group::Network),
+            label: "Groups (GroupNorm; divides the width)",
+            unit: "groups",
+            widget: Widget::Number(Scale::Linear { step: 1.0 }),
+            shown: Some(|p| p.config.norm == Normalization::Group),
+        }),
+        set: |p, v| p.config.groups = v.parse().unwrap_or(p.config.groups),
     },
     Field {
         name: "seed",

@@ -45,7 +45,7 @@ fn out_of_range_numbers_clamp_to_the_nearest_valid_value_with_a_notice() {
 #[test]
 fn garbage_falls_back_to_the_default_with_a_notice() {
     let (p, notices) = Params::from_query(
-        "act=swishy&init=&depth=abc&gain=NaN&seed=1.5&norm=group&bogus=1&sb=inf",
+        "act=swishy&init=&depth=abc&gain=NaN&seed=1.5&norm=groupy&bogus=1&sb=inf",
     );
     let d = Params::default();
     assert_eq!(p.config.activation.kind, d.config.activation.kind);
@@ -175,4 +175,31 @@ mod properties {
             let _ = percent_decode(&q);
         }
     }
+}
+
+/// GroupNorm's groups must divide the width: whatever the order in the URL, a dividing value
+/// is kept; one that does not falls back to the nearest divisor (the divisors of 100 nearest to
+/// 8 are 10, at distance 2, and 5, at 3), with a notice; without GroupNorm nothing is checked.
+#[test]
+fn group_norm_groups_divide_the_width() {
+    let (p, notices) = Params::from_query("norm=group&groups=3&width=12");
+    assert!(notices.is_empty(), "{notices:?}");
+    assert_eq!(p.config.groups, 3);
+    assert!(p.config.validated().is_ok());
+    let (p, notices) = Params::from_query("norm=group&width=100&groups=8");
+    assert_eq!(p.config.groups, 10);
+    assert_eq!(notices.len(), 1);
+    assert_eq!(notices[0].param, "groups");
+    assert!(
+        notices[0].message.contains("using 10"),
+        "{}",
+        notices[0].message
+    );
+    assert!(p.config.validated().is_ok());
+    // 7 at width 24 lies between the divisors 6 and 8, both at distance 1: the smaller wins.
+    let (p, _) = Params::from_query("norm=group&width=24&groups=7");
+    assert_eq!(p.config.groups, 6);
+    let (p, notices) = Params::from_query("width=100&groups=8");
+    assert!(notices.is_empty());
+    assert_eq!(p.config.groups, 8, "not checked without GroupNorm");
 }

@@ -39,6 +39,7 @@ pub fn settings(config: &Config, t: &TrainParams) -> Settings {
         gain: f64::from(config.gain),
         bias_std: f64::from(config.bias_std),
         norm: config.norm,
+        groups: config.groups,
         dropout: DropoutKind::from_name(t.dropout).unwrap_or(DropoutKind::None),
         dropout_rate: t.rate,
         optimizer: OptimizerKind::from_name(t.opt).unwrap_or(OptimizerKind::Sgd),
@@ -89,6 +90,8 @@ fn label(s: &Settings, pairs: &[(&'static str, String)]) -> String {
                 lab_core::Normalization::None => "no norm".to_string(),
                 lab_core::Normalization::Batch => "BatchNorm".to_string(),
                 lab_core::Normalization::Layer => "LayerNorm".to_string(),
+                lab_core::Normalization::Group => format!("GroupNorm {}", s.groups),
+                lab_core::Normalization::Rms => "RMSNorm".to_string(),
             }),
             "dropout" => Some(match s.dropout {
                 DropoutKind::None => "no dropout".to_string(),

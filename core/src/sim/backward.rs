@@ -2,7 +2,7 @@
 //! phi and the normalization (see [`super::norm`]), dL/dx^(l-1) = delta^l (W^l)^T, and the
 //! per-layer gradient RMS.
 
-use super::norm::layer_norm_backward_row;
+use super::norm::RowNorm;
 use super::plan::Task;
 use super::Simulation;
 use crate::config::Normalization;
@@ -78,14 +78,16 @@ impl Simulation {
                 self.norm
                     .add_backward_sums(&back.delta[rows.clone()], &y[rows], n)
             }
-            Normalization::Layer => {
+            Normalization::Layer | Normalization::Group | Normalization::Rms => {
+                let row_norm = RowNorm::of(&self.config).expect("a per-example normalization");
+                let g = row_norm.groups;
                 let s = &back.inv_std_store[layer - 1];
-                for ((d_row, y_row), &inv_std) in back.delta[rows.clone()]
+                for ((d_row, y_row), inv_std) in back.delta[rows.clone()]
                     .chunks_exact_mut(n)
                     .zip(y[rows].chunks_exact(n))
-                    .zip(&s[r0..r1])
+                    .zip(s[r0 * g..r1 * g].chunks_exact(g))
                 {
-                    layer_norm_backward_row(d_row, y_row, inv_std, &mut back.sum2);
+                    row_norm.backward_row(d_row, y_row, inv_std, &mut back.sum2);
                 }
             }
         }

@@ -1,7 +1,7 @@
 //! The forward pass of the batch: x^0, the weights and biases of each layer, h^l = x^(l-1) W^l
 //! + b^l, its normalization, x^l = phi(h^l) with the layer's moments and histogram samples.
 
-use super::norm::layer_norm_row;
+use super::norm::RowNorm;
 use super::plan::{bias_flops, Task};
 use super::{Simulation, CORR_PAIRS, MAX_SAMPLES};
 use crate::config::Normalization;
@@ -189,9 +189,14 @@ impl Simulation {
                     self.norm.batch_norm_row(h_row);
                 }
             }
-            Task::LayerNorm => {
-                for (h_row, inv_std) in h.chunks_exact_mut(n).zip(&mut self.norm.inv_std[r0..r1]) {
-                    *inv_std = layer_norm_row(h_row);
+            Task::RowNorm => {
+                let row_norm = RowNorm::of(&self.config).expect("a per-example normalization");
+                let g = row_norm.groups;
+                for (h_row, inv_std) in h
+                    .chunks_exact_mut(n)
+                    .zip(self.norm.inv_std[r0 * g..r1 * g].chunks_exact_mut(g))
+                {
+                    row_norm.forward_row(h_row, inv_std);
                 }
             }
             _ => unreachable!("not a normalization pass: {task:?}"),
@@ -254,9 +259,10 @@ impl Simulation {
                         self.norm.reset_columns(n);
                         Task::BatchMean
                     }
-                    Normalization::Layer => {
-                        self.norm.inv_std = vec![0.0; b];
-                        Task::LayerNorm
+                    Normalization::Layer | Normalization::Group | Normalization::Rms => {
+                        let groups = RowNorm::of(&self.config).map_or(1, |r| r.groups);
+                        self.norm.inv_std = vec![0.0; b * groups];
+                        Task::RowNorm
                     }
                 };
             }
@@ -268,7 +274,7 @@ impl Simulation {
                 self.norm.finish_inv_stds(b);
                 self.cursor.task = Task::BatchApply;
             }
-            Task::BatchApply | Task::LayerNorm => self.cursor.task = Task::Activate,
+            Task::BatchApply | Task::RowNorm => self.cursor.task = Task::Activate,
             Task::Activate => {
                 let acc = &mut self.acc;
                 acc.pre_mean = acc.pre_moments.mean();

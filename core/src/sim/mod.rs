@@ -320,7 +320,7 @@ impl Simulation {
             }
             Task::Input => self.input_rows(rows),
             Task::Matmul => self.matmul_rows(rows),
-            Task::BatchMean | Task::BatchVar | Task::BatchApply | Task::LayerNorm => {
+            Task::BatchMean | Task::BatchVar | Task::BatchApply | Task::RowNorm => {
                 self.norm_rows(task, r0, r1)
             }
             Task::Activate => self.activate_rows(rows),

@@ -3,10 +3,12 @@
 //!
 //! Forward: y = (h - mean) inv_std rounded to f32, with inv_std = 1 / sqrt(var + [`NORM_EPS`])
 //! (population variance); BatchNorm takes mean and inv_std per column over the batch, LayerNorm
-//! per row over the width. Backward: delta = s (dy - mean(dy) - y mean(dy y)) with s the inverse
-//! std and the means over the normalization group.
+//! per row over the width, GroupNorm per row over each group of consecutive units. RMSNorm: y =
+//! h inv_std with inv_std = 1 / sqrt(mean(h^2) + eps) per row, no centring. Backward: delta = s
+//! (dy - mean(dy) - y mean(dy y)) with s the inverse std and the means over the normalization
+//! group; RMSNorm drops the mean(dy) term (its y does not depend on the mean of h).
 
-use crate::config::NORM_EPS;
+use crate::config::{Config, Normalization, NORM_EPS};
 
 /// The current layer's normalization statistics: BatchNorm's column means and sums of squared
 /// deviations (reused as the column sums of dL/dy and dL/dy y in the backward pass), and the
@@ -86,6 +88,97 @@ pub(super) fn layer_norm_row(h_row: &mut [f32]) -> f64 {
     inv_std
 }
 
+/// RMSNorm of one row over its entries; returns the row's inverse root mean square.
+pub(super) fn rms_norm_row(h_row: &mut [f32]) -> f64 {
+    let ms = h_row.iter().map(|&h| f64::from(h).powi(2)).sum::<f64>() / h_row.len() as f64;
+    let inv_rms = 1.0 / (ms + NORM_EPS).sqrt();
+    for h in h_row.iter_mut() {
+        *h = standardize(*h, 0.0, inv_rms);
+    }
+    inv_rms
+}
+
+/// RMSNorm backward of one row: delta = s (dy - y mean(dy y)); adds each delta^2 to `sum2`.
+fn rms_norm_backward_row(d_row: &mut [f32], y_row: &[f32], inv_rms: f32, sum2: &mut f64) {
+    let count = d_row.len() as f64;
+    let mean_dy_y = d_row
+        .iter()
+        .zip(y_row)
+        .map(|(&d, &yv)| f64::from(d) * f64::from(yv))
+        .sum::<f64>()
+        / count;
+    for (d, &yv) in d_row.iter_mut().zip(y_row) {
+        *d = backward_entry(inv_rms, *d, yv, 0.0, mean_dy_y);
+        *sum2 += f64::from(*d).powi(2);
+    }
+}
+
+/// The per-example normalizations (LayerNorm, GroupNorm, RMSNorm) as one shape: each row in
+/// `groups` segments of consecutive units, each standardized (centred) or divided by its root
+/// mean square on its own, with one inverse std per segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct RowNorm {
+    pub(super) groups: usize,
+    pub(super) centre: bool,
+}
+
+impl RowNorm {
+    /// The per-example normalization of `config`, if it has one.
+    pub(super) fn of(config: &Config) -> Option<RowNorm> {
+        match config.norm {
+            Normalization::None | Normalization::Batch => None,
+            Normalization::Layer => Some(RowNorm {
+                groups: 1,
+                centre: true,
+            }),
+            Normalization::Group => Some(RowNorm {
+                groups: config.groups,
+                centre: true,
+            }),
+            Normalization::Rms => Some(RowNorm {
+                groups: 1,
+                centre: false,
+            }),
+        }
+    }
+
+    /// Normalizes one row in place and writes each segment's inverse std to `inv_std`
+    /// (`groups` entries).
+    pub(super) fn forward_row(self, h_row: &mut [f32], inv_std: &mut [f64]) {
+        let size = h_row.len() / self.groups;
+        for (segment, s) in h_row.chunks_exact_mut(size).zip(inv_std) {
+            *s = if self.centre {
+                layer_norm_row(segment)
+            } else {
+                rms_norm_row(segment)
+            };
+        }
+    }
+
+    /// The backward pass of one row (dy in `d_row`, overwritten by delta) with the stored
+    /// normalized values `y_row` and the segments' inverse stds; adds each delta^2 to `sum2`.
+    pub(super) fn backward_row(
+        self,
+        d_row: &mut [f32],
+        y_row: &[f32],
+        inv_std: &[f32],
+        sum2: &mut f64,
+    ) {
+        let size = d_row.len() / self.groups;
+        for ((d, y), &s) in d_row
+            .chunks_exact_mut(size)
+            .zip(y_row.chunks_exact(size))
+            .zip(inv_std)
+        {
+            if self.centre {
+                layer_norm_backward_row(d, y, s, sum2);
+            } else {
+                rms_norm_backward_row(d, y, s, sum2);
+            }
+        }
+    }
+}
+
 /// One entry of the normalization's backward pass: s (dy - mean(dy) - y mean(dy y)), rounded
 /// to f32.
 #[inline(always)]
@@ -95,12 +188,7 @@ pub(super) fn backward_entry(inv_std: f32, dy: f32, y: f32, mean_dy: f64, mean_d
 
 /// LayerNorm backward of one row (dy in `d_row`, overwritten by delta) with its stored
 /// normalized values `y_row` and inverse std; adds each delta^2 to `sum2`.
-pub(super) fn layer_norm_backward_row(
-    d_row: &mut [f32],
-    y_row: &[f32],
-    inv_std: f32,
-    sum2: &mut f64,
-) {
+fn layer_norm_backward_row(d_row: &mut [f32], y_row: &[f32], inv_std: f32, sum2: &mut f64) {
     let count = d_row.len() as f64;
     let mean_dy = d_row.iter().map(|&d| f64::from(d)).sum::<f64>() / count;
     let mean_dy_y = d_row

@@ -2,7 +2,10 @@
 //! rows through each layer with the batch's weights, biases and normalization.
 
 use super::forward::LayerWeights;
-use super::norm::{layer_norm_row, NormStats};
+use super::norm::{NormStats, RowNorm};
+
+/// Groups whose inverse stds a pair row keeps on the stack (more use a heap buffer).
+const MAX_GROUPS_ON_STACK: usize = 64;
 use super::CORR_PAIRS;
 use crate::config::{Config, Normalization};
 use crate::kernels;
@@ -89,8 +92,15 @@ impl Pairs {
             match config.norm {
                 Normalization::None => {}
                 Normalization::Batch => norm.batch_norm_row(h_row),
-                Normalization::Layer => {
-                    layer_norm_row(h_row);
+                Normalization::Layer | Normalization::Group | Normalization::Rms => {
+                    if let Some(row_norm) = RowNorm::of(config) {
+                        let mut inv_std = [0.0; MAX_GROUPS_ON_STACK];
+                        if row_norm.groups <= MAX_GROUPS_ON_STACK {
+                            row_norm.forward_row(h_row, &mut inv_std[..row_norm.groups]);
+                        } else {
+                            row_norm.forward_row(h_row, &mut vec![0.0; row_norm.groups]);
+                        }
+                    }
                 }
             }
             if r % 2 == 1 {

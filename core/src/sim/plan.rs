@@ -22,8 +22,8 @@ pub(super) enum Task {
     BatchVar,
     /// BatchNorm: standardize.
     BatchApply,
-    /// LayerNorm: standardize each row.
-    LayerNorm,
+    /// LayerNorm, GroupNorm, RMSNorm: normalize each row (per group of units).
+    RowNorm,
     /// x^l = phi(h^l), the one-pass moments of h^l and x^l ([`crate::stats::Moments`]) and the
     /// histogram samples, in one pass over the rows.
     Activate,
@@ -55,7 +55,7 @@ impl Task {
             Task::BackMatmul => 2.0 * n * n,
             Task::BatchMean => n,
             Task::BatchVar | Task::BatchApply => 3.0 * n,
-            Task::LayerNorm | Task::BackBatchApply => 8.0 * n,
+            Task::RowNorm | Task::BackBatchApply => 8.0 * n,
             // phi, and the shifted sum and sum of squares of h and x.
             Task::Activate => (ACTIVATION_FLOPS + 8.0) * n,
             Task::BackLocal => (ACTIVATION_FLOPS + 8.0) * n,
@@ -137,7 +137,9 @@ pub(super) fn estimate(config: &Config, plan: &Plan) -> f64 {
                 + Task::BatchVar.row_flops(n)
                 + Task::BatchApply.row_flops(n)
         }
-        Normalization::Layer => Task::LayerNorm.row_flops(n),
+        Normalization::Layer | Normalization::Group | Normalization::Rms => {
+            Task::RowNorm.row_flops(n)
+        }
     };
     let forward_rows = Task::Matmul.row_flops(n) + norm_rows + Task::Activate.row_flops(n);
     let pair_rows = (2 * CORR_PAIRS) as f64 * Task::Pairs.row_flops(n);

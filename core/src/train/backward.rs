@@ -5,6 +5,7 @@
 use crate::config::Normalization;
 use crate::kernels::{matmul_grad_w_with, matmul_transposed_with};
 use crate::train::dropout::{alpha_dropout_constants, DropoutKind};
+use crate::train::forward::row_norm_shape;
 use crate::train::model::{flush_subnormals, resize, Cache, Grads, Layer, Mode, Model, PATH};
 
 impl Model {
@@ -64,7 +65,10 @@ impl Model {
             resize(&mut dh, rows * n_out);
             match spec.norm {
                 Normalization::None => dh.copy_from_slice(&dz),
-                Normalization::Batch | Normalization::Layer => {
+                Normalization::Batch
+                | Normalization::Layer
+                | Normalization::Group
+                | Normalization::Rms => {
                     let xhat = &cache.xhat[l];
                     let inv_std = &cache.inv_std[l];
                     let mut dgamma = vec![0.0f64; n_out];
@@ -75,12 +79,15 @@ impl Model {
                             dbeta[j] += f64::from(dr[j]);
                         }
                     }
-                    for j in 0..n_out {
-                        grads.gamma[l][j] = dgamma[j] as f32;
-                        grads.beta[l][j] = dbeta[j] as f32;
+                    for (g, &d) in grads.gamma[l].iter_mut().zip(&dgamma) {
+                        *g = d as f32;
+                    }
+                    // RMSNorm has no shift.
+                    for (g, &d) in grads.beta[l].iter_mut().zip(&dbeta) {
+                        *g = d as f32;
                     }
                     // dxhat = dz * gamma, then dh = inv_std (dxhat - mean(dxhat) - xhat mean(dxhat xhat))
-                    // with the means over the normalized axis.
+                    // with the means over the normalized axis (RMSNorm: without mean(dxhat)).
                     if spec.norm == Normalization::Batch {
                         let mut s1 = vec![0.0f64; n_out];
                         let mut s2 = vec![0.0f64; n_out];
@@ -105,24 +112,31 @@ impl Model {
                             }
                         }
                     } else {
-                        let n = n_out as f64;
+                        let (groups, centre) = row_norm_shape(spec);
+                        let m = n_out / groups;
+                        let n = m as f64;
                         for (r, ((hr, dr), xr)) in dh
                             .chunks_exact_mut(n_out)
                             .zip(dz.chunks_exact(n_out))
                             .zip(xhat.chunks_exact(n_out))
                             .enumerate()
                         {
-                            let mut s1 = 0.0f64;
-                            let mut s2 = 0.0f64;
-                            for j in 0..n_out {
-                                let dxh = f64::from(dr[j]) * f64::from(layer.gamma[j]);
-                                s1 += dxh;
-                                s2 += dxh * f64::from(xr[j]);
-                            }
-                            let inv = f64::from(inv_std[r]);
-                            for j in 0..n_out {
-                                let dxh = f64::from(dr[j]) * f64::from(layer.gamma[j]);
-                                hr[j] = (inv * (dxh - s1 / n - f64::from(xr[j]) * s2 / n)) as f32;
+                            for g in 0..groups {
+                                let segment = g * m..(g + 1) * m;
+                                let mut s1 = 0.0f64;
+                                let mut s2 = 0.0f64;
+                                for j in segment.clone() {
+                                    let dxh = f64::from(dr[j]) * f64::from(layer.gamma[j]);
+                                    s1 += dxh;
+                                    s2 += dxh * f64::from(xr[j]);
+                                }
+                                let s1 = if centre { s1 } else { 0.0 };
+                                let inv = f64::from(inv_std[r * groups + g]);
+                                for j in segment {
+                                    let dxh = f64::from(dr[j]) * f64::from(layer.gamma[j]);
+                                    hr[j] =
+                                        (inv * (dxh - s1 / n - f64::from(xr[j]) * s2 / n)) as f32;
+                                }
                             }
                         }
                     }

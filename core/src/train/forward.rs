@@ -10,6 +10,16 @@ use crate::train::model::{
     cross_entropy, flush_subnormals, resize, Cache, Mode, Model, BN_MOMENTUM, PATH,
 };
 
+/// The per-example normalizations' shape: (segments per row, centred). LayerNorm (1, true),
+/// GroupNorm (groups, true), RMSNorm (1, false).
+pub(super) fn row_norm_shape(spec: &crate::train::ModelSpec) -> (usize, bool) {
+    match spec.norm {
+        Normalization::Group => (spec.groups.max(1), true),
+        Normalization::Rms => (1, false),
+        _ => (1, true),
+    }
+}
+
 impl Model {
     /// The forward pass of `rows` examples `x` (rows x inputs) into `cache` (logits in
     /// `cache.logits`). Training mode draws dropout masks from `dropout_rng` (not touched in
@@ -119,28 +129,40 @@ impl Model {
                         }
                     }
                 }
-                Normalization::Layer => {
+                Normalization::Layer | Normalization::Group | Normalization::Rms => {
+                    // Per example, in `groups` segments of consecutive units (one for LayerNorm
+                    // and RMSNorm); RMSNorm does not centre and has no shift.
+                    let (groups, centre) = row_norm_shape(spec);
+                    let m = n_out / groups;
                     resize(xhat, rows * n_out);
                     resize(z, rows * n_out);
-                    resize(inv_std, rows);
+                    resize(inv_std, rows * groups);
                     for (r, ((hr, xr), zr)) in h
                         .chunks_exact(n_out)
                         .zip(xhat.chunks_exact_mut(n_out))
                         .zip(z.chunks_exact_mut(n_out))
                         .enumerate()
                     {
-                        let mean = hr.iter().map(|&v| f64::from(v)).sum::<f64>() / n_out as f64;
-                        let var = hr
-                            .iter()
-                            .map(|&v| (f64::from(v) - mean).powi(2))
-                            .sum::<f64>()
-                            / n_out as f64;
-                        let inv = 1.0 / (var + eps).sqrt();
-                        inv_std[r] = inv as f32;
-                        for j in 0..n_out {
-                            let xh = ((f64::from(hr[j]) - mean) * inv) as f32;
-                            xr[j] = xh;
-                            zr[j] = layer.gamma[j] * xh + layer.beta[j];
+                        for g in 0..groups {
+                            let seg = &hr[g * m..(g + 1) * m];
+                            let mean = if centre {
+                                seg.iter().map(|&v| f64::from(v)).sum::<f64>() / m as f64
+                            } else {
+                                0.0
+                            };
+                            let var = seg
+                                .iter()
+                                .map(|&v| (f64::from(v) - mean).powi(2))
+                                .sum::<f64>()
+                                / m as f64;
+                            let inv = 1.0 / (var + eps).sqrt();
+                            inv_std[r * groups + g] = inv as f32;
+                            for j in g * m..(g + 1) * m {
+                                let xh = ((f64::from(hr[j]) - mean) * inv) as f32;
+                                xr[j] = xh;
+                                let shift = if centre { layer.beta[j] } else { 0.0 };
+                                zr[j] = layer.gamma[j] * xh + shift;
+                            }
                         }
                     }
                 }

@@ -75,6 +75,8 @@ pub struct ModelSpec {
     /// Biases start N(0, bias_std^2).
     pub bias_std: f64,
     pub norm: Normalization,
+    /// GroupNorm's groups (used only with [`Normalization::Group`]; divides the width).
+    pub groups: usize,
     pub dropout: DropoutKind,
     /// Drop rate q of the dropout.
     pub dropout_rate: f64,
@@ -143,6 +145,8 @@ impl Grads {
             out.push(self.b[i].as_slice());
             if !self.gamma[i].is_empty() {
                 out.push(self.gamma[i].as_slice());
+            }
+            if !self.beta[i].is_empty() {
                 out.push(self.beta[i].as_slice());
             }
         }
@@ -266,7 +270,12 @@ impl Model {
                     w,
                     b,
                     gamma: if normed { vec![1.0; fan_out] } else { vec![] },
-                    beta: if normed { vec![0.0; fan_out] } else { vec![] },
+                    // RMSNorm has a scale and no shift (as PyTorch's nn.RMSNorm).
+                    beta: if normed && spec.norm != Normalization::Rms {
+                        vec![0.0; fan_out]
+                    } else {
+                        vec![]
+                    },
                     running_mean: if bn { vec![0.0; fan_out] } else { vec![] },
                     running_var: if bn { vec![1.0; fan_out] } else { vec![] },
                 }
@@ -283,6 +292,8 @@ impl Model {
             out.push(&mut layer.b);
             if !layer.gamma.is_empty() {
                 out.push(&mut layer.gamma);
+            }
+            if !layer.beta.is_empty() {
                 out.push(&mut layer.beta);
             }
         }

@@ -219,9 +219,12 @@ pub fn pytorch_script(settings: &Settings) -> String {
     let s = settings;
     let (act, swish) = activation_code(s);
     let norm = match s.norm {
-        Normalization::None => "None",
-        Normalization::Batch => "nn.BatchNorm1d(WIDTH, eps=1e-5, momentum=0.1)",
-        Normalization::Layer => "nn.LayerNorm(WIDTH, eps=1e-5)",
+        Normalization::None => "None".to_string(),
+        Normalization::Batch => "nn.BatchNorm1d(WIDTH, eps=1e-5, momentum=0.1)".to_string(),
+        Normalization::Layer => "nn.LayerNorm(WIDTH, eps=1e-5)".to_string(),
+        Normalization::Group => format!("nn.GroupNorm({}, WIDTH, eps=1e-5)", s.groups),
+        // nn.RMSNorm (PyTorch 2.4 and later) has a scale and no shift, as here.
+        Normalization::Rms => "nn.RMSNorm(WIDTH, eps=1e-5)".to_string(),
     };
     let dropout = match s.dropout {
         _ if s.dropout_rate == 0.0 => "None".to_string(),

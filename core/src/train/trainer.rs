@@ -86,6 +86,8 @@ pub struct Settings {
     pub gain: f64,
     pub bias_std: f64,
     pub norm: Normalization,
+    /// GroupNorm's groups (used only with [`Normalization::Group`]).
+    pub groups: usize,
     pub dropout: DropoutKind,
     pub dropout_rate: f64,
     pub optimizer: OptimizerKind,
@@ -124,6 +126,7 @@ impl Default for Settings {
             gain: 1.0,
             bias_std: 0.0,
             norm: Normalization::None,
+            groups: 8,
             dropout: DropoutKind::None,
             dropout_rate: 0.05,
             optimizer: OptimizerKind::Sgd,
@@ -177,6 +180,14 @@ impl Settings {
         check_u("minibatch size", self.tbatch, TBATCH_RANGE)?;
         check_u("steps", self.steps, STEPS_RANGE)?;
         check_u("eval_every", self.eval_every, EVAL_EVERY_RANGE)?;
+        if self.norm == Normalization::Group
+            && !(self.groups >= 1 && self.width.is_multiple_of(self.groups))
+        {
+            return Err(format!(
+                "GroupNorm's {} groups do not divide the width {}",
+                self.groups, self.width
+            ));
+        }
         if self.norm == Normalization::Batch && self.tbatch < 2 {
             return Err("BatchNorm needs a minibatch of at least 2".into());
         }
@@ -202,6 +213,7 @@ impl Settings {
             gain: self.gain,
             bias_std: self.bias_std,
             norm: self.norm,
+            groups: self.groups,
             dropout: self.dropout,
             dropout_rate: self.dropout_rate,
         }

@@ -75,7 +75,8 @@ impl Task {
 /// Memory decisions for a config, made up front.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Plan {
-    /// Floats the backward pass must store: the normalized h^l of every layer.
+    /// Floats the backward pass must store: the normalized h^l of every layer and the
+    /// normalization's inverse stds.
     stored_floats: usize,
     /// The limit on stored floats ([`super::MAX_STORED_FLOATS`] unless changed for tests).
     max_stored_floats: usize,
@@ -91,11 +92,21 @@ impl Plan {
         max_stored_floats: usize,
         max_cached_weights: usize,
     ) -> Self {
-        // The normalization's inverse stds (width or batch floats per layer) are small next to
-        // batch x width and are not counted.
-        let stored_floats = config
-            .depth
-            .saturating_mul(config.batch.saturating_mul(config.width));
+        // Per layer: h (batch x width) and the normalization's inverse stds: width for
+        // BatchNorm, batch x groups for the per-example ones (as much as h itself for GroupNorm
+        // with one unit per group).
+        let norm_floats = match config.norm {
+            Normalization::None => 0,
+            Normalization::Batch => config.width,
+            Normalization::Layer | Normalization::Rms => config.batch,
+            Normalization::Group => config.batch.saturating_mul(config.groups),
+        };
+        let stored_floats = config.depth.saturating_mul(
+            config
+                .batch
+                .saturating_mul(config.width)
+                .saturating_add(norm_floats),
+        );
         let weights = config
             .depth
             .saturating_mul(config.width.saturating_mul(config.width));

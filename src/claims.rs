@@ -332,12 +332,20 @@ pub fn grads_note(config: &Config, grad_rms: &[f64]) -> Option<String> {
     }
     let growth = first / last;
     let layers = grad_rms.len() - 1;
-    Some(format!(
-        "BatchNorm fixes the forward statistics, not the backward pass: at initialization its gradients grow toward the input (Yang et al. 2019, a mean-field theory of batch normalization: normalizing by the batch's own statistics couples the examples, and the backward pass through every BatchNorm layer amplifies the gradient). Here the gradient RMS changes {}× from layer {} to layer 1, a factor {} per layer.",
+    let measured = format!(
+        "Here the gradient RMS changes {}× from layer {} to layer 1, a factor {} per layer.",
         fmt3(growth),
         grad_rms.len(),
         fmt3(growth.powf(1.0 / layers as f64))
-    ))
+    );
+    Some(if config.norm_at == lab_core::NormAt::Post {
+        // Yang et al.'s result is about BatchNorm on h, before the activation.
+        format!("BatchNorm after the activation fixes the statistics of x, not the backward pass. {measured}")
+    } else {
+        format!(
+            "BatchNorm fixes the forward statistics, not the backward pass: at initialization its gradients grow toward the input (Yang et al. 2019, a mean-field theory of batch normalization: normalizing by the batch's own statistics couples the examples, and the backward pass through every BatchNorm layer amplifies the gradient). {measured}"
+        )
+    })
 }
 
 /// How a per-layer factor f of the backward RMS reads: "grows about 3.5% per layer",
@@ -379,16 +387,21 @@ pub fn grads_slope_note(config: &Config, chi1: Option<f64>, grad_rms: &[f64]) ->
             grad_rms.len()
         )
     });
+    // What the normalization sees: h, or phi(h) when it sits after the activation.
+    let what = if config.norm_at == lab_core::NormAt::Post {
+        "φ(h)"
+    } else {
+        "h"
+    };
     match config.norm {
         Normalization::Batch => None,
         Normalization::Layer => Some(format!(
-            "LayerNorm fixes each example's forward statistics; backward, it divides by that example's standard deviation of h and removes the components along the mean and along the normalized vector, so nothing holds the gradient's size fixed. {}",
+            "LayerNorm fixes each example's forward statistics; backward, it divides by that example's standard deviation of {what} and removes the components along the mean and along the normalized vector, so nothing holds the gradient's size fixed. {}",
             simulated.unwrap_or_default()
         )),
-        Normalization::Group if config.groups == config.width => Some(
-            "GroupNorm with one unit per group sets every h to exactly 0 (each unit minus its own mean), so the network forgets its input and no gradient reaches the layers below."
-                .to_string(),
-        ),
+        Normalization::Group if config.groups == config.width => Some(format!(
+            "GroupNorm with one unit per group sets every {what} to exactly 0 (each unit minus its own mean), so the network forgets its input and no gradient reaches the layers below."
+        )),
         Normalization::Group => Some(format!(
             "GroupNorm does LayerNorm's work on each of its {} groups of {} units: backward, it divides by each group's standard deviation and removes, per group, the components along the mean and along the normalized vector. {}",
             config.groups,
@@ -411,6 +424,35 @@ pub fn grads_slope_note(config: &Config, chi1: Option<f64>, grad_rms: &[f64]) ->
             let text = [theory, simulated].into_iter().flatten().collect::<Vec<_>>().join(" ");
             (!text.is_empty()).then_some(text)
         }
+    }
+}
+
+/// A normalization's short name ("BatchNorm", "GroupNorm (8 groups)", ...).
+pub fn norm_name(config: &Config) -> String {
+    match config.norm {
+        Normalization::None => "no normalization".to_string(),
+        Normalization::Batch => "BatchNorm".to_string(),
+        Normalization::Layer => "LayerNorm".to_string(),
+        Normalization::Group => format!("GroupNorm ({} groups)", config.groups),
+        Normalization::Rms => "RMSNorm".to_string(),
+    }
+}
+
+/// What the stats panel's two lines are at this setting (issue 11: the panels say which
+/// quantities are before and after the normalization).
+pub fn stats_quantities(config: &Config) -> String {
+    let name = norm_name(config);
+    match (config.norm, config.norm_at) {
+        (Normalization::None, _) => {
+            "of the pre-activations h (dashed) and of the post-activations x = φ(h) (solid)"
+                .to_string()
+        }
+        (_, lab_core::NormAt::Pre) => format!(
+            "of the pre-activations h after the {name} (dashed) and of the post-activations x = φ(h) (solid)"
+        ),
+        (_, lab_core::NormAt::Post) => format!(
+            "of the raw pre-activations h (dashed; the {name} comes after the activation) and of the post-activations x = {name}(φ(h)) (solid)"
+        ),
     }
 }
 

@@ -38,6 +38,10 @@ const EDGES: &[(&str, &str)] = &[
         "act=relu&init=he_normal&norm=group&groups=4&depth=30&width=64&batch=64",
     ),
     (
+        "batchnorm_post",
+        "act=relu&init=he_normal&norm=batch&norm_at=post&depth=30&width=64&batch=64",
+    ),
+    (
         "rmsnorm",
         "act=silu&norm=rms&depth=30&width=64&batch=64&in_mean=1",
     ),

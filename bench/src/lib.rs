@@ -210,6 +210,7 @@ impl TrainStep {
             bias_std: 0.0,
             norm: Normalization::None,
             groups: 8,
+            norm_at: lab_core::NormAt::Pre,
             dropout: DropoutKind::None,
             dropout_rate: 0.0,
         };

@@ -43,6 +43,19 @@ impl Normalization {
     }
 }
 
+named_enum! {
+    /// Where the normalization sits in a layer: on h before the activation, or on the
+    /// activation's output (the SNN paper's ReLU + BatchNorm baseline puts it there).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub enum NormAt {
+        /// x = phi(norm(h)).
+        #[default]
+        Pre = ("pre", "Before the activation: x = φ(norm(h))"),
+        /// x = norm(phi(h)).
+        Post = ("post", "After the activation: x = norm(φ(h))"),
+    }
+}
+
 /// Allowed number of GroupNorm groups (it must also divide the width).
 pub const GROUPS_RANGE: RangeInclusive<usize> = 1..=1024;
 
@@ -75,6 +88,8 @@ pub struct Config {
     /// GroupNorm's number of groups (used only with [`Normalization::Group`]; must divide the
     /// width).
     pub groups: usize,
+    /// Where the normalization sits (ignored without one).
+    pub norm_at: NormAt,
     /// Correlation c0 of the input pairs propagated for the correlation panel, in [-1, 1]
     /// ([`INPUT_CORR_RANGE`]; see [`crate::sim::CORR_PAIRS`]). It does not affect the main batch.
     pub input_corr: f32,
@@ -103,6 +118,7 @@ impl Default for Config {
             seed: 1,
             kernels: KernelPath::Simd,
             groups: 8,
+            norm_at: NormAt::Pre,
         }
     }
 }

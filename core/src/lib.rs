@@ -27,7 +27,9 @@ mod ziggurat;
 pub use activation::{
     Activation, ActivationKind, ParamSpec, ACTIVATION_PARAMS, SELU_ALPHA, SELU_LAMBDA,
 };
-pub use config::{Config, ConfigError, Normalization, BATCH_RANGE, DEPTH_RANGE, WIDTH_RANGE};
+pub use config::{
+    Config, ConfigError, NormAt, Normalization, BATCH_RANGE, DEPTH_RANGE, WIDTH_RANGE,
+};
 pub use init::{Initializer, WeightSampler};
 pub use kernels::KernelPath;
 pub use rng::{Rng, Stream};

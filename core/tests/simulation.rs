@@ -3,7 +3,7 @@
 //! at each test) and checked for several seeds.
 
 use lab_core::activation::{Activation, ActivationKind};
-use lab_core::config::{Config, Normalization};
+use lab_core::config::{Config, NormAt, Normalization};
 use lab_core::init::Initializer;
 use lab_core::rng::{Rng, Stream};
 use lab_core::sim::{LayerStats, RunPhase, Signal, Simulation};
@@ -236,19 +236,28 @@ fn forward_f64(
                 .collect(),
         };
         let centre = config.norm != Normalization::Rms;
-        for group in groups {
-            let m = group.len() as f64;
-            let mean = if centre {
-                group.iter().map(|&i| h[i]).sum::<f64>() / m
-            } else {
-                0.0
-            };
-            let var = group.iter().map(|&i| (h[i] - mean).powi(2)).sum::<f64>() / m;
-            for &i in &group {
-                h[i] = (h[i] - mean) / (var + 1e-5).sqrt();
+        let normalize = |v: &mut Vec<f64>| {
+            for group in &groups {
+                let m = group.len() as f64;
+                let mean = if centre {
+                    group.iter().map(|&i| v[i]).sum::<f64>() / m
+                } else {
+                    0.0
+                };
+                let var = group.iter().map(|&i| (v[i] - mean).powi(2)).sum::<f64>() / m;
+                for &i in group {
+                    v[i] = (v[i] - mean) / (var + 1e-5).sqrt();
+                }
             }
+        };
+        // Before the activation: x = phi(norm(h)); after: x = norm(phi(h)).
+        if config.norm_at == NormAt::Pre {
+            normalize(&mut h);
         }
         x = h.iter().map(|&v| act.f64(v)).collect();
+        if config.norm_at == NormAt::Post {
+            normalize(&mut x);
+        }
         let mean_var = |v: &[f64]| {
             let mean = v.iter().sum::<f64>() / v.len() as f64;
             (
@@ -268,13 +277,18 @@ fn forward_f64(
 
 #[test]
 fn backward_pass_matches_finite_differences() {
-    for norm in Normalization::ALL {
+    for (norm, norm_at) in Normalization::ALL
+        .into_iter()
+        .flat_map(|n| NormAt::ALL.into_iter().map(move |a| (n, a)))
+        .filter(|&(n, a)| n != Normalization::None || a == NormAt::Pre)
+    {
         for kind in [
             ActivationKind::Tanh,
             ActivationKind::Selu,
             ActivationKind::Gelu,
         ] {
             let config = Config {
+                norm_at,
                 gain: 1.3,
                 bias_std: 0.4,
                 input_mean: 0.3,
@@ -298,7 +312,7 @@ fn backward_pass_matches_finite_differences() {
                 for (a, b) in got.iter().zip(r) {
                     assert!(
                         (a - b).abs() < 1e-5 * (1.0 + b.abs()),
-                        "{norm:?} {kind:?}: forward stat {a} vs {b}"
+                        "{norm:?} {norm_at:?} {kind:?}: forward stat {a} vs {b}"
                     );
                 }
             }
@@ -315,11 +329,11 @@ fn backward_pass_matches_finite_differences() {
                 let grad_rms = sim.stats()[layer - 1].grad_rms;
                 assert!(
                     fd_rms > 1e-3,
-                    "{norm:?} {kind:?} layer {layer}: degenerate test ({fd_rms})"
+                    "{norm:?} {norm_at:?} {kind:?} layer {layer}: degenerate test ({fd_rms})"
                 );
                 assert!(
                     (grad_rms - fd_rms).abs() < 1e-4 * fd_rms,
-                    "{norm:?} {kind:?} layer {layer}: backward {grad_rms} vs finite differences {fd_rms}"
+                    "{norm:?} {norm_at:?} {kind:?} layer {layer}: backward {grad_rms} vs finite differences {fd_rms}"
                 );
             }
         }

@@ -9,7 +9,7 @@
 //! ~1e-10). The model computes in f32, so the tolerance is |analytic - fd| <= 2e-5 + 2e-3 |fd|.
 
 use lab_core::train::{DropoutKind, Mode, Model, ModelSpec};
-use lab_core::{Activation, ActivationKind, Initializer, Normalization, Rng};
+use lab_core::{Activation, ActivationKind, Initializer, NormAt, Normalization, Rng};
 
 const EPS: f64 = 1e-5;
 const ALPHA_PRIME: f64 = -1.050_700_987_355_480_5 * 1.673_263_242_354_377_3;
@@ -30,6 +30,56 @@ struct Setup {
     x: Vec<f64>,
     labels: Vec<u32>,
     keep: Vec<Vec<bool>>,
+}
+
+/// gamma * norm(v) + beta of one hidden layer's rows x fan_out values `v`, as `s.spec` says.
+fn normalize(s: &Setup, layer: &RefLayer, v: &[f64]) -> Vec<f64> {
+    let (rows, n_out) = (s.rows, layer.fan_out);
+    let h = v;
+    let mut z = h.to_vec();
+    match s.spec.norm {
+        Normalization::None => {}
+        Normalization::Batch => {
+            for j in 0..n_out {
+                let col: Vec<f64> = (0..rows).map(|r| h[r * n_out + j]).collect();
+                let mean = col.iter().sum::<f64>() / rows as f64;
+                let var = col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / rows as f64;
+                for r in 0..rows {
+                    z[r * n_out + j] = layer.gamma[j] * (h[r * n_out + j] - mean)
+                        / (var + EPS).sqrt()
+                        + layer.beta[j];
+                }
+            }
+        }
+        Normalization::Layer | Normalization::Group | Normalization::Rms => {
+            // Per row, in G runs of consecutive units (G = 1 but for GroupNorm); RMSNorm
+            // neither centres nor shifts.
+            let g = if s.spec.norm == Normalization::Group {
+                s.spec.groups
+            } else {
+                1
+            };
+            let centre = s.spec.norm != Normalization::Rms;
+            let m = n_out / g;
+            for r in 0..rows {
+                for q in 0..g {
+                    let seg = &h[r * n_out + q * m..r * n_out + (q + 1) * m];
+                    let mean = if centre {
+                        seg.iter().sum::<f64>() / m as f64
+                    } else {
+                        0.0
+                    };
+                    let var = seg.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / m as f64;
+                    for j in q * m..(q + 1) * m {
+                        let shift = if centre { layer.beta[j] } else { 0.0 };
+                        z[r * n_out + j] =
+                            layer.gamma[j] * (h[r * n_out + j] - mean) / (var + EPS).sqrt() + shift;
+                    }
+                }
+            }
+        }
+    }
+    z
 }
 
 fn ref_loss(s: &Setup, layers: &[RefLayer]) -> f64 {
@@ -59,52 +109,18 @@ fn ref_loss(s: &Setup, layers: &[RefLayer]) -> f64 {
             }
             return total / rows as f64;
         }
-        let mut z = h.clone();
-        match s.spec.norm {
-            Normalization::None => {}
-            Normalization::Batch => {
-                for j in 0..n_out {
-                    let col: Vec<f64> = (0..rows).map(|r| h[r * n_out + j]).collect();
-                    let mean = col.iter().sum::<f64>() / rows as f64;
-                    let var = col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / rows as f64;
-                    for r in 0..rows {
-                        z[r * n_out + j] = layer.gamma[j] * (h[r * n_out + j] - mean)
-                            / (var + EPS).sqrt()
-                            + layer.beta[j];
-                    }
-                }
-            }
-            Normalization::Layer | Normalization::Group | Normalization::Rms => {
-                // Per row, in G runs of consecutive units (G = 1 but for GroupNorm); RMSNorm
-                // neither centres nor shifts.
-                let g = if s.spec.norm == Normalization::Group {
-                    s.spec.groups
-                } else {
-                    1
-                };
-                let centre = s.spec.norm != Normalization::Rms;
-                let m = n_out / g;
-                for r in 0..rows {
-                    for q in 0..g {
-                        let seg = &h[r * n_out + q * m..r * n_out + (q + 1) * m];
-                        let mean = if centre {
-                            seg.iter().sum::<f64>() / m as f64
-                        } else {
-                            0.0
-                        };
-                        let var = seg.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / m as f64;
-                        for j in q * m..(q + 1) * m {
-                            let shift = if centre { layer.beta[j] } else { 0.0 };
-                            z[r * n_out + j] = layer.gamma[j] * (h[r * n_out + j] - mean)
-                                / (var + EPS).sqrt()
-                                + shift;
-                        }
-                    }
-                }
-            }
-        }
+        // Before the activation: a = phi(norm(h)); after: a = norm(phi(h)).
+        let post = s.spec.norm_at == NormAt::Post;
+        let z = if post {
+            h.clone()
+        } else {
+            normalize(s, layer, &h)
+        };
         let act = s.spec.activation;
         a = z.iter().map(|&v| act.f64(v)).collect();
+        if post {
+            a = normalize(s, layer, &a);
+        }
         let keep = &s.keep[l];
         if !keep.is_empty() {
             // Paper's closed form with keep probability p = 1 - q.
@@ -124,7 +140,13 @@ fn ref_loss(s: &Setup, layers: &[RefLayer]) -> f64 {
     unreachable!()
 }
 
-fn check(act: ActivationKind, norm: Normalization, dropout: DropoutKind, seed: u64) -> f64 {
+fn check(
+    act: ActivationKind,
+    norm: Normalization,
+    norm_at: NormAt,
+    dropout: DropoutKind,
+    seed: u64,
+) -> f64 {
     let spec = ModelSpec {
         inputs: 3,
         classes: 3,
@@ -136,6 +158,7 @@ fn check(act: ActivationKind, norm: Normalization, dropout: DropoutKind, seed: u
         bias_std: 0.1,
         norm,
         groups: 2,
+        norm_at,
         dropout,
         dropout_rate: 0.3,
     };
@@ -228,7 +251,7 @@ fn check(act: ActivationKind, norm: Normalization, dropout: DropoutKind, seed: u
                 let err = (analytic - fd).abs();
                 assert!(
                     err <= 2e-5 + 2e-3 * fd.abs(),
-                    "{act:?} {norm:?} {dropout:?}: layer {li} tensor {which} index {k}: analytic {analytic} vs fd {fd}"
+                    "{act:?} {norm:?} {norm_at:?} {dropout:?}: layer {li} tensor {which} index {k}: analytic {analytic} vs fd {fd}"
                 );
                 worst = worst.max(err / (1e-2 + fd.abs()));
                 checked += 1;
@@ -256,12 +279,17 @@ fn gradients_match_finite_differences() {
         ActivationKind::GeluTanh,
     ] {
         for norm in Normalization::ALL {
-            for dropout in DropoutKind::ALL {
-                for seed in [1, 2] {
-                    let worst = check(act, norm, dropout, seed);
-                    println!(
-                        "{act:?} {norm:?} {dropout:?} seed {seed}: max |err| / (0.01 + |fd|) = {worst:.2e}"
-                    );
+            for norm_at in NormAt::ALL {
+                if norm == Normalization::None && norm_at == NormAt::Post {
+                    continue;
+                }
+                for dropout in DropoutKind::ALL {
+                    for seed in [1, 2] {
+                        let worst = check(act, norm, norm_at, dropout, seed);
+                        println!(
+                            "{act:?} {norm:?} {norm_at:?} {dropout:?} seed {seed}: max |err| / (0.01 + |fd|) = {worst:.2e}"
+                        );
+                    }
                 }
             }
         }

@@ -3,7 +3,7 @@
 
 use lab_core::train::pytorch::pytorch_script;
 use lab_core::train::{DropoutKind, OptimizerKind, Settings, Shape2d, Task};
-use lab_core::{Activation, ActivationKind, Initializer, Normalization};
+use lab_core::{Activation, ActivationKind, Initializer, NormAt, Normalization};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -45,6 +45,7 @@ fn variants() -> Vec<Settings> {
             activation,
             init: Initializer::ALL[i % Initializer::ALL.len()],
             norm: Normalization::ALL[i % Normalization::ALL.len()],
+            norm_at: NormAt::ALL[(i / 2) % 2],
             dropout: DropoutKind::ALL[(i / 3) % 3],
             optimizer: OptimizerKind::ALL[i % 2],
             ..base.clone()
@@ -145,4 +146,7 @@ fn scripts_name_the_exact_equivalents() {
     assert!(pytorch_script(&s).contains("nn.GroupNorm(4, WIDTH, eps=1e-5)"));
     s.norm = Normalization::Rms;
     assert!(pytorch_script(&s).contains("nn.RMSNorm(WIDTH, eps=1e-5)"));
+    assert!(pytorch_script(&s).contains("NORM_AFTER_ACTIVATION = False"));
+    s.norm_at = NormAt::Post;
+    assert!(pytorch_script(&s).contains("NORM_AFTER_ACTIVATION = True"));
 }

@@ -114,6 +114,7 @@ fn dropout_model(width: usize, kind: DropoutKind, q: f64) -> Model {
         bias_std: 0.0,
         norm: Normalization::None,
         groups: 8,
+        norm_at: lab_core::NormAt::Pre,
         dropout: kind,
         dropout_rate: q,
     };
@@ -211,6 +212,7 @@ fn batchnorm_running_statistics_by_hand() {
         bias_std: 0.0,
         norm: Normalization::Batch,
         groups: 8,
+        norm_at: lab_core::NormAt::Pre,
         dropout: DropoutKind::None,
         dropout_rate: 0.0,
     };
@@ -266,6 +268,7 @@ fn rectangular_orthogonal_layers_are_orthonormal() {
             bias_std: 0.0,
             norm: Normalization::None,
             groups: 8,
+            norm_at: lab_core::NormAt::Pre,
             dropout: DropoutKind::None,
             dropout_rate: 0.0,
         };

@@ -366,3 +366,37 @@ fn grads_slope_follows_the_activation() {
     let (config, _) = setting("act=gelu&norm=batch");
     assert!(grads_slope_note(&config, None, &[2.0, 1.0]).is_none());
 }
+
+/// Issue 11: the stats panel names what its two lines are, before or after the normalization.
+#[test]
+fn stats_lines_say_where_the_normalization_is() {
+    let (config, _) = setting("norm=batch");
+    let t = stats_quantities(&config);
+    assert!(
+        t.contains("h after the BatchNorm") && t.contains("x = φ(h)"),
+        "{t}"
+    );
+    let (config, _) = setting("norm=group&groups=4&norm_at=post");
+    let t = stats_quantities(&config);
+    assert!(
+        t.contains("raw pre-activations h") && t.contains("x = GroupNorm (4 groups)(φ(h))"),
+        "{t}"
+    );
+    let (config, _) = setting("norm_at=post");
+    assert!(!stats_quantities(&config).contains("after"));
+}
+
+/// BatchNorm after the activation gets the measured factor without Yang et al.'s claim, which
+/// is about BatchNorm before it; LayerNorm after it names phi(h) as what it divides.
+#[test]
+fn norm_notes_follow_the_placement() {
+    let (config, _) = setting("act=tanh&norm=batch&norm_at=post");
+    let note = grads_note(&config, &[1.0, 2.0, 4.0]).unwrap();
+    assert!(
+        !note.contains("Yang") && note.contains("0.250× from layer 3 to layer 1"),
+        "{note}"
+    );
+    let (config, _) = setting("norm=layer&norm_at=post");
+    let note = grads_slope_note(&config, None, &[]).unwrap();
+    assert!(note.contains("standard deviation of φ(h)"), "{note}");
+}

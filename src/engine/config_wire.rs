@@ -2,15 +2,18 @@
 //! the worker receives the typed, validated configuration, never a query string to parse again.
 //! Strict: anything that is not exactly what [`encode`] writes is an error, never a panic.
 //!
-//! Layout (17 numbers): activation (index into `ActivationKind::ALL`), slope, alpha, beta,
+//! Layout (18 numbers): activation (index into `ActivationKind::ALL`), slope, alpha, beta,
 //! initializer (index into `Initializer::ALL`), gain, bias_std, depth, width, batch,
 //! input_mean, input_std, normalization (index into `Normalization::ALL`), input_corr, seed,
-//! kernels (index into `KernelPath::ALL`), GroupNorm's groups.
+//! kernels (index into `KernelPath::ALL`), GroupNorm's groups, the normalization's place (index
+//! into `NormAt::ALL`).
 
 use super::flat::{index_of, pick, single as real, whole};
-use lab_core::{Activation, ActivationKind, Config, Initializer, KernelPath, Normalization};
+use lab_core::{
+    Activation, ActivationKind, Config, Initializer, KernelPath, NormAt, Normalization,
+};
 
-pub const LEN: usize = 17;
+pub const LEN: usize = 18;
 
 pub fn encode(c: &Config) -> Vec<f64> {
     let a = &c.activation;
@@ -32,6 +35,7 @@ pub fn encode(c: &Config) -> Vec<f64> {
         c.seed as f64,
         index_of(KernelPath::ALL.as_ref(), &c.kernels),
         c.groups as f64,
+        index_of(NormAt::ALL.as_ref(), &c.norm_at),
     ]
 }
 
@@ -74,6 +78,7 @@ pub fn decode(data: &[f64]) -> Result<Config, String> {
         seed: whole(data[14], 9_007_199_254_740_992.0, "seed")?,
         kernels: pick(KernelPath::ALL.as_ref(), data[15], "kernels")?,
         groups: size(data[16], &lab_core::config::GROUPS_RANGE, "groups")?,
+        norm_at: pick(NormAt::ALL.as_ref(), data[17], "norm_at")?,
     };
     config.validated().map_err(|e| e.to_string())
 }

@@ -71,9 +71,9 @@ pub fn StatsPanel(props: &PanelProps) -> Html {
             </div> }}
             extra={theory.as_ref().map(|t| theory_numbers(t, s.config().activation.kind)).unwrap_or_default()}
             caption={html!{ <>
-                { "Mean (top) and variance (bottom) of the pre-activations h (dashed, after normalization if one is chosen) and of the post-activations x (solid) at every layer, over all batch × width values. The grey dashed lines mark mean 0 and variance 1. " }
+                { format!("Mean (top) and variance (bottom) {} at every layer, over all batch × width values. The grey dashed lines mark mean 0 and variance 1. ", crate::claims::stats_quantities(s.config())) }
                 <strong>{ "Look for: " }</strong>
-                { "SELU with LeCun normal weights stays on those lines with no normalization layer; it even pulls an off-centre input back. Without bias, ReLU with LeCun weights halves the variance every layer; He weights (twice the variance) keep it. BatchNorm, LayerNorm and GroupNorm pin h to mean 0, variance 1 by force; RMSNorm pins only its mean square to 1 (no centring), so h keeps the mean the layer gives it." }
+                { "SELU with LeCun normal weights stays on those lines with no normalization layer; it even pulls an off-centre input back. Without bias, ReLU with LeCun weights halves the variance every layer; He weights (twice the variance) keep it. BatchNorm, LayerNorm and GroupNorm pin what they normalize (h, or x when placed after the activation) to mean 0, variance 1 by force; RMSNorm pins only its mean square to 1 (no centring), so the mean stays what the layer gives it." }
             </> }} />
     }
 }

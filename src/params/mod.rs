@@ -6,7 +6,8 @@
 //! the parameter.
 
 use lab_core::{
-    ActivationKind, Config, Initializer, Normalization, BATCH_RANGE, DEPTH_RANGE, WIDTH_RANGE,
+    ActivationKind, Config, Initializer, NormAt, Normalization, BATCH_RANGE, DEPTH_RANGE,
+    WIDTH_RANGE,
 };
 
 mod control;
@@ -81,8 +82,8 @@ pub type RunSettings = Vec<(&'static str, String)>;
 pub const MAX_RUNS: usize = 4;
 /// What a compared run may set for itself; everything else is shared.
 pub const RUN_KEYS: &[&str] = &[
-    "act", "slope", "alpha", "beta", "init", "gain", "sb", "norm", "dropout", "rate", "opt", "lr",
-    "momentum",
+    "act", "slope", "alpha", "beta", "init", "gain", "sb", "norm", "norm_at", "groups", "dropout",
+    "rate", "opt", "lr", "momentum",
 ];
 
 /// The runs of a `runs=` value, each value validated and made canonical by the URL table,
@@ -180,6 +181,7 @@ pub const CONTROL_NAMES: &[&str] = &[
     "width",
     "batch",
     "norm",
+    "norm_at",
     "groups",
     "in_mean",
     "in_std",

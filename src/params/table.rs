@@ -7,6 +7,7 @@ use lab_core::config::GROUPS_RANGE;
 pub(crate) const ACT_NAMES: &[&str] = &ActivationKind::NAMES;
 pub(crate) const INIT_NAMES: &[&str] = &Initializer::NAMES;
 pub(crate) const NORM_NAMES: &[&str] = &Normalization::NAMES;
+pub(crate) const NORM_AT_NAMES: &[&str] = &NormAt::NAMES;
 
 /// The row of an activation parameter, from the activation table's [`ParamSpec`] (its range,
 /// label and step), shown while the chosen activation uses it.
@@ -222,6 +223,20 @@ pub static FIELDS: &[Field] = &[
                 .collect()
         }),
         set: |p, v| p.config.norm = Normalization::from_name(v).unwrap_or(p.config.norm),
+    },
+    Field {
+        name: "norm_at",
+        label: "Normalization placement",
+        kind: Kind::Choice(NORM_AT_NAMES),
+        get: |p| p.config.norm_at.name().to_string(),
+        control: Some(Control {
+            group: Some(Group::Network),
+            label: "Normalization placement",
+            unit: "",
+            widget: Widget::Select(|| NormAt::ALL.iter().map(|k| (k.name(), k.label())).collect()),
+            shown: Some(|p| p.config.norm != Normalization::None),
+        }),
+        set: |p, v| p.config.norm_at = NormAt::from_name(v).unwrap_or(p.config.norm_at),
     },
     Field {
         name: "groups",

@@ -40,6 +40,7 @@ pub fn settings(config: &Config, t: &TrainParams) -> Settings {
         bias_std: f64::from(config.bias_std),
         norm: config.norm,
         groups: config.groups,
+        norm_at: config.norm_at,
         dropout: DropoutKind::from_name(t.dropout).unwrap_or(DropoutKind::None),
         dropout_rate: t.rate,
         optimizer: OptimizerKind::from_name(t.opt).unwrap_or(OptimizerKind::Sgd),
@@ -68,6 +69,8 @@ pub fn runs(params: &Params) -> Vec<(String, Settings)> {
             for (key, value) in pairs {
                 let _ = p.set(key, value);
             }
+            // A run's GroupNorm groups must divide the shared width too.
+            let _ = p.fit_groups();
             let s = settings(&p.config, &p.train);
             (label(&s, pairs), s)
         })
@@ -86,20 +89,40 @@ fn label(s: &Settings, pairs: &[(&'static str, String)]) -> String {
         .filter_map(|key| match *key {
             "act" => Some(s.activation.kind.label().to_string()),
             "init" => Some(short_init(s.init)),
-            "norm" => Some(match s.norm {
-                lab_core::Normalization::None => "no norm".to_string(),
-                lab_core::Normalization::Batch => "BatchNorm".to_string(),
-                lab_core::Normalization::Layer => "LayerNorm".to_string(),
-                lab_core::Normalization::Group => format!("GroupNorm {}", s.groups),
-                lab_core::Normalization::Rms => "RMSNorm".to_string(),
-            }),
+            "norm" => Some(
+                match s.norm {
+                    lab_core::Normalization::None => "no norm".to_string(),
+                    lab_core::Normalization::Batch => "BatchNorm".to_string(),
+                    lab_core::Normalization::Layer => "LayerNorm".to_string(),
+                    lab_core::Normalization::Group => format!("GroupNorm {}", s.groups),
+                    lab_core::Normalization::Rms => "RMSNorm".to_string(),
+                } + if s.norm != lab_core::Normalization::None
+                    && s.norm_at == lab_core::NormAt::Post
+                {
+                    " after the activation"
+                } else {
+                    ""
+                },
+            ),
             "dropout" => Some(match s.dropout {
                 DropoutKind::None => "no dropout".to_string(),
                 DropoutKind::Standard => format!("dropout {}", s.dropout_rate),
                 DropoutKind::Alpha => format!("alpha dropout {}", s.dropout_rate),
             }),
-            // The rate is in the dropout's label when both are set.
+            // The rate is in the dropout's label when both are set, the placement in the
+            // normalization's.
             "rate" if shown.contains(&"dropout") => None,
+            "norm_at" | "groups" if shown.contains(&"norm") => None,
+            // The groups in use (a value that does not divide the width was refitted).
+            "groups" => Some(format!("{} groups", s.groups)),
+            "norm_at" => Some(
+                if s.norm_at == lab_core::NormAt::Post {
+                    "norm after the activation"
+                } else {
+                    "norm before the activation"
+                }
+                .to_string(),
+            ),
             "opt" => Some(s.optimizer.name().to_uppercase().replace("ADAM", "Adam")),
             other => pairs
                 .iter()
@@ -168,6 +191,23 @@ pub fn time_left_words(steps_left: usize, per_second: f64) -> Option<String> {
 mod tests {
     use super::*;
     use crate::params::Params;
+
+    /// A run may place its normalization after the activation and choose GroupNorm's groups;
+    /// groups that do not divide the shared width are refitted (6 at width 64: 4 and 8 are
+    /// both 2 away, the smaller wins).
+    #[test]
+    fn runs_set_the_normalization_placement_and_groups() {
+        let (params, notices) = Params::from_query(
+            "width=64&runs=act:relu,norm:batch,norm_at:post;norm:group,groups:6",
+        );
+        assert!(notices.is_empty(), "{notices:?}");
+        let r = runs(&params);
+        assert_eq!(r[0].1.norm_at, lab_core::NormAt::Post);
+        assert_eq!(r[0].0, "ReLU + BatchNorm after the activation");
+        assert_eq!(r[1].1.groups, 4);
+        assert!(r[1].1.clone().validated().is_ok());
+        assert_eq!(r[1].0, "GroupNorm 4");
+    }
 
     #[test]
     fn speeds_and_waits_read_as_words() {

@@ -12,8 +12,12 @@ use std::ops::Range;
 /// What the backward pass keeps and works on.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Backward {
-    /// Normalized h^l of every layer, stored by the forward pass.
+    /// h^l of every layer as the activation saw it (normalized when the normalization is
+    /// before the activation), stored by the forward pass.
     pre_store: Vec<Vec<f32>>,
+    /// The normalized x^l of every layer when the normalization is after the activation (else
+    /// empty).
+    post_store: Vec<Vec<f32>>,
     /// The normalization's inverse standard deviations of every layer.
     inv_std_store: Vec<Vec<f32>>,
     /// dL/dx^l.
@@ -25,9 +29,12 @@ pub(super) struct Backward {
 }
 
 impl Backward {
-    /// Keeps a layer's normalized h^l and inverse stds (rounded to f32) for the backward pass.
-    pub(super) fn store_layer(&mut self, h: Vec<f32>, inv_std: Vec<f64>) {
+    /// Keeps a layer's h^l (the activation's input), its normalized x^l (empty unless the
+    /// normalization is after the activation) and inverse stds (rounded to f32) for the backward
+    /// pass.
+    pub(super) fn store_layer(&mut self, h: Vec<f32>, normalized_x: Vec<f32>, inv_std: Vec<f64>) {
         self.pre_store.push(h);
+        self.post_store.push(normalized_x);
         self.inv_std_store
             .push(inv_std.into_iter().map(|s| s as f32).collect());
     }
@@ -51,6 +58,9 @@ impl Simulation {
     /// stored normalized h^l; without normalization that is delta^l; LayerNorm finishes each row
     /// here; BatchNorm accumulates the column sums of dL/dy and dL/dy * y.
     pub(super) fn back_local(&mut self, r0: usize, r1: usize) {
+        if self.post_norm() {
+            return self.back_local_post(r0, r1);
+        }
         let n = self.config.width;
         let rows = r0 * n..r1 * n;
         let layer = self.cursor.layer;
@@ -93,17 +103,82 @@ impl Simulation {
         }
     }
 
-    /// BatchNorm backward for a block of rows: delta^l from the column sums.
-    pub(super) fn back_batch_rows(&mut self, rows: Range<usize>) {
+    /// The normalization after the activation, rows r0..r1: dL/dx^l goes back through the
+    /// normalization first (the per-example ones here, row by row, then through phi';
+    /// BatchNorm accumulates its column sums of dL/dx^l and dL/dx^l * y with y the stored
+    /// normalized x^l, and [`Simulation::back_batch_rows`] finishes).
+    fn back_local_post(&mut self, r0: usize, r1: usize) {
+        let n = self.config.width;
+        let rows = r0 * n..r1 * n;
         let layer = self.cursor.layer;
         let back = &mut self.back;
-        self.norm.batch_norm_backward_rows(
-            &mut back.delta[rows.clone()],
-            &back.pre_store[layer - 1][rows],
-            &back.inv_std_store[layer - 1],
-            self.config.batch,
-            &mut back.sum2,
+        let y = &back.post_store[layer - 1];
+        match RowNorm::of(&self.config) {
+            None => {
+                self.norm
+                    .add_backward_sums(&back.grad[rows.clone()], &y[rows], n);
+            }
+            Some(row_norm) => {
+                let g = row_norm.groups;
+                let s = &back.inv_std_store[layer - 1];
+                back.delta[rows.clone()].copy_from_slice(&back.grad[rows.clone()]);
+                // The sum of squares here would be dL/d(phi(h))'s; delta^l's is taken below.
+                let mut unused = 0.0;
+                for ((d_row, y_row), inv_std) in back.delta[rows.clone()]
+                    .chunks_exact_mut(n)
+                    .zip(y[rows.clone()].chunks_exact(n))
+                    .zip(s[r0 * g..r1 * g].chunks_exact(g))
+                {
+                    row_norm.backward_row(d_row, y_row, inv_std, &mut unused);
+                }
+                self.through_phi(rows);
+            }
+        }
+    }
+
+    /// delta^l = dL/d(phi(h^l)) phi'(h^l) in place (the normalization after the activation),
+    /// with its sum of squares.
+    fn through_phi(&mut self, rows: Range<usize>) {
+        let layer = self.cursor.layer;
+        let back = &mut self.back;
+        let mut deriv = vec![0.0f32; rows.len()];
+        self.config.activation.derivative_slice_with(
+            self.config.kernels,
+            &back.pre_store[layer - 1][rows.clone()],
+            &mut deriv,
         );
+        for (d, &p) in back.delta[rows].iter_mut().zip(&deriv) {
+            *d *= p;
+            back.sum2 += f64::from(*d).powi(2);
+        }
+    }
+
+    /// BatchNorm backward for a block of rows: delta^l from the column sums (after the
+    /// activation: dL/d(phi(h^l)) from the column sums of dL/dx^l, then through phi').
+    pub(super) fn back_batch_rows(&mut self, rows: Range<usize>) {
+        let layer = self.cursor.layer;
+        let post = self.post_norm();
+        let back = &mut self.back;
+        if post {
+            back.delta[rows.clone()].copy_from_slice(&back.grad[rows.clone()]);
+            let mut unused = 0.0;
+            self.norm.batch_norm_backward_rows(
+                &mut back.delta[rows.clone()],
+                &back.post_store[layer - 1][rows.clone()],
+                &back.inv_std_store[layer - 1],
+                self.config.batch,
+                &mut unused,
+            );
+            self.through_phi(rows);
+        } else {
+            self.norm.batch_norm_backward_rows(
+                &mut back.delta[rows.clone()],
+                &back.pre_store[layer - 1][rows],
+                &back.inv_std_store[layer - 1],
+                self.config.batch,
+                &mut back.sum2,
+            );
+        }
     }
 
     /// dL/dx^(l-1) = delta^l (W^l)^T for a block of rows.

@@ -4,7 +4,7 @@
 use super::norm::RowNorm;
 use super::plan::{bias_flops, Task};
 use super::{Simulation, CORR_PAIRS, MAX_SAMPLES};
-use crate::config::Normalization;
+use crate::config::{NormAt, Normalization};
 use crate::init::WeightSampler;
 use crate::kernels;
 use crate::rng::{Rng, Stream};
@@ -177,10 +177,21 @@ impl Simulation {
         }
     }
 
-    /// The normalization passes over a block of rows (r0..r1 of the batch).
+    /// Whether the normalization sits after the activation (x^l = norm(phi(h^l))).
+    pub(super) fn post_norm(&self) -> bool {
+        self.config.norm != Normalization::None && self.config.norm_at == NormAt::Post
+    }
+
+    /// The normalization passes over a block of rows (r0..r1 of the batch): on h^l, or on x^l
+    /// when the normalization is after the activation.
     pub(super) fn norm_rows(&mut self, task: Task, r0: usize, r1: usize) {
         let n = self.config.width;
-        let h = &mut self.batch.h[r0 * n..r1 * n];
+        let target = if self.post_norm() {
+            &mut self.batch.x
+        } else {
+            &mut self.batch.h
+        };
+        let h = &mut target[r0 * n..r1 * n];
         match task {
             Task::BatchMean => self.norm.add_column_sums(h, n),
             Task::BatchVar => self.norm.add_column_deviations(h, n),
@@ -213,6 +224,8 @@ impl Simulation {
             &batch.h[rows.clone()],
             &mut batch.x[rows.clone()],
         );
+        let post_later =
+            self.config.norm != Normalization::None && self.config.norm_at == NormAt::Post;
         if rows.start == 0 {
             // Pivots: the first entries of h^l and x^l (see `Moments`).
             acc.pre_moments = Moments::new(batch.h[0]);
@@ -221,14 +234,33 @@ impl Simulation {
         }
         // Row by row, so that the sums do not depend on the rows per unit.
         acc.pre_moments.push_rows(path, &batch.h[rows.clone()], n);
+        if post_later {
+            // x^l is normalized next; its moments and samples come after ([`Task::PostMoments`]).
+            return;
+        }
         acc.post_moments.push_rows(path, &batch.x[rows.clone()], n);
-        let stride = sample_stride(b * n);
+        Self::take_samples(acc, &batch.x, rows, b * n);
+    }
+
+    /// The moments of the normalized x^l and its histogram samples for a block of rows (the
+    /// normalization after the activation).
+    pub(super) fn post_moments_rows(&mut self, rows: Range<usize>) {
+        let (n, b) = (self.config.width, self.config.batch);
+        let (batch, acc) = (&mut self.batch, &mut self.acc);
+        if rows.start == 0 {
+            acc.post_moments = Moments::new(batch.x[0]);
+        }
+        acc.post_moments
+            .push_rows(self.config.kernels, &batch.x[rows.clone()], n);
+        Self::take_samples(acc, &batch.x, rows, b * n);
+    }
+
+    /// Every k-th entry of x^l in `rows` as histogram samples (k from the layer's size).
+    fn take_samples(acc: &mut LayerAcc, x: &[f32], rows: Range<usize>, entries: usize) {
+        let stride = sample_stride(entries);
         let first = rows.start.div_ceil(stride) * stride;
-        acc.samples.extend(
-            batch.x[first.min(rows.end)..rows.end]
-                .iter()
-                .step_by(stride),
-        );
+        acc.samples
+            .extend(x[first.min(rows.end)..rows.end].iter().step_by(stride));
     }
 
     /// The pass that has just finished is a forward one: finalizes it and picks the next task.
@@ -253,17 +285,10 @@ impl Simulation {
                 self.cursor.task = Task::Matmul;
             }
             Task::Matmul => {
-                self.cursor.task = match self.config.norm {
-                    Normalization::None => Task::Activate,
-                    Normalization::Batch => {
-                        self.norm.reset_columns(n);
-                        Task::BatchMean
-                    }
-                    Normalization::Layer | Normalization::Group | Normalization::Rms => {
-                        let groups = RowNorm::of(&self.config).map_or(1, |r| r.groups);
-                        self.norm.inv_std = vec![0.0; b * groups];
-                        Task::RowNorm
-                    }
+                self.cursor.task = if self.post_norm() {
+                    Task::Activate
+                } else {
+                    self.begin_norm()
                 };
             }
             Task::BatchMean => {
@@ -274,8 +299,15 @@ impl Simulation {
                 self.norm.finish_inv_stds(b);
                 self.cursor.task = Task::BatchApply;
             }
-            Task::BatchApply | Task::RowNorm => self.cursor.task = Task::Activate,
-            Task::Activate => {
+            Task::BatchApply | Task::RowNorm => {
+                self.cursor.task = if self.post_norm() {
+                    Task::PostMoments
+                } else {
+                    Task::Activate
+                }
+            }
+            Task::Activate if self.post_norm() => self.cursor.task = self.begin_norm(),
+            Task::Activate | Task::PostMoments => {
                 let acc = &mut self.acc;
                 acc.pre_mean = acc.pre_moments.mean();
                 acc.pre_var = acc.pre_moments.var();
@@ -286,6 +318,23 @@ impl Simulation {
             }
             Task::Pairs => self.end_forward_layer(),
             task => unreachable!("not a forward pass: {task:?}"),
+        }
+    }
+
+    /// Prepares the normalization of the current layer and returns its first pass.
+    fn begin_norm(&mut self) -> Task {
+        let (n, b) = (self.config.width, self.config.batch);
+        match self.config.norm {
+            Normalization::None => Task::Activate,
+            Normalization::Batch => {
+                self.norm.reset_columns(n);
+                Task::BatchMean
+            }
+            Normalization::Layer | Normalization::Group | Normalization::Rms => {
+                let groups = RowNorm::of(&self.config).map_or(1, |r| r.groups);
+                self.norm.inv_std = vec![0.0; b * groups];
+                Task::RowNorm
+            }
         }
     }
 
@@ -322,8 +371,16 @@ impl Simulation {
         });
         self.results.samples.push(std::mem::take(&mut acc.samples));
         if self.plan.backward {
+            // After the activation, the normalized x^l is kept too (x^l itself goes on as the
+            // next layer's input).
+            let normalized_x = if self.post_norm() {
+                self.batch.x.clone()
+            } else {
+                Vec::new()
+            };
             self.back.store_layer(
                 std::mem::take(&mut self.batch.h),
+                normalized_x,
                 std::mem::take(&mut self.norm.inv_std),
             );
         }

@@ -324,6 +324,7 @@ impl Simulation {
                 self.norm_rows(task, r0, r1)
             }
             Task::Activate => self.activate_rows(rows),
+            Task::PostMoments => self.post_moments_rows(rows),
             Task::Pairs => {
                 let layer = self.cursor.layer;
                 self.pairs

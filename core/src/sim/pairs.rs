@@ -7,7 +7,7 @@ use super::norm::{NormStats, RowNorm};
 /// Groups whose inverse stds a pair row keeps on the stack (more use a heap buffer).
 const MAX_GROUPS_ON_STACK: usize = 64;
 use super::CORR_PAIRS;
-use crate::config::{Config, Normalization};
+use crate::config::{Config, NormAt, Normalization};
 use crate::kernels;
 use crate::rng::{Rng, Stream};
 
@@ -61,8 +61,9 @@ impl Pairs {
     }
 
     /// Pair rows r0..r1 through `layer`: h = x W^l + b^l, normalized like the batch (BatchNorm
-    /// with the batch's column means and inverse stds in `norm`), the cosine of each pair whose
-    /// second row is in the block (in pair order), then x = phi(h) in place of x^(l-1).
+    /// with the batch's column means and inverse stds in `norm`) when the normalization is
+    /// before the activation, the cosine of each pair whose second row is in the block (in pair
+    /// order), then x = phi(h) in place of x^(l-1), normalized when it is after.
     pub(super) fn rows(
         &mut self,
         config: &Config,
@@ -89,29 +90,40 @@ impl Pairs {
             for (h, &bias) in h_row.iter_mut().zip(bias) {
                 *h += bias;
             }
-            match config.norm {
-                Normalization::None => {}
-                Normalization::Batch => norm.batch_norm_row(h_row),
-                Normalization::Layer | Normalization::Group | Normalization::Rms => {
-                    if let Some(row_norm) = RowNorm::of(config) {
-                        let mut inv_std = [0.0; MAX_GROUPS_ON_STACK];
-                        if row_norm.groups <= MAX_GROUPS_ON_STACK {
-                            row_norm.forward_row(h_row, &mut inv_std[..row_norm.groups]);
-                        } else {
-                            row_norm.forward_row(h_row, &mut vec![0.0; row_norm.groups]);
-                        }
-                    }
-                }
+            let post = config.norm_at == NormAt::Post;
+            if !post {
+                normalize_row(config, norm, h_row);
             }
             if r % 2 == 1 {
                 let (h_a, h_b) = self.h[(r - 1) * n..(r + 1) * n].split_at(n);
                 self.cos_sum += cosine(h_a, h_b);
             }
-            config.activation.apply_slice_with(
-                config.kernels,
-                &self.h[r * n..(r + 1) * n],
-                &mut self.x[r * n..(r + 1) * n],
-            );
+            let x_row = &mut self.x[r * n..(r + 1) * n];
+            config
+                .activation
+                .apply_slice_with(config.kernels, &self.h[r * n..(r + 1) * n], x_row);
+            if post {
+                normalize_row(config, norm, x_row);
+            }
+        }
+    }
+}
+
+/// One pair row normalized like the batch: BatchNorm with the batch's column means and inverse
+/// stds in `norm`, the per-example normalizations on the row itself.
+fn normalize_row(config: &Config, norm: &NormStats, row: &mut [f32]) {
+    match config.norm {
+        Normalization::None => {}
+        Normalization::Batch => norm.batch_norm_row(row),
+        Normalization::Layer | Normalization::Group | Normalization::Rms => {
+            if let Some(row_norm) = RowNorm::of(config) {
+                let mut inv_std = [0.0; MAX_GROUPS_ON_STACK];
+                if row_norm.groups <= MAX_GROUPS_ON_STACK {
+                    row_norm.forward_row(row, &mut inv_std[..row_norm.groups]);
+                } else {
+                    row_norm.forward_row(row, &mut vec![0.0; row_norm.groups]);
+                }
+            }
         }
     }
 }

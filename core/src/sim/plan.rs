@@ -2,7 +2,7 @@
 //! per unit, the memory decisions made up front ([`Plan`]) and the total estimate.
 
 use super::{ACTIVATION_FLOPS, CORR_PAIRS, UNIT_FLOPS};
-use crate::config::{Config, Normalization};
+use crate::config::{Config, NormAt, Normalization};
 use crate::init::{WeightSampler, NORMAL_FLOPS};
 
 /// One kind of work unit. Row passes process a block of rows of the batch per unit.
@@ -25,8 +25,12 @@ pub(super) enum Task {
     /// LayerNorm, GroupNorm, RMSNorm: normalize each row (per group of units).
     RowNorm,
     /// x^l = phi(h^l), the one-pass moments of h^l and x^l ([`crate::stats::Moments`]) and the
-    /// histogram samples, in one pass over the rows.
+    /// histogram samples, in one pass over the rows (with the normalization after the
+    /// activation: phi and the moments of h^l only).
     Activate,
+    /// With the normalization after the activation: the moments of the normalized x^l and the
+    /// histogram samples.
+    PostMoments,
     /// Drawing the correlation pairs' inputs (one unit).
     PairInput,
     /// A block of the 2 P pair rows through layer l: matmul, bias, normalization, the cosine of
@@ -58,6 +62,7 @@ impl Task {
             Task::RowNorm | Task::BackBatchApply => 8.0 * n,
             // phi, and the shifted sum and sum of squares of h and x.
             Task::Activate => (ACTIVATION_FLOPS + 8.0) * n,
+            Task::PostMoments => 4.0 * n,
             Task::BackLocal => (ACTIVATION_FLOPS + 8.0) * n,
             // Matmul and bias, normalization (at most 8 n), cosine terms (3 n), phi.
             Task::Pairs => 2.0 * n * n + n + 8.0 * n + 3.0 * n + ACTIVATION_FLOPS * n,
@@ -101,10 +106,17 @@ impl Plan {
             Normalization::Layer | Normalization::Rms => config.batch,
             Normalization::Group => config.batch.saturating_mul(config.groups),
         };
+        // After the activation, the backward pass needs h^l (for phi') and the normalized x^l.
+        let copies = if config.norm != Normalization::None && config.norm_at == NormAt::Post {
+            2
+        } else {
+            1
+        };
         let stored_floats = config.depth.saturating_mul(
             config
                 .batch
                 .saturating_mul(config.width)
+                .saturating_mul(copies)
                 .saturating_add(norm_floats),
         );
         let weights = config
@@ -152,7 +164,13 @@ pub(super) fn estimate(config: &Config, plan: &Plan) -> f64 {
             Task::RowNorm.row_flops(n)
         }
     };
-    let forward_rows = Task::Matmul.row_flops(n) + norm_rows + Task::Activate.row_flops(n);
+    let post_rows = if config.norm != Normalization::None && config.norm_at == NormAt::Post {
+        Task::PostMoments.row_flops(n)
+    } else {
+        0.0
+    };
+    let forward_rows =
+        Task::Matmul.row_flops(n) + norm_rows + Task::Activate.row_flops(n) + post_rows;
     let pair_rows = (2 * CORR_PAIRS) as f64 * Task::Pairs.row_flops(n);
     let mut total = b * Task::Input.row_flops(n)
         + pair_input_flops(n)

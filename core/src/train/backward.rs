@@ -2,11 +2,13 @@
 //! BatchNorm or LayerNorm and the dense layers); the definitions are in the documentation of
 //! [`crate::train::model`].
 
-use crate::config::Normalization;
+use crate::config::{NormAt, Normalization};
 use crate::kernels::{matmul_grad_w_with, matmul_transposed_with};
 use crate::train::dropout::{alpha_dropout_constants, DropoutKind};
 use crate::train::forward::row_norm_shape;
-use crate::train::model::{flush_subnormals, resize, Cache, Grads, Layer, Mode, Model, PATH};
+use crate::train::model::{
+    flush_subnormals, resize, Cache, Grads, Layer, Mode, Model, ModelSpec, PATH,
+};
 
 impl Model {
     /// The exact backward pass of a training-mode forward pass followed by [`Model::loss`]:
@@ -54,93 +56,47 @@ impl Model {
                     *v = if k { *v * drop_factor } else { 0.0 };
                 }
             }
+            let mut dh = std::mem::take(&mut cache.dh[l]);
+            resize(&mut dh, rows * n_out);
+            let post = spec.norm != Normalization::None && spec.norm_at == NormAt::Post;
+            let (gamma_grad, beta_grad) = (&mut grads.gamma[l], &mut grads.beta[l]);
+            let norm_grads = NormGrads {
+                gamma: gamma_grad,
+                beta: beta_grad,
+            };
             let deriv = &mut cache.scratch;
             resize(deriv, rows * n_out);
             spec.activation
                 .derivative_slice_with(PATH, &cache.z[l], deriv);
-            for (v, &p) in dz.iter_mut().zip(deriv.iter()) {
-                *v *= p;
-            }
-            let mut dh = std::mem::take(&mut cache.dh[l]);
-            resize(&mut dh, rows * n_out);
-            match spec.norm {
-                Normalization::None => dh.copy_from_slice(&dz),
-                Normalization::Batch
-                | Normalization::Layer
-                | Normalization::Group
-                | Normalization::Rms => {
-                    let xhat = &cache.xhat[l];
-                    let inv_std = &cache.inv_std[l];
-                    let mut dgamma = vec![0.0f64; n_out];
-                    let mut dbeta = vec![0.0f64; n_out];
-                    for (dr, xr) in dz.chunks_exact(n_out).zip(xhat.chunks_exact(n_out)) {
-                        for j in 0..n_out {
-                            dgamma[j] += f64::from(dr[j]) * f64::from(xr[j]);
-                            dbeta[j] += f64::from(dr[j]);
-                        }
-                    }
-                    for (g, &d) in grads.gamma[l].iter_mut().zip(&dgamma) {
-                        *g = d as f32;
-                    }
-                    // RMSNorm has no shift.
-                    for (g, &d) in grads.beta[l].iter_mut().zip(&dbeta) {
-                        *g = d as f32;
-                    }
-                    // dxhat = dz * gamma, then dh = inv_std (dxhat - mean(dxhat) - xhat mean(dxhat xhat))
-                    // with the means over the normalized axis (RMSNorm: without mean(dxhat)).
-                    if spec.norm == Normalization::Batch {
-                        let mut s1 = vec![0.0f64; n_out];
-                        let mut s2 = vec![0.0f64; n_out];
-                        for (dr, xr) in dz.chunks_exact(n_out).zip(xhat.chunks_exact(n_out)) {
-                            for j in 0..n_out {
-                                let dxh = f64::from(dr[j]) * f64::from(layer.gamma[j]);
-                                s1[j] += dxh;
-                                s2[j] += dxh * f64::from(xr[j]);
-                            }
-                        }
-                        let n = rows as f64;
-                        for ((hr, dr), xr) in dh
-                            .chunks_exact_mut(n_out)
-                            .zip(dz.chunks_exact(n_out))
-                            .zip(xhat.chunks_exact(n_out))
-                        {
-                            for j in 0..n_out {
-                                let dxh = f64::from(dr[j]) * f64::from(layer.gamma[j]);
-                                hr[j] = (f64::from(inv_std[j])
-                                    * (dxh - s1[j] / n - f64::from(xr[j]) * s2[j] / n))
-                                    as f32;
-                            }
-                        }
-                    } else {
-                        let (groups, centre) = row_norm_shape(spec);
-                        let m = n_out / groups;
-                        let n = m as f64;
-                        for (r, ((hr, dr), xr)) in dh
-                            .chunks_exact_mut(n_out)
-                            .zip(dz.chunks_exact(n_out))
-                            .zip(xhat.chunks_exact(n_out))
-                            .enumerate()
-                        {
-                            for g in 0..groups {
-                                let segment = g * m..(g + 1) * m;
-                                let mut s1 = 0.0f64;
-                                let mut s2 = 0.0f64;
-                                for j in segment.clone() {
-                                    let dxh = f64::from(dr[j]) * f64::from(layer.gamma[j]);
-                                    s1 += dxh;
-                                    s2 += dxh * f64::from(xr[j]);
-                                }
-                                let s1 = if centre { s1 } else { 0.0 };
-                                let inv = f64::from(inv_std[r * groups + g]);
-                                for j in segment {
-                                    let dxh = f64::from(dr[j]) * f64::from(layer.gamma[j]);
-                                    hr[j] =
-                                        (inv * (dxh - s1 / n - f64::from(xr[j]) * s2 / n)) as f32;
-                                }
-                            }
-                        }
-                    }
+            if post {
+                // x = norm(phi(h)): back through the normalization, then phi'.
+                norm_backward(
+                    spec,
+                    layer,
+                    rows,
+                    &cache.xhat[l],
+                    &cache.inv_std[l],
+                    &dz,
+                    &mut dh,
+                    norm_grads,
+                );
+                for (v, &p) in dh.iter_mut().zip(deriv.iter()) {
+                    *v *= p;
                 }
+            } else {
+                for (v, &p) in dz.iter_mut().zip(deriv.iter()) {
+                    *v *= p;
+                }
+                norm_backward(
+                    spec,
+                    layer,
+                    rows,
+                    &cache.xhat[l],
+                    &cache.inv_std[l],
+                    &dz,
+                    &mut dh,
+                    norm_grads,
+                );
             }
             flush_subnormals(&mut dh);
             cache.dx = dz;
@@ -182,5 +138,101 @@ fn dense_backward(
     if let Some(dx) = dx {
         resize(dx, rows * n_in);
         matmul_transposed_with(PATH, d, &layer.w, n_in, n_out, dx);
+    }
+}
+
+/// The normalization's scale and shift gradients of one layer (shift empty for RMSNorm).
+struct NormGrads<'a> {
+    gamma: &'a mut Vec<f32>,
+    beta: &'a mut Vec<f32>,
+}
+
+/// dh = the gradient through out = gamma * norm(v) + beta given dz = dL/dout (both rows x
+/// fan_out), with the forward pass's `xhat` and `inv_std`; writes dL/dgamma and dL/dbeta.
+/// Without normalization, dh = dz.
+#[allow(clippy::too_many_arguments)]
+fn norm_backward(
+    spec: &ModelSpec,
+    layer: &Layer,
+    rows: usize,
+    xhat: &[f32],
+    inv_std: &[f32],
+    dz: &[f32],
+    dh: &mut [f32],
+    grads: NormGrads,
+) {
+    let n_out = layer.fan_out;
+    match spec.norm {
+        Normalization::None => dh.copy_from_slice(dz),
+        Normalization::Batch | Normalization::Layer | Normalization::Group | Normalization::Rms => {
+            let mut dgamma = vec![0.0f64; n_out];
+            let mut dbeta = vec![0.0f64; n_out];
+            for (dr, xr) in dz.chunks_exact(n_out).zip(xhat.chunks_exact(n_out)) {
+                for j in 0..n_out {
+                    dgamma[j] += f64::from(dr[j]) * f64::from(xr[j]);
+                    dbeta[j] += f64::from(dr[j]);
+                }
+            }
+            for (g, &d) in grads.gamma.iter_mut().zip(&dgamma) {
+                *g = d as f32;
+            }
+            // RMSNorm has no shift.
+            for (g, &d) in grads.beta.iter_mut().zip(&dbeta) {
+                *g = d as f32;
+            }
+            // dxhat = dz * gamma, then dh = inv_std (dxhat - mean(dxhat) - xhat mean(dxhat xhat))
+            // with the means over the normalized axis (RMSNorm: without mean(dxhat)).
+            if spec.norm == Normalization::Batch {
+                let mut s1 = vec![0.0f64; n_out];
+                let mut s2 = vec![0.0f64; n_out];
+                for (dr, xr) in dz.chunks_exact(n_out).zip(xhat.chunks_exact(n_out)) {
+                    for j in 0..n_out {
+                        let dxh = f64::from(dr[j]) * f64::from(layer.gamma[j]);
+                        s1[j] += dxh;
+                        s2[j] += dxh * f64::from(xr[j]);
+                    }
+                }
+                let n = rows as f64;
+                for ((hr, dr), xr) in dh
+                    .chunks_exact_mut(n_out)
+                    .zip(dz.chunks_exact(n_out))
+                    .zip(xhat.chunks_exact(n_out))
+                {
+                    for j in 0..n_out {
+                        let dxh = f64::from(dr[j]) * f64::from(layer.gamma[j]);
+                        hr[j] = (f64::from(inv_std[j])
+                            * (dxh - s1[j] / n - f64::from(xr[j]) * s2[j] / n))
+                            as f32;
+                    }
+                }
+            } else {
+                let (groups, centre) = row_norm_shape(spec);
+                let m = n_out / groups;
+                let n = m as f64;
+                for (r, ((hr, dr), xr)) in dh
+                    .chunks_exact_mut(n_out)
+                    .zip(dz.chunks_exact(n_out))
+                    .zip(xhat.chunks_exact(n_out))
+                    .enumerate()
+                {
+                    for g in 0..groups {
+                        let segment = g * m..(g + 1) * m;
+                        let mut s1 = 0.0f64;
+                        let mut s2 = 0.0f64;
+                        for j in segment.clone() {
+                            let dxh = f64::from(dr[j]) * f64::from(layer.gamma[j]);
+                            s1 += dxh;
+                            s2 += dxh * f64::from(xr[j]);
+                        }
+                        let s1 = if centre { s1 } else { 0.0 };
+                        let inv = f64::from(inv_std[r * groups + g]);
+                        for j in segment {
+                            let dxh = f64::from(dr[j]) * f64::from(layer.gamma[j]);
+                            hr[j] = (inv * (dxh - s1 / n - f64::from(xr[j]) * s2 / n)) as f32;
+                        }
+                    }
+                }
+            }
+        }
     }
 }

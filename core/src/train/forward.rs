@@ -2,12 +2,13 @@
 //! activation, dropout), its loss and BatchNorm's running-statistics update; the definitions are
 //! in the documentation of [`crate::train::model`].
 
-use crate::config::{Normalization, NORM_EPS};
+use crate::config::{NormAt, Normalization, NORM_EPS};
 use crate::kernels::matmul_with;
 use crate::rng::Rng;
 use crate::train::dropout::{alpha_dropout_constants, DropoutKind, ALPHA_PRIME};
 use crate::train::model::{
-    cross_entropy, flush_subnormals, resize, Cache, Mode, Model, BN_MOMENTUM, PATH,
+    cross_entropy, flush_subnormals, resize, Cache, Layer, Mode, Model, ModelSpec, BN_MOMENTUM,
+    PATH,
 };
 
 /// The per-example normalizations' shape: (segments per row, centred). LayerNorm (1, true),
@@ -56,7 +57,6 @@ impl Model {
         cache.keep.resize(depth, Vec::new());
         cache.input[0].clear();
         cache.input[0].extend_from_slice(x);
-        let eps = NORM_EPS;
         let dropout_on =
             mode == Mode::Train && spec.dropout != DropoutKind::None && spec.dropout_rate > 0.0;
         let q = spec.dropout_rate;
@@ -74,102 +74,26 @@ impl Model {
                     *v += b;
                 }
             }
-            let z = &mut cache.z[l];
-            let xhat = &mut cache.xhat[l];
-            let inv_std = &mut cache.inv_std[l];
-            match spec.norm {
-                Normalization::None => {
-                    z.clear();
-                    z.extend_from_slice(h);
-                    xhat.clear();
-                    inv_std.clear();
-                }
-                Normalization::Batch => {
-                    resize(xhat, rows * n_out);
-                    resize(z, rows * n_out);
-                    resize(inv_std, n_out);
-                    let (mean, var): (Vec<f64>, Vec<f64>) = if mode == Mode::Train {
-                        let mut mean = vec![0.0f64; n_out];
-                        for row in h.chunks_exact(n_out) {
-                            for (m, &v) in mean.iter_mut().zip(row) {
-                                *m += f64::from(v);
-                            }
-                        }
-                        mean.iter_mut().for_each(|m| *m /= rows as f64);
-                        let mut ss = vec![0.0f64; n_out];
-                        for row in h.chunks_exact(n_out) {
-                            for ((s, &v), m) in ss.iter_mut().zip(row).zip(&mean) {
-                                *s += (f64::from(v) - m).powi(2);
-                            }
-                        }
-                        let biased = ss.iter().map(|s| s / rows as f64).collect();
-                        cache.batch_var_unbiased[l] =
-                            ss.iter().map(|s| s / (rows - 1) as f64).collect();
-                        cache.batch_mean[l] = mean.clone();
-                        (mean, biased)
-                    } else {
-                        (
-                            layer.running_mean.iter().map(|&v| f64::from(v)).collect(),
-                            layer.running_var.iter().map(|&v| f64::from(v)).collect(),
-                        )
-                    };
-                    let inv: Vec<f64> = var.iter().map(|v| 1.0 / (v + eps).sqrt()).collect();
-                    for (s, &v) in inv_std.iter_mut().zip(&inv) {
-                        *s = v as f32;
-                    }
-                    for ((hr, xr), zr) in h
-                        .chunks_exact(n_out)
-                        .zip(xhat.chunks_exact_mut(n_out))
-                        .zip(z.chunks_exact_mut(n_out))
-                    {
-                        for j in 0..n_out {
-                            let xh = ((f64::from(hr[j]) - mean[j]) * inv[j]) as f32;
-                            xr[j] = xh;
-                            zr[j] = layer.gamma[j] * xh + layer.beta[j];
-                        }
-                    }
-                }
-                Normalization::Layer | Normalization::Group | Normalization::Rms => {
-                    // Per example, in `groups` segments of consecutive units (one for LayerNorm
-                    // and RMSNorm); RMSNorm does not centre and has no shift.
-                    let (groups, centre) = row_norm_shape(spec);
-                    let m = n_out / groups;
-                    resize(xhat, rows * n_out);
-                    resize(z, rows * n_out);
-                    resize(inv_std, rows * groups);
-                    for (r, ((hr, xr), zr)) in h
-                        .chunks_exact(n_out)
-                        .zip(xhat.chunks_exact_mut(n_out))
-                        .zip(z.chunks_exact_mut(n_out))
-                        .enumerate()
-                    {
-                        for g in 0..groups {
-                            let seg = &hr[g * m..(g + 1) * m];
-                            let mean = if centre {
-                                seg.iter().map(|&v| f64::from(v)).sum::<f64>() / m as f64
-                            } else {
-                                0.0
-                            };
-                            let var = seg
-                                .iter()
-                                .map(|&v| (f64::from(v) - mean).powi(2))
-                                .sum::<f64>()
-                                / m as f64;
-                            let inv = 1.0 / (var + eps).sqrt();
-                            inv_std[r * groups + g] = inv as f32;
-                            for j in g * m..(g + 1) * m {
-                                let xh = ((f64::from(hr[j]) - mean) * inv) as f32;
-                                xr[j] = xh;
-                                let shift = if centre { layer.beta[j] } else { 0.0 };
-                                zr[j] = layer.gamma[j] * xh + shift;
-                            }
-                        }
-                    }
-                }
-            }
+            let post = spec.norm != Normalization::None && spec.norm_at == NormAt::Post;
+            let stats = BatchStats {
+                mean: &mut cache.batch_mean[l],
+                var_unbiased: &mut cache.batch_var_unbiased[l],
+            };
+            let (z, xhat, inv_std) = (&mut cache.z[l], &mut cache.xhat[l], &mut cache.inv_std[l]);
             let out = &mut after[0];
-            resize(out, rows * n_out);
-            spec.activation.apply_slice_with(PATH, z, out);
+            if post {
+                // x = norm(phi(h)): the activation sees h itself.
+                z.clear();
+                z.extend_from_slice(h);
+                let act = &mut cache.scratch;
+                resize(act, rows * n_out);
+                spec.activation.apply_slice_with(PATH, z, act);
+                normalize(spec, layer, mode, act, rows, xhat, inv_std, out, stats);
+            } else {
+                normalize(spec, layer, mode, h, rows, xhat, inv_std, z, stats);
+                resize(out, rows * n_out);
+                spec.activation.apply_slice_with(PATH, z, out);
+            }
             let keep = &mut cache.keep[l];
             keep.clear();
             if dropout_on {
@@ -229,6 +153,126 @@ impl Model {
                 let rv = f64::from(layer.running_var[j]);
                 layer.running_mean[j] = ((1.0 - m) * rm + m * cache.batch_mean[l][j]) as f32;
                 layer.running_var[j] = ((1.0 - m) * rv + m * cache.batch_var_unbiased[l][j]) as f32;
+            }
+        }
+    }
+}
+
+/// BatchNorm's batch statistics of one layer in training mode (for the running statistics).
+struct BatchStats<'a> {
+    mean: &'a mut Vec<f64>,
+    var_unbiased: &'a mut Vec<f64>,
+}
+
+/// out = gamma * norm(v) + beta for `rows` rows of `v` (rows x fan_out) with the layer's scale
+/// and shift (RMSNorm: scale only), recording the normalized values in `xhat` and the inverse
+/// stds in `inv_std` (per unit for BatchNorm, per example and group otherwise); BatchNorm in
+/// training mode uses and records the batch's statistics, in evaluation mode the running ones.
+/// Without normalization, out = v.
+#[allow(clippy::too_many_arguments)]
+fn normalize(
+    spec: &ModelSpec,
+    layer: &Layer,
+    mode: Mode,
+    v: &[f32],
+    rows: usize,
+    xhat: &mut Vec<f32>,
+    inv_std: &mut Vec<f32>,
+    out: &mut Vec<f32>,
+    stats: BatchStats,
+) {
+    let n_out = layer.fan_out;
+    let eps = NORM_EPS;
+    let BatchStats {
+        mean: batch_mean,
+        var_unbiased: batch_var_unbiased,
+    } = stats;
+    match spec.norm {
+        Normalization::None => {
+            out.clear();
+            out.extend_from_slice(v);
+            xhat.clear();
+            inv_std.clear();
+        }
+        Normalization::Batch => {
+            resize(xhat, rows * n_out);
+            resize(out, rows * n_out);
+            resize(inv_std, n_out);
+            let (mean, var): (Vec<f64>, Vec<f64>) = if mode == Mode::Train {
+                let mut mean = vec![0.0f64; n_out];
+                for row in v.chunks_exact(n_out) {
+                    for (m, &v) in mean.iter_mut().zip(row) {
+                        *m += f64::from(v);
+                    }
+                }
+                mean.iter_mut().for_each(|m| *m /= rows as f64);
+                let mut ss = vec![0.0f64; n_out];
+                for row in v.chunks_exact(n_out) {
+                    for ((s, &v), m) in ss.iter_mut().zip(row).zip(&mean) {
+                        *s += (f64::from(v) - m).powi(2);
+                    }
+                }
+                let biased = ss.iter().map(|s| s / rows as f64).collect();
+                *batch_var_unbiased = ss.iter().map(|s| s / (rows - 1) as f64).collect();
+                *batch_mean = mean.clone();
+                (mean, biased)
+            } else {
+                (
+                    layer.running_mean.iter().map(|&v| f64::from(v)).collect(),
+                    layer.running_var.iter().map(|&v| f64::from(v)).collect(),
+                )
+            };
+            let inv: Vec<f64> = var.iter().map(|v| 1.0 / (v + eps).sqrt()).collect();
+            for (s, &v) in inv_std.iter_mut().zip(&inv) {
+                *s = v as f32;
+            }
+            for ((hr, xr), zr) in v
+                .chunks_exact(n_out)
+                .zip(xhat.chunks_exact_mut(n_out))
+                .zip(out.chunks_exact_mut(n_out))
+            {
+                for j in 0..n_out {
+                    let xh = ((f64::from(hr[j]) - mean[j]) * inv[j]) as f32;
+                    xr[j] = xh;
+                    zr[j] = layer.gamma[j] * xh + layer.beta[j];
+                }
+            }
+        }
+        Normalization::Layer | Normalization::Group | Normalization::Rms => {
+            // Per example, in `groups` segments of consecutive units (one for LayerNorm
+            // and RMSNorm); RMSNorm does not centre and has no shift.
+            let (groups, centre) = row_norm_shape(spec);
+            let m = n_out / groups;
+            resize(xhat, rows * n_out);
+            resize(out, rows * n_out);
+            resize(inv_std, rows * groups);
+            for (r, ((hr, xr), zr)) in v
+                .chunks_exact(n_out)
+                .zip(xhat.chunks_exact_mut(n_out))
+                .zip(out.chunks_exact_mut(n_out))
+                .enumerate()
+            {
+                for g in 0..groups {
+                    let seg = &hr[g * m..(g + 1) * m];
+                    let mean = if centre {
+                        seg.iter().map(|&v| f64::from(v)).sum::<f64>() / m as f64
+                    } else {
+                        0.0
+                    };
+                    let var = seg
+                        .iter()
+                        .map(|&v| (f64::from(v) - mean).powi(2))
+                        .sum::<f64>()
+                        / m as f64;
+                    let inv = 1.0 / (var + eps).sqrt();
+                    inv_std[r * groups + g] = inv as f32;
+                    for j in g * m..(g + 1) * m {
+                        let xh = ((f64::from(hr[j]) - mean) * inv) as f32;
+                        xr[j] = xh;
+                        let shift = if centre { layer.beta[j] } else { 0.0 };
+                        zr[j] = layer.gamma[j] * xh + shift;
+                    }
+                }
             }
         }
     }

@@ -46,7 +46,7 @@
 //! with it; at lr 0.001, where few units saturate, at 30).
 
 use crate::activation::Activation;
-use crate::config::Normalization;
+use crate::config::{NormAt, Normalization};
 use crate::init::Initializer;
 use crate::kernels::KernelPath;
 use crate::rng::Rng;
@@ -77,6 +77,8 @@ pub struct ModelSpec {
     pub norm: Normalization,
     /// GroupNorm's groups (used only with [`Normalization::Group`]; divides the width).
     pub groups: usize,
+    /// Where the normalization sits: on h before the activation, or on its output.
+    pub norm_at: NormAt,
     pub dropout: DropoutKind,
     /// Drop rate q of the dropout.
     pub dropout_rate: f64,

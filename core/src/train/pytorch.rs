@@ -15,7 +15,7 @@
 //! static/digits.bin), the 2-D tasks from the same definitions written in numpy.
 
 use crate::activation::ActivationKind;
-use crate::config::Normalization;
+use crate::config::{NormAt, Normalization};
 use crate::init::Initializer;
 use crate::train::data::Shape2d;
 use crate::train::model::DropoutKind;
@@ -299,14 +299,19 @@ def init_linear(linear):
     return linear
 
 
+NORM_AFTER_ACTIVATION = {norm_after}
+
+
 def hidden_layer(fan_in):
     parts = [init_linear(nn.Linear(fan_in, WIDTH))]
     norm = {norm}
-    if norm is not None:
+    if norm is not None and not NORM_AFTER_ACTIVATION:
         parts.append(norm)  # scale 1 and shift 0 at the start
     # Activation: {act_label}; nn.GELU() is the exact (erf) form and nn.Softplus returns x
     # for x > 20 (within 2e-9 of log(1 + e^x)).
     parts.append({act})
+    if norm is not None and NORM_AFTER_ACTIVATION:
+        parts.append(norm)  # after the activation, as the SNN paper's BatchNorm baseline
     dropout = {dropout}
     if dropout is not None:
         parts.append(dropout)
@@ -372,6 +377,7 @@ for step in range(1, STEPS + 1):
         swish = swish,
         init = init_code(s.init),
         norm = norm,
+        norm_after = if s.norm_at == NormAt::Post { "True" } else { "False" },
         act = act,
         act_label = s.activation.kind.label(),
         dropout = dropout,

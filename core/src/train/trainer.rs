@@ -24,7 +24,7 @@
 //! made.
 
 use crate::activation::{Activation, ActivationKind};
-use crate::config::Normalization;
+use crate::config::{NormAt, Normalization};
 use crate::init::Initializer;
 use crate::rng::Rng;
 use crate::train::data::{self, split, Dataset, Shape2d, Standardizer};
@@ -88,6 +88,8 @@ pub struct Settings {
     pub norm: Normalization,
     /// GroupNorm's groups (used only with [`Normalization::Group`]).
     pub groups: usize,
+    /// Where the normalization sits (ignored without one).
+    pub norm_at: NormAt,
     pub dropout: DropoutKind,
     pub dropout_rate: f64,
     pub optimizer: OptimizerKind,
@@ -127,6 +129,7 @@ impl Default for Settings {
             bias_std: 0.0,
             norm: Normalization::None,
             groups: 8,
+            norm_at: NormAt::Pre,
             dropout: DropoutKind::None,
             dropout_rate: 0.05,
             optimizer: OptimizerKind::Sgd,
@@ -214,6 +217,7 @@ impl Settings {
             bias_std: self.bias_std,
             norm: self.norm,
             groups: self.groups,
+            norm_at: self.norm_at,
             dropout: self.dropout,
             dropout_rate: self.dropout_rate,
         }

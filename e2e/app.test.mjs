@@ -99,6 +99,37 @@ test("bad input: notices name the parameter, values fall back, the URL shows wha
   await context.close();
 });
 
+test("normalizations: GroupNorm's groups are refitted to the width with a notice, RMSNorm and BatchNorm after the activation run, and the stats caption says which line is which", async () => {
+  const { page, context, problems } = await openPage("?norm=group&groups=3&width=64&depth=12&batch=32");
+  await waitDone(page);
+  // 2 and 4 divide 64 and are both 1 away from 3: the smaller one is used.
+  const notice = await page.textContent('.notice[data-param="groups"]');
+  assert.match(notice, /groups = 3 does not divide the width 64; using 2/);
+  assert.equal(new URL(page.url()).searchParams.get("groups"), "2");
+  assert.ok(await page.locator("#ctl-groups").isVisible(), "the groups control shows with GroupNorm");
+  // Typing 3 again is refitted again.
+  await page.fill("#ctl-groups", "3");
+  await page.press("#ctl-groups", "Enter");
+  await waitDone(page);
+  assert.equal(await page.inputValue("#ctl-groups"), "2", "3 does not divide 64");
+  await page.selectOption("#ctl-norm", "rms");
+  await waitDone(page);
+  assert.equal(await page.locator("#ctl-groups").count(), 0, "no groups control without GroupNorm");
+  await page.selectOption("#ctl-norm_at", "post");
+  await page.selectOption("#ctl-norm", "batch");
+  await waitDone(page);
+  const caption = await page.textContent("#panel-stats .caption");
+  assert.match(caption, /raw pre-activations h \(dashed; the BatchNorm comes after the activation\)/);
+  const { rows } = parseCsv(await downloadCsv(page, "stats"));
+  // After the activation BatchNorm pins x: mean 0 and variance 1 (up to eps) at every layer.
+  for (const [layer, , , postMean, postVar] of rows) {
+    assert.ok(Math.abs(postMean) < 1e-4 && Math.abs(postVar - 1) < 1e-3, `layer ${layer}: ${postMean}, ${postVar}`);
+  }
+  await assertDrawn(page, "batchnorm-after-activation");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("an exploding network says so instead of drawing garbage", async () => {
   const { page, context, problems } = await openPage("?act=linear&init=normal&depth=60&width=256&batch=16");
   await waitDone(page);

@@ -69,9 +69,10 @@ after(async () => {
 }
 
 /** A page that records console errors, page errors and requests to other origins. */
-export async function openPage(query, { width = 1400, height = 1000, scale = 1 } = {}) {
+export async function openPage(query, { width = 1400, height = 1000, scale = 1, initScript = null } = {}) {
   const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: scale, acceptDownloads: true });
   const page = await context.newPage();
+  if (initScript) await page.addInitScript(initScript);
   const problems = [];
   page.on("console", (m) => {
     if (m.type() === "error") problems.push(`console error: ${m.text()}`);

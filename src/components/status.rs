@@ -14,7 +14,12 @@ pub fn status_text(run: &RunState) -> String {
     let s = &run.view;
     let depth = s.config().depth;
     let progress = s.progress() * 100.0;
-    if run.is_done() {
+    if let Some(why) = &run.failed {
+        format!(
+            "Stopped: the simulation worker died while computing this setting ({why}). It is not \
+             run again; change a setting to compute in a fresh worker."
+        )
+    } else if run.is_done() {
         if s.backward_skipped().is_some() {
             format!("Done: {depth} layers, forward pass only (the backward pass is skipped, see below).")
         } else {
@@ -40,7 +45,7 @@ pub fn status_text(run: &RunState) -> String {
 pub fn Status(props: &StatusProps) -> Html {
     let run = &props.run;
     html! {
-        <div class="status" role="status" aria-live="polite" data-done={run.is_done().to_string()} data-engine={props.engine}>
+        <div class="status" role="status" aria-live="polite" data-done={run.is_done().to_string()} data-failed={run.failed.is_some().to_string()} data-engine={props.engine}>
             <progress max="1" value={run.view.progress().to_string()} aria-label="Simulation progress"></progress>
             <span>{ status_text(run) }</span>
         </div>

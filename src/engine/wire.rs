@@ -120,6 +120,20 @@ pub fn ready() -> JsValue {
     o.into()
 }
 
+/// The page asks whether the worker is alive.
+pub fn ping() -> JsValue {
+    let o = Object::new();
+    set(&o, "type", &"ping".into());
+    o.into()
+}
+
+/// The worker's answer to a ping.
+pub fn pong() -> JsValue {
+    let o = Object::new();
+    set(&o, "type", &"pong".into());
+    o.into()
+}
+
 pub fn error(message: &str) -> JsValue {
     let o = Object::new();
     set(&o, "type", &"error".into());

@@ -1,0 +1,84 @@
+// Robustness: the page survives its simulation worker dying. The test keeps a reference to
+// every worker the page starts (by wrapping window.Worker before the page's scripts run) and
+// terminates the simulation's from outside: like a worker that calls close() or is killed by
+// the browser, it then drops every message without an error event.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { useBrowser, openPage, waitDone } from "./harness.mjs";
+
+useBrowser();
+
+function keepWorkers() {
+  window.__labWorkers = [];
+  const Native = window.Worker;
+  window.Worker = class extends Native {
+    constructor(url, options) {
+      super(url, options);
+      window.__labWorkers.push({ worker: this, name: options && options.name });
+    }
+  };
+}
+
+/** Terminates the newest simulation worker; returns how many the page has started. */
+async function killSimulationWorker(page) {
+  return page.evaluate(() => {
+    const sims = window.__labWorkers.filter((w) => w.name === "activation-lab-simulation");
+    sims[sims.length - 1].worker.terminate();
+    return sims.length;
+  });
+}
+
+async function simulationWorkers(page) {
+  return page.evaluate(() => window.__labWorkers.filter((w) => w.name === "activation-lab-simulation").length);
+}
+
+/** The page logs what happened to the worker; anything else is a problem. */
+function unexpected(problems) {
+  return problems.filter((p) => !/the simulation worker stopped/.test(p));
+}
+
+async function setDepth(page, depth) {
+  await page.fill("#ctl-depth", String(depth));
+  await page.press("#ctl-depth", "Enter");
+}
+
+test("a worker killed mid-run: the status says so and the next change works", async () => {
+  const { page, context, problems } = await openPage("?act=selu&depth=400&width=512&batch=256&seed=3", { initScript: keepWorkers });
+  // Mid-run: some layers forwarded, far from the end.
+  await page.waitForFunction(() => /layer ([1-9]\d*) of 400/.test(document.querySelector(".status")?.textContent || ""), null, { timeout: 60000 });
+  assert.equal(await killSimulationWorker(page), 1);
+  await page.waitForSelector('.status[data-failed="true"]', { timeout: 20000 });
+  const status = await page.textContent(".status");
+  assert.match(status, /simulation worker died while computing this setting \(it stopped responding\)/);
+  assert.match(status, /not run again/);
+  assert.doesNotMatch(status, /Computing|layer \d+ of/);
+  assert.equal(await page.getAttribute(".status", "data-done"), "false");
+  // It is not rerun on the main thread: nothing changes while the setting stays.
+  await page.waitForTimeout(1500);
+  assert.equal(await page.getAttribute(".status", "data-failed"), "true");
+  assert.equal(await page.getAttribute(".status", "data-engine"), "worker");
+  // The next change runs in a fresh worker, and the status is the new run's alone.
+  await setDepth(page, 12);
+  await waitDone(page, 60000);
+  assert.equal(await simulationWorkers(page), 2, "a fresh worker");
+  assert.equal(await page.getAttribute(".status", "data-failed"), "false");
+  assert.match(await page.textContent(".status"), /Done: 12 layers, forward and backward/);
+  assert.equal(await page.getAttribute(".status", "data-engine"), "worker");
+  assert.deepEqual(unexpected(problems), []);
+  await context.close();
+});
+
+test("a worker that died while idle: the next change goes to a fresh worker and completes", async () => {
+  const { page, context, problems } = await openPage("?depth=10&width=32&batch=16", { initScript: keepWorkers });
+  await waitDone(page);
+  await killSimulationWorker(page);
+  // At once, before the heartbeat can notice: the request goes to the dead worker, vanishes,
+  // and is sent again to a fresh one when the death is noticed (it never reached the old one).
+  await setDepth(page, 7);
+  await waitDone(page, 30000);
+  assert.match(await page.textContent(".status"), /Done: 7 layers/);
+  assert.equal(await page.getAttribute(".status", "data-failed"), "false");
+  assert.equal(await simulationWorkers(page), 2);
+  assert.deepEqual(unexpected(problems), []);
+  await context.close();
+});

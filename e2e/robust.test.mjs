@@ -4,7 +4,7 @@
 // the browser, it then drops every message without an error event.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { useBrowser, openPage, waitDone } from "./harness.mjs";
+import { useBrowser, openPage, waitDone, parseCsv, downloadCsv } from "./harness.mjs";
 
 useBrowser();
 
@@ -80,5 +80,27 @@ test("a worker that died while idle: the next change goes to a fresh worker and 
   assert.equal(await page.getAttribute(".status", "data-failed"), "false");
   assert.equal(await simulationWorkers(page), 2);
   assert.deepEqual(unexpected(problems), []);
+  await context.close();
+});
+
+test("a layer with some non-finite entries: the status names the first such layer and the statistics stay finite there", async () => {
+  // N(0, 1) weights at width 128 multiply the second moment by about 128 per layer: f32
+  // overflows (3.4e38, a second moment near 1e77) some entries a few layers before all.
+  const { page, context, problems } = await openPage("?act=linear&init=normal&depth=60");
+  await waitDone(page);
+  const status = await page.textContent(".status");
+  const m = status.match(/(\d+) non-finite values? first at layer (\d+) \((\d+) of its 16384 pre-activations, (\d+) of its 16384 post-activations\)/);
+  assert.ok(m, status);
+  const [total, layer, pre, post] = m.slice(1).map(Number);
+  assert.equal(total, pre + post);
+  const { rows } = parseCsv(await downloadCsv(page, "stats"));
+  const firstNonFiniteRow = rows.findIndex((r) => r.slice(1, 5).some((v) => !Number.isFinite(v))) + 1;
+  // The stats export turns non-finite only where every entry is: at or after the named layer,
+  // and the named layer itself, with some finite entries, has finite statistics.
+  assert.ok(firstNonFiniteRow > 0 && layer <= firstNonFiniteRow, `layer ${layer}, first non-finite row ${firstNonFiniteRow}`);
+  if (pre < 16384 && post < 16384) {
+    assert.ok(rows[layer - 1].slice(1, 5).every(Number.isFinite), `layer ${layer}: ${rows[layer - 1]}`);
+  }
+  assert.deepEqual(problems, []);
   await context.close();
 });

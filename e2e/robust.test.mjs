@@ -4,7 +4,7 @@
 // the browser, it then drops every message without an error event.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { useBrowser, openPage, waitDone, parseCsv, downloadCsv } from "./harness.mjs";
+import { useBrowser, openPage, waitDone, parseCsv, downloadCsv, CSP } from "./harness.mjs";
 
 useBrowser();
 
@@ -102,5 +102,30 @@ test("a layer with some non-finite entries: the status names the first such laye
     assert.ok(rows[layer - 1].slice(1, 5).every(Number.isFinite), `layer ${layer}: ${rows[layer - 1]}`);
   }
   assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("the content security policy is in force and the app runs under it without a violation", async () => {
+  const watch = () => {
+    window.__violations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
+  };
+  const { page, context, problems } = await openPage("?depth=20&width=64&batch=32", { initScript: watch });
+  const response = await page.goto(page.url());
+  assert.equal(response.headers()["content-security-policy"], CSP);
+  await waitDone(page);
+  assert.equal(await page.getAttribute(".status", "data-engine"), "worker", "the worker starts under worker-src 'self'");
+  assert.deepEqual(await page.evaluate(() => window.__violations), []);
+  // The policy is enforced: an inline script is refused.
+  const ran = await page.evaluate(async () => {
+    const s = document.createElement("script");
+    s.textContent = "window.__inlineRan = true;";
+    document.head.append(s);
+    await new Promise((r) => setTimeout(r, 100));
+    return Boolean(window.__inlineRan);
+  });
+  assert.equal(ran, false);
+  assert.deepEqual(await page.evaluate(() => window.__violations), ["script-src-elem inline"]);
+  assert.deepEqual(problems.filter((p) => !/inline script/.test(p)), []);
   await context.close();
 });

@@ -2,9 +2,9 @@
 //! responsive whatever the network's size, or, where no worker can be started, in short slices
 //! on the main thread.
 //!
-//! The worker is the page's own wasm, loaded a second time by a small module script (a Blob
-//! URL) that imports the JS and wasm files trunk built, found through the page's preload links;
-//! no extra download and no second binary. Latest wins: every configuration gets a new
+//! The worker is the page's own wasm, loaded a second time by a small module script
+//! (`static/worker.js`, copied next to the page) that imports the JS and wasm files trunk
+//! built, found through the page's preload links; no second binary. Latest wins: every configuration gets a new
 //! generation number, and results of older generations are dropped on arrival.
 
 use crate::engine::job::{self, Job};
@@ -454,33 +454,21 @@ fn module_urls() -> Result<(String, String), String> {
     ))
 }
 
-/// A module worker running the page's own wasm (it says "ready" once running).
+/// A module worker running the page's own wasm (it says "ready" once running): `worker.js`,
+/// next to the page's JS, told the JS and wasm files to load in its query. A worker from a file
+/// of the page's origin, not a Blob URL, so that a content security policy with worker-src
+/// 'self' allows it.
 pub(crate) fn spawn_worker() -> Result<Worker, String> {
     let (js, wasm) = module_urls()?;
-    // JSON string literals: the URLs are quoted and escaped whatever they contain.
-    let quote = |s: &str| {
-        js_sys::JSON::stringify(&JsValue::from_str(s))
-            .ok()
-            .and_then(|j| j.as_string())
-            .unwrap_or_default()
-    };
-    let source = format!(
-        "import init from {};\nawait init({{ module_or_path: {} }});\n",
-        quote(&js),
-        quote(&wasm)
-    );
-    let parts = js_sys::Array::of1(&JsValue::from_str(&source));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("text/javascript");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
-        .map_err(|e| format!("{e:?}"))?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
+    let url = web_sys::Url::new_with_base("worker.js", &js).map_err(|e| format!("{e:?}"))?;
+    let query = web_sys::UrlSearchParams::new().map_err(|e| format!("{e:?}"))?;
+    query.append("js", &js);
+    query.append("wasm", &wasm);
+    url.set_search(&String::from(query.to_string()));
     let worker_options = web_sys::WorkerOptions::new();
     worker_options.set_type(web_sys::WorkerType::Module);
     worker_options.set_name("activation-lab-simulation");
-    let worker = Worker::new_with_options(&url, &worker_options).map_err(|e| format!("{e:?}"));
-    web_sys::Url::revoke_object_url(&url).ok();
-    worker
+    Worker::new_with_options(&url.href(), &worker_options).map_err(|e| format!("{e:?}"))
 }
 
 /// The fallback: the theory at once, then the simulation and the correlation prediction in

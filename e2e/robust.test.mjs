@@ -129,3 +129,26 @@ test("the content security policy is in force and the app runs under it without 
   assert.deepEqual(problems.filter((p) => !/inline script/.test(p)), []);
   await context.close();
 });
+
+test("a training worker killed mid-run: its run says so, and Reset then Play trains in a fresh worker", async () => {
+  const q = "?task=circle&noise=0.1&act=selu&depth=4&width=16&opt=adam&lr=0.01&steps=100000&eval_every=50&seed=2&theory=0";
+  const { page, context, problems } = await openPage(q, { initScript: keepWorkers });
+  await waitDone(page);
+  await page.click("#train-play");
+  await page.waitForFunction(() => Number(document.querySelector(".train-status")?.dataset.step) > 20, null, { timeout: 60000 });
+  const killed = await page.evaluate(() => {
+    const training = window.__labWorkers.filter((w) => w.name === "activation-lab-training");
+    training.forEach((w) => w.worker.terminate());
+    return training.length;
+  });
+  assert.ok(killed >= 1);
+  await page.waitForFunction(() => /cannot train: the training worker stopped responding/.test(document.querySelector(".train-status")?.textContent || ""), null, { timeout: 20000 });
+  await page.click("#train-reset");
+  await page.click("#train-play");
+  await page.waitForFunction(() => Number(document.querySelector(".train-status")?.dataset.step) > 20, null, { timeout: 60000 });
+  assert.doesNotMatch(await page.textContent(".train-status"), /cannot train/);
+  const started = await page.evaluate(() => window.__labWorkers.filter((w) => w.name === "activation-lab-training").length);
+  assert.ok(started > killed, `fresh training workers (${started} started, ${killed} killed)`);
+  assert.deepEqual(problems.filter((p) => !/training worker stopped/.test(p)), []);
+  await context.close();
+});

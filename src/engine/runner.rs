@@ -46,6 +46,9 @@ pub type Sink = Rc<dyn Fn(RunEvent)>;
 /// in a way that raised no error event).
 const READY_TIMEOUT_MS: u32 = 15_000;
 
+/// The simulation worker's name.
+const SIMULATION_WORKER: &str = "activation-lab-simulation";
+
 /// The page pings the worker this often; any message from the worker answers.
 const HEARTBEAT_MS: u32 = 1_000;
 
@@ -177,7 +180,7 @@ impl Drop for Runner {
 
 /// Starts a worker into the runner's slot (it gets the current request once ready).
 fn start_worker(inner: &Rc<RefCell<Inner>>) -> Result<(), String> {
-    let worker = spawn_worker()?;
+    let worker = spawn_worker(SIMULATION_WORKER)?;
     let on_message = {
         let inner = inner.clone();
         let worker = worker.clone();
@@ -458,7 +461,8 @@ fn module_urls() -> Result<(String, String), String> {
 /// next to the page's JS, told the JS and wasm files to load in its query. A worker from a file
 /// of the page's origin, not a Blob URL, so that a content security policy with worker-src
 /// 'self' allows it.
-pub(crate) fn spawn_worker() -> Result<Worker, String> {
+/// `name` tells the workers apart in the browser's tools (and the end-to-end tests).
+pub(crate) fn spawn_worker(name: &str) -> Result<Worker, String> {
     let (js, wasm) = module_urls()?;
     let url = web_sys::Url::new_with_base("worker.js", &js).map_err(|e| format!("{e:?}"))?;
     let query = web_sys::UrlSearchParams::new().map_err(|e| format!("{e:?}"))?;
@@ -467,7 +471,7 @@ pub(crate) fn spawn_worker() -> Result<Worker, String> {
     url.set_search(&String::from(query.to_string()));
     let worker_options = web_sys::WorkerOptions::new();
     worker_options.set_type(web_sys::WorkerType::Module);
-    worker_options.set_name("activation-lab-simulation");
+    worker_options.set_name(name);
     Worker::new_with_options(&url.href(), &worker_options).map_err(|e| format!("{e:?}"))
 }
 

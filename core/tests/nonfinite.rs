@@ -84,7 +84,7 @@ fn reference_signal(layers: &[Vec<f32>]) -> Signal {
         }
         let (m, v) = mean_var(&finite);
         let second = m * m + v;
-        if !(second <= EXPLODED_ABOVE) {
+        if !second.is_finite() || second > EXPLODED_ABOVE {
             return Signal::Exploded { layer: i + 1 };
         }
         if second < VANISHED_BELOW {

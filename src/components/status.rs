@@ -118,6 +118,22 @@ mod tests {
     }
 
     #[test]
+    fn a_new_run_starts_its_status_from_nothing() {
+        use yew::Reducible;
+        let old = run_with(vec![NonFinite::default(); 3]);
+        assert!(status_text(&old).contains("layer 3 of 3"));
+        let config = Config {
+            depth: 12,
+            ..Config::default()
+        };
+        let new = Rc::new(old).reduce(crate::engine::runner::RunEvent::Start { gen: 2, config });
+        assert_eq!(
+            status_text(&new),
+            "Computing the forward pass: layer 0 of 12 (0% of all work)."
+        );
+    }
+
+    #[test]
     fn the_first_layer_with_non_finite_values_is_named_with_its_counts() {
         let none = NonFinite::default();
         let run = run_with(vec![

@@ -23,6 +23,20 @@ const TYPES = {
   ".svg": "image/svg+xml",
 };
 
+/** The content security policy every response is served with: the strictest the app runs
+ * under (README, "Embedding in a course page"). No inline script (the build moves trunk's
+ * loader into a file), no 'unsafe-eval', workers from the page's own origin. */
+export const CSP = [
+  "default-src 'none'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self'",
+  "style-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join("; ");
+
 let server;
 export let origin;
 export let browser;
@@ -43,7 +57,10 @@ before(async () => {
       res.writeHead(404).end("not found");
       return;
     }
-    res.writeHead(200, { "content-type": TYPES[path.extname(file)] || "application/octet-stream" });
+    res.writeHead(200, {
+      "content-type": TYPES[path.extname(file)] || "application/octet-stream",
+      "content-security-policy": CSP,
+    });
     fs.createReadStream(file).pipe(res);
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
@@ -69,9 +86,10 @@ after(async () => {
 }
 
 /** A page that records console errors, page errors and requests to other origins. */
-export async function openPage(query, { width = 1400, height = 1000, scale = 1 } = {}) {
+export async function openPage(query, { width = 1400, height = 1000, scale = 1, initScript = null } = {}) {
   const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: scale, acceptDownloads: true });
   const page = await context.newPage();
+  if (initScript) await page.addInitScript(initScript);
   const problems = [];
   page.on("console", (m) => {
     if (m.type() === "error") problems.push(`console error: ${m.text()}`);

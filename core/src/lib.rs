@@ -33,7 +33,7 @@ pub use config::{
 pub use init::{Initializer, WeightSampler};
 pub use kernels::KernelPath;
 pub use rng::{Rng, Stream};
-pub use sim::{LayerStats, RunPhase, Signal, Simulation};
+pub use sim::{LayerStats, NonFinite, RunPhase, Signal, Simulation};
 pub use theory::{
     derive_selu, fixed_points_of_map, gauss_expect, gauss_expect_2d, length_map, mean_field,
     phase_grid, predict_correlation, predict_layers, selu_map, LengthFixedPoint, MeanField, Phase,

@@ -27,6 +27,29 @@ pub struct LayerStats {
     pub pair_corr: f64,
 }
 
+/// Non-finite entries (inf, -inf, NaN) of one layer, out of its batch x width entries each:
+/// of the pre-activations h^l (after the normalization if any) and of the post-activations x^l.
+/// The layer's statistics leave them out ([`Moments`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NonFinite {
+    pub pre: u64,
+    pub post: u64,
+}
+
+impl NonFinite {
+    pub fn any(&self) -> bool {
+        self.pre > 0 || self.post > 0
+    }
+}
+
+/// The first layer (1-based) with non-finite entries, and its counts. `counts[0]` is layer 1.
+pub fn first_nonfinite(counts: &[NonFinite]) -> Option<(usize, NonFinite)> {
+    counts
+        .iter()
+        .position(NonFinite::any)
+        .map(|i| (i + 1, counts[i]))
+}
+
 impl LayerStats {
     /// Second moment mean^2 + var of the post-activations.
     pub fn post_second_moment(&self) -> f64 {
@@ -128,12 +151,22 @@ pub fn mean_var(values: &[f32]) -> (f64, f64) {
 /// Values arrive by rows ([`Moments::push_row`]): each row is summed in a fixed order that
 /// depends only on its length and the [`KernelPath`], and the row totals are added to the running
 /// sums in row order, so the result does not depend on how rows are grouped into calls.
+///
+/// Non-finite values (inf, -inf, NaN) are counted ([`Moments::nonfinite`]) and left out: the
+/// mean and variance are those of the finite values, so one overflowed entry does not turn its
+/// layer into NaN. A row with none is summed as above; a row with some is summed again, in
+/// increasing index, over its finite values. When every value is non-finite, the mean is their
+/// sum over the count (inf, -inf or NaN) and the variance NaN.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Moments {
     pivot: f64,
+    /// Finite values added.
     count: u64,
     sum: f64,
     sum2: f64,
+    /// Non-finite values added, and their sum.
+    nonfinite: u64,
+    nonfinite_sum: f64,
 }
 
 impl Moments {
@@ -149,12 +182,16 @@ impl Moments {
             count: 0,
             sum: 0.0,
             sum2: 0.0,
+            nonfinite: 0,
+            nonfinite_sum: 0.0,
         }
     }
 
     /// Adds one row. Scalar: v in increasing index. Simd: two f64x2 accumulators for each of S1
     /// and S2 take v[4m], v[4m + 1] and v[4m + 2], v[4m + 3], are combined as
     /// ((a0 + a1) + (b0 + b1)), then the last len mod 4 values follow in increasing index.
+    /// A row with a non-finite value (then S2 is not finite: finite f32 values cannot overflow
+    /// it) is summed again over its finite values only, in increasing index.
     pub fn push_row(&mut self, path: KernelPath, values: &[f32]) {
         let k = self.pivot;
         let (mut s1, mut s2) = (0.0f64, 0.0f64);
@@ -190,9 +227,27 @@ impl Moments {
             s1 += d;
             s2 += d * d;
         }
+        if s2.is_finite() {
+            self.sum += s1;
+            self.sum2 += s2;
+            self.count += values.len() as u64;
+            return;
+        }
+        let (mut s1, mut s2, mut finite) = (0.0f64, 0.0f64, 0u64);
+        for &v in values {
+            if v.is_finite() {
+                let d = f64::from(v) - k;
+                s1 += d;
+                s2 += d * d;
+                finite += 1;
+            } else {
+                self.nonfinite += 1;
+                self.nonfinite_sum += f64::from(v);
+            }
+        }
         self.sum += s1;
         self.sum2 += s2;
-        self.count += values.len() as u64;
+        self.count += finite;
     }
 
     /// Adds consecutive rows of `row_len` values (a trailing partial row counts as a row).
@@ -202,18 +257,26 @@ impl Moments {
         }
     }
 
-    /// Number of values added.
+    /// Number of finite values added.
     pub fn count(&self) -> u64 {
         self.count
     }
 
-    /// Mean (NaN when empty).
+    /// Number of non-finite values added (left out of the mean and the variance).
+    pub fn nonfinite(&self) -> u64 {
+        self.nonfinite
+    }
+
+    /// Mean of the finite values (NaN when empty; see the type for all non-finite).
     pub fn mean(&self) -> f64 {
+        if self.count == 0 && self.nonfinite > 0 {
+            return self.nonfinite_sum / self.nonfinite as f64;
+        }
         self.pivot + self.sum / self.count as f64
     }
 
-    /// Population variance (NaN when empty or when a value is NaN; rounding never makes it
-    /// negative).
+    /// Population variance of the finite values (NaN when there are none; rounding never
+    /// makes it negative).
     pub fn var(&self) -> f64 {
         let n = self.count as f64;
         let var = (self.sum2 - self.sum * self.sum / n) / n;
@@ -226,12 +289,21 @@ impl Moments {
     }
 }
 
-/// Mean and population variance of `values` in one pass ([`Moments`] with the first value as
-/// pivot, one row). Empty input gives (NaN, NaN).
+/// The first finite value (0 when there is none): the pivot for [`Moments`].
+pub fn first_finite(values: &[f32]) -> f32 {
+    values
+        .iter()
+        .copied()
+        .find(|v| v.is_finite())
+        .unwrap_or(0.0)
+}
+
+/// Mean and population variance of `values` in one pass ([`Moments`] with the first finite
+/// value as pivot, one row). Empty input gives (NaN, NaN).
 pub fn moments(path: KernelPath, values: &[f32]) -> (f64, f64) {
-    let mut m = Moments::new(values.first().copied().unwrap_or(0.0));
+    let mut m = Moments::new(first_finite(values));
     m.push_row(path, values);
-    if m.count() == 0 {
+    if m.count() + m.nonfinite() == 0 {
         return (f64::NAN, f64::NAN);
     }
     (m.mean(), m.var())

@@ -8,7 +8,9 @@
 
 use crate::config::Config;
 use crate::sim::{RunPhase, Simulation};
-use crate::stats::{backward_signal, forward_signal, LayerStats, Signal};
+use crate::stats::{
+    backward_signal, first_nonfinite, forward_signal, LayerStats, NonFinite, Signal,
+};
 
 /// The change of a simulation's visible results since a view last saw it.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,6 +24,8 @@ pub struct Delta {
     /// Every layer's statistics so far (small: six numbers per layer; grad_rms changes in the
     /// backward pass, so they are all sent each time).
     pub stats: Vec<LayerStats>,
+    /// Every forwarded layer's count of non-finite entries (as `stats`, all of them each time).
+    pub nonfinite: Vec<NonFinite>,
     /// Index (0-based layer) of the first entry of `samples`.
     pub samples_from: usize,
     /// Histogram samples of layers samples_from + 1, samples_from + 2, ... (only new layers:
@@ -40,6 +44,7 @@ impl Delta {
             backward_reached: sim.backward_reached(),
             backward_skipped: sim.backward_skipped().map(str::to_string),
             stats: sim.stats().to_vec(),
+            nonfinite: sim.nonfinite().to_vec(),
             samples_from: from,
             samples: (from + 1..=forwarded)
                 .map(|l| sim.samples(l).to_vec())
@@ -57,6 +62,7 @@ pub struct SimView {
     backward_reached: usize,
     backward_skipped: Option<String>,
     stats: Vec<LayerStats>,
+    nonfinite: Vec<NonFinite>,
     samples: Vec<Vec<f32>>,
 }
 
@@ -70,6 +76,7 @@ impl SimView {
             backward_reached: config.depth + 1,
             backward_skipped: None,
             stats: Vec::new(),
+            nonfinite: Vec::new(),
             samples: Vec::new(),
         }
     }
@@ -89,6 +96,7 @@ impl SimView {
         self.backward_reached = delta.backward_reached;
         self.backward_skipped = delta.backward_skipped;
         self.stats = delta.stats;
+        self.nonfinite = delta.nonfinite;
         if delta.samples_from == self.samples.len() {
             self.samples.extend(delta.samples);
         }
@@ -115,6 +123,14 @@ impl SimView {
     /// As [`Simulation::stats`].
     pub fn stats(&self) -> &[LayerStats] {
         &self.stats
+    }
+    /// As [`Simulation::nonfinite`].
+    pub fn nonfinite(&self) -> &[NonFinite] {
+        &self.nonfinite
+    }
+    /// The first layer (1-based) with non-finite entries, and its counts.
+    pub fn first_nonfinite(&self) -> Option<(usize, NonFinite)> {
+        first_nonfinite(&self.nonfinite)
     }
     /// As [`Simulation::samples`]: layer is 1-based; empty for a layer not received yet.
     pub fn samples(&self, layer: usize) -> &[f32] {

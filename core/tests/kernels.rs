@@ -276,7 +276,7 @@ fn activations_match_the_f64_definitions_on_both_paths() {
 
 // ---------- fused statistics ----------
 
-use lab_core::stats::{mean_var, moments, Moments};
+use lab_core::stats::{first_finite, mean_var, moments, Moments};
 
 #[test]
 fn one_pass_moments_match_the_two_pass_mean_and_variance() {
@@ -311,8 +311,84 @@ fn one_pass_moments_match_the_two_pass_mean_and_variance() {
         }
     }
     assert!(moments(KernelPath::Simd, &[]).1.is_nan());
-    let (m, v) = moments(KernelPath::Simd, &[1.0, f32::NAN, 2.0, 3.0, 4.0]);
-    assert!(m.is_nan() && v.is_nan());
+    // Non-finite values are left out and counted: 1, 2, 3, 4 have mean 2.5 and variance
+    // (1.5^2 + 0.5^2 + 0.5^2 + 1.5^2) / 4 = 1.25.
+    for path in KernelPath::ALL {
+        let (m, v) = moments(path, &[1.0, f32::NAN, 2.0, 3.0, 4.0]);
+        assert_eq!((m, v), (2.5, 1.25), "{path:?}");
+        let (m, v) = moments(
+            path,
+            &[f32::INFINITY, 1.0, 2.0, f32::NEG_INFINITY, 3.0, 4.0],
+        );
+        assert_eq!(
+            (m, v),
+            (2.5, 1.25),
+            "{path:?}: a non-finite first value is no pivot"
+        );
+    }
+}
+
+/// A layer with some non-finite entries: its moments are those of its finite entries (the
+/// two-pass reference over the finite subset), the others are counted, whatever the path and
+/// the grouping of rows; with no finite entry, the mean is the non-finite values' own (inf,
+/// -inf, or NaN when they disagree) and the variance NaN.
+#[test]
+fn non_finite_values_are_counted_and_left_out() {
+    for len in [1usize, 5, 8, 67, 1000] {
+        let mut values: Vec<f32> = data(len, 40 + len as u64)
+            .iter()
+            .map(|&v| v * 1e3 + 7.0)
+            .collect();
+        let bad = [f32::INFINITY, f32::NEG_INFINITY, f32::NAN];
+        let mut k = 0;
+        for i in (0..len).step_by(7) {
+            values[i] = bad[k % 3];
+            k += 1;
+        }
+        let finite: Vec<f32> = values.iter().copied().filter(|v| v.is_finite()).collect();
+        let (mean, var) = mean_var(&finite);
+        for path in KernelPath::ALL {
+            for row_len in [1, 4, 7, 64] {
+                let mut once = Moments::new(first_finite(&values));
+                once.push_rows(path, &values, row_len);
+                let mut split = Moments::new(first_finite(&values));
+                for part in values.chunks(row_len * 3) {
+                    split.push_rows(path, part, row_len);
+                }
+                assert_eq!(
+                    format!("{once:?}"),
+                    format!("{split:?}"),
+                    "{len} {path:?} {row_len}"
+                );
+                assert_eq!(once.nonfinite(), k as u64);
+                assert_eq!(once.count(), finite.len() as u64);
+                if finite.is_empty() {
+                    assert!(
+                        once.mean() == f64::INFINITY && once.var().is_nan(),
+                        "{len}: one inf"
+                    );
+                    continue;
+                }
+                let scale = mean.abs() + var.sqrt();
+                assert!(
+                    (once.mean() - mean).abs() <= 1e-12 * scale,
+                    "{len} {path:?}: mean {} vs {mean}",
+                    once.mean()
+                );
+                assert!(
+                    (once.var() - var).abs() <= 1e-12 * var + 1e-300,
+                    "{len} {path:?}: var {} vs {var}",
+                    once.var()
+                );
+            }
+        }
+    }
+    for path in KernelPath::ALL {
+        let all_inf = moments(path, &[f32::INFINITY; 5]);
+        assert!(all_inf.0 == f64::INFINITY && all_inf.1.is_nan());
+        let mixed = moments(path, &[f32::INFINITY, f32::NEG_INFINITY]);
+        assert!(mixed.0.is_nan() && mixed.1.is_nan());
+    }
 }
 
 // ---------- the simulation on both paths ----------

@@ -9,12 +9,42 @@ pub struct StatusProps {
     pub engine: &'static str,
 }
 
-/// The status line's text for a run's state.
+/// The status line's text for a run's state: what is being computed, then where non-finite
+/// values first appeared, if they did.
 pub fn status_text(run: &RunState) -> String {
+    let progress = progress_text(run);
+    match nonfinite_text(run) {
+        Some(nonfinite) => format!("{progress} {nonfinite}"),
+        None => progress,
+    }
+}
+
+/// Where the run's first non-finite values are (over the layers received so far).
+pub fn nonfinite_text(run: &RunState) -> Option<String> {
+    let (layer, counts) = run.view.first_nonfinite()?;
+    let config = run.view.config();
+    let entries = config.batch * config.width;
+    let plural = |n: u64| if n == 1 { "value" } else { "values" };
+    let total = counts.pre + counts.post;
+    Some(format!(
+        "{total} non-finite {} first at layer {layer} ({} of its {entries} pre-activations, {} of \
+         its {entries} post-activations); a layer's statistics leave its non-finite values out while it has finite ones.",
+        plural(total),
+        counts.pre,
+        counts.post
+    ))
+}
+
+fn progress_text(run: &RunState) -> String {
     let s = &run.view;
     let depth = s.config().depth;
     let progress = s.progress() * 100.0;
-    if run.is_done() {
+    if let Some(why) = &run.failed {
+        format!(
+            "Stopped: the simulation worker died while computing this setting ({why}). It is not \
+             run again; change a setting to compute in a fresh worker."
+        )
+    } else if run.is_done() {
         if s.backward_skipped().is_some() {
             format!("Done: {depth} layers, forward pass only (the backward pass is skipped, see below).")
         } else {
@@ -40,9 +70,92 @@ pub fn status_text(run: &RunState) -> String {
 pub fn Status(props: &StatusProps) -> Html {
     let run = &props.run;
     html! {
-        <div class="status" role="status" aria-live="polite" data-done={run.is_done().to_string()} data-engine={props.engine}>
+        <div class="status" role="status" aria-live="polite" data-done={run.is_done().to_string()} data-failed={run.failed.is_some().to_string()} data-engine={props.engine}>
             <progress max="1" value={run.view.progress().to_string()} aria-label="Simulation progress"></progress>
             <span>{ status_text(run) }</span>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lab_core::{Config, Delta, LayerStats, NonFinite, RunPhase};
+    use std::rc::Rc;
+
+    fn run_with(nonfinite: Vec<NonFinite>) -> RunState {
+        let config = Config {
+            depth: 3,
+            width: 4,
+            batch: 5,
+            ..Config::default()
+        };
+        let layers = nonfinite.len();
+        let stats = LayerStats {
+            pre_mean: 0.0,
+            pre_var: 1.0,
+            post_mean: 0.0,
+            post_var: 1.0,
+            grad_rms: f64::NAN,
+            pair_corr: 0.5,
+        };
+        let mut view = lab_core::SimView::new(config);
+        view.apply(Delta {
+            progress: 0.5,
+            phase: RunPhase::Forward,
+            backward_reached: 4,
+            backward_skipped: None,
+            stats: vec![stats; layers],
+            nonfinite,
+            samples_from: 0,
+            samples: vec![vec![]; layers],
+        });
+        RunState {
+            gen: 1,
+            view: crate::hooks::Same(Rc::new(view)),
+            ..RunState::new(config)
+        }
+    }
+
+    #[test]
+    fn a_new_run_starts_its_status_from_nothing() {
+        use yew::Reducible;
+        let old = run_with(vec![NonFinite::default(); 3]);
+        assert!(status_text(&old).contains("layer 3 of 3"));
+        let config = Config {
+            depth: 12,
+            ..Config::default()
+        };
+        let new = Rc::new(old).reduce(crate::engine::runner::RunEvent::Start { gen: 2, config });
+        assert_eq!(
+            status_text(&new),
+            "Computing the forward pass: layer 0 of 12 (0% of all work)."
+        );
+    }
+
+    #[test]
+    fn the_first_layer_with_non_finite_values_is_named_with_its_counts() {
+        let none = NonFinite::default();
+        let run = run_with(vec![
+            none,
+            NonFinite { pre: 3, post: 5 },
+            NonFinite { pre: 20, post: 20 },
+        ]);
+        let text = status_text(&run);
+        assert!(
+            text.starts_with("Computing the forward pass: layer 3 of 3"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(
+                "8 non-finite values first at layer 2 (3 of its 20 pre-activations, 5 of its 20 \
+                 post-activations); a layer's statistics leave its non-finite values out while \
+                 it has finite ones."
+            ),
+            "{text}"
+        );
+        let one = run_with(vec![NonFinite { pre: 0, post: 1 }]);
+        assert!(status_text(&one).contains("1 non-finite value first at layer 1 ("));
+        assert!(nonfinite_text(&run_with(vec![none, none])).is_none());
     }
 }

@@ -2,16 +2,16 @@
 //! responsive whatever the network's size, or, where no worker can be started, in short slices
 //! on the main thread.
 //!
-//! The worker is the page's own wasm, loaded a second time by a small module script (a Blob
-//! URL) that imports the JS and wasm files trunk built, found through the page's preload links;
-//! no extra download and no second binary. Latest wins: every configuration gets a new
+//! The worker is the page's own wasm, loaded a second time by a small module script
+//! (`static/worker.js`, copied next to the page) that imports the JS and wasm files trunk
+//! built, found through the page's preload links; no second binary. Latest wins: every configuration gets a new
 //! generation number, and results of older generations are dropped on arrival.
 
 use crate::engine::job::{self, Job};
 use crate::engine::wire;
 use crate::engine::TheoryBundle;
 use crate::web::{self, now_ms};
-use gloo_timers::callback::Timeout;
+use gloo_timers::callback::{Interval, Timeout};
 use lab_core::Config;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -22,9 +22,21 @@ use web_sys::{MessageEvent, Worker};
 /// What a run reports to the page, in order: `Start` before anything of its generation.
 #[derive(Clone, Debug)]
 pub enum RunEvent {
-    Start { gen: u64, config: Config },
+    Start {
+        gen: u64,
+        config: Config,
+    },
     Update(wire::Result),
-    Theory { gen: u64, bundle: TheoryBundle },
+    Theory {
+        gen: u64,
+        bundle: TheoryBundle,
+    },
+    /// The worker died while computing this run; it is not run again (not on the main thread
+    /// either: it may be what killed the worker).
+    Failed {
+        gen: u64,
+        why: String,
+    },
 }
 
 /// Receives the runner's events (the page's run-state reducer).
@@ -34,13 +46,44 @@ pub type Sink = Rc<dyn Fn(RunEvent)>;
 /// in a way that raised no error event).
 const READY_TIMEOUT_MS: u32 = 15_000;
 
+/// The simulation worker's name.
+const SIMULATION_WORKER: &str = "activation-lab-simulation";
+
+/// The page pings the worker this often; any message from the worker answers.
+const HEARTBEAT_MS: u32 = 1_000;
+
+/// A worker that has left a ping unanswered this long is dead (closed, terminated, or stuck:
+/// messages to a closed worker vanish without an error event). A live worker answers between
+/// two 25 ms slices; its longest unbroken computation, a new activation's theory, takes well
+/// under a second.
+const DEAD_MS: f64 = 5_000.0;
+
+/// The simulation worker and its handlers.
+struct Slot {
+    worker: Worker,
+    ready: bool,
+    /// When the unanswered ping was sent, if one is.
+    ping_sent: Option<f64>,
+    _on_message: Closure<dyn Fn(MessageEvent)>,
+    _on_error: Closure<dyn Fn(web_sys::Event)>,
+    _ready_timeout: Timeout,
+}
+
 struct Inner {
     sink: Sink,
     gen: u64,
     /// The configuration of the newest request.
     current: Option<Config>,
-    worker: Option<Worker>,
-    ready: bool,
+    /// The worker (None: on the main thread, or between a dead worker and the next request).
+    slot: Option<Slot>,
+    /// No worker could start: the runs go on the main thread for good.
+    local: bool,
+    /// The newest run was handed to the worker and has not finished.
+    in_flight: bool,
+    /// The worker has answered the newest run (its theory or a result arrived).
+    acked: bool,
+    /// A run that went unanswered by a worker that died and was tried once more in a fresh one.
+    retried: Option<u64>,
     /// Stops the main-thread fallback's loop.
     local_alive: Option<Rc<Cell<bool>>>,
 }
@@ -48,9 +91,7 @@ struct Inner {
 /// Starts runs and reports their results to the sink.
 pub struct Runner {
     inner: Rc<RefCell<Inner>>,
-    _on_message: Option<Closure<dyn Fn(MessageEvent)>>,
-    _on_error: Option<Closure<dyn Fn(web_sys::Event)>>,
-    _ready_timeout: Option<Timeout>,
+    _heartbeat: Option<Interval>,
 }
 
 impl Runner {
@@ -60,67 +101,39 @@ impl Runner {
             sink,
             gen: 0,
             current: None,
-            worker: None,
-            ready: false,
+            slot: None,
+            local: false,
+            in_flight: false,
+            acked: false,
+            retried: None,
             local_alive: None,
         }));
-        let worker = match spawn_worker() {
-            Ok(w) => w,
-            Err(e) => {
-                web::log_error(&format!(
-                    "Activation Lab: no worker ({e}); computing on the main thread"
-                ));
-                return Runner {
-                    inner,
-                    _on_message: None,
-                    _on_error: None,
-                    _ready_timeout: None,
-                };
-            }
-        };
-        let on_message = {
+        if let Err(e) = start_worker(&inner) {
+            web::log_error(&format!(
+                "Activation Lab: no worker ({e}); computing on the main thread"
+            ));
+            inner.borrow_mut().local = true;
+            return Runner {
+                inner,
+                _heartbeat: None,
+            };
+        }
+        let heartbeat = {
             let inner = inner.clone();
-            Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
-                on_message(&inner, &e.data())
-            })
+            Interval::new(HEARTBEAT_MS, move || heartbeat(&inner))
         };
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        // A worker whose module fails to load or evaluate reports it here, not by message.
-        let on_error = {
-            let inner = inner.clone();
-            Closure::<dyn Fn(web_sys::Event)>::new(move |e: web_sys::Event| {
-                e.prevent_default();
-                fall_back(&inner, "it could not start");
-            })
-        };
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        let ready_timeout = {
-            let inner = inner.clone();
-            Timeout::new(READY_TIMEOUT_MS, move || {
-                let never_ready = {
-                    let i = inner.borrow();
-                    i.worker.is_some() && !i.ready
-                };
-                if never_ready {
-                    fall_back(&inner, "it did not start in time");
-                }
-            })
-        };
-        inner.borrow_mut().worker = Some(worker);
         Runner {
             inner,
-            _on_message: Some(on_message),
-            _on_error: Some(on_error),
-            _ready_timeout: Some(ready_timeout),
+            _heartbeat: Some(heartbeat),
         }
     }
 
     /// Where the simulation runs: "worker" or "main-thread" (the fallback).
     pub fn engine(&self) -> &'static str {
-        if self.inner.borrow().worker.is_some() {
-            "worker"
-        } else {
+        if self.inner.borrow().local {
             "main-thread"
+        } else {
+            "worker"
         }
     }
 
@@ -130,35 +143,34 @@ impl Runner {
             let mut inner = self.inner.borrow_mut();
             inner.gen += 1;
             inner.current = Some(config);
+            inner.in_flight = false;
+            inner.acked = false;
             if let Some(alive) = inner.local_alive.take() {
                 alive.set(false);
             }
             (inner.gen, inner.sink.clone())
         };
         sink(RunEvent::Start { gen, config });
-        let inner = self.inner.borrow_mut();
-        match (&inner.worker, inner.ready) {
-            (Some(w), true) => {
-                if w.post_message(&wire::run_request(gen, &config)).is_err() {
-                    drop(inner);
-                    fall_back(&self.inner, "the worker did not accept the request");
-                }
-            }
-            // The request goes out when the worker says it is ready.
-            (Some(_), false) => {}
-            (None, _) => {
-                drop(inner);
-                start_local(&self.inner);
+        if self.inner.borrow().local {
+            start_local(&self.inner);
+            return;
+        }
+        // After a dead worker, a fresh one for the new request.
+        if self.inner.borrow().slot.is_none() {
+            if let Err(e) = start_worker(&self.inner) {
+                fall_back(&self.inner, &format!("no fresh worker: {e}"));
+                return;
             }
         }
+        post_current(&self.inner);
     }
 }
 
 impl Drop for Runner {
     fn drop(&mut self) {
         let mut inner = self.inner.borrow_mut();
-        if let Some(w) = inner.worker.take() {
-            w.terminate();
+        if let Some(slot) = inner.slot.take() {
+            slot.worker.terminate();
         }
         if let Some(alive) = inner.local_alive.take() {
             alive.set(false);
@@ -166,14 +178,118 @@ impl Drop for Runner {
     }
 }
 
+/// Starts a worker into the runner's slot (it gets the current request once ready).
+fn start_worker(inner: &Rc<RefCell<Inner>>) -> Result<(), String> {
+    let worker = spawn_worker(SIMULATION_WORKER)?;
+    let on_message = {
+        let inner = inner.clone();
+        let worker = worker.clone();
+        Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
+            if is_current(&inner, &worker) {
+                on_message(&inner, &e.data())
+            }
+        })
+    };
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // A worker whose module fails to load or evaluate reports it here, not by message; so
+    // does an uncaught error (a trap) while it runs.
+    let on_error = {
+        let inner = inner.clone();
+        let worker = worker.clone();
+        Closure::<dyn Fn(web_sys::Event)>::new(move |e: web_sys::Event| {
+            e.prevent_default();
+            if is_current(&inner, &worker) {
+                failed(&inner, "it raised an error", "it could not start");
+            }
+        })
+    };
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    let ready_timeout = {
+        let inner = inner.clone();
+        let worker = worker.clone();
+        Timeout::new(READY_TIMEOUT_MS, move || {
+            let never_ready = is_current(&inner, &worker)
+                && inner.borrow().slot.as_ref().is_some_and(|s| !s.ready);
+            if never_ready {
+                fall_back(&inner, "it did not start in time");
+            }
+        })
+    };
+    inner.borrow_mut().slot = Some(Slot {
+        worker,
+        ready: false,
+        ping_sent: None,
+        _on_message: on_message,
+        _on_error: on_error,
+        _ready_timeout: ready_timeout,
+    });
+    Ok(())
+}
+
+/// Whether `worker` is the runner's worker (and not one given up).
+fn is_current(inner: &Rc<RefCell<Inner>>, worker: &Worker) -> bool {
+    inner
+        .borrow()
+        .slot
+        .as_ref()
+        .is_some_and(|s| JsValue::from(&s.worker) == JsValue::from(worker))
+}
+
+/// Hands the newest request to the worker if it is ready (else "ready" does it).
+fn post_current(inner: &Rc<RefCell<Inner>>) {
+    let mut i = inner.borrow_mut();
+    let (gen, config) = match i.current {
+        Some(config) => (i.gen, config),
+        None => return,
+    };
+    let Some(slot) = i.slot.as_ref().filter(|s| s.ready) else {
+        return;
+    };
+    let posted = slot
+        .worker
+        .post_message(&wire::run_request(gen, &config))
+        .is_ok();
+    if posted {
+        i.in_flight = true;
+    } else {
+        drop(i);
+        fall_back(inner, "the worker did not accept the request");
+    }
+}
+
+/// Pings the worker, or gives it up when it left the last ping unanswered for too long.
+fn heartbeat(inner: &Rc<RefCell<Inner>>) {
+    let now = now_ms();
+    let dead = {
+        let mut i = inner.borrow_mut();
+        let Some(slot) = i.slot.as_mut().filter(|s| s.ready) else {
+            return;
+        };
+        match slot.ping_sent {
+            Some(sent) => now - sent > DEAD_MS,
+            None => {
+                if slot.worker.post_message(&wire::ping()).is_ok() {
+                    slot.ping_sent = Some(now);
+                }
+                false
+            }
+        }
+    };
+    if dead {
+        failed(inner, "it stopped responding", "it did not start");
+    }
+}
+
 fn on_message(inner: &Rc<RefCell<Inner>>, message: &JsValue) {
+    if let Some(slot) = inner.borrow_mut().slot.as_mut() {
+        slot.ping_sent = None; // any message shows the worker alive
+    }
     let event = match wire::kind(message).as_str() {
         "ready" => {
-            let mut i = inner.borrow_mut();
-            i.ready = true;
-            if let (Some(w), Some(config)) = (&i.worker, &i.current) {
-                w.post_message(&wire::run_request(i.gen, config)).ok();
+            if let Some(slot) = inner.borrow_mut().slot.as_mut() {
+                slot.ready = true;
             }
+            post_current(inner);
             return;
         }
         "result" => match wire::read_result(message) {
@@ -195,7 +311,8 @@ fn on_message(inner: &Rc<RefCell<Inner>>, message: &JsValue) {
             }
         },
         "error" => {
-            fall_back(inner, &wire::read_error(message));
+            let why = wire::read_error(message);
+            failed(inner, &why, &why);
             return;
         }
         _ => return,
@@ -207,28 +324,111 @@ fn on_message(inner: &Rc<RefCell<Inner>>, message: &JsValue) {
     let gen = match &event {
         RunEvent::Update(r) => r.gen,
         RunEvent::Theory { gen, .. } => *gen,
-        RunEvent::Start { gen, .. } => *gen,
+        RunEvent::Start { gen, .. } | RunEvent::Failed { gen, .. } => *gen,
     };
     // Results of a superseded request are dropped here (and again by the reducer).
-    if gen == current {
-        sink(event);
+    if gen != current {
+        return;
+    }
+    {
+        let mut i = inner.borrow_mut();
+        i.acked = true;
+        if let RunEvent::Update(r) = &event {
+            if r.delta.phase == lab_core::RunPhase::Done && r.corr_done {
+                i.in_flight = false;
+            }
+        }
+    }
+    sink(event);
+}
+
+/// The worker failed. Before it was ready (it could not start; `before_ready` says why): go
+/// on without workers, on the main thread. Once running (`why`): it is given up, and
+/// - the run it was computing, if it had answered it, is reported as failed and not run again
+///   (the next request gets a fresh worker);
+/// - a run it had not answered yet (it died before seeing it) goes to a fresh worker, once;
+/// - with no run in flight, the next request gets a fresh worker.
+fn failed(inner: &Rc<RefCell<Inner>>, why: &str, before_ready: &str) {
+    let ready = match inner.borrow().slot.as_ref() {
+        Some(slot) => slot.ready,
+        None => return,
+    };
+    if !ready {
+        fall_back(inner, before_ready);
+        return;
+    }
+    let (gen, sink, retry) = {
+        let mut i = inner.borrow_mut();
+        if let Some(slot) = i.slot.take() {
+            slot.worker.terminate();
+        }
+        let retry = i.in_flight && !i.acked && i.retried != Some(i.gen);
+        let report = i.in_flight && !retry;
+        i.in_flight = false;
+        if retry {
+            i.retried = Some(i.gen);
+        }
+        (report.then_some(i.gen), i.sink.clone(), retry)
+    };
+    web::log_error(&format!(
+        "Activation Lab: the simulation worker stopped ({why}); {}",
+        if retry {
+            "the request goes to a fresh worker"
+        } else if gen.is_some() {
+            "the run it was computing is not run again"
+        } else {
+            "the next request starts a fresh worker"
+        }
+    ));
+    if let Some(gen) = gen {
+        sink(RunEvent::Failed {
+            gen,
+            why: why.to_string(),
+        });
+    }
+    if retry {
+        match start_worker(inner) {
+            Ok(()) => {} // the request goes out on "ready"
+            Err(e) => {
+                let gen = inner.borrow().gen;
+                sink(RunEvent::Failed {
+                    gen,
+                    why: format!("no fresh worker: {e}"),
+                });
+            }
+        }
     }
 }
 
-/// The worker failed: go on without it, on the main thread, from the current configuration.
+/// No worker could start: go on without one, on the main thread, from the current
+/// configuration.
 fn fall_back(inner: &Rc<RefCell<Inner>>, why: &str) {
     web::log_error(&format!(
         "Activation Lab: the simulation worker failed ({why}); computing on the main thread"
     ));
     let (gen, config, sink) = {
         let mut i = inner.borrow_mut();
-        let Some(w) = i.worker.take() else {
+        if let Some(slot) = i.slot.take() {
+            slot.worker.terminate();
+        }
+        if i.local {
             return; // already on the main thread
-        };
-        w.terminate();
+        }
+        i.local = true;
+        i.in_flight = false;
         let Some(config) = i.current else {
             return;
         };
+        // A request that a worker died on is not run again here.
+        if i.retried == Some(i.gen) {
+            let (gen, sink) = (i.gen, i.sink.clone());
+            drop(i);
+            sink(RunEvent::Failed {
+                gen,
+                why: format!("a worker stopped on it and a fresh one failed: {why}"),
+            });
+            return;
+        }
         i.gen += 1;
         (i.gen, config, i.sink.clone())
     };
@@ -257,33 +457,22 @@ fn module_urls() -> Result<(String, String), String> {
     ))
 }
 
-/// A module worker running the page's own wasm (it says "ready" once running).
-pub(crate) fn spawn_worker() -> Result<Worker, String> {
+/// A module worker running the page's own wasm (it says "ready" once running): `worker.js`,
+/// next to the page's JS, told the JS and wasm files to load in its query. A worker from a file
+/// of the page's origin, not a Blob URL, so that a content security policy with worker-src
+/// 'self' allows it.
+/// `name` tells the workers apart in the browser's tools (and the end-to-end tests).
+pub(crate) fn spawn_worker(name: &str) -> Result<Worker, String> {
     let (js, wasm) = module_urls()?;
-    // JSON string literals: the URLs are quoted and escaped whatever they contain.
-    let quote = |s: &str| {
-        js_sys::JSON::stringify(&JsValue::from_str(s))
-            .ok()
-            .and_then(|j| j.as_string())
-            .unwrap_or_default()
-    };
-    let source = format!(
-        "import init from {};\nawait init({{ module_or_path: {} }});\n",
-        quote(&js),
-        quote(&wasm)
-    );
-    let parts = js_sys::Array::of1(&JsValue::from_str(&source));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("text/javascript");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
-        .map_err(|e| format!("{e:?}"))?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
+    let url = web_sys::Url::new_with_base("worker.js", &js).map_err(|e| format!("{e:?}"))?;
+    let query = web_sys::UrlSearchParams::new().map_err(|e| format!("{e:?}"))?;
+    query.append("js", &js);
+    query.append("wasm", &wasm);
+    url.set_search(&String::from(query.to_string()));
     let worker_options = web_sys::WorkerOptions::new();
     worker_options.set_type(web_sys::WorkerType::Module);
-    worker_options.set_name("activation-lab-simulation");
-    let worker = Worker::new_with_options(&url, &worker_options).map_err(|e| format!("{e:?}"));
-    web_sys::Url::revoke_object_url(&url).ok();
-    worker
+    worker_options.set_name(name);
+    Worker::new_with_options(&url.href(), &worker_options).map_err(|e| format!("{e:?}"))
 }
 
 /// The fallback: the theory at once, then the simulation and the correlation prediction in

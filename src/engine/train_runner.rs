@@ -5,7 +5,8 @@
 use crate::engine::runner::spawn_worker;
 use crate::engine::train_job::TrainUpdate;
 use crate::engine::train_wire::{self, Control, Start};
-use crate::web;
+use crate::web::{self, now_ms};
+use gloo_timers::callback::Interval;
 use lab_core::train::{Dataset, Settings};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -29,10 +30,39 @@ pub type TrainSink = Rc<dyn Fn(TrainEvent)>;
 /// At most this many training workers (the page compares at most four runs).
 const MAX_WORKERS: usize = 4;
 
+/// The page pings each training worker this often; any message from it answers.
+const HEARTBEAT_MS: u32 = 1_000;
+
+/// A worker that leaves a ping unanswered longer than this plus the longest unbroken
+/// computation of its runs ([`busy_ms`]) is dead: closed, terminated or stuck.
+const DEAD_MS: f64 = 5_000.0;
+
+/// At least this many flops per millisecond (0.1 GFLOP/s, well below a slow phone's wasm).
+const SLOW_FLOPS_PER_MS: f64 = 1.0e5;
+
+/// The longest a worker may compute without answering, for these runs on `examples` examples:
+/// one training step is never cut, and neither is an evaluation of every example (about 2
+/// flops per weight per example forward, 6 with the backward pass; the probe batch adds 256
+/// examples), at [`SLOW_FLOPS_PER_MS`].
+fn busy_ms(runs: &[Settings], examples: usize) -> f64 {
+    runs.iter()
+        .map(|s| {
+            let weights = (s.depth + 1) as f64 * (s.width * s.width) as f64;
+            let step = 6.0 * weights * s.tbatch as f64;
+            let evaluation = 2.0 * weights * (examples + 256) as f64;
+            (step + evaluation) / SLOW_FLOPS_PER_MS
+        })
+        .fold(0.0, f64::max)
+}
+
 /// One worker with the messages waiting for its "ready".
 struct Slot {
     worker: Worker,
     ready: bool,
+    /// Given up (dead): the next start replaces it with a fresh worker.
+    dead: bool,
+    /// When the unanswered ping was sent, if one is.
+    ping_sent: Option<f64>,
     pending: Vec<JsValue>,
     _on_message: Closure<dyn Fn(MessageEvent)>,
     _on_error: Closure<dyn Fn(web_sys::Event)>,
@@ -42,20 +72,30 @@ struct Inner {
     sink: TrainSink,
     gen: usize,
     slots: Vec<Slot>,
+    /// How long the current runs may keep a worker from answering ([`busy_ms`]).
+    busy_ms: f64,
 }
 
 pub struct TrainRunner {
     inner: Rc<RefCell<Inner>>,
+    _heartbeat: Interval,
 }
 
 impl TrainRunner {
     pub fn new(sink: TrainSink) -> TrainRunner {
+        let inner = Rc::new(RefCell::new(Inner {
+            sink,
+            gen: 0,
+            slots: Vec::new(),
+            busy_ms: 0.0,
+        }));
+        let heartbeat = {
+            let inner = inner.clone();
+            Interval::new(HEARTBEAT_MS, move || heartbeat(&inner))
+        };
         TrainRunner {
-            inner: Rc::new(RefCell::new(Inner {
-                sink,
-                gen: 0,
-                slots: Vec::new(),
-            })),
+            inner,
+            _heartbeat: heartbeat,
         }
     }
 
@@ -68,9 +108,11 @@ impl TrainRunner {
         csv: Option<&Dataset>,
         target: usize,
     ) -> usize {
+        let examples = csv.map_or(2_000, |d| d.n);
         let gen = {
             let mut i = self.inner.borrow_mut();
             i.gen += 1;
+            i.busy_ms = busy_ms(runs, examples);
             i.gen
         };
         for (run, settings) in runs.iter().enumerate() {
@@ -111,8 +153,13 @@ impl TrainRunner {
         let workers = web::hardware_concurrency().clamp(1, MAX_WORKERS);
         let run = run % workers;
         while self.inner.borrow().slots.len() <= run {
-            let slot = new_slot(&self.inner)?;
+            let slot = new_slot(&self.inner, self.inner.borrow().slots.len())?;
             self.inner.borrow_mut().slots.push(slot);
+        }
+        // A dead worker is replaced by a fresh one for a new request's runs.
+        if self.inner.borrow().slots[run].dead {
+            let slot = new_slot(&self.inner, run)?;
+            self.inner.borrow_mut().slots[run] = slot;
         }
         let mut i = self.inner.borrow_mut();
         let slot = &mut i.slots[run];
@@ -135,9 +182,8 @@ impl Drop for TrainRunner {
     }
 }
 
-fn new_slot(inner: &Rc<RefCell<Inner>>) -> Result<Slot, String> {
-    let worker = spawn_worker()?;
-    let index = inner.borrow().slots.len();
+fn new_slot(inner: &Rc<RefCell<Inner>>, index: usize) -> Result<Slot, String> {
+    let worker = spawn_worker("activation-lab-training")?;
     let on_message = {
         let inner = inner.clone();
         Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
@@ -149,28 +195,79 @@ fn new_slot(inner: &Rc<RefCell<Inner>>) -> Result<Slot, String> {
         let inner = inner.clone();
         Closure::<dyn Fn(web_sys::Event)>::new(move |e: web_sys::Event| {
             e.prevent_default();
-            let (sink, gen) = {
-                let i = inner.borrow();
-                (i.sink.clone(), i.gen)
-            };
-            sink(TrainEvent::Error {
-                gen,
-                run: index,
-                message: "the training worker stopped".into(),
-            });
+            died(&inner, index, "the training worker stopped (an error)");
         })
     };
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     Ok(Slot {
         worker,
         ready: false,
+        dead: false,
+        ping_sent: None,
         pending: Vec::new(),
         _on_message: on_message,
         _on_error: on_error,
     })
 }
 
+/// Worker `index` is given up: terminated, and every run it was training says so (the reducer
+/// ignores runs that do not exist); the next start gives its runs a fresh worker.
+fn died(inner: &Rc<RefCell<Inner>>, index: usize, message: &str) {
+    let (sink, gen) = {
+        let mut i = inner.borrow_mut();
+        let Some(slot) = i.slots.get_mut(index).filter(|s| !s.dead) else {
+            return;
+        };
+        slot.dead = true;
+        slot.worker.terminate();
+        (i.sink.clone(), i.gen)
+    };
+    web::log_error(&format!("Activation Lab: {message}"));
+    let workers = web::hardware_concurrency().clamp(1, MAX_WORKERS);
+    for run in (index..MAX_WORKERS).step_by(workers) {
+        sink(TrainEvent::Error {
+            gen,
+            run,
+            message: format!("{message}; Reset starts a fresh worker"),
+        });
+    }
+}
+
+/// Pings every live worker, or gives up one that left its ping unanswered too long.
+fn heartbeat(inner: &Rc<RefCell<Inner>>) {
+    let now = now_ms();
+    let mut dead = Vec::new();
+    {
+        let mut i = inner.borrow_mut();
+        let limit = DEAD_MS + i.busy_ms;
+        for (index, slot) in i.slots.iter_mut().enumerate() {
+            if !slot.ready || slot.dead {
+                continue;
+            }
+            match slot.ping_sent {
+                Some(sent) if now - sent > limit => dead.push(index),
+                Some(_) => {}
+                None => {
+                    if slot
+                        .worker
+                        .post_message(&crate::engine::wire::ping())
+                        .is_ok()
+                    {
+                        slot.ping_sent = Some(now);
+                    }
+                }
+            }
+        }
+    }
+    for index in dead {
+        died(inner, index, "the training worker stopped responding");
+    }
+}
+
 fn on_message(inner: &Rc<RefCell<Inner>>, index: usize, message: &JsValue) {
+    if let Some(slot) = inner.borrow_mut().slots.get_mut(index) {
+        slot.ping_sent = None; // any message shows the worker alive
+    }
     let kind = crate::engine::wire::kind(message);
     let event = match kind.as_str() {
         "ready" => {
@@ -197,11 +294,11 @@ fn on_message(inner: &Rc<RefCell<Inner>>, index: usize, message: &JsValue) {
                 return;
             }
         },
-        "error" => TrainEvent::Error {
-            gen: inner.borrow().gen,
-            run: index,
-            message: crate::engine::wire::read_error(message),
-        },
+        // The worker's panic hook: its wasm cannot go on.
+        "error" => {
+            died(inner, index, &crate::engine::wire::read_error(message));
+            return;
+        }
         _ => return,
     };
     let (sink, gen) = {

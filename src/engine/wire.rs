@@ -20,7 +20,7 @@ use crate::engine::TheoryBundle;
 use crate::engine::{codec, config_wire};
 use js_sys::{Array, Float32Array, Float64Array, Object, Reflect};
 use lab_core::RunPhase;
-use lab_core::{Config, Delta, LayerStats, DEPTH_RANGE};
+use lab_core::{Config, Delta, LayerStats, NonFinite, BATCH_RANGE, DEPTH_RANGE, WIDTH_RANGE};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Numbers per layer in `stats`: pre_mean, pre_var, post_mean, post_var, grad_rms, pair_corr.
@@ -120,6 +120,20 @@ pub fn ready() -> JsValue {
     o.into()
 }
 
+/// The page asks whether the worker is alive.
+pub fn ping() -> JsValue {
+    let o = Object::new();
+    set(&o, "type", &"ping".into());
+    o.into()
+}
+
+/// The worker's answer to a ping.
+pub fn pong() -> JsValue {
+    let o = Object::new();
+    set(&o, "type", &"pong".into());
+    o.into()
+}
+
 pub fn error(message: &str) -> JsValue {
     let o = Object::new();
     set(&o, "type", &"error".into());
@@ -154,6 +168,8 @@ pub struct ResultFields {
     pub skipped: Option<String>,
     /// STATS_FIELDS numbers per layer.
     pub stats: Vec<f64>,
+    /// Two counts per layer: the non-finite pre- and post-activations.
+    pub nonfinite: Vec<f64>,
     pub from: f64,
     pub samples: Vec<Vec<f32>>,
     pub corr: Vec<f64>,
@@ -175,6 +191,11 @@ impl ResultFields {
                 s.pair_corr,
             ]);
         }
+        let nonfinite = d
+            .nonfinite
+            .iter()
+            .flat_map(|n| [n.pre as f64, n.post as f64])
+            .collect();
         ResultFields {
             gen: r.gen as f64,
             progress: d.progress,
@@ -182,6 +203,7 @@ impl ResultFields {
             reached: d.backward_reached as f64,
             skipped: d.backward_skipped.clone(),
             stats,
+            nonfinite,
             from: d.samples_from as f64,
             samples: d.samples.clone(),
             corr: r.corr.clone(),
@@ -206,6 +228,11 @@ pub fn result(r: &Result) -> JsValue {
             .map_or(JsValue::NULL, JsValue::from_str),
     );
     set(&o, "stats", &Float64Array::from(f.stats.as_slice()).into());
+    set(
+        &o,
+        "nonfinite",
+        &Float64Array::from(f.nonfinite.as_slice()).into(),
+    );
     set(&o, "from", &f.from.into());
     let samples = Array::new();
     for layer in &f.samples {
@@ -246,6 +273,7 @@ pub fn read_result(message: &JsValue) -> Decoded<Result> {
         reached: get_number(message, "reached")?,
         skipped,
         stats: get_f64_array(message, "stats")?,
+        nonfinite: get_f64_array(message, "nonfinite")?,
         from: get_number(message, "from")?,
         samples,
         corr: get_f64_array(message, "corr")?,
@@ -282,6 +310,24 @@ pub fn decode_result(f: ResultFields) -> Decoded<Result> {
             pair_corr: c[5],
         })
         .collect();
+    if f.nonfinite.len() != 2 * stats.len() {
+        return Err(format!(
+            "`nonfinite` has {} numbers, not 2 for each of the {} layers",
+            f.nonfinite.len(),
+            stats.len()
+        ));
+    }
+    let entries = BATCH_RANGE.end() * WIDTH_RANGE.end();
+    let nonfinite = f
+        .nonfinite
+        .chunks_exact(2)
+        .map(|c| {
+            Ok(NonFinite {
+                pre: count("nonfinite", c[0], entries)? as u64,
+                post: count("nonfinite", c[1], entries)? as u64,
+            })
+        })
+        .collect::<Decoded<Vec<_>>>()?;
     let samples_from = count("from", f.from, stats.len())?;
     if samples_from + f.samples.len() != stats.len() {
         return Err(format!(
@@ -299,6 +345,7 @@ pub fn decode_result(f: ResultFields) -> Decoded<Result> {
             backward_reached,
             backward_skipped: f.skipped,
             stats,
+            nonfinite,
             samples_from,
             samples: f.samples,
         },
@@ -393,6 +440,12 @@ mod tests {
                                         pair_corr: c[5],
                                     })
                                     .collect(),
+                                nonfinite: (0..layers)
+                                    .map(|l| NonFinite {
+                                        pre: l as u64,
+                                        post: (layers - l) as u64 * 1000,
+                                    })
+                                    .collect(),
                                 samples_from: from,
                                 samples,
                             },
@@ -417,6 +470,7 @@ mod tests {
             && a.reached == b.reached
             && a.skipped == b.skipped
             && bits(&a.stats) == bits(&b.stats)
+            && bits(&a.nonfinite) == bits(&b.nonfinite)
             && a.from == b.from
             && sample_bits(&a.samples) == sample_bits(&b.samples)
             && bits(&a.corr) == bits(&b.corr)
@@ -446,12 +500,22 @@ mod tests {
             ],
             proptest::option::of(".{0,10}"),
             proptest::collection::vec(any_number(), 0..40),
+            proptest::collection::vec(any_number(), 0..14),
             proptest::collection::vec(proptest::collection::vec(any::<f32>(), 0..3), 0..8),
             proptest::collection::vec(any_number(), 0..4),
             any::<bool>(),
         )
             .prop_map(
-                |((gen, progress, reached, from), phase, skipped, stats, samples, corr, done)| {
+                |(
+                    (gen, progress, reached, from),
+                    phase,
+                    skipped,
+                    stats,
+                    nonfinite,
+                    samples,
+                    corr,
+                    done,
+                )| {
                     ResultFields {
                         gen,
                         progress,
@@ -459,6 +523,7 @@ mod tests {
                         reached,
                         skipped,
                         stats,
+                        nonfinite,
                         from,
                         samples,
                         corr,
@@ -525,6 +590,7 @@ mod tests {
             reached: 11.0,
             skipped: None,
             stats: vec![0.0; 2 * STATS_FIELDS],
+            nonfinite: vec![0.0, 0.0, 3.0, 7.0],
             from: 1.0,
             samples: vec![vec![1.0]],
             corr: vec![],
@@ -543,6 +609,9 @@ mod tests {
         assert!(bad(|f| f.reached = 1e300).contains("reached"));
         assert!(bad(|f| f.stats.push(0.0)).contains("stats"));
         assert!(bad(|f| f.from = 3.0).contains("from"));
+        assert!(bad(|f| f.nonfinite.pop().map_or((), drop)).contains("nonfinite"));
+        assert!(bad(|f| f.nonfinite[1] = -1.0).contains("nonfinite"));
+        assert!(bad(|f| f.nonfinite[2] = 0.5).contains("nonfinite"));
         assert!(bad(|f| f.samples.clear()).contains("samples"));
     }
 }

@@ -61,6 +61,7 @@ impl Worker {
     fn on_request(&self, message: &JsValue) {
         match wire::kind(message).as_str() {
             "run" => {}
+            "ping" => return self.post(&wire::pong()),
             "train" => return self.on_train(message),
             "train_control" => return self.on_train_control(message),
             _ => return,

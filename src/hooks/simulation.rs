@@ -42,6 +42,8 @@ pub struct RunState {
     pub corr: Same<CorrView>,
     /// The mean-field theory of the run's configuration, once computed.
     pub theory: Option<Same<TheoryBundle>>,
+    /// Why the run stopped before its end (its worker died), if it did.
+    pub failed: Option<String>,
 }
 
 impl RunState {
@@ -51,12 +53,13 @@ impl RunState {
             view: Same(Rc::new(SimView::new(config))),
             corr: Same(Rc::new(CorrView::default())),
             theory: None,
+            failed: None,
         }
     }
 
     /// The simulation, the correlation prediction and the theory are all complete.
     pub fn is_done(&self) -> bool {
-        self.view.is_done() && self.corr.done && self.theory.is_some()
+        self.failed.is_none() && self.view.is_done() && self.corr.done && self.theory.is_some()
     }
 }
 
@@ -83,6 +86,10 @@ impl Reducible for RunState {
             }
             RunEvent::Theory { gen, bundle } if gen == self.gen => Rc::new(RunState {
                 theory: Some(Same(Rc::new(bundle))),
+                ..(*self).clone()
+            }),
+            RunEvent::Failed { gen, why } if gen == self.gen => Rc::new(RunState {
+                failed: Some(why),
                 ..(*self).clone()
             }),
             // Anything of another generation is stale.
@@ -155,7 +162,18 @@ mod tests {
         let s = s.reduce(update(2, &sim));
         assert_eq!(s.view.stats(), sim.stats());
         assert!(s.corr.done && !s.is_done(), "no theory yet");
+        let s = s.reduce(RunEvent::Failed {
+            gen: 1,
+            why: "old".into(),
+        });
+        assert!(s.failed.is_none(), "an older run's failure changes nothing");
+        let s = s.reduce(RunEvent::Failed {
+            gen: 2,
+            why: "it stopped responding".into(),
+        });
+        assert_eq!(s.failed.as_deref(), Some("it stopped responding"));
+        assert!(!s.is_done());
         let s = s.reduce(RunEvent::Start { gen: 3, config });
-        assert!(s.view.stats().is_empty() && s.theory.is_none());
+        assert!(s.view.stats().is_empty() && s.theory.is_none() && s.failed.is_none());
     }
 }

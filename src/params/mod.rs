@@ -255,6 +255,16 @@ pub struct Notice {
     pub message: String,
 }
 
+/// The longest query string (link) the page reads, in bytes: every parameter with four
+/// compared runs setting everything is about 1230 (a test checks under 1500). A longer one is not
+/// read at all.
+pub const MAX_QUERY_BYTES: usize = 8192;
+
+/// The longest value of one parameter (typed or in a link), in bytes; `runs=` with four runs
+/// setting everything is about 800 (a test checks under 1000). A longer value is refused and the
+/// current one kept.
+pub const MAX_VALUE_BYTES: usize = 2048;
+
 impl Params {
     /// Sets one parameter from text (typed or from the URL). Invalid text falls back to the
     /// nearest valid value, which is applied, and the notice says so.
@@ -266,6 +276,19 @@ impl Params {
             });
         };
         let current = (field.get)(self);
+        if raw.len() > MAX_VALUE_BYTES {
+            return Some(Notice {
+                param: field.name.to_string(),
+                message: format!(
+                    "{} ({}): the value is {} bytes, more than the {MAX_VALUE_BYTES} accepted; \
+                     it was not read, and \"{}\" is kept.",
+                    field.label,
+                    field.name,
+                    raw.len(),
+                    truncate(&current)
+                ),
+            });
+        }
         let (text, notice) = validate(field, raw, &current);
         (field.set)(self, &text);
         notice
@@ -293,10 +316,22 @@ impl Params {
     }
 
     /// Reads a URL query string (with or without the leading `?`). Unknown parameters and
-    /// invalid values produce notices; everything else keeps its default.
+    /// invalid values produce notices; everything else keeps its default. A query longer than
+    /// [`MAX_QUERY_BYTES`] is not read (one notice says so), before any parsing.
     pub fn from_query(query: &str) -> (Params, Vec<Notice>) {
         let mut params = Params::default();
         let mut notices = Vec::new();
+        if query.len() > MAX_QUERY_BYTES {
+            notices.push(Notice {
+                param: "link".into(),
+                message: format!(
+                    "The link's settings are {} bytes, more than the {MAX_QUERY_BYTES} the lab \
+                     reads; they were not read, and the defaults are used.",
+                    query.len()
+                ),
+            });
+            return (params, notices);
+        }
         for pair in query
             .trim_start_matches('?')
             .split('&')

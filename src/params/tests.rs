@@ -203,3 +203,74 @@ fn group_norm_groups_divide_the_width() {
     assert!(notices.is_empty());
     assert_eq!(p.config.groups, 8, "not checked without GroupNorm");
 }
+
+/// Four compared runs, each setting every run key to a long valid value.
+fn longest_runs() -> String {
+    let run = "act:leaky_relu,slope:0.0123456789,alpha:1.23456789,beta:9.87654321,\
+               init:xavier_uniform,gain:1.23456789,sb:1.23456789,norm:group,norm_at:post,groups:16,\
+               dropout:standard,\
+               rate:0.123456789,opt:adam,lr:0.000123456789,momentum:0.987654321";
+    [run; 4].join(";")
+}
+
+#[test]
+fn the_longest_real_links_fit_the_size_limits() {
+    let mut p = Params::default();
+    assert_eq!(p.set("runs", &longest_runs()), None);
+    assert_eq!(
+        p.set("overlay", &ActivationKind::ALL.map(|k| k.name()).join(",")),
+        None
+    );
+    let runs = p.get("runs");
+    let query = p.to_query();
+    assert!(
+        runs.len() < 1000 && runs.len() < MAX_VALUE_BYTES,
+        "{}",
+        runs.len()
+    );
+    assert!(
+        query.len() < 1500 && query.len() < MAX_QUERY_BYTES,
+        "{}",
+        query.len()
+    );
+    let (back, notices) = Params::from_query(&query);
+    assert!(notices.is_empty(), "{notices:?}");
+    assert_eq!(back.to_query(), query);
+}
+
+#[test]
+fn links_and_values_over_the_limits_are_refused_before_reading() {
+    // A link one byte over the limit, made of valid settings: not read at all.
+    let mut query = "depth=7".to_string();
+    while query.len() < MAX_QUERY_BYTES + 1 {
+        query.push_str("&seed=3");
+    }
+    query.truncate(MAX_QUERY_BYTES + 1);
+    let (p, notices) = Params::from_query(&query);
+    assert_eq!(p, Params::default());
+    assert_eq!(notices.len(), 1);
+    assert!(
+        notices[0]
+            .message
+            .contains(&format!("{} bytes", MAX_QUERY_BYTES + 1)),
+        "{notices:?}"
+    );
+    // At the limit it is read.
+    query.truncate(MAX_QUERY_BYTES);
+    let (p, _) = Params::from_query(&query);
+    assert_eq!(p.get("depth"), "7");
+    // One value over its limit (typed or in a link): refused, the current value kept.
+    let mut p = Params::default();
+    let long = format!("5{}", " ".repeat(MAX_VALUE_BYTES));
+    let notice = p.set("depth", &long).expect("a notice");
+    assert!(
+        notice
+            .message
+            .contains(&format!("{} bytes", MAX_VALUE_BYTES + 1)),
+        "{notice:?}"
+    );
+    assert_eq!(p, Params::default());
+    // Just under, the same text (spaces trimmed) is a valid depth.
+    assert_eq!(p.set("depth", &long[..MAX_VALUE_BYTES]), None);
+    assert_eq!(p.get("depth"), "5");
+}

@@ -8,7 +8,7 @@ use crate::config::{NormAt, Normalization};
 use crate::init::WeightSampler;
 use crate::kernels;
 use crate::rng::{Rng, Stream};
-use crate::stats::{LayerStats, Moments};
+use crate::stats::{first_finite, LayerStats, Moments, NonFinite};
 use std::ops::Range;
 
 /// The batch's activations.
@@ -227,9 +227,16 @@ impl Simulation {
         let post_later =
             self.config.norm != Normalization::None && self.config.norm_at == NormAt::Post;
         if rows.start == 0 {
-            // Pivots: the first entries of h^l and x^l (see `Moments`).
-            acc.pre_moments = Moments::new(batch.h[0]);
-            acc.post_moments = Moments::new(batch.x[0]);
+            // Pivots (see `Moments`): the first entries of h^l and x^l when they are finite;
+            // else the first finite entry of h^l (all of it is computed by now) and, for x^l,
+            // the first finite one of this block or phi of h^l's pivot.
+            let h_pivot = first_finite(&batch.h);
+            let x_pivot = match batch.x[rows.clone()].iter().find(|v| v.is_finite()) {
+                Some(&v) => v,
+                None => self.config.activation.f(h_pivot),
+            };
+            acc.pre_moments = Moments::new(h_pivot);
+            acc.post_moments = Moments::new(x_pivot);
             acc.samples = Vec::with_capacity(MAX_SAMPLES);
         }
         // Row by row, so that the sums do not depend on the rows per unit.
@@ -248,7 +255,8 @@ impl Simulation {
         let (n, b) = (self.config.width, self.config.batch);
         let (batch, acc) = (&mut self.batch, &mut self.acc);
         if rows.start == 0 {
-            acc.post_moments = Moments::new(batch.x[0]);
+            // All of x^l is normalized by now: pivot on its first finite entry.
+            acc.post_moments = Moments::new(first_finite(&batch.x));
         }
         acc.post_moments
             .push_rows(self.config.kernels, &batch.x[rows.clone()], n);
@@ -368,6 +376,10 @@ impl Simulation {
             post_var: acc.post_var,
             grad_rms: f64::NAN,
             pair_corr: self.pairs.cos_sum / CORR_PAIRS as f64,
+        });
+        self.results.nonfinite.push(NonFinite {
+            pre: acc.pre_moments.nonfinite(),
+            post: acc.post_moments.nonfinite(),
         });
         self.results.samples.push(std::mem::take(&mut acc.samples));
         if self.plan.backward {

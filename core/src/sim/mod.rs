@@ -47,7 +47,7 @@ mod plan;
 use crate::config::{Config, ConfigError};
 use crate::rng::{Rng, Stream};
 use crate::stats::{backward_signal, forward_signal};
-pub use crate::stats::{LayerStats, Signal};
+pub use crate::stats::{first_nonfinite, LayerStats, NonFinite, Signal};
 use backward::Backward;
 use forward::{Batch, LayerAcc, LayerWeights};
 use norm::NormStats;
@@ -107,6 +107,8 @@ struct Cursor {
 #[derive(Clone, Debug, Default)]
 struct Results {
     stats: Vec<LayerStats>,
+    /// Non-finite entries of each forwarded layer.
+    nonfinite: Vec<NonFinite>,
     samples: Vec<Vec<f32>>,
 }
 
@@ -232,6 +234,12 @@ impl Simulation {
     /// One entry per layer forwarded so far (index 0 is layer 1).
     pub fn stats(&self) -> &[LayerStats] {
         &self.results.stats
+    }
+
+    /// Non-finite entries of each layer forwarded so far (index 0 is layer 1); the layer's
+    /// statistics are those of its finite entries.
+    pub fn nonfinite(&self) -> &[NonFinite] {
+        &self.results.nonfinite
     }
 
     /// Post-activation samples of layer `layer` (1-based): every k-th entry of x^l in row-major

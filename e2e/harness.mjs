@@ -25,11 +25,13 @@ const TYPES = {
 
 /** The content security policy every response is served with: the strictest the app runs
  * under (README, "Embedding in a course page"). No inline script (the build moves trunk's
- * loader into a file), no 'unsafe-eval', workers from the page's own origin. */
+ * loader into a file), no 'unsafe-eval', workers and frames (the embed builder's preview) from
+ * the page's own origin. */
 export const CSP = [
   "default-src 'none'",
   "script-src 'self' 'wasm-unsafe-eval'",
   "worker-src 'self'",
+  "frame-src 'self'",
   "connect-src 'self'",
   "img-src 'self'",
   "style-src 'self'",

@@ -343,10 +343,20 @@ fn Preview(props: &PreviewProps) -> Html {
             }
         });
     }
-    let style = format!("height: {}px", props.height.unwrap_or(600));
+    // The height through the CSSOM, not a style attribute, which a strict content security
+    // policy (style-src 'self') refuses.
+    {
+        let frame = frame.clone();
+        let height = props.height.unwrap_or(600);
+        use_effect_with(height, move |h| {
+            if let Some(el) = frame.cast::<web_sys::HtmlElement>() {
+                el.style().set_property("height", &format!("{h}px")).ok();
+            }
+        });
+    }
     html! {
         <iframe ref={frame} class="embed-preview" id="embed-preview" src={props.src.clone()}
-            title="Preview of the embed" {style} loading="lazy"></iframe>
+            title="Preview of the embed" loading="lazy"></iframe>
     }
 }
 

@@ -11,6 +11,7 @@ pub mod loss;
 pub mod phase;
 pub mod selu_map;
 pub mod stats;
+pub mod ticks;
 pub mod train_common;
 pub mod train_stats;
 pub mod weights;

@@ -59,6 +59,7 @@ impl Ticks {
             None => desc.to_string(),
         }
     }
+    #[cfg(test)]
     pub fn labels(&self) -> Vec<&str> {
         self.ticks.iter().map(|t| t.label.as_str()).collect()
     }

@@ -24,9 +24,13 @@ pub fn draw_on_screen(canvas: &NodeRef, renderer: &Renderer, theme: Theme, draw:
             theme,
         };
         if charts::fit_canvas(&c, style.dpr) {
+            charts::axes::start_record();
             if let Err(e) = draw(&c, &style) {
                 web::log_error(&e);
             }
+            // What the chart layer drew where (tick labels, plots, legends), for the tests.
+            let boxes = charts::axes::take_record().to_json();
+            let _ = c.set_attribute("data-label-boxes", &boxes);
         }
     }
     *renderer.borrow_mut() = Some(draw);
@@ -157,14 +161,19 @@ pub fn Frame(props: &FrameProps) -> Html {
         <section id={format!("panel-{}", props.name)} class="panel" aria-labelledby={title_id.clone()}>
             <div class="panel-head">
                 <h2 id={title_id}>{ &props.title }</h2>
-                <div class="downloads">
-                    <button type="button" class="download" onclick={csv_download(&props.csv)}
-                        aria-label={format!("Download CSV of the {} panel", props.name)}>{ "Download CSV" }</button>
-                    <button type="button" class="download-png" onclick={png_download(&props.canvas, props.name)}
-                        aria-label={format!("Download PNG of the {} panel", props.name)}>{ "PNG" }</button>
-                    <button type="button" class="download-png2x" onclick={png_download_2x(&props.canvas, &props.renderer, props.name, theme)}
-                        aria-label={format!("PNG 2x: download the {} panel at twice the size, for slides", props.name)}>{ "PNG 2x" }</button>
-                </div>
+                // One "Export" menu instead of a row of buttons, so no panel head overflows a
+                // phone's width.
+                <details class="downloads export">
+                    <summary aria-label={format!("Export the {} panel", props.name)}>{ "Export" }</summary>
+                    <div class="export-menu">
+                        <button type="button" class="download" onclick={csv_download(&props.csv)}
+                            aria-label={format!("Download CSV of the {} panel", props.name)}>{ "Download CSV" }</button>
+                        <button type="button" class="download-png" onclick={png_download(&props.canvas, props.name)}
+                            aria-label={format!("Download PNG of the {} panel", props.name)}>{ "PNG" }</button>
+                        <button type="button" class="download-png2x" onclick={png_download_2x(&props.canvas, &props.renderer, props.name, theme)}
+                            aria-label={format!("PNG 2x: download the {} panel at twice the size, for slides", props.name)}>{ "PNG 2x" }</button>
+                    </div>
+                </details>
             </div>
             { props.tools.clone() }
             <canvas ref={props.canvas.clone()} class={classes!("plot", format!("plot-{}", props.name), props.onclick.is_some().then_some("clickable"))}

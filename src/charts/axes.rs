@@ -161,7 +161,9 @@ impl Axes {
                 length: y_len,
                 vertical: true,
                 line,
-                overhang: (0.0, margin.0 as f64),
+                // Half a label below the x axis is free: the x labels start further down and
+                // further right.
+                overhang: (line / 2.0, margin.0 as f64),
             },
             &measure,
         );
@@ -307,23 +309,31 @@ impl Axes {
                 ])
             });
         }
-        let title = style.font(13.0);
+        // Titles shrink to fit along their plot (a long one on a phone), never below 9 px.
+        let fitted = |text: &str, room: i32| -> Result<TextStyle<'static>, String> {
+            let (w, _) = area
+                .estimate_text_size(text, &style.font(13.0))
+                .map_err(err)?;
+            let scale = (room as f64 / w.max(1) as f64).clamp(9.0 / 13.0, 1.0);
+            Ok(style.font(13.0 * scale))
+        };
         let x_title = self.x_ticks.title(&self.x.desc);
         if !x_title.is_empty() {
+            let font = fitted(&x_title, r - l + self.y_area / 2)?;
             area.draw(&Text::new(
                 x_title,
                 ((l + r) / 2, b + self.x_area),
-                title.clone().pos(Pos::new(HPos::Center, VPos::Bottom)),
+                font.pos(Pos::new(HPos::Center, VPos::Bottom)),
             ))
             .map_err(err)?;
         }
         let y_title = self.y_ticks.title(&self.y.desc);
         if !y_title.is_empty() {
+            let font = fitted(&y_title, b - t + self.x_area / 2)?;
             area.draw(&Text::new(
                 y_title,
                 (l - self.y_area, (t + b) / 2),
-                title
-                    .transform(FontTransform::Rotate270)
+                font.transform(FontTransform::Rotate270)
                     .pos(Pos::new(HPos::Center, VPos::Top)),
             ))
             .map_err(err)?;

@@ -32,9 +32,10 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &MapData, style: &Style) -> Result
         .filter(|p| p.0.is_finite() && p.1.is_finite())
         .collect();
     // The map's grid covers MEAN_RANGE x VAR_RANGE; the view grows (to a limit) so that the
-    // trajectory's start, often off the grid, stays on the plot.
+    // trajectory's start, often off the grid, stays on the plot. Later layers may leave it (an
+    // explosion), which would only squash the map.
     let (mut m0, mut m1, mut v1) = (MEAN_RANGE.0, MEAN_RANGE.1, VAR_RANGE.1);
-    for &(m, v) in &traj {
+    if let Some(&(m, v)) = traj.first() {
         m0 = m0.min((m - 0.1).max(-4.0));
         m1 = m1.max((m + 0.1).min(4.0));
         v1 = v1.max((v * 1.08).min(12.0));

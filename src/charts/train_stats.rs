@@ -309,7 +309,8 @@ fn colour_bar(
         length: (py.end - py.start) as f64,
         vertical: true,
         line: style.px(12.0) as f64,
-        overhang: (0.0, 0.0),
+        // The labels at the bar's ends may reach half a line past them, into the free space.
+        overhang: (style.px(6.0) as f64, style.px(6.0) as f64),
     };
     let kind = if scale.is_log() {
         super::ticks::Scale::Log

@@ -112,9 +112,13 @@ for (const [size, device] of [["phone", PHONE], ["desktop", DESKTOP]]) {
       found.push(...c.problems, ...(await layoutProblems(page, `${size} ${query}`)));
       labels += c.labels;
     }
-    // Screenshots at the default settings and at the GELU difference.
+    // Screenshots at the default settings and at the GELU difference, whose plot keeps at
+    // least 120 CSS pixels of height.
     await page.goto(`${origin}/?act=gelu&gelu_diff=1&overlay=gelu_tanh,relu`);
     await waitDone(page);
+    const plots = JSON.parse(await page.getAttribute("#panel-activation canvas", "data-label-boxes")).plots;
+    assert.equal(plots.length, 2, "the activation and the GELU difference");
+    assert.ok(plots[1][3] >= 120 * device.deviceScaleFactor, `GELU difference plot ${plots[1][3]} px tall`);
     await shoot(page, await labPanels(page), `${size}-gelu`);
     await page.goto(`${origin}/?act=relu&init=he_normal&gain=2&depth=200`);
     await waitDone(page);

@@ -164,7 +164,7 @@ pub fn draw(
         let (dlo, dhi) = padded_range(diff.iter().map(|p| p.1), 0.1);
         // The title above the plot, in the top margin.
         let title_h = style.px(20.0);
-        let (title, area) = area.split_vertically(title_h);
+        let (title, area) = area.split_vertically(title_h.min(area.dim_in_pixel().1 as i32));
         title
             .draw(&Text::new(
                 "GELU exact − GELU tanh",

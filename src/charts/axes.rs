@@ -124,6 +124,8 @@ pub struct Axes {
     pub margin: (i32, i32, i32, i32),
     /// Grid lines at the ticks (off for heat maps, which cover them).
     pub grid: bool,
+    /// False when the plot has no room left (a tiny canvas): no labels then.
+    room: bool,
 }
 
 /// Distance from the axis to its labels, in CSS pixels (the tick mark and a gap).
@@ -176,7 +178,15 @@ impl Axes {
         let has_title = !y.desc.is_empty() || y_ticks.exponent.is_some();
         let y_area = (dist + widest + style.px(4.0) + if has_title { title_h } else { 0 })
             .max(style.px(24.0));
-        let x_ticks = x_ticks(area, style, margin, &x, y_area);
+        let mut x_ticks = x_ticks(area, style, margin, &x, y_area);
+        // A plot with no room left (a tiny canvas) gets no labels at all.
+        let x_len = area.dim_in_pixel().0 as i32 - margin.1 - margin.3 - y_area;
+        let mut y_ticks = y_ticks;
+        let room = y_len > 0.0 && x_len > 0;
+        if !room {
+            x_ticks = Ticks::default();
+            y_ticks = Ticks::default();
+        }
         Axes {
             x,
             y,
@@ -186,6 +196,7 @@ impl Axes {
             y_area,
             margin,
             grid: true,
+            room,
         }
     }
 
@@ -198,7 +209,16 @@ impl Axes {
         let widest = charts.iter().map(|(a, _)| a.y_area).max().unwrap_or(0);
         for (axes, area) in charts.iter_mut() {
             axes.y_area = widest;
-            axes.x_ticks = x_ticks(area, style, axes.margin, &axes.x, widest);
+            let x_len = area.dim_in_pixel().0 as i32 - axes.margin.1 - axes.margin.3 - widest;
+            axes.room = axes.room && x_len > 0;
+            axes.x_ticks = if axes.room {
+                x_ticks(area, style, axes.margin, &axes.x, widest)
+            } else {
+                Ticks::default()
+            };
+            if !axes.room {
+                axes.y_ticks = Ticks::default();
+            }
         }
     }
 

@@ -217,7 +217,8 @@ pub fn banner_strip<DB: DrawingBackend>(
     let Some(text) = text else {
         return Ok(area);
     };
-    let (strip, rest) = area.split_vertically(style.px(30.0) as u32);
+    let h = (style.px(30.0) as u32).min(area.dim_in_pixel().1);
+    let (strip, rest) = area.split_vertically(h);
     draw_banner(&strip, text, style)?;
     Ok(rest)
 }
@@ -379,7 +380,8 @@ pub fn legend_strip_height<DB: DrawingBackend>(
     if rows == 0 {
         0
     } else {
-        (rows * style.px(18.0) + style.px(8.0)) as u32
+        // Never more than the area (a split past its end would leave a negative height).
+        ((rows * style.px(18.0) + style.px(8.0)) as u32).min(area.dim_in_pixel().1)
     }
 }
 

@@ -7,7 +7,7 @@ import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
 import {
-  useBrowser, origin, browser, artifacts, openPage, waitDone, canvasInfo, labPanels, assertDrawn, parseCsv, downloadCsv,
+  useBrowser, origin, browser, artifacts, openPage, waitDone, canvasInfo, labPanels, assertDrawn, parseCsv, downloadCsv, openExport,
 } from "./harness.mjs";
 
 useBrowser();
@@ -241,6 +241,7 @@ test("HiDPI: canvases and PNG downloads are at the device pixel ratio", async ()
   const css = await page.$eval("#panel-stats canvas", (c) => [c.clientWidth, c.clientHeight, c.width, c.height]);
   assert.equal(css[2], css[0] * 2, "backing store twice the CSS width");
   assert.equal(css[3], css[1] * 2, "backing store twice the CSS height");
+  await openExport(page, "stats");
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#panel-stats button.download-png")]);
   const file = path.join(artifacts, "hidpi-" + download.suggestedFilename());
   await download.saveAs(file);

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
-import { useBrowser, browser, artifacts, here, openPage, waitDone, assertDrawn, CSP } from "./harness.mjs";
+import { useBrowser, browser, artifacts, here, openPage, waitDone, assertDrawn, CSP, openExport } from "./harness.mjs";
 
 useBrowser();
 
@@ -75,6 +75,7 @@ test("PNG 2x: the slide export is twice the CSS size on a 1x screen, and drawn",
   for (const panel of ["stats", "phase"]) {
     const css = await page.$eval(`#panel-${panel} canvas`, (c) => [c.clientWidth, c.clientHeight, c.width]);
     assert.equal(css[2], css[0], "on screen: 1 device pixel per CSS pixel");
+    await openExport(page, panel);
     const [download] = await Promise.all([page.waitForEvent("download"), page.click(`#panel-${panel} button.download-png2x`)]);
     assert.equal(download.suggestedFilename(), `activation-lab-${panel}@2x.png`);
     const file = path.join(artifacts, download.suggestedFilename());

@@ -157,7 +157,13 @@ export function parseCsv(text) {
   return { header, rows: rows.map((r) => r.split(",").map((v) => (v === "inf" ? Infinity : v === "-inf" ? -Infinity : Number(v)))) };
 }
 
+/** Opens a panel's Export menu (the CSV, PNG and PNG 2x buttons live in it). */
+export async function openExport(page, panel) {
+  await page.$eval(`#panel-${panel} details.export`, (d) => { d.open = true; });
+}
+
 export async function downloadCsv(page, panel) {
+  await openExport(page, panel);
   const [download] = await Promise.all([
     page.waitForEvent("download"),
     page.click(`#panel-${panel} button.download`),

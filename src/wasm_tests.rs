@@ -577,3 +577,78 @@ fn train_charts_survive_edge_data() {
     d.p1[1] = 7.0;
     decision::draw(&c, &d, &style).unwrap();
 }
+
+/// The chart layer at its limits: tiny canvases, constant data, NaN and infinite values. Every
+/// chart draws (or reports an error) without panicking, and the tick labels it records never
+/// overlap.
+#[wasm_bindgen_test]
+fn charts_survive_tiny_canvases_and_odd_data() {
+    let style = Style {
+        dpr: 1.0,
+        theme: Default::default(),
+    };
+    let sim = Simulation::run(small_config()).unwrap();
+    let mut odd: Vec<lab_core::LayerStats> = sim.stats().to_vec();
+    for (i, s) in odd.iter_mut().enumerate() {
+        match i % 3 {
+            0 => s.post_mean = f64::NAN,
+            1 => s.post_var = f64::INFINITY,
+            _ => s.grad_rms = 1.0, // constant
+        }
+    }
+    let assert_apart = |what: &str, labels: &[[i32; 4]]| {
+        for (i, a) in labels.iter().enumerate() {
+            for b in &labels[..i] {
+                let apart = a[0] + a[2] <= b[0]
+                    || b[0] + b[2] <= a[0]
+                    || a[1] + a[3] <= b[1]
+                    || b[1] + b[3] <= a[1];
+                assert!(apart, "{what}: labels {a:?} and {b:?} overlap");
+            }
+        }
+    };
+    for (w, h) in [(1, 1), (24, 16), (90, 60), (480, 90)] {
+        for stats in [sim.stats(), &odd[..]] {
+            let what = format!("{w}x{h}");
+            let c = canvas(w, h);
+            charts::fit_canvas(&c, 1.0);
+            let data = charts::stats::StatsData {
+                stats,
+                depth: 12,
+                log_var: w % 2 == 0,
+                banner: Some("exploded at layer 3".into()),
+                predicted: None,
+            };
+            charts::axes::start_record();
+            let _ = charts::stats::draw(&c, &data, &style);
+            assert_apart(
+                &format!("stats {what}"),
+                &charts::axes::take_record().labels,
+            );
+            let grads = charts::grads::GradsData {
+                stats,
+                depth: 12,
+                banner: None,
+                chi1: Some(f64::NAN),
+            };
+            charts::axes::start_record();
+            let _ = charts::grads::draw(&c, &grads, &style);
+            assert_apart(
+                &format!("grads {what}"),
+                &charts::axes::take_record().labels,
+            );
+        }
+    }
+    // A wide enough chart labels its axes.
+    let c = canvas(480, 320);
+    charts::fit_canvas(&c, 1.0);
+    charts::axes::start_record();
+    let grads = charts::grads::GradsData {
+        stats: &odd,
+        depth: 12,
+        banner: None,
+        chi1: None,
+    };
+    charts::grads::draw(&c, &grads, &style).unwrap();
+    assert!(charts::axes::take_record().labels.len() >= 4);
+}

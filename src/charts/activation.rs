@@ -1,8 +1,10 @@
 //! The `activation` panel: f(x) and f'(x), optional overlays, and GELU exact minus tanh.
 
-use super::{err, padded_range, HouseMesh, LegendEntry, Style, SERIES};
+use super::axes::{Axes, Axis};
+use super::{err, padded_range, LegendEntry, Style, SERIES};
 use lab_core::{Activation, ActivationKind};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use web_sys::HtmlCanvasElement;
 
 /// Number of evenly spaced points of every curve (the CSV has exactly these).
@@ -79,11 +81,31 @@ pub fn draw(
     let mut legend = Vec::new();
     let (_, h) = root.dim_in_pixel();
     let (main, diff) = if data.gelu_diff.is_some() {
-        let (a, b) = root.split_vertically((h as f64 * 0.62) as u32);
+        // The difference plot keeps at least 120 CSS pixels of plot (plus its title, labels and
+        // margins), taken from the main plot on short canvases.
+        let least = style.px(120.0 + 20.0 + 40.0) as u32;
+        let diff_h = ((h as f64 * 0.38) as u32).max(least).min(h * 6 / 10);
+        let (a, b) = root.split_vertically(h - diff_h);
         (a, Some(b))
     } else {
         (root.clone(), None)
     };
+    // The legend above the plot, where it cannot hide a curve.
+    for (i, (label, _)) in data.overlays.iter().enumerate() {
+        let line = style.line(SERIES[(i + 2) % SERIES.len()], 1.5);
+        legend.push(
+            LegendEntry::line(format!("{label} f(x)"), line)
+                .dashed(style.px(2.0) as u32, style.px(3.0) as u32),
+        );
+    }
+    let f_style = style.line(SERIES[0], 2.5);
+    let df_style = style.line(SERIES[1], 2.0);
+    legend.push(LegendEntry::line(format!("{} f(x)", data.label), f_style));
+    legend.push(
+        LegendEntry::line("f'(x)", df_style).dashed(style.px(6.0) as u32, style.px(4.0) as u32),
+    );
+    let (strip, main) = main.split_vertically(super::legend_strip_height(&main, style, &legend));
+    super::draw_legend_strip(&strip, style, &legend)?;
     let xmax = data.points.last().map(|p| p.0).unwrap_or(5.0);
     let ys = data
         .points
@@ -91,21 +113,19 @@ pub fn draw(
         .flat_map(|p| [p.1, p.2])
         .chain(data.overlays.iter().flat_map(|o| o.1.iter().map(|p| p.1)));
     let (ylo, yhi) = padded_range(ys, 0.06);
-    let mut chart = ChartBuilder::on(&main)
-        .margin(style.px(10.0))
-        .x_label_area_size(style.px(34.0))
-        .y_label_area_size(style.px(52.0))
+    let margin = Axes::uniform(style.px(10.0));
+    let axes = Axes::new(
+        &main,
+        style,
+        margin,
+        Axis::linear(-xmax, xmax, "x"),
+        Axis::linear(ylo, yhi, "value"),
+    );
+    let mut chart = axes
+        .builder(&main)
         .build_cartesian_2d(-xmax..xmax, ylo..yhi)
         .map_err(err)?;
-    chart
-        .configure_mesh()
-        .house_grid(style, 0.12, 0.3)
-        .x_desc("x")
-        .y_desc("value")
-        .x_label_formatter(&|v| super::tick_linear(*v, 2.0 * xmax))
-        .y_label_formatter(&|v| super::tick_linear(*v, yhi - ylo))
-        .draw()
-        .map_err(err)?;
+    axes.draw(&chart, &main, style)?;
     // Axes through the origin help read where f crosses zero.
     chart
         .draw_series(LineSeries::new(
@@ -113,7 +133,7 @@ pub fn draw(
             style.reference().mix(0.5),
         ))
         .map_err(err)?;
-    for (i, (label, pts)) in data.overlays.iter().enumerate() {
+    for (i, (_, pts)) in data.overlays.iter().enumerate() {
         let color = SERIES[(i + 2) % SERIES.len()];
         let line = style.line(color, 1.5);
         chart
@@ -124,20 +144,13 @@ pub fn draw(
                 line,
             ))
             .map_err(err)?;
-        legend.push(
-            LegendEntry::line(format!("{label} f(x)"), line)
-                .dashed(style.px(2.0) as u32, style.px(3.0) as u32),
-        );
     }
-    let f_style = style.line(SERIES[0], 2.5);
     chart
         .draw_series(LineSeries::new(
             data.points.iter().map(|p| (p.0, p.1)),
             f_style,
         ))
         .map_err(err)?;
-    legend.push(LegendEntry::line(format!("{} f(x)", data.label), f_style));
-    let df_style = style.line(SERIES[1], 2.0);
     chart
         .draw_series(DashedLineSeries::new(
             data.points.iter().map(|p| (p.0, p.2)),
@@ -146,26 +159,31 @@ pub fn draw(
             df_style,
         ))
         .map_err(err)?;
-    legend.push(
-        LegendEntry::line("f'(x)", df_style).dashed(style.px(6.0) as u32, style.px(4.0) as u32),
-    );
-    super::draw_legend(&chart, style, SeriesLabelPosition::UpperLeft, &legend)?;
 
     if let (Some(area), Some(diff)) = (diff, &data.gelu_diff) {
         let (dlo, dhi) = padded_range(diff.iter().map(|p| p.1), 0.1);
-        let mut c = ChartBuilder::on(&area)
-            .margin(style.px(10.0))
-            .x_label_area_size(style.px(30.0))
-            .y_label_area_size(style.px(52.0))
-            .caption("GELU exact − GELU tanh", style.font(13.0))
+        // The title above the plot, in the top margin.
+        let title_h = style.px(20.0);
+        let (title, area) = area.split_vertically(title_h.min(area.dim_in_pixel().1 as i32));
+        title
+            .draw(&Text::new(
+                "GELU exact − GELU tanh",
+                (title.dim_in_pixel().0 as i32 / 2, style.px(4.0)),
+                style.font(13.0).pos(Pos::new(HPos::Center, VPos::Top)),
+            ))
+            .map_err(err)?;
+        let axes = Axes::new(
+            &area,
+            style,
+            (0, margin.1, margin.2, margin.3),
+            Axis::linear(-xmax, xmax, ""),
+            Axis::linear(dlo, dhi, "difference"),
+        );
+        let mut c = axes
+            .builder(&area)
             .build_cartesian_2d(-xmax..xmax, dlo..dhi)
             .map_err(err)?;
-        c.configure_mesh()
-            .house_grid(style, 0.12, 0.3)
-            .x_label_formatter(&|v| super::tick_linear(*v, 2.0 * xmax))
-            .y_label_formatter(&|v| format!("{v:.1e}"))
-            .draw()
-            .map_err(err)?;
+        axes.draw(&c, &area, style)?;
         c.draw_series(LineSeries::new(
             diff.iter().copied(),
             style.line(style.ink(), 2.0),

@@ -13,6 +13,37 @@ use plotters_canvas::CanvasBackend;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
+thread_local! {
+    /// The context of the canvas drawn last, read back by [`ink_pixels`].
+    static CURRENT: std::cell::RefCell<Option<CanvasRenderingContext2d>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// How many pixels of the rectangle (canvas pixels) of the canvas drawn last differ clearly
+/// from the paper: drawn lines, points, fills, text (the faint grid does not count). This is
+/// how legends and status labels find the emptiest place of a plot, whatever drew there.
+pub fn ink_pixels(x: i32, y: i32, w: i32, h: i32, paper: RGBColor) -> u32 {
+    if w <= 0 || h <= 0 {
+        return 0;
+    }
+    let Some(context) = CURRENT.with(|c| c.borrow().clone()) else {
+        return 0;
+    };
+    let Ok(data) = context.get_image_data(x as f64, y as f64, w as f64, h as f64) else {
+        return 0;
+    };
+    let d = data.data();
+    d.chunks_exact(4)
+        .filter(|p| {
+            let diff = (p[0] as i32 - paper.0 as i32)
+                .abs()
+                .max((p[1] as i32 - paper.1 as i32).abs())
+                .max((p[2] as i32 - paper.2 as i32).abs());
+            p[3] > 0 && diff > 48
+        })
+        .count() as u32
+}
+
 type Error = DrawingErrorKind<<CanvasBackend as DrawingBackend>::ErrorType>;
 
 pub struct Canvas {
@@ -30,6 +61,7 @@ impl Canvas {
             .ok_or("canvas has no 2d context")?;
         let inner =
             CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas has no 2d context")?;
+        CURRENT.with(|c| *c.borrow_mut() = Some(context.clone()));
         Ok(Canvas { inner, context })
     }
 }

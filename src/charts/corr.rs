@@ -1,7 +1,8 @@
 //! The `corr` panel: per-layer correlation of input pairs, simulated and predicted by the
 //! mean-field correlation map (Poole et al. 2016; Schoenholz et al. 2017).
 
-use super::{err, padded_range, HouseMesh, LegendEntry, Style, BLUE, VERMILLION};
+use super::axes::{Axes, Axis};
+use super::{err, padded_range, LegendEntry, Style, BLUE, VERMILLION};
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 
@@ -31,23 +32,38 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &CorrData, style: &Style) -> Resul
         0.05,
     );
     let x_range = 0.5..(data.depth as f64 + 0.5);
-    let mut chart = ChartBuilder::on(&root)
-        .margin(style.px(10.0))
-        .x_label_area_size(style.px(34.0))
-        .y_label_area_size(style.px(56.0))
-        .build_cartesian_2d(x_range.clone(), lo..hi.min(1.05))
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .house_grid(style, 0.12, 0.3)
-        .x_desc("layer")
-        .y_desc("correlation of h for input pairs")
-        .x_label_formatter(&|v| super::layer_tick(*v))
-        .y_label_formatter(&|v| super::tick_linear(*v, hi - lo))
-        .draw()
-        .map_err(err)?;
+    let hi = hi.min(1.05);
     let dash = (style.px(6.0) as u32, style.px(4.0) as u32);
     let reference = style.line(style.reference(), 1.5);
+    let c_star = data.c_star.filter(|c| *c < 0.999);
+    let faint = style.line(style.reference(), 1.0);
+    let sim = style.line(BLUE, 2.5);
+    let pred = style.line(VERMILLION, 2.0);
+    // The legend above the plot: the curves end in the corners where a legend would sit.
+    legend.push(LegendEntry::line("c = 1 (ordered)", reference).dashed(dash.0, dash.1));
+    if let Some(c) = c_star {
+        legend.push(
+            LegendEntry::line(format!("c* = {c:.3} (chaotic)"), faint).dashed(dash.1, dash.1),
+        );
+    }
+    legend.push(LegendEntry::line("simulated", sim));
+    if !data.predicted.is_empty() {
+        legend.push(LegendEntry::line("mean-field prediction", pred).dashed(dash.0, dash.1));
+    }
+    let (strip, root) = root.split_vertically(super::legend_strip_height(&root, style, &legend));
+    super::draw_legend_strip(&strip, style, &legend)?;
+    let axes = Axes::new(
+        &root,
+        style,
+        Axes::uniform(style.px(10.0)),
+        Axis::integer(x_range.start, x_range.end, "layer"),
+        Axis::linear(lo, hi, "correlation of h for input pairs"),
+    );
+    let mut chart = axes
+        .builder(&root)
+        .build_cartesian_2d(x_range.clone(), lo..hi)
+        .map_err(err)?;
+    axes.draw(&chart, &root, style)?;
     chart
         .draw_series(DashedLineSeries::new(
             [(x_range.start, 1.0), (x_range.end, 1.0)],
@@ -56,26 +72,20 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &CorrData, style: &Style) -> Resul
             reference,
         ))
         .map_err(err)?;
-    legend.push(LegendEntry::line("c = 1 (ordered)", reference).dashed(dash.0, dash.1));
-    if let Some(c) = data.c_star.filter(|c| *c < 0.999) {
-        let s = style.line(style.reference(), 1.0);
+    if let Some(c) = c_star {
         chart
             .draw_series(DashedLineSeries::new(
                 [(x_range.start, c), (x_range.end, c)],
                 dash.1,
                 dash.1,
-                s,
+                faint,
             ))
             .map_err(err)?;
-        legend.push(LegendEntry::line(format!("c* = {c:.3} (chaotic)"), s).dashed(dash.1, dash.1));
     }
-    let sim = style.line(BLUE, 2.5);
     chart
         .draw_series(LineSeries::new(data.simulated.iter().copied(), sim))
         .map_err(err)?;
-    legend.push(LegendEntry::line("simulated", sim));
     if !data.predicted.is_empty() {
-        let pred = style.line(VERMILLION, 2.0);
         chart
             .draw_series(DashedLineSeries::new(
                 data.predicted.iter().copied(),
@@ -84,9 +94,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &CorrData, style: &Style) -> Resul
                 pred,
             ))
             .map_err(err)?;
-        legend.push(LegendEntry::line("mean-field prediction", pred).dashed(dash.0, dash.1));
     }
-    super::draw_legend(&chart, style, SeriesLabelPosition::LowerRight, &legend)?;
     root.present().map_err(err)?;
     Ok(())
 }

@@ -3,9 +3,8 @@
 //! class 1, white at 0.5), with the training points (filled) and test points (hollow) on top,
 //! coloured by class. The map's colours do not follow the theme (like the phase map).
 
-use super::{
-    blit_rgba, err, padded_range, HouseMesh, LegendEntry, Style, BLUE, GREY, ORANGE, PAPER,
-};
+use super::axes::{Axes, Axis};
+use super::{blit_rgba, err, padded_range, LegendEntry, Style, BLUE, GREY, ORANGE, PAPER};
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 
@@ -124,27 +123,43 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &DecisionData, style: &Style) -> R
     let root = backend.into_drawing_area();
     root.fill(&style.paper()).map_err(err)?;
     let ((a0, a1), (b0, b1)) = data.ranges();
+    // The legend goes above the map (every corner of the map is data).
+    let legend = [
+        LegendEntry::dot("class 0", style.px(4.0) as u32, CLASS0.filled()),
+        LegendEntry::dot("class 1", style.px(4.0) as u32, CLASS1.filled()),
+        LegendEntry::dot(
+            "test set (hollow)",
+            style.px(4.0) as u32,
+            GREY.stroke_width(style.px(2.0).max(1) as u32),
+        ),
+    ];
+    let has_points = !(data.train.is_empty() && data.test.is_empty());
+    let strip_h = if has_points {
+        super::legend_strip_height(&root, style, &legend)
+    } else {
+        0
+    };
+    let (strip, body) = root.split_vertically(strip_h);
+    if has_points {
+        super::draw_legend_strip(&strip, style, &legend)?;
+    }
+    let mut axes = Axes::new(
+        &body,
+        style,
+        Axes::uniform(style.px(10.0)),
+        Axis::linear(a0, a1, "feature 1"),
+        Axis::linear(b0, b1, "feature 2"),
+    );
+    axes.grid = false;
     macro_rules! chart {
         ($root:expr) => {
-            ChartBuilder::on($root)
-                .margin(style.px(10.0))
-                .x_label_area_size(style.px(34.0))
-                .y_label_area_size(style.px(48.0))
+            axes.builder($root)
                 .build_cartesian_2d(a0..a1, b0..b1)
                 .map_err(err)?
         };
     }
-    let mut chart = chart!(&root);
-    chart
-        .configure_mesh()
-        .disable_mesh()
-        .house_axes(style)
-        .x_desc("feature 1")
-        .y_desc("feature 2")
-        .x_label_formatter(&|v| super::tick_linear(*v, a1 - a0))
-        .y_label_formatter(&|v| super::tick_linear(*v, b1 - b0))
-        .draw()
-        .map_err(err)?;
+    let chart = chart!(&body);
+    axes.draw(&chart, &body, style)?;
     let (px, py) = chart.plotting_area().get_pixel_range();
     root.present().map_err(err)?;
     if data.has_map() {
@@ -162,7 +177,8 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &DecisionData, style: &Style) -> R
     // The points over the map: training filled with a white rim, test hollow with a white halo.
     let backend = super::backend::Canvas::new(canvas)?;
     let root = backend.into_drawing_area();
-    let mut overlay = chart!(&root);
+    let (_, body) = root.split_vertically(strip_h);
+    let mut overlay = chart!(&body);
     let r = style.px(3.5).max(1) as u32;
     let rim = PAPER.stroke_width(style.px(1.0).max(1) as u32);
     let halo = PAPER.stroke_width(style.px(3.5).max(1) as u32);
@@ -187,27 +203,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &DecisionData, style: &Style) -> R
             ]
         }))
         .map_err(err)?;
-    let legend = [
-        LegendEntry::dot("class 0", style.px(4.0) as u32, CLASS0.filled()),
-        LegendEntry::dot("class 1", style.px(4.0) as u32, CLASS1.filled()),
-        LegendEntry::dot(
-            "test set (hollow)",
-            style.px(4.0) as u32,
-            GREY.stroke_width(style.px(2.0).max(1) as u32),
-        ),
-    ];
-    // The legend sits on the map, whose colours do not follow the theme: keep its box light.
-    let on_map = if data.has_map() {
-        Style {
-            theme: super::Theme::Light,
-            ..*style
-        }
-    } else {
-        *style
-    };
-    if !(data.train.is_empty() && data.test.is_empty()) {
-        super::draw_legend(&overlay, &on_map, SeriesLabelPosition::UpperRight, &legend)?;
-    } else if !data.has_map() {
+    if !has_points && !data.has_map() {
         super::train_common::draw_note(&root, "waiting for the first evaluation", style)?;
     }
     root.present().map_err(err)?;

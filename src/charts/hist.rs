@@ -1,7 +1,8 @@
 //! The `hist` panel: the distribution of post-activations at every layer as a heat map
 //! (x: layer, y: value, colour: density within the layer).
 
-use super::{blit_rgba, draw_banner, err, viridis, HouseMesh, Style};
+use super::axes::{Axes, Axis};
+use super::{blit_rgba, err, viridis, Style};
 use lab_core::LayerStats;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -102,22 +103,20 @@ pub fn draw(
     let root = backend.into_drawing_area();
     root.fill(&style.paper()).map_err(err)?;
     let x_range = 0.5..(depth as f64 + 0.5);
-    let mut chart = ChartBuilder::on(&root)
-        .margin(style.px(10.0))
-        .x_label_area_size(style.px(34.0))
-        .y_label_area_size(style.px(56.0))
+    let root = super::banner_strip(root, banner, style)?;
+    let mut axes = Axes::new(
+        &root,
+        style,
+        Axes::uniform(style.px(10.0)),
+        Axis::integer(x_range.start, x_range.end, "layer"),
+        Axis::linear(map.lo, map.hi, "post-activation value"),
+    );
+    axes.grid = false;
+    let chart = axes
+        .builder(&root)
         .build_cartesian_2d(x_range, map.lo..map.hi)
         .map_err(err)?;
-    chart
-        .configure_mesh()
-        .disable_mesh()
-        .house_axes(style)
-        .x_desc("layer")
-        .y_desc("post-activation value")
-        .x_label_formatter(&|v| super::layer_tick(*v))
-        .y_label_formatter(&|v| super::tick_linear(*v, map.hi - map.lo))
-        .draw()
-        .map_err(err)?;
+    axes.draw(&chart, &root, style)?;
     let (px, py) = chart.plotting_area().get_pixel_range();
     root.present().map_err(err)?;
     if map.layers > 0 {
@@ -129,13 +128,6 @@ pub fn draw(
             px,
             py,
         )?;
-    }
-    if let Some(text) = banner {
-        // A second pass of plotters on the same canvas, over the image.
-        let backend = super::backend::Canvas::new(canvas)?;
-        let root = backend.into_drawing_area();
-        draw_banner(&root, text, style)?;
-        root.present().map_err(err)?;
     }
     Ok(())
 }

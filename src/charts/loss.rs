@@ -7,11 +7,12 @@
 //! markers) joined by thin lines; a dashed reference at ln(classes), the loss of a uniform guess.
 //! Bottom: training (filled) and test (hollow) accuracy, with a dashed chance line at 1/classes.
 
+use super::axes::{Axes, Axis};
 use super::train_common::{
     draw_divergence, draw_line, draw_note, marker_legend, plot_columns, run_color, run_dash,
     run_legend, step_axis, thin_indices,
 };
-use super::{err, log_range, HouseMesh, LegendEntry, Style};
+use super::{err, log_range, LegendEntry, Style};
 use lab_core::train::History;
 use plotters::coord::ranged1d::Ranged;
 use plotters::prelude::*;
@@ -246,25 +247,36 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &LossData, style: &Style) -> Resul
         marker_legend("training set (evaluations)", true, style),
         marker_legend("test set (evaluations)", false, style),
     ];
-    macro_rules! builder {
-        () => {
-            ChartBuilder::on(&top)
-                .margin(style.px(10.0))
-                .x_label_area_size(style.px(24.0))
-                .y_label_area_size(style.px(56.0))
-        };
+    let chance_loss = data.chance_loss.filter(|c| *c >= lo && *c <= hi);
+    if let Some(c) = chance_loss {
+        top_legend.push(
+            LegendEntry::line(format!("chance: ln C = {c:.3}"), reference).dashed(dash.0, dash.1),
+        );
     }
+    // The legends go above their plots, where they cannot hide a curve.
+    if !(has_losses || has_evals) {
+        top_legend.clear();
+    }
+    let (top_strip, top) =
+        top.split_vertically(super::legend_strip_height(&top, style, &top_legend));
+    super::draw_legend_strip(&top_strip, style, &top_legend)?;
+    let margin = Axes::uniform(style.px(10.0));
+    let steps = || Axis::integer(x_range.start, x_range.end, "step");
+    let top_axes = Axes::new(
+        &top,
+        style,
+        margin,
+        Axis::integer(x_range.start, x_range.end, ""),
+        if data.log_y {
+            Axis::log(lo, hi, "loss (log)")
+        } else {
+            Axis::linear(lo, hi, "cross-entropy loss")
+        },
+    );
     macro_rules! loss_plot {
-        ($chart:ident, $desc:expr) => {{
-            $chart
-                .configure_mesh()
-                .house_grid(style, 0.12, 0.3)
-                .y_desc($desc)
-                .x_label_formatter(&|v| super::tick(*v))
-                .y_label_formatter(&|v| super::tick_linear(*v, hi - lo))
-                .draw()
-                .map_err(err)?;
-            if let Some(c) = data.chance_loss.filter(|c| *c >= lo && *c <= hi) {
+        ($chart:ident) => {{
+            top_axes.draw(&$chart, &top, style)?;
+            if let Some(c) = chance_loss {
                 $chart
                     .draw_series(DashedLineSeries::new(
                         [(x_range.start, c), (x_range.end, c)],
@@ -273,16 +285,9 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &LossData, style: &Style) -> Resul
                         reference,
                     ))
                     .map_err(err)?;
-                top_legend.push(
-                    LegendEntry::line(format!("chance: ln C = {c:.3}"), reference)
-                        .dashed(dash.0, dash.1),
-                );
             }
             for (i, run) in runs.iter().enumerate() {
                 draw_loss_run(&mut $chart, i, run, &smoothed[i], (lo, hi), style)?;
-            }
-            if has_losses || has_evals {
-                super::draw_legend(&$chart, style, SeriesLabelPosition::UpperRight, &top_legend)?;
             }
             let marks: Vec<(&str, Option<usize>)> = runs
                 .iter()
@@ -292,42 +297,52 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &LossData, style: &Style) -> Resul
         }};
     }
     if data.log_y {
-        let mut chart = builder!()
+        let mut chart = top_axes
+            .builder(&top)
             .build_cartesian_2d(x_range.clone(), (lo..hi).log_scale())
             .map_err(err)?;
-        loss_plot!(chart, "loss (log)");
+        loss_plot!(chart);
     } else {
-        let mut chart = builder!()
+        let mut chart = top_axes
+            .builder(&top)
             .build_cartesian_2d(x_range.clone(), lo..hi)
             .map_err(err)?;
-        loss_plot!(chart, "cross-entropy loss");
+        loss_plot!(chart);
     }
 
     // Accuracy at the evaluations.
-    let mut chart = ChartBuilder::on(&bottom)
-        .margin(style.px(10.0))
-        .x_label_area_size(style.px(34.0))
-        .y_label_area_size(style.px(56.0))
-        .build_cartesian_2d(x_range.clone(), -0.02..1.02)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .house_grid(style, 0.12, 0.3)
-        .x_desc("step")
-        .y_desc("accuracy")
-        .y_labels(6)
-        .x_label_formatter(&|v| super::tick(*v))
-        .y_label_formatter(&|v| super::tick_linear(*v, 1.0))
-        .draw()
-        .map_err(err)?;
     let mut legend: Vec<LegendEntry> = runs
         .iter()
         .enumerate()
         .filter(|(_, r)| !r.label.is_empty())
         .map(|(i, r)| run_legend(&r.label, i, style, 2.0))
         .collect();
-    if let Some(c) = data.chance_loss.filter(|c| c.is_finite() && *c >= 0.0) {
-        let acc = (-c).exp();
+    let chance_acc = data
+        .chance_loss
+        .filter(|c| c.is_finite() && *c >= 0.0)
+        .map(|c| (-c).exp());
+    if let Some(acc) = chance_acc {
+        legend.push(
+            LegendEntry::line(format!("chance: 1/C = {}", super::tick(acc)), reference)
+                .dashed(dash.0, dash.1),
+        );
+    }
+    let (strip, bottom) =
+        bottom.split_vertically(super::legend_strip_height(&bottom, style, &legend));
+    super::draw_legend_strip(&strip, style, &legend)?;
+    let axes = Axes::new(
+        &bottom,
+        style,
+        margin,
+        steps(),
+        Axis::linear(-0.02, 1.02, "accuracy"),
+    );
+    let mut chart = axes
+        .builder(&bottom)
+        .build_cartesian_2d(x_range.clone(), -0.02..1.02)
+        .map_err(err)?;
+    axes.draw(&chart, &bottom, style)?;
+    if let Some(acc) = chance_acc {
         chart
             .draw_series(DashedLineSeries::new(
                 [(x_range.start, acc), (x_range.end, acc)],
@@ -336,10 +351,6 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &LossData, style: &Style) -> Resul
                 reference,
             ))
             .map_err(err)?;
-        legend.push(
-            LegendEntry::line(format!("chance: 1/C = {}", super::tick(acc)), reference)
-                .dashed(dash.0, dash.1),
-        );
     }
     for (i, run) in runs.iter().enumerate() {
         let pick = |f: fn(&(usize, f64, f64, f64, f64)) -> f64| -> Vec<(f64, f64)> {
@@ -358,7 +369,6 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &LossData, style: &Style) -> Resul
             style,
         )?;
     }
-    super::draw_legend(&chart, style, SeriesLabelPosition::LowerRight, &legend)?;
     if !has_evals {
         let text = "waiting for the first evaluation";
         if has_losses {

@@ -2,6 +2,7 @@
 //! they do not run the simulation.
 
 pub mod activation;
+pub mod axes;
 pub mod backend;
 pub mod corr;
 pub mod decision;
@@ -11,6 +12,7 @@ pub mod loss;
 pub mod phase;
 pub mod selu_map;
 pub mod stats;
+pub mod ticks;
 pub mod train_common;
 pub mod train_stats;
 pub mod weights;
@@ -164,7 +166,8 @@ pub fn log_range(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
     Some((10f64.powf(llo), 10f64.powf(lhi)))
 }
 
-/// Writes a message in the middle of an area (used for "exploded at layer k" and friends).
+/// Writes a message over an area (used for "exploded at layer k" and friends), at the height
+/// where the least is drawn (the middle when that is empty), so it does not hide the lines.
 pub fn draw_banner<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     text: &str,
@@ -177,63 +180,76 @@ pub fn draw_banner<DB: DrawingBackend>(
     let fit = (w as f64 * 0.9 / tw.max(1) as f64).min(1.0);
     let font = style.font(15.0 * fit).color(&VERMILLION);
     let (tw, th) = area.estimate_text_size(text, &font).map_err(err)?;
-    let x = (w as i32 - tw as i32) / 2;
-    let y = (h as i32 - th as i32) / 2;
     let pad = style.px(6.0);
+    let x = (w as i32 - tw as i32) / 2;
+    let (bw, bh) = (tw as i32 + 2 * pad, th as i32 + 2 * pad);
+    let bh_free = (h as i32 - bh).max(0);
+    // Candidate rows: the middle first, then toward the top and the bottom.
+    let rows = [0.5, 0.3, 0.7, 0.15, 0.85, 0.05, 0.95];
+    let boxes = rows.iter().map(|f| {
+        let y = (bh_free as f64 * f) as i32 + pad;
+        [x - pad, y - pad, bw, bh]
+    });
+    let (rect, covered) = emptiest(area, style, boxes);
+    let y = rect[1] + pad;
     area.draw(&Rectangle::new(
-        [
-            (x - pad, y - pad),
-            (x + tw as i32 + pad, y + th as i32 + pad),
-        ],
+        [(rect[0], rect[1]), (rect[0] + rect[2], rect[1] + rect[3])],
         style.paper().mix(0.9).filled(),
     ))
     .map_err(err)?;
     area.draw(&Text::new(text.to_string(), (x, y), font))
         .map_err(err)?;
+    let (bx, by) = area.get_base_pixel();
+    axes::record(|r| {
+        r.legends
+            .push(([bx + rect[0], by + rect[1], rect[2], rect[3]], covered))
+    });
     Ok(())
 }
 
-/// A layer-axis label: whole layers only (small depths get ticks at halves, which would print
-/// every number twice).
-pub fn layer_tick(v: f64) -> String {
-    if (v - v.round()).abs() < 1e-9 && v >= 0.5 {
-        format!("{v:.0}")
-    } else {
-        String::new()
-    }
+/// A status message ("exploded at layer k") in a strip above the plots, where it hides no
+/// data; returns the rest of `area`. Without a message, `area` itself.
+pub fn banner_strip<DB: DrawingBackend>(
+    area: DrawingArea<DB, plotters::coord::Shift>,
+    text: Option<&str>,
+    style: &Style,
+) -> Result<DrawingArea<DB, plotters::coord::Shift>, String> {
+    let Some(text) = text else {
+        return Ok(area);
+    };
+    let h = (style.px(30.0) as u32).min(area.dim_in_pixel().1);
+    let (strip, rest) = area.split_vertically(h);
+    draw_banner(&strip, text, style)?;
+    Ok(rest)
 }
 
-/// Like [`tick`] for a linear axis spanning `span`: values that are zero up to rounding
-/// (1e-17 on an axis from -0.1 to 0.1) print as 0.
-pub fn tick_linear(v: f64, span: f64) -> String {
-    tick(if v.abs() < span.abs() * 1e-9 { 0.0 } else { v })
-}
-
-/// The house style of a chart's axes, on plotters' mesh: axes and labels in the theme's ink,
-/// grid lines (if the mesh draws them) in the reference grey at two strengths.
-pub trait HouseMesh {
-    /// Axes, tick labels and axis descriptions.
-    fn house_axes(&mut self, style: &Style) -> &mut Self;
-    /// [`HouseMesh::house_axes`] plus the grid at `light` and `bold` opacity.
-    fn house_grid(&mut self, style: &Style, light: f64, bold: f64) -> &mut Self;
-}
-
-impl<X, Y, DB> HouseMesh for plotters::chart::MeshStyle<'_, '_, X, Y, DB>
-where
-    X: plotters::coord::ranged1d::Ranged,
-    Y: plotters::coord::ranged1d::Ranged,
-    DB: DrawingBackend,
-{
-    fn house_axes(&mut self, style: &Style) -> &mut Self {
-        self.axis_style(style.ink())
-            .label_style(style.label_font())
-            .axis_desc_style(style.font(13.0))
+/// Of the candidate boxes [x, y, w, h] (in the area's pixels), the first one covering the
+/// fewest drawn pixels, and that number.
+pub(crate) fn emptiest<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    style: &Style,
+    boxes: impl IntoIterator<Item = [i32; 4]>,
+) -> ([i32; 4], u32) {
+    let (bx, by) = area.get_base_pixel();
+    let mut best: Option<([i32; 4], u32)> = None;
+    // A few pixels around the box count too (the faint edges of text and lines).
+    let p = style.px(3.0);
+    for b in boxes {
+        let n = backend::ink_pixels(
+            bx + b[0] - p,
+            by + b[1] - p,
+            b[2] + 2 * p,
+            b[3] + 2 * p,
+            style.paper(),
+        );
+        if best.is_none_or(|(_, m)| n < m) {
+            best = Some((b, n));
+        }
+        if n == 0 {
+            break;
+        }
     }
-    fn house_grid(&mut self, style: &Style, light: f64, bold: f64) -> &mut Self {
-        self.light_line_style(style.reference().mix(light))
-            .bold_line_style(style.reference().mix(bold))
-            .house_axes(style)
-    }
+    best.unwrap_or(([0, 0, 0, 0], 0))
 }
 
 /// How a legend entry shows its series.
@@ -277,90 +293,114 @@ impl LegendEntry {
     }
 }
 
-/// The legend of a chart, in the house style, in a corner of its plotting area. Drawn here
-/// rather than by plotters, whose legend measures each label through a page layout.
-pub fn draw_legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
-    chart: &ChartContext<'a, DB, CT>,
+/// One legend entry: its glyph from `gx` and its label after it, centred on the row at `y`.
+fn draw_entry<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
     style: &Style,
-    position: SeriesLabelPosition,
+    e: &LegendEntry,
+    gx: i32,
+    y: i32,
+) -> Result<(), String> {
+    let (glyph_w, gap) = (style.px(22.0), style.px(6.0));
+    match e.glyph {
+        Glyph::Line {
+            style: s,
+            dash: None,
+        } => {
+            area.draw(&PathElement::new([(gx, y), (gx + glyph_w, y)], s))
+                .map_err(err)?;
+        }
+        Glyph::Line {
+            style: s,
+            dash: Some((dash, space)),
+        } => {
+            let mut x = gx;
+            while x < gx + glyph_w {
+                let end = (x + dash as i32).min(gx + glyph_w);
+                area.draw(&PathElement::new([(x, y), (end, y)], s))
+                    .map_err(err)?;
+                x = end + space as i32;
+            }
+        }
+        Glyph::Dot { radius, style: s } => {
+            area.draw(&Circle::new((gx + glyph_w / 2, y), radius, s))
+                .map_err(err)?;
+        }
+    }
+    let text = Text::new(
+        e.label.clone(),
+        (gx + glyph_w + gap, y),
+        style.font(12.0).pos(Pos::new(HPos::Left, VPos::Center)),
+    );
+    area.draw(&text).map_err(err)?;
+    Ok(())
+}
+
+/// Where each entry of a legend laid out in rows across `width` goes: (x, row), and the number
+/// of rows. Used for legends outside the plot, above it (for plots with no empty corner: heat
+/// maps and vector fields).
+fn strip_layout<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    style: &Style,
+    entries: &[LegendEntry],
+) -> (Vec<(i32, i32)>, i32) {
+    let (width, _) = area.dim_in_pixel();
+    let (glyph_w, gap, spacing, margin) = (
+        style.px(22.0),
+        style.px(6.0),
+        style.px(16.0),
+        style.px(10.0),
+    );
+    let font = style.font(12.0);
+    let (mut x, mut row) = (margin, 0);
+    let mut out = Vec::new();
+    for e in entries {
+        let tw = area
+            .estimate_text_size(&e.label, &font)
+            .map(|s| s.0 as i32)
+            .unwrap_or(0);
+        let w = glyph_w + gap + tw;
+        if x > margin && x + w > width as i32 - margin {
+            x = margin;
+            row += 1;
+        }
+        out.push((x, row));
+        x += w + spacing;
+    }
+    (out, if entries.is_empty() { 0 } else { row + 1 })
+}
+
+/// The height a legend strip above the plot needs on `area` (0 without entries).
+pub fn legend_strip_height<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    style: &Style,
+    entries: &[LegendEntry],
+) -> u32 {
+    let (_, rows) = strip_layout(area, style, entries);
+    if rows == 0 {
+        0
+    } else {
+        // Never more than the area (a split past its end would leave a negative height).
+        ((rows * style.px(18.0) + style.px(8.0)) as u32).min(area.dim_in_pixel().1)
+    }
+}
+
+/// Draws a legend in rows across `strip` (the area split off above a plot with
+/// [`legend_strip_height`]), outside the plot.
+pub fn draw_legend_strip<DB: DrawingBackend>(
+    strip: &DrawingArea<DB, plotters::coord::Shift>,
+    style: &Style,
     entries: &[LegendEntry],
 ) -> Result<(), String> {
-    if entries.is_empty() {
-        return Ok(());
+    let (places, rows) = strip_layout(strip, style, entries);
+    let row_h = style.px(18.0);
+    for (e, (x, row)) in entries.iter().zip(places) {
+        draw_entry(strip, style, e, x, style.px(4.0) + row * row_h + row_h / 2)?;
     }
-    let area = chart.plotting_area().strip_coord_spec();
-    let (w, h) = area.dim_in_pixel();
-    let font = style.font(12.0);
-    let (pad, glyph_w, gap, margin) = (style.px(6.0), style.px(22.0), style.px(6.0), style.px(8.0));
-    let sizes: Vec<(u32, u32)> = entries
-        .iter()
-        .map(|e| area.estimate_text_size(&e.label, &font).map_err(err))
-        .collect::<Result<_, _>>()?;
-    let row_h = sizes
-        .iter()
-        .map(|s| s.1 as i32)
-        .max()
-        .unwrap_or(0)
-        .max(style.px(14.0));
-    let text_w = sizes.iter().map(|s| s.0 as i32).max().unwrap_or(0);
-    let (box_w, box_h) = (
-        pad * 2 + glyph_w + gap + text_w,
-        pad * 2 + row_h * entries.len() as i32,
-    );
-    let x0 = match position {
-        SeriesLabelPosition::UpperLeft | SeriesLabelPosition::LowerLeft => margin,
-        _ => (w as i32 - box_w - margin).max(0),
-    };
-    let y0 = match position {
-        SeriesLabelPosition::LowerLeft | SeriesLabelPosition::LowerRight => {
-            (h as i32 - box_h - margin).max(0)
-        }
-        _ => margin,
-    };
-    area.draw(&Rectangle::new(
-        [(x0, y0), (x0 + box_w, y0 + box_h)],
-        style.paper().mix(0.85).filled(),
-    ))
-    .map_err(err)?;
-    area.draw(&Rectangle::new(
-        [(x0, y0), (x0 + box_w, y0 + box_h)],
-        GREY.mix(0.5).stroke_width(style.px(1.0).max(1) as u32),
-    ))
-    .map_err(err)?;
-    for (i, e) in entries.iter().enumerate() {
-        let y = y0 + pad + row_h * i as i32 + row_h / 2;
-        let gx = x0 + pad;
-        match e.glyph {
-            Glyph::Line {
-                style: s,
-                dash: None,
-            } => {
-                area.draw(&PathElement::new([(gx, y), (gx + glyph_w, y)], s))
-                    .map_err(err)?;
-            }
-            Glyph::Line {
-                style: s,
-                dash: Some((dash, space)),
-            } => {
-                let mut x = gx;
-                while x < gx + glyph_w {
-                    let end = (x + dash as i32).min(gx + glyph_w);
-                    area.draw(&PathElement::new([(x, y), (end, y)], s))
-                        .map_err(err)?;
-                    x = end + space as i32;
-                }
-            }
-            Glyph::Dot { radius, style: s } => {
-                area.draw(&Circle::new((gx + glyph_w / 2, y), radius, s))
-                    .map_err(err)?;
-            }
-        }
-        let text = Text::new(
-            e.label.clone(),
-            (gx + glyph_w + gap, y),
-            font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
-        );
-        area.draw(&text).map_err(err)?;
+    if rows > 0 {
+        let (bx, by) = strip.get_base_pixel();
+        let (w, h) = strip.dim_in_pixel();
+        axes::record(|r| r.legends.push(([bx, by, w as i32, h as i32], 0)));
     }
     Ok(())
 }
@@ -470,13 +510,6 @@ mod tests {
         assert_eq!(log_range([0.03, 5.0, -1.0, 0.0]), Some((0.01, 10.0)));
         assert_eq!(log_range([1.0]), Some((1.0, 10.0)));
         assert_eq!(log_range([0.0, f64::NAN]), None);
-    }
-
-    #[test]
-    fn layer_ticks_label_whole_layers_only() {
-        assert_eq!(layer_tick(3.0), "3");
-        assert_eq!(layer_tick(2.5), "");
-        assert_eq!(layer_tick(0.0), "");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The `phase` panel: chi_1 over (sigma_w^2, sigma_b^2) as a heat map with the critical line
 //! chi_1 = 1 and the current configuration marked (order-to-chaos map, Schoenholz et al. 2017).
 
-use super::{blit_rgba, err, HouseMesh, LegendEntry, Style, INK, PAPER};
+use super::axes::{Axes, Axis};
+use super::{blit_rgba, err, LegendEntry, Style, INK, PAPER};
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 
@@ -179,22 +180,42 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &PhaseData, style: &Style) -> Resu
     }
     let (w0, w1) = PhaseData::cell_edges(&data.sw);
     let (b0, b1) = PhaseData::cell_edges(&data.sb);
-    let mut chart = ChartBuilder::on(&root)
-        .margin(style.px(10.0))
-        .x_label_area_size(style.px(34.0))
-        .y_label_area_size(style.px(48.0))
+    // The legend goes above the map (every corner of a heat map is data).
+    let line = style.line(INK, 2.5);
+    let (smooth, jumps) = data.contours();
+    if !smooth.is_empty() {
+        legend.push(LegendEntry::line("critical line χ₁ = 1", line));
+    }
+    let dashed = style.line(INK, 1.5);
+    let (dash, gap) = (style.px(5.0), style.px(4.0));
+    if !jumps.is_empty() {
+        legend.push(
+            LegendEntry::line("q* jumps: collapse vs divergence", dashed)
+                .dashed(dash as u32, gap as u32),
+        );
+    }
+    if data.current.is_some() {
+        legend.push(LegendEntry::dot(
+            "current setting",
+            style.px(5.0) as u32,
+            style.ink().stroke_width(style.px(2.0).max(1) as u32),
+        ));
+    }
+    let (strip, body) = root.split_vertically(super::legend_strip_height(&root, style, &legend));
+    super::draw_legend_strip(&strip, style, &legend)?;
+    let mut axes = Axes::new(
+        &body,
+        style,
+        Axes::uniform(style.px(10.0)),
+        Axis::linear(w0, w1, "weight variance σ_w² (weights N(0, σ_w²/fan_in))"),
+        Axis::linear(b0, b1, "bias variance σ_b²"),
+    );
+    axes.grid = false;
+    let chart = axes
+        .builder(&body)
         .build_cartesian_2d(w0..w1, b0..b1)
         .map_err(err)?;
-    chart
-        .configure_mesh()
-        .disable_mesh()
-        .house_axes(style)
-        .x_desc("weight variance σ_w² (weights N(0, σ_w²/fan_in))")
-        .y_desc("bias variance σ_b²")
-        .x_label_formatter(&|v| super::tick_linear(*v, w1 - w0))
-        .y_label_formatter(&|v| super::tick_linear(*v, b1 - b0))
-        .draw()
-        .map_err(err)?;
+    axes.draw(&chart, &body, style)?;
     let (px, py) = chart.plotting_area().get_pixel_range();
     root.present().map_err(err)?;
     let (n, m) = (data.sw.len(), data.sb.len());
@@ -211,25 +232,16 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &PhaseData, style: &Style) -> Resu
     // Overlay: critical line and the current configuration.
     let backend = super::backend::Canvas::new(canvas)?;
     let root = backend.into_drawing_area();
-    let area = root.margin(0, 0, 0, 0);
-    let mut overlay = ChartBuilder::on(&area)
-        .margin(style.px(10.0))
-        .x_label_area_size(style.px(34.0))
-        .y_label_area_size(style.px(48.0))
+    let (_, area) = root.split_vertically(super::legend_strip_height(&root, style, &legend));
+    let mut overlay = axes
+        .builder(&area)
         .build_cartesian_2d(w0..w1, b0..b1)
         .map_err(err)?;
-    let line = style.line(INK, 2.5);
-    let (smooth, jumps) = data.contours();
     for segment in &smooth {
         overlay
             .draw_series(LineSeries::new(segment.iter().copied(), line))
             .map_err(err)?;
     }
-    if !smooth.is_empty() {
-        legend.push(LegendEntry::line("critical line χ₁ = 1", line));
-    }
-    let dashed = style.line(INK, 1.5);
-    let (dash, gap) = (style.px(5.0), style.px(4.0));
     for segment in &jumps {
         overlay
             .draw_series(DashedLineSeries::new(
@@ -240,12 +252,6 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &PhaseData, style: &Style) -> Resu
             ))
             .map_err(err)?;
     }
-    if !jumps.is_empty() {
-        legend.push(
-            LegendEntry::line("q* jumps: collapse vs divergence", dashed)
-                .dashed(dash as u32, gap as u32),
-        );
-    }
     if let Some((sw, sb)) = data.current {
         let r = style.px(7.0) as u32;
         overlay
@@ -254,19 +260,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &PhaseData, style: &Style) -> Resu
                 Circle::new((sw, sb), r, INK.stroke_width(style.px(2.5).max(1) as u32)),
             ])
             .map_err(err)?;
-        legend.push(LegendEntry::dot(
-            "current setting",
-            style.px(5.0) as u32,
-            INK.stroke_width(style.px(2.0).max(1) as u32),
-        ));
     }
-    // The legend sits on the heat map, whose colours (and the dark line) do not follow the
-    // theme: keep its box light.
-    let on_map = Style {
-        theme: super::Theme::Light,
-        ..*style
-    };
-    super::draw_legend(&overlay, &on_map, SeriesLabelPosition::UpperRight, &legend)?;
     root.present().map_err(err)?;
     Ok(Frame {
         x0: px.start as f64 / style.dpr,

@@ -1,7 +1,8 @@
 //! The `selu_map` panel: the SNN paper's map g: (mean, variance) -> (mean, variance) of one
 //! layer as an arrow field, its fixed points, and the simulated network's trajectory.
 
-use super::{err, HouseMesh, LegendEntry, Style, BLUE, GREEN, VERMILLION};
+use super::axes::{Axes, Axis};
+use super::{err, LegendEntry, Style, BLUE, GREEN, VERMILLION};
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
 
@@ -24,22 +25,43 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &MapData, style: &Style) -> Result
     let backend = super::backend::Canvas::new(canvas)?;
     let root = backend.into_drawing_area();
     root.fill(&style.paper()).map_err(err)?;
-    let mut legend = Vec::new();
-    let mut chart = ChartBuilder::on(&root)
-        .margin(style.px(10.0))
-        .x_label_area_size(style.px(34.0))
-        .y_label_area_size(style.px(48.0))
-        .build_cartesian_2d(MEAN_RANGE.0..MEAN_RANGE.1, VAR_RANGE.0..VAR_RANGE.1)
+    let traj: Vec<(f64, f64)> = data
+        .trajectory
+        .iter()
+        .copied()
+        .filter(|p| p.0.is_finite() && p.1.is_finite())
+        .collect();
+    // The map's grid covers MEAN_RANGE x VAR_RANGE; the view grows (to a limit) so that the
+    // trajectory's start, often off the grid, stays on the plot. Later layers may leave it (an
+    // explosion), which would only squash the map.
+    let (mut m0, mut m1, mut v1) = (MEAN_RANGE.0, MEAN_RANGE.1, VAR_RANGE.1);
+    if let Some(&(m, v)) = traj.first() {
+        m0 = m0.min((m - 0.1).max(-4.0));
+        m1 = m1.max((m + 0.1).min(4.0));
+        v1 = v1.max((v * 1.08).min(12.0));
+    }
+    let line = style.line(BLUE, 2.0);
+    let dot = style.px(5.0) as u32;
+    // The legend goes above the plot: the arrow field covers every corner.
+    let legend = [
+        LegendEntry::line("simulated layers (post-activation mean, variance)", line),
+        LegendEntry::dot("attracting fixed point", dot, GREEN.filled()),
+        LegendEntry::dot("unstable fixed point", dot, VERMILLION.filled()),
+    ];
+    let (strip, body) = root.split_vertically(super::legend_strip_height(&root, style, &legend));
+    super::draw_legend_strip(&strip, style, &legend)?;
+    let axes = Axes::new(
+        &body,
+        style,
+        Axes::uniform(style.px(10.0)),
+        Axis::linear(m0, m1, "mean μ of the layer's outputs"),
+        Axis::linear(VAR_RANGE.0, v1, "variance ν"),
+    );
+    let mut chart = axes
+        .builder(&body)
+        .build_cartesian_2d(m0..m1, VAR_RANGE.0..v1)
         .map_err(err)?;
-    chart
-        .configure_mesh()
-        .house_grid(style, 0.1, 0.25)
-        .x_desc("mean μ of the layer's outputs")
-        .y_desc("variance ν")
-        .x_label_formatter(&|v| super::tick_linear(*v, 2.0))
-        .y_label_formatter(&|v| super::tick_linear(*v, 3.0))
-        .draw()
-        .map_err(err)?;
+    axes.draw(&chart, &body, style)?;
     // Arrows from (μ, ν) toward g(μ, ν), shortened to a fixed fraction of the grid spacing so the
     // field stays readable; the direction is exact.
     let max_len = 0.09;
@@ -63,20 +85,9 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &MapData, style: &Style) -> Result
             )])
             .map_err(err)?;
     }
-    let traj: Vec<(f64, f64)> = data
-        .trajectory
-        .iter()
-        .copied()
-        .filter(|p| p.0.is_finite() && p.1.is_finite())
-        .collect();
-    let line = style.line(BLUE, 2.0);
     chart
         .draw_series(LineSeries::new(traj.iter().copied(), line))
         .map_err(err)?;
-    legend.push(LegendEntry::line(
-        "simulated layers (post-activation mean, variance)",
-        line,
-    ));
     if let Some(&first) = traj.first() {
         chart
             .draw_series([Circle::new(first, style.px(4.0) as u32, BLUE.filled())])
@@ -96,18 +107,6 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &MapData, style: &Style) -> Result
             ])
             .map_err(err)?;
     }
-    let dot = style.px(5.0) as u32;
-    legend.push(LegendEntry::dot(
-        "attracting fixed point",
-        dot,
-        GREEN.filled(),
-    ));
-    legend.push(LegendEntry::dot(
-        "unstable fixed point",
-        dot,
-        VERMILLION.filled(),
-    ));
-    super::draw_legend(&chart, style, SeriesLabelPosition::UpperLeft, &legend)?;
     root.present().map_err(err)?;
     Ok(())
 }

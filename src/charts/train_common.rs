@@ -187,7 +187,24 @@ pub fn draw_divergence<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
         } else {
             line_x + 2 * pad
         };
-        let y0 = (py.end - py.start) * 45 / 100 + (th + 2 * pad) * i as i32;
+        // The row (from the middle outward) where the least is drawn, so the text does not
+        // hide a curve.
+        let free = (py.end - py.start - th - 2 * pad).max(0);
+        let rows = [0.45, 0.3, 0.6, 0.15, 0.75, 0.05, 0.9];
+        let (rect, covered) = super::emptiest(
+            &area,
+            style,
+            rows.iter().map(|f| {
+                let y = (free as f64 * f) as i32 + pad + (th + 2 * pad) * i as i32;
+                [x0 - pad, y - pad, tw + 2 * pad, th + 2 * pad]
+            }),
+        );
+        let y0 = rect[1] + pad;
+        let (bx, by) = area.get_base_pixel();
+        super::axes::record(|r| {
+            r.legends
+                .push(([bx + rect[0], by + rect[1], rect[2], rect[3]], covered))
+        });
         area.draw(&Rectangle::new(
             [(x0 - pad, y0 - pad), (x0 + tw + pad, y0 + th + pad)],
             style.paper().mix(0.85).filled(),

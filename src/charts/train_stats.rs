@@ -4,8 +4,9 @@
 //! (blue-white-red on a log scale centred on 1) and the RMS of dL/dh (viridis on a log scale),
 //! each with its colour bar. Grey cells are not finite.
 
+use super::axes::{Axes, Axis};
 use super::train_common::{draw_note, rdbu};
-use super::{blit_rgba, err, log_range, viridis, HouseMesh, Style, INK, PAPER, VERMILLION};
+use super::{blit_rgba, err, log_range, viridis, Style, INK, PAPER, VERMILLION};
 use lab_core::train::History;
 use plotters::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -180,33 +181,6 @@ impl Scale {
         }
     }
 
-    /// The labelled values of the colour bar, increasing: the ends and the centre, then the
-    /// decades (log scales) or the quarter points (linear), skipping any closer than an eighth
-    /// of the bar to one already taken.
-    pub fn ticks(&self) -> Vec<f64> {
-        let (lo, hi) = self.range();
-        let mut candidates = vec![lo, hi];
-        match *self {
-            Scale::Diverging { half } => candidates.extend([0.0, -half / 2.0, half / 2.0]),
-            _ => {
-                if let Scale::LogDiverging { .. } = self {
-                    candidates.push(1.0);
-                }
-                let (a, b) = (lo.log10().ceil() as i32, hi.log10().floor() as i32);
-                candidates.extend((a..=b).map(|k| 10f64.powi(k)));
-            }
-        }
-        let mut taken: Vec<f64> = Vec::new();
-        for v in candidates {
-            let t = self.fraction(v);
-            if taken.iter().all(|&u| (self.fraction(u) - t).abs() >= 0.125) {
-                taken.push(v);
-            }
-        }
-        taken.sort_by(f64::total_cmp);
-        taken
-    }
-
     /// The value at fraction t (0 bottom, 1 top) of the colour bar.
     fn at_fraction(&self, t: f64) -> f64 {
         let (lo, hi) = self.range();
@@ -240,41 +214,30 @@ fn panel(
     let (head, body) = area.split_vertically(title_h);
     let bar_w = style.px(84.0) as u32;
     let (map_area, _bar_area) = body.split_horizontally(w.saturating_sub(bar_w));
-    let x_area = if bottom {
-        style.px(34.0)
-    } else {
-        style.px(22.0)
-    };
     let layers = data.layers.max(1);
     let x_range = -0.5..(evals.max(1) as f64 - 0.5);
-    let mut chart = ChartBuilder::on(&map_area)
-        .margin_left(style.px(10.0))
-        .margin_right(style.px(4.0))
-        .margin_top(style.px(2.0))
-        .margin_bottom(style.px(4.0))
-        .x_label_area_size(x_area)
-        .y_label_area_size(style.px(44.0))
+    let names: Vec<String> = data.steps[..evals.min(data.steps.len())]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let x_desc = if bottom {
+        "step (one column per evaluation)"
+    } else {
+        ""
+    };
+    let mut axes = Axes::new(
+        &map_area,
+        style,
+        (style.px(2.0), style.px(4.0), style.px(4.0), style.px(10.0)),
+        Axis::named(x_range.start, x_range.end, x_desc, names),
+        Axis::integer(0.5, layers as f64 + 0.5, "layer"),
+    );
+    axes.grid = false;
+    let chart = axes
+        .builder(&map_area)
         .build_cartesian_2d(x_range, 0.5..(layers as f64 + 0.5))
         .map_err(err)?;
-    let steps = &data.steps;
-    let step_label = |v: &f64| -> String {
-        let i = v.round();
-        if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < evals {
-            steps[i as usize].to_string()
-        } else {
-            String::new()
-        }
-    };
-    let mut mesh = chart.configure_mesh();
-    mesh.disable_mesh()
-        .house_axes(style)
-        .y_desc("layer")
-        .x_label_formatter(&step_label)
-        .y_label_formatter(&|v| super::layer_tick(*v));
-    if bottom {
-        mesh.x_desc("step (one column per evaluation)");
-    }
-    mesh.draw().map_err(err)?;
+    axes.draw(&chart, &map_area, style)?;
     let (px, py) = chart.plotting_area().get_pixel_range();
     head.draw(&Text::new(
         title.to_string(),
@@ -336,17 +299,39 @@ fn colour_bar(
             plotters::style::text_anchor::HPos::Left,
             plotters::style::text_anchor::VPos::Center,
         ));
-    for v in scale.ticks() {
-        let t = scale.fraction(v).clamp(0.0, 1.0);
+    // The bar's labels come from the same tick chooser as every axis.
+    let measure = |s: &str| {
+        root.estimate_text_size(s, &font)
+            .map(|(w, _)| w as f64)
+            .unwrap_or(0.0)
+    };
+    let room = super::ticks::Room {
+        length: (py.end - py.start) as f64,
+        vertical: true,
+        line: style.px(12.0) as f64,
+        // The labels at the bar's ends may reach half a line past them, into the free space.
+        overhang: (style.px(6.0) as f64, style.px(6.0) as f64),
+    };
+    let kind = if scale.is_log() {
+        super::ticks::Scale::Log
+    } else {
+        super::ticks::Scale::Linear
+    };
+    let ticks = super::ticks::choose(lo, hi, kind, &room, &measure);
+    for tick in &ticks.ticks {
+        let t = scale.fraction(tick.value).clamp(0.0, 1.0);
         let y = py.end - (t * (py.end - py.start) as f64).round() as i32;
         root.draw(&PathElement::new([(x1, y), (x1 + style.px(4.0), y)], ink))
             .map_err(err)?;
-        root.draw(&Text::new(
-            super::tick_linear(v, hi - lo),
-            (x1 + style.px(6.0), y),
-            font.clone(),
-        ))
-        .map_err(err)?;
+        let label = match ticks.exponent {
+            Some(e) => format!("{}e{e}", tick.label),
+            None => tick.label.clone(),
+        };
+        let (w, h) = root.estimate_text_size(&label, &font).map_err(err)?;
+        let x = x1 + style.px(6.0);
+        root.draw(&Text::new(label, (x, y), font.clone()))
+            .map_err(err)?;
+        super::axes::record(|r| r.labels.push([x, y - h as i32 / 2, w as i32, h as i32]));
     }
     root.present().map_err(err)?;
     Ok(())
@@ -559,13 +544,6 @@ mod tests {
         assert!((var.at_fraction(0.5) - 1.0).abs() < 1e-12);
         assert!((rms.at_fraction(1.0) - 10.0).abs() < 1e-9);
         assert!((var.fraction(2.0) - 1.0).abs() < 1e-12 && var.fraction(1.0) == 0.5);
-        // Colour-bar ticks: ends, centre and decades, none crowded.
-        assert_eq!(mean.ticks(), vec![-0.5, -0.25, 0.0, 0.25, 0.5]);
-        assert_eq!(var.ticks(), vec![0.5, 1.0, 2.0]);
-        let t = Scale::LogDiverging { factor: 30.0 }.ticks();
-        assert_eq!(t.len(), 5, "{t:?}");
-        assert!(t.contains(&0.1) && t.contains(&1.0) && t.contains(&10.0));
-        assert_eq!(rms.ticks(), vec![0.01, 0.1, 1.0, 10.0]);
     }
 
     #[test]

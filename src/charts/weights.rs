@@ -8,11 +8,12 @@
 //! layer 1 a thick line and the last layer a line with hollow markers, in the run's colour and
 //! dash pattern. Bottom: the fraction of units inside the box, averaged over the layers.
 
+use super::axes::{Axes, Axis};
 use super::train_common::{
     draw_divergence, draw_line, draw_note, run_color, run_dash, run_legend, step_axis,
     thin_indices, MAX_RUNS,
 };
-use super::{err, padded_range, HouseMesh, LegendEntry, Style, GREEN, GREY};
+use super::{err, padded_range, LegendEntry, Style, GREEN, GREY};
 use lab_core::train::History;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -202,23 +203,6 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &WeightsData, style: &Style) -> Re
         (&middle, |r| &r.tau_mean, TAU_BOX, "mean τ = Σᵢ wᵢⱼ²"),
     ];
     for (k, (area, pick, band, desc)) in quantities.into_iter().enumerate() {
-        let (lo, hi) = all(pick, band);
-        let mut chart = ChartBuilder::on(area)
-            .margin(style.px(10.0))
-            .x_label_area_size(style.px(22.0))
-            .y_label_area_size(style.px(56.0))
-            .build_cartesian_2d(x_range.clone(), lo..hi)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .house_grid(style, 0.12, 0.3)
-            .y_desc(desc)
-            .y_labels(6)
-            .x_label_formatter(&|v| super::tick(*v))
-            .y_label_formatter(&|v| super::tick_linear(*v, hi - lo))
-            .draw()
-            .map_err(err)?;
-        draw_quantity(&mut chart, runs, pick, band, x_end, style)?;
         let legend: Vec<LegendEntry> = if k == 0 {
             let mut l = vec![LegendEntry::dot(
                 "Theorem 1 box (Klambauer et al. 2017)",
@@ -246,29 +230,41 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &WeightsData, style: &Style) -> Re
                 ),
             ]
         };
-        if has_evals {
-            super::draw_legend(&chart, style, SeriesLabelPosition::UpperRight, &legend)?;
-        }
+        // The legend above its plot, where it cannot hide a line.
+        let legend = if has_evals { legend } else { Vec::new() };
+        let (strip, area) = area.split_vertically(super::legend_strip_height(area, style, &legend));
+        super::draw_legend_strip(&strip, style, &legend)?;
+        let area = &area;
+        let (lo, hi) = all(pick, band);
+        let axes = Axes::new(
+            area,
+            style,
+            Axes::uniform(style.px(10.0)),
+            Axis::integer(x_range.start, x_range.end, ""),
+            Axis::linear(lo, hi, desc),
+        );
+        let mut chart = axes
+            .builder(area)
+            .build_cartesian_2d(x_range.clone(), lo..hi)
+            .map_err(err)?;
+        axes.draw(&chart, area, style)?;
+        draw_quantity(&mut chart, runs, pick, band, x_end, style)?;
         draw_divergence(&mut chart, &marks, x_end, (lo, hi), style)?;
     }
 
     // The fraction of units inside the box.
-    let mut chart = ChartBuilder::on(&bottom)
-        .margin(style.px(10.0))
-        .x_label_area_size(style.px(34.0))
-        .y_label_area_size(style.px(56.0))
+    let axes = Axes::new(
+        &bottom,
+        style,
+        Axes::uniform(style.px(10.0)),
+        Axis::integer(x_range.start, x_range.end, "step"),
+        Axis::linear(-0.02, 1.02, "inside box"),
+    );
+    let mut chart = axes
+        .builder(&bottom)
         .build_cartesian_2d(x_range.clone(), -0.02..1.02)
         .map_err(err)?;
-    chart
-        .configure_mesh()
-        .house_grid(style, 0.12, 0.3)
-        .x_desc("step")
-        .y_desc("inside box")
-        .y_labels(3)
-        .x_label_formatter(&|v| super::tick(*v))
-        .y_label_formatter(&|v| super::tick_linear(*v, 1.0))
-        .draw()
-        .map_err(err)?;
+    axes.draw(&chart, &bottom, style)?;
     for (i, run) in runs.iter().enumerate() {
         let points = run.mean_inside();
         if points.len() == 1 {

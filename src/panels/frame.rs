@@ -24,9 +24,13 @@ pub fn draw_on_screen(canvas: &NodeRef, renderer: &Renderer, theme: Theme, draw:
             theme,
         };
         if charts::fit_canvas(&c, style.dpr) {
+            charts::axes::start_record();
             if let Err(e) = draw(&c, &style) {
                 web::log_error(&e);
             }
+            // What the chart layer drew where (tick labels, plots, legends), for the tests.
+            let boxes = charts::axes::take_record().to_json();
+            let _ = c.set_attribute("data-label-boxes", &boxes);
         }
     }
     *renderer.borrow_mut() = Some(draw);
@@ -157,14 +161,12 @@ pub fn Frame(props: &FrameProps) -> Html {
         <section id={format!("panel-{}", props.name)} class="panel" aria-labelledby={title_id.clone()}>
             <div class="panel-head">
                 <h2 id={title_id}>{ &props.title }</h2>
-                <div class="downloads">
-                    <button type="button" class="download" onclick={csv_download(&props.csv)}
-                        aria-label={format!("Download CSV of the {} panel", props.name)}>{ "Download CSV" }</button>
-                    <button type="button" class="download-png" onclick={png_download(&props.canvas, props.name)}
-                        aria-label={format!("Download PNG of the {} panel", props.name)}>{ "PNG" }</button>
-                    <button type="button" class="download-png2x" onclick={png_download_2x(&props.canvas, &props.renderer, props.name, theme)}
-                        aria-label={format!("PNG 2x: download the {} panel at twice the size, for slides", props.name)}>{ "PNG 2x" }</button>
-                </div>
+                { export_menu(
+                    props.name,
+                    csv_download(&props.csv),
+                    png_download(&props.canvas, props.name),
+                    png_download_2x(&props.canvas, &props.renderer, props.name, theme),
+                ) }
             </div>
             { props.tools.clone() }
             <canvas ref={props.canvas.clone()} class={classes!("plot", format!("plot-{}", props.name), props.onclick.is_some().then_some("clickable"))}
@@ -175,6 +177,29 @@ pub fn Frame(props: &FrameProps) -> Html {
             <p class="caption">{ props.caption.clone() }</p>
             { props.extra.clone() }
         </section>
+    }
+}
+
+/// A panel's one "Export" menu (a `<details>` that opens under its summary) with the CSV, PNG
+/// and PNG 2x buttons, instead of a row of buttons that overflows a phone's width.
+pub fn export_menu(
+    name: &str,
+    csv: Callback<MouseEvent>,
+    png: Callback<MouseEvent>,
+    png2x: Callback<MouseEvent>,
+) -> Html {
+    html! {
+        <details class="downloads export">
+            <summary aria-label={format!("Export the {name} panel")}>{ "Export" }</summary>
+            <div class="export-menu">
+                <button type="button" class="download" onclick={csv}
+                    aria-label={format!("Download CSV of the {name} panel")}>{ "Download CSV" }</button>
+                <button type="button" class="download-png" onclick={png}
+                    aria-label={format!("Download PNG of the {name} panel")}>{ "PNG" }</button>
+                <button type="button" class="download-png2x" onclick={png2x}
+                    aria-label={format!("PNG 2x: download the {name} panel at twice the size, for slides")}>{ "PNG 2x" }</button>
+            </div>
+        </details>
     }
 }
 

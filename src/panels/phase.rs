@@ -2,7 +2,8 @@
 //! the network there.
 
 use super::frame::{
-    csv_download, png_download, png_download_2x, use_chart, use_chart_theme, PendingPanel,
+    csv_download, export_menu, png_download, png_download_2x, use_chart, use_chart_theme,
+    PendingPanel,
 };
 use super::{PanelId, PanelProps};
 use crate::charts::{self, phase::Frame};
@@ -73,11 +74,12 @@ pub fn PhasePanel(props: &PanelProps) -> Html {
         <section id="panel-phase" class="panel" aria-labelledby="panel-phase-title">
             <div class="panel-head">
                 <h2 id="panel-phase-title">{ PanelId::Phase.title() }</h2>
-                <div class="downloads">
-                    <button type="button" class="download" onclick={csv_download(&csv)} aria-label="Download CSV of the phase panel">{ "Download CSV" }</button>
-                    <button type="button" class="download-png" onclick={png_download(&canvas, "phase")} aria-label="Download PNG of the phase panel">{ "PNG" }</button>
-                    <button type="button" class="download-png2x" onclick={png_download_2x(&canvas, &renderer, "phase", theme)} aria-label="PNG 2x: download the phase panel at twice the size, for slides">{ "PNG 2x" }</button>
-                </div>
+                { export_menu(
+                    "phase",
+                    csv_download(&csv),
+                    png_download(&canvas, "phase"),
+                    png_download_2x(&canvas, &renderer, "phase", theme),
+                ) }
             </div>
             <canvas ref={canvas} class="plot plot-phase clickable" role="img" aria-label={summary} {onclick}></canvas>
             <p class="caption">

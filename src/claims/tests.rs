@@ -400,3 +400,31 @@ fn norm_notes_follow_the_placement() {
     let note = grads_slope_note(&config, None, &[]).unwrap();
     assert!(note.contains("standard deviation of φ(h)"), "{note}");
 }
+
+/// The theory caveat names every normalization and where it sits; Yang et al.'s BatchNorm claim
+/// only where it applies (BatchNorm before the activation); orthogonal weights keep theirs.
+#[test]
+fn the_theory_caveat_follows_the_normalization() {
+    for (query, expected) in [
+        (
+            "norm=group",
+            "with GroupNorm every layer's pre-activations are reset to mean 0 and variance 1",
+        ),
+        (
+            "norm=rms",
+            "with RMSNorm every layer's pre-activations are reset to mean square 1",
+        ),
+        (
+            "norm=batch&norm_at=post",
+            "with BatchNorm every layer's outputs (after the activation) are reset to mean 0",
+        ),
+        ("norm=batch", "Yang et al. 2019"),
+    ] {
+        let (_, t) = setting(query);
+        let caveat = t.caveat.unwrap();
+        assert!(caveat.contains(expected), "{query}: {caveat}");
+        assert_eq!(caveat.contains("Yang"), query == "norm=batch", "{query}");
+    }
+    let (_, t) = setting("init=orthogonal");
+    assert!(t.caveat.unwrap().contains("same variance"));
+}

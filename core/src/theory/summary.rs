@@ -16,7 +16,7 @@ use super::propagation::{
 use super::quadrature::Quadrature;
 use super::snn::{map_and_jacobian, selu_map};
 use crate::activation::Activation;
-use crate::config::{Config, Normalization};
+use crate::config::{Config, NormAt, Normalization};
 use crate::init::Initializer;
 
 /// Range of sigma_w^2 on the phase map's horizontal axis.
@@ -50,15 +50,29 @@ impl TheorySummary {
         let mean_field = mean_field_from(&act, sigma_w2, sigma_b2, q_first);
         let layers = predict_config(config);
         let caveat = match (config.norm, config.init) {
-            (Normalization::Batch | Normalization::Layer, _) => Some(format!(
-                "The mean-field theory shown here describes random networks without normalization; with {} every layer's pre-activations are reset to mean 0 and variance 1, so no q*, χ₁, phase or prediction is shown.{}",
-                if config.norm == Normalization::Batch { "BatchNorm" } else { "LayerNorm" },
-                if config.norm == Normalization::Batch {
-                    " BatchNorm has a mean-field theory of its own (Yang et al. 2019): at initialization its gradients explode toward the input, and tuning the weight variance or the nonlinearity cannot remove that (it weakens toward a linear network)."
-                } else {
-                    ""
-                }
-            )),
+            (norm, _) if norm != Normalization::None => {
+                let name = match norm {
+                    Normalization::Batch => "BatchNorm",
+                    Normalization::Layer => "LayerNorm",
+                    Normalization::Group => "GroupNorm",
+                    _ => "RMSNorm",
+                };
+                let post = config.norm_at == NormAt::Post;
+                let (what, target) = match (post, norm) {
+                    (false, Normalization::Rms) => ("pre-activations", "mean square 1"),
+                    (false, _) => ("pre-activations", "mean 0 and variance 1"),
+                    (true, Normalization::Rms) => ("outputs (after the activation)", "mean square 1"),
+                    (true, _) => ("outputs (after the activation)", "mean 0 and variance 1"),
+                };
+                Some(format!(
+                    "The mean-field theory shown here describes random networks without normalization; with {name} every layer's {what} are reset to {target}, so no q*, χ₁, phase or prediction is shown.{}",
+                    if norm == Normalization::Batch && !post {
+                        " BatchNorm has a mean-field theory of its own (Yang et al. 2019): at initialization its gradients explode toward the input, and tuning the weight variance or the nonlinearity cannot remove that (it weakens toward a linear network)."
+                    } else {
+                        ""
+                    }
+                ))
+            }
             (_, Initializer::Orthogonal) => Some(
                 "Orthogonal weights have the same variance σ_w² as the Gaussian ones, so the mean-field prediction is the same; they change only the fluctuations around it (and the Jacobian's spectrum).".to_string(),
             ),

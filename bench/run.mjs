@@ -91,10 +91,10 @@ let result;
 let coldMs = [];
 let longTasks = null;
 const fourRuns = [];
-// Four runs of the Train section on digits (depth 16, width 64, Adam, 300 steps, evaluations
+// Four runs of the Train section on digits (depth 16, width 64, Adam, 1000 steps, evaluations
 // every 100), each with another activation/initializer/normalization; and a tiny twin for --smoke.
 const FOUR_RUN_LIST = "runs=act:selu,init:lecun_normal;act:relu,init:he_normal,norm:batch;act:gelu,norm:layer;act:elu,init:lecun_normal";
-const FOUR_RUNS = `?task=digits&depth=16&width=64&opt=adam&lr=0.001&steps=300&eval_every=100&${FOUR_RUN_LIST}`;
+const FOUR_RUNS = `?task=digits&depth=16&width=64&opt=adam&lr=0.001&steps=1000&eval_every=100&${FOUR_RUN_LIST}`;
 const FOUR_RUNS_SMOKE = `?task=xor&depth=2&width=8&opt=adam&lr=0.01&steps=20&eval_every=10&${FOUR_RUN_LIST}`;
 try {
   // ---- the bench page

@@ -25,6 +25,14 @@ pub fn device_pixel_ratio() -> f64 {
         .clamp(1.0, 4.0)
 }
 
+/// Calls `f` once after about `ms` milliseconds (`setTimeout`); nothing where there is no window.
+pub fn after_ms(ms: i32, f: impl FnOnce() + 'static) {
+    let Some(w) = window() else { return };
+    let callback = wasm_bindgen::closure::Closure::once_into_js(f);
+    w.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms)
+        .ok();
+}
+
 /// The current query string, e.g. `?act=relu`.
 pub fn query_string() -> String {
     window()

@@ -6,7 +6,7 @@ use super::depth_note;
 use super::state::{Mode, TrainAction, TrainState};
 use crate::components::sidebar::ParamControl;
 use crate::components::Setter;
-use crate::engine::train_runner::TrainRunner;
+use crate::engine::train_runner::{TrainEvent, TrainRunner};
 use crate::engine::train_wire::Control;
 use crate::params::{self, Group, Params};
 use crate::train::panels::{
@@ -35,13 +35,33 @@ struct Rate {
     per_second: Option<f64>,
 }
 
+/// Least time between two redraws of the Train section while it trains, in ms.
+const REDRAW_MS: i32 = 200;
+
 #[function_component]
 pub fn TrainSection(props: &TrainSectionProps) -> Html {
     let state = use_reducer(TrainState::default);
+    // The workers' events are applied together at most every REDRAW_MS: four runs publish
+    // about 40 updates a second, and redrawing every chart for each took about 40% of a core
+    // on the page's thread, the thread the workers share the cores with.
     let runner = {
         let dispatcher = state.dispatcher();
         use_mut_ref(move || {
-            TrainRunner::new(Rc::new(move |e| dispatcher.dispatch(TrainAction::Event(e))))
+            let queue: Rc<RefCell<Vec<TrainEvent>>> = Rc::default();
+            TrainRunner::new(Rc::new(move |e| {
+                let first = {
+                    let mut q = queue.borrow_mut();
+                    q.push(e);
+                    q.len() == 1
+                };
+                if first {
+                    let (queue, dispatcher) = (queue.clone(), dispatcher.clone());
+                    web::after_ms(REDRAW_MS, move || {
+                        let events = std::mem::take(&mut *queue.borrow_mut());
+                        dispatcher.dispatch(TrainAction::Events(events));
+                    });
+                }
+            }))
         })
     };
     let digits: Rc<RefCell<Option<Rc<Vec<u8>>>>> = use_mut_ref(|| None);

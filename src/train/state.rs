@@ -64,6 +64,8 @@ pub enum TrainAction {
     Clear,
     Mode(Mode),
     Event(TrainEvent),
+    /// Several events in their order, applied in one go (one redraw for all of them).
+    Events(Vec<TrainEvent>),
 }
 
 impl TrainState {
@@ -95,6 +97,19 @@ impl Reducible for TrainState {
     type Action = TrainAction;
 
     fn reduce(self: Rc<Self>, action: TrainAction) -> Rc<Self> {
+        let events = match action {
+            TrainAction::Events(events) => events,
+            action => return self.reduce_one(action),
+        };
+        events
+            .into_iter()
+            .fold(self, |s, e| s.reduce_one(TrainAction::Event(e)))
+    }
+}
+
+impl TrainState {
+    /// One action that is not [`TrainAction::Events`].
+    fn reduce_one(self: Rc<Self>, action: TrainAction) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
             TrainAction::Start {
@@ -143,6 +158,8 @@ impl Reducible for TrainState {
                     None => return self,
                 }
             }
+            // Split by `reduce`; an empty batch changes nothing.
+            TrainAction::Events(_) => return self,
         }
         if next.all_done() && next.mode == Mode::Playing {
             next.mode = Mode::Paused;

@@ -152,6 +152,8 @@ test("the largest network keeps the page responsive and explains what it skips",
   assert.ok(Date.now() - t0 < 1000, "page responsive");
   const status = await page.textContent(".status");
   assert.match(status, /Computing the forward pass/);
+  // Most of an hour of work: the status says roughly how long, and what would be live.
+  await page.waitForFunction(() => / left at this computer's measured speed; one layer takes about [\d.]+ s at batch 4096 and width 1024/.test(document.querySelector(".status").textContent), null, { timeout: 20000 });
   const warning = await page.textContent("#panel-grads .warning");
   assert.match(warning, /backward pass skipped/);
   // Moving a control supersedes the computation in flight.

@@ -456,6 +456,53 @@ pub fn stats_quantities(config: &Config) -> String {
     }
 }
 
+/// A wait of `secs` seconds in words when it is at least 10 s: "about 40 s", "about 3 min",
+/// "about 2.5 h" (None below 10 s, or for a non-finite wait).
+pub fn duration_words(secs: f64) -> Option<String> {
+    if !secs.is_finite() || secs < 10.0 {
+        None
+    } else if secs < 90.0 {
+        Some(format!("about {:.0} s", (secs / 10.0).round() * 10.0))
+    } else if secs < 90.0 * 60.0 {
+        Some(format!("about {:.0} min", (secs / 60.0).round()))
+    } else {
+        Some(format!("about {:.1} h", secs / 3600.0))
+    }
+}
+
+/// The status line's honest wait (issue 13): once a run has worked for `elapsed_ms` (at least
+/// 1.5 s) and done the fraction `progress` of its work (from the flop estimates), the time left
+/// at the measured speed, when that is 10 s or more, and what would be live. Every layer costs
+/// the same at a given batch and width, so the measured time per layer says how many layers take
+/// about a second; when one layer alone takes longer, only a smaller batch or width helps.
+pub fn waiting_text(config: &Config, progress: f64, elapsed_ms: f64) -> Option<String> {
+    if !(progress > 1e-4 && progress < 1.0 && elapsed_ms >= 1500.0) {
+        return None;
+    }
+    let total_s = elapsed_ms / 1000.0 / progress;
+    let left = duration_words(total_s * (1.0 - progress))?;
+    let per_layer = total_s / config.depth.max(1) as f64;
+    let offer = if per_layer <= 1.0 {
+        let depth = ((1.0 / per_layer).floor() as usize).clamp(1, config.depth);
+        format!(
+            "depth = {depth} instead of {} would take about a second at this batch and width.",
+            config.depth
+        )
+    } else {
+        format!(
+            "one layer takes about {} s at batch {} and width {}: a smaller batch or width computes faster.",
+            fmt3(per_layer),
+            config.batch,
+            config.width
+        )
+    };
+    let mut left = left;
+    left[..1].make_ascii_uppercase();
+    Some(format!(
+        "{left} left at this computer's measured speed; {offer}"
+    ))
+}
+
 /// The corr panel's statement for this setting (issue 14, item 10): what the prediction does
 /// and why, from the mean field and the predicted c^l (`predicted`, layers 1, 2, ...).
 pub fn corr_note(t: &TheorySummary, predicted: &[f64]) -> String {

@@ -428,3 +428,27 @@ fn the_theory_caveat_follows_the_normalization() {
     let (_, t) = setting("init=orthogonal");
     assert!(t.caveat.unwrap().contains("same variance"));
 }
+
+/// Issue 13, honest waiting. 2 s for 10% of the work is 20 s in all, 18 s left ("about 20 s");
+/// 100 layers in 20 s is 0.2 s a layer, so 5 layers take about a second. At depth 10 the same is
+/// 2 s a layer: only a smaller batch or width helps. Short runs get no word.
+#[test]
+fn long_runs_say_how_long_and_what_would_be_live() {
+    let (config, _) = setting("depth=100&batch=4096&width=1024");
+    let text = waiting_text(&config, 0.1, 2000.0).unwrap();
+    assert!(text.starts_with("About 20 s left"), "{text}");
+    assert!(
+        text.contains("depth = 5 instead of 100 would take about a second"),
+        "{text}"
+    );
+    // 50% in 4 s: 4 s left, no word.
+    assert_eq!(waiting_text(&config, 0.5, 4000.0), None);
+    let (config, _) = setting("depth=10&batch=4096&width=1024");
+    let text = waiting_text(&config, 0.1, 2000.0).unwrap();
+    assert!(
+        text.contains("one layer takes about 2.000 s at batch 4096 and width 1024"),
+        "{text}"
+    );
+    assert_eq!(duration_words(5.0), None);
+    assert_eq!(duration_words(300.0).as_deref(), Some("about 5 min"));
+}

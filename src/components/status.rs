@@ -69,10 +69,32 @@ fn progress_text(run: &RunState) -> String {
 #[function_component]
 pub fn Status(props: &StatusProps) -> Html {
     let run = &props.run;
+    // When the current run started (by its generation), for the honest wait.
+    let started = use_mut_ref(|| (u64::MAX, 0.0f64));
+    let now = crate::web::now_ms();
+    {
+        let mut s = started.borrow_mut();
+        if s.0 != run.gen {
+            *s = (run.gen, now);
+        }
+    }
+    let wait = (!run.is_done() && run.failed.is_none())
+        .then(|| {
+            crate::claims::waiting_text(
+                run.view.config(),
+                run.view.progress(),
+                now - started.borrow().1,
+            )
+        })
+        .flatten();
+    let text = match wait {
+        Some(w) => format!("{} {w}", status_text(run)),
+        None => status_text(run),
+    };
     html! {
         <div class="status" role="status" aria-live="polite" data-done={run.is_done().to_string()} data-failed={run.failed.is_some().to_string()} data-engine={props.engine}>
             <progress max="1" value={run.view.progress().to_string()} aria-label="Simulation progress"></progress>
-            <span>{ status_text(run) }</span>
+            <span>{ text }</span>
         </div>
     }
 }

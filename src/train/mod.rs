@@ -175,16 +175,7 @@ pub fn time_left_words(steps_left: usize, per_second: f64) -> Option<String> {
     if !(per_second.is_finite() && per_second > 0.0) {
         return None;
     }
-    let secs = steps_left as f64 / per_second;
-    if secs < 10.0 {
-        None
-    } else if secs < 90.0 {
-        Some(format!("about {:.0} s left", (secs / 10.0).round() * 10.0))
-    } else if secs < 90.0 * 60.0 {
-        Some(format!("about {:.0} min left", (secs / 60.0).round()))
-    } else {
-        Some(format!("about {:.1} h left", secs / 3600.0))
-    }
+    crate::claims::duration_words(steps_left as f64 / per_second).map(|d| format!("{d} left"))
 }
 
 #[cfg(test)]

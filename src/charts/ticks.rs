@@ -194,6 +194,14 @@ fn linear_candidates(lo: f64, hi: f64, integer: bool) -> Vec<Ticks> {
             out.push(linear_labels(&values, k));
         }
     }
+    if integer {
+        // Last resort of a short layer axis: its first and last whole numbers (layers 1 and 8
+        // on a 90 px heat map, where steps of 2 crowd and a step of 5 labels only "5").
+        let (first, last) = ((lo - 1e-9).ceil(), (hi + 1e-9).floor());
+        if last > first {
+            out.push(linear_labels(&[first, last], 0));
+        }
+    }
     out
 }
 
@@ -387,6 +395,13 @@ mod tests {
         let t = choose(0.5, 200.5, Scale::Integer, &r, &mono);
         assert_readable(&t, 0.5, 200.5, Scale::Integer, &r);
         assert!(t.ticks.iter().all(|k| k.value.fract() == 0.0));
+        // 8 layers on a 90 px y axis: 11.25 px a layer, so steps of 1 and 2 (22.5 px) are closer
+        // than 2.2 lines (26.4 px) and a step of 5 labels only "5": the first and last layer,
+        // 78.75 px apart, are labelled instead.
+        let r = room(90.0, true);
+        let t = choose(0.5, 8.5, Scale::Integer, &r, &mono);
+        assert_readable(&t, 0.5, 8.5, Scale::Integer, &r);
+        assert_eq!(t.labels(), vec!["1", "8"]);
     }
 
     #[test]

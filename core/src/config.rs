@@ -56,6 +56,14 @@ named_enum! {
     }
 }
 
+impl NormAt {
+    /// Whether a normalization `norm` sits after the activation (x = norm(phi(h))): placed
+    /// there and not [`Normalization::None`].
+    pub fn is_after(self, norm: Normalization) -> bool {
+        norm != Normalization::None && self == NormAt::Post
+    }
+}
+
 /// Allowed number of GroupNorm groups (it must also divide the width).
 pub const GROUPS_RANGE: RangeInclusive<usize> = 1..=1024;
 

@@ -4,7 +4,7 @@
 use super::norm::RowNorm;
 use super::plan::{bias_flops, Task};
 use super::{Simulation, CORR_PAIRS, MAX_SAMPLES};
-use crate::config::{NormAt, Normalization};
+use crate::config::Normalization;
 use crate::init::WeightSampler;
 use crate::kernels;
 use crate::rng::{Rng, Stream};
@@ -179,7 +179,7 @@ impl Simulation {
 
     /// Whether the normalization sits after the activation (x^l = norm(phi(h^l))).
     pub(super) fn post_norm(&self) -> bool {
-        self.config.norm != Normalization::None && self.config.norm_at == NormAt::Post
+        self.config.norm_at.is_after(self.config.norm)
     }
 
     /// The normalization passes over a block of rows (r0..r1 of the batch): on h^l, or on x^l
@@ -218,14 +218,13 @@ impl Simulation {
     pub(super) fn activate_rows(&mut self, rows: Range<usize>) {
         let (n, b) = (self.config.width, self.config.batch);
         let path = self.config.kernels;
+        let post_later = self.post_norm();
         let (batch, acc) = (&mut self.batch, &mut self.acc);
         self.config.activation.apply_slice_with(
             path,
             &batch.h[rows.clone()],
             &mut batch.x[rows.clone()],
         );
-        let post_later =
-            self.config.norm != Normalization::None && self.config.norm_at == NormAt::Post;
         if rows.start == 0 {
             // Pivots (see `Moments`): the first entries of h^l and x^l when they are finite;
             // else the first finite entry of h^l (all of it is computed by now) and, for x^l,

@@ -2,7 +2,7 @@
 //! per unit, the memory decisions made up front ([`Plan`]) and the total estimate.
 
 use super::{ACTIVATION_FLOPS, CORR_PAIRS, UNIT_FLOPS};
-use crate::config::{Config, NormAt, Normalization};
+use crate::config::{Config, Normalization};
 use crate::init::{WeightSampler, NORMAL_FLOPS};
 
 /// One kind of work unit. Row passes process a block of rows of the batch per unit.
@@ -107,7 +107,7 @@ impl Plan {
             Normalization::Group => config.batch.saturating_mul(config.groups),
         };
         // After the activation, the backward pass needs h^l (for phi') and the normalized x^l.
-        let copies = if config.norm != Normalization::None && config.norm_at == NormAt::Post {
+        let copies = if config.norm_at.is_after(config.norm) {
             2
         } else {
             1
@@ -164,7 +164,7 @@ pub(super) fn estimate(config: &Config, plan: &Plan) -> f64 {
             Task::RowNorm.row_flops(n)
         }
     };
-    let post_rows = if config.norm != Normalization::None && config.norm_at == NormAt::Post {
+    let post_rows = if config.norm_at.is_after(config.norm) {
         Task::PostMoments.row_flops(n)
     } else {
         0.0

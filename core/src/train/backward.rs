@@ -2,7 +2,7 @@
 //! BatchNorm or LayerNorm and the dense layers); the definitions are in the documentation of
 //! [`crate::train::model`].
 
-use crate::config::{NormAt, Normalization};
+use crate::config::Normalization;
 use crate::kernels::{matmul_grad_w_with, matmul_transposed_with};
 use crate::train::dropout::{alpha_dropout_constants, DropoutKind};
 use crate::train::forward::row_norm_shape;
@@ -58,7 +58,7 @@ impl Model {
             }
             let mut dh = std::mem::take(&mut cache.dh[l]);
             resize(&mut dh, rows * n_out);
-            let post = spec.norm != Normalization::None && spec.norm_at == NormAt::Post;
+            let post = spec.norm_at.is_after(spec.norm);
             let (gamma_grad, beta_grad) = (&mut grads.gamma[l], &mut grads.beta[l]);
             let norm_grads = NormGrads {
                 gamma: gamma_grad,
@@ -68,35 +68,27 @@ impl Model {
             resize(deriv, rows * n_out);
             spec.activation
                 .derivative_slice_with(PATH, &cache.z[l], deriv);
-            if post {
-                // x = norm(phi(h)): back through the normalization, then phi'.
-                norm_backward(
-                    spec,
-                    layer,
-                    rows,
-                    &cache.xhat[l],
-                    &cache.inv_std[l],
-                    &dz,
-                    &mut dh,
-                    norm_grads,
-                );
-                for (v, &p) in dh.iter_mut().zip(deriv.iter()) {
-                    *v *= p;
-                }
-            } else {
+            // Before the activation: phi' first, then back through the normalization; after it
+            // (x = norm(phi(h))): the normalization first, then phi'.
+            if !post {
                 for (v, &p) in dz.iter_mut().zip(deriv.iter()) {
                     *v *= p;
                 }
-                norm_backward(
-                    spec,
-                    layer,
-                    rows,
-                    &cache.xhat[l],
-                    &cache.inv_std[l],
-                    &dz,
-                    &mut dh,
-                    norm_grads,
-                );
+            }
+            norm_backward(
+                spec,
+                layer,
+                rows,
+                &cache.xhat[l],
+                &cache.inv_std[l],
+                &dz,
+                &mut dh,
+                norm_grads,
+            );
+            if post {
+                for (v, &p) in dh.iter_mut().zip(deriv.iter()) {
+                    *v *= p;
+                }
             }
             flush_subnormals(&mut dh);
             cache.dx = dz;

@@ -2,7 +2,7 @@
 //! activation, dropout), its loss and BatchNorm's running-statistics update; the definitions are
 //! in the documentation of [`crate::train::model`].
 
-use crate::config::{NormAt, Normalization, NORM_EPS};
+use crate::config::{Normalization, NORM_EPS};
 use crate::kernels::matmul_with;
 use crate::rng::Rng;
 use crate::train::dropout::{alpha_dropout_constants, DropoutKind, ALPHA_PRIME};
@@ -74,7 +74,7 @@ impl Model {
                     *v += b;
                 }
             }
-            let post = spec.norm != Normalization::None && spec.norm_at == NormAt::Post;
+            let post = spec.norm_at.is_after(spec.norm);
             let stats = BatchStats {
                 mean: &mut cache.batch_mean[l],
                 var_unbiased: &mut cache.batch_var_unbiased[l],

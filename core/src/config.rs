@@ -64,6 +64,22 @@ impl NormAt {
     }
 }
 
+named_enum! {
+    /// The network's architecture: a plain stack of layers, or pre-norm residual blocks.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub enum Arch {
+        /// x^l = phi(norm(x^(l-1) W^l + b^l)) (or with the normalization after phi).
+        #[default]
+        Plain = ("plain", "Plain stack: x = φ(h)"),
+        /// x^l = x^(l-1) + s phi(norm(x^(l-1)) W^l + b^l), s = [`Config::res_scale`]: the
+        /// pre-norm residual block of transformers (with LayerNorm) and ResNets v2.
+        Residual = ("residual", "Residual blocks: x = x + s·φ(h)"),
+    }
+}
+
+/// Allowed branch scale s of a residual block ([`Config::res_scale`]).
+pub const RES_SCALE_RANGE: RangeInclusive<f32> = 0.0..=4.0;
+
 /// Allowed number of GroupNorm groups (it must also divide the width).
 pub const GROUPS_RANGE: RangeInclusive<usize> = 1..=1024;
 
@@ -98,6 +114,11 @@ pub struct Config {
     pub groups: usize,
     /// Where the normalization sits (ignored without one).
     pub norm_at: NormAt,
+    /// Plain stack or residual blocks.
+    pub arch: Arch,
+    /// Residual branch scale s (used only with [`Arch::Residual`]; 1 / sqrt(depth) keeps the
+    /// stream's variance bounded).
+    pub res_scale: f32,
     /// Correlation c0 of the input pairs propagated for the correlation panel, in [-1, 1]
     /// ([`INPUT_CORR_RANGE`]; see [`crate::sim::CORR_PAIRS`]). It does not affect the main batch.
     pub input_corr: f32,
@@ -127,6 +148,8 @@ impl Default for Config {
             kernels: KernelPath::Simd,
             groups: 8,
             norm_at: NormAt::Pre,
+            arch: Arch::Plain,
+            res_scale: 1.0,
         }
     }
 }
@@ -193,6 +216,17 @@ impl Config {
             return error(
                 "groups",
                 format!("{} does not divide the width {}", self.groups, self.width),
+            );
+        }
+        if !RES_SCALE_RANGE.contains(&self.res_scale) {
+            return error(
+                "res_scale",
+                format!(
+                    "{} is outside [{}, {}]",
+                    self.res_scale,
+                    RES_SCALE_RANGE.start(),
+                    RES_SCALE_RANGE.end()
+                ),
             );
         }
         if !INPUT_CORR_RANGE.contains(&self.input_corr) {

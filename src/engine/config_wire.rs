@@ -2,18 +2,18 @@
 //! the worker receives the typed, validated configuration, never a query string to parse again.
 //! Strict: anything that is not exactly what [`encode`] writes is an error, never a panic.
 //!
-//! Layout (18 numbers): activation (index into `ActivationKind::ALL`), slope, alpha, beta,
+//! Layout (20 numbers): activation (index into `ActivationKind::ALL`), slope, alpha, beta,
 //! initializer (index into `Initializer::ALL`), gain, bias_std, depth, width, batch,
 //! input_mean, input_std, normalization (index into `Normalization::ALL`), input_corr, seed,
 //! kernels (index into `KernelPath::ALL`), GroupNorm's groups, the normalization's place (index
-//! into `NormAt::ALL`).
+//! into `NormAt::ALL`), the architecture (index into `Arch::ALL`), the residual branch scale.
 
 use super::flat::{index_of, pick, single as real, whole};
 use lab_core::{
-    Activation, ActivationKind, Config, Initializer, KernelPath, NormAt, Normalization,
+    Activation, ActivationKind, Arch, Config, Initializer, KernelPath, NormAt, Normalization,
 };
 
-pub const LEN: usize = 18;
+pub const LEN: usize = 20;
 
 pub fn encode(c: &Config) -> Vec<f64> {
     let a = &c.activation;
@@ -36,6 +36,8 @@ pub fn encode(c: &Config) -> Vec<f64> {
         index_of(KernelPath::ALL.as_ref(), &c.kernels),
         c.groups as f64,
         index_of(NormAt::ALL.as_ref(), &c.norm_at),
+        index_of(Arch::ALL.as_ref(), &c.arch),
+        f64::from(c.res_scale),
     ]
 }
 
@@ -79,6 +81,8 @@ pub fn decode(data: &[f64]) -> Result<Config, String> {
         kernels: pick(KernelPath::ALL.as_ref(), data[15], "kernels")?,
         groups: size(data[16], &lab_core::config::GROUPS_RANGE, "groups")?,
         norm_at: pick(NormAt::ALL.as_ref(), data[17], "norm_at")?,
+        arch: pick(Arch::ALL.as_ref(), data[18], "arch")?,
+        res_scale: real(data[19], "res_scale")?,
     };
     config.validated().map_err(|e| e.to_string())
 }

@@ -75,6 +75,7 @@ fn any_config() -> impl Strategy<Value = Config> {
                     } else {
                         NormAt::Post
                     },
+                    ..Config::default()
                 }
             },
         )

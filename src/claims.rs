@@ -98,11 +98,11 @@ pub struct Row {
     pub meaning: &'static str,
 }
 
-/// The theory table for this setting: empty with a normalization layer (the theory of random
-/// un-normalized networks does not apply; the caveat says so), otherwise q¹, q*, χ₁, ξ_q, ξ_c,
+/// The theory table for this setting: empty with a normalization layer or residual blocks (the
+/// theory of random plain un-normalized networks does not apply; the caveat says so), otherwise q¹, q*, χ₁, ξ_q, ξ_c,
 /// c* and the phase, each explained.
 pub fn theory_rows(t: &TheorySummary, kind: ActivationKind) -> Vec<Row> {
-    if t.layers.is_none() {
+    if !t.classic {
         return Vec::new();
     }
     let mf = &t.mean_field;
@@ -506,8 +506,8 @@ pub fn waiting_text(config: &Config, progress: f64, elapsed_ms: f64) -> Option<S
 /// The corr panel's statement for this setting (issue 14, item 10): what the prediction does
 /// and why, from the mean field and the predicted c^l (`predicted`, layers 1, 2, ...).
 pub fn corr_note(t: &TheorySummary, predicted: &[f64]) -> String {
-    if t.layers.is_none() {
-        return "With a normalization layer the mean-field correlation map does not apply, so no prediction is drawn.".to_string();
+    if !t.classic {
+        return "The mean-field correlation map describes plain networks without normalization; with a normalization layer or residual blocks it does not apply, so no prediction is drawn.".to_string();
     }
     let mf = &t.mean_field;
     let end = predicted
@@ -621,7 +621,7 @@ pub fn phase_note(t: &TheorySummary, jumps: bool) -> String {
     if jumps {
         out.push_str(" Dashed: χ₁ jumps across 1 between neighbouring points because q* jumps: the layers collapse on one side and diverge on the other, and no point there has χ₁ = 1.");
     }
-    if (t.mean_field.q_first - 1.0).abs() > 1e-9 && t.layers.is_some() {
+    if (t.mean_field.q_first - 1.0).abs() > 1e-9 && t.classic {
         out.push_str(&format!(
             " Your network starts at q¹ = {} (the table's numbers start there), which can differ where a jump is near.",
             fmt3(t.mean_field.q_first)

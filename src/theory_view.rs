@@ -26,7 +26,7 @@ pub fn corr_data(th: &Theory, depth: usize, stats: &[LayerStats], correlation: &
             .map(|(i, &c)| ((i + 1) as f64, c))
             .filter(|p| p.1.is_finite())
             .collect(),
-        c_star: Some(th.mean_field.c_star).filter(|c| c.is_finite() && th.layers.is_some()),
+        c_star: Some(th.mean_field.c_star).filter(|c| c.is_finite() && th.classic),
     }
 }
 

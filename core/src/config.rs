@@ -77,6 +77,41 @@ named_enum! {
     }
 }
 
+impl Config {
+    /// Whether the normalization sits after the activation, x^l = norm(phi(h^l)): placed there,
+    /// present, and in a plain stack (a residual block normalizes the stream before its matmul
+    /// whatever `norm_at` says).
+    pub fn norm_after_activation(&self) -> bool {
+        self.arch == Arch::Plain && self.norm_at.is_after(self.norm)
+    }
+
+    /// The residual branch scale s in use: [`Config::res_scale`], or 1 / sqrt(depth) under
+    /// [`ResScaleRule::InvSqrtDepth`].
+    pub fn branch_scale(&self) -> f32 {
+        match self.res_scale_rule {
+            ResScaleRule::Fixed => self.res_scale,
+            ResScaleRule::InvSqrtDepth => (1.0 / (self.depth.max(1) as f64).sqrt()) as f32,
+        }
+    }
+
+    /// Whether the network is made of residual blocks.
+    pub fn is_residual(&self) -> bool {
+        self.arch == Arch::Residual
+    }
+}
+
+named_enum! {
+    /// How a residual block's branch scale s is chosen.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub enum ResScaleRule {
+        /// s = [`Config::res_scale`].
+        #[default]
+        Fixed = ("fixed", "s as set"),
+        /// s = 1 / sqrt(depth): the stream's variance then grows by a bounded total.
+        InvSqrtDepth = ("inv_sqrt_depth", "s = 1/√depth"),
+    }
+}
+
 /// Allowed branch scale s of a residual block ([`Config::res_scale`]).
 pub const RES_SCALE_RANGE: RangeInclusive<f32> = 0.0..=4.0;
 
@@ -119,6 +154,8 @@ pub struct Config {
     /// Residual branch scale s (used only with [`Arch::Residual`]; 1 / sqrt(depth) keeps the
     /// stream's variance bounded).
     pub res_scale: f32,
+    /// Whether s is `res_scale` or 1 / sqrt(depth) ([`Config::branch_scale`]).
+    pub res_scale_rule: ResScaleRule,
     /// Correlation c0 of the input pairs propagated for the correlation panel, in [-1, 1]
     /// ([`INPUT_CORR_RANGE`]; see [`crate::sim::CORR_PAIRS`]). It does not affect the main batch.
     pub input_corr: f32,
@@ -150,6 +187,7 @@ impl Default for Config {
             norm_at: NormAt::Pre,
             arch: Arch::Plain,
             res_scale: 1.0,
+            res_scale_rule: ResScaleRule::Fixed,
         }
     }
 }

@@ -28,7 +28,8 @@ pub use activation::{
     Activation, ActivationKind, ParamSpec, ACTIVATION_PARAMS, SELU_ALPHA, SELU_LAMBDA,
 };
 pub use config::{
-    Arch, Config, ConfigError, NormAt, Normalization, BATCH_RANGE, DEPTH_RANGE, WIDTH_RANGE,
+    Arch, Config, ConfigError, NormAt, Normalization, ResScaleRule, BATCH_RANGE, DEPTH_RANGE,
+    WIDTH_RANGE,
 };
 pub use init::{Initializer, WeightSampler};
 pub use kernels::KernelPath;

@@ -29,8 +29,9 @@ pub use criticality::{
     PhasePoint, CRITICAL_TOLERANCE, NEUTRAL_TOLERANCE,
 };
 pub use propagation::{
-    correlation_map, correlation_map_with, input_correlation, length_map, predict_config,
-    predict_correlation, predict_layers, sigma_b2_of, sigma_w2_of, Prediction,
+    config_prediction, correlation_map, correlation_map_with, input_correlation, length_map,
+    predict_config, predict_correlation, predict_layers, sigma_b2_of, sigma_w2_of, NoPrediction,
+    Prediction, MIN_NORM_UNITS,
 };
 pub use quadrature::{gauss_expect, gauss_expect_2d, Quadrature};
 pub use snn::{

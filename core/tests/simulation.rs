@@ -3,7 +3,7 @@
 //! at each test) and checked for several seeds.
 
 use lab_core::activation::{Activation, ActivationKind};
-use lab_core::config::{Config, NormAt, Normalization};
+use lab_core::config::{Arch, Config, NormAt, Normalization};
 use lab_core::init::Initializer;
 use lab_core::rng::{Rng, Stream};
 use lab_core::sim::{LayerStats, RunPhase, Signal, Simulation};
@@ -202,20 +202,6 @@ fn forward_f64(
             0.0,
             f64::from(config.bias_std),
         );
-        let mut h = vec![0.0; b * n];
-        for r in 0..b {
-            for j in 0..n {
-                h[r * n + j] = (0..n)
-                    .map(|k| x[r * n + k] * f64::from(w[k * n + j]))
-                    .sum::<f64>()
-                    + f64::from(bias[j]);
-            }
-        }
-        if let Some((l, index, eps)) = perturb {
-            if l == layer {
-                h[index] += eps;
-            }
-        }
         // Index sets of the normalization groups: columns (BatchNorm), rows (LayerNorm,
         // RMSNorm) or runs of n / G consecutive units of a row (GroupNorm); RMSNorm does not
         // centre.
@@ -250,13 +236,41 @@ fn forward_f64(
                 }
             }
         };
-        // Before the activation: x = phi(norm(h)); after: x = norm(phi(h)).
-        if config.norm_at == NormAt::Pre {
-            normalize(&mut h);
+        // A residual block normalizes (a copy of) the stream before its matmul.
+        let residual = config.arch == Arch::Residual;
+        let mut src = x.clone();
+        if residual {
+            normalize(&mut src);
         }
-        x = h.iter().map(|&v| act.f64(v)).collect();
-        if config.norm_at == NormAt::Post {
-            normalize(&mut x);
+        let mut h = vec![0.0; b * n];
+        for r in 0..b {
+            for j in 0..n {
+                h[r * n + j] = (0..n)
+                    .map(|k| src[r * n + k] * f64::from(w[k * n + j]))
+                    .sum::<f64>()
+                    + f64::from(bias[j]);
+            }
+        }
+        if let Some((l, index, eps)) = perturb {
+            if l == layer {
+                h[index] += eps;
+            }
+        }
+        // Before the activation: x = phi(norm(h)); after: x = norm(phi(h)).
+        if residual {
+            // x^l = x^(l-1) + s phi(h^l).
+            let s = f64::from(config.res_scale);
+            for (x, &h) in x.iter_mut().zip(&h) {
+                *x += s * act.f64(h);
+            }
+        } else {
+            if config.norm_at == NormAt::Pre {
+                normalize(&mut h);
+            }
+            x = h.iter().map(|&v| act.f64(v)).collect();
+            if config.norm_at == NormAt::Post {
+                normalize(&mut x);
+            }
         }
         let mean_var = |v: &[f64]| {
             let mean = v.iter().sum::<f64>() / v.len() as f64;
@@ -277,10 +291,16 @@ fn forward_f64(
 
 #[test]
 fn backward_pass_matches_finite_differences() {
-    for (norm, norm_at) in Normalization::ALL
+    // Plain stacks in both placements, and residual blocks (pre-norm).
+    for (norm, norm_at, arch) in Normalization::ALL
         .into_iter()
-        .flat_map(|n| NormAt::ALL.into_iter().map(move |a| (n, a)))
-        .filter(|&(n, a)| n != Normalization::None || a == NormAt::Pre)
+        .flat_map(|n| NormAt::ALL.into_iter().map(move |a| (n, a, Arch::Plain)))
+        .filter(|&(n, a, _)| n != Normalization::None || a == NormAt::Pre)
+        .chain(
+            Normalization::ALL
+                .into_iter()
+                .map(|n| (n, NormAt::Pre, Arch::Residual)),
+        )
     {
         for kind in [
             ActivationKind::Tanh,
@@ -289,6 +309,8 @@ fn backward_pass_matches_finite_differences() {
         ] {
             let config = Config {
                 norm_at,
+                arch,
+                res_scale: 0.7,
                 gain: 1.3,
                 bias_std: 0.4,
                 input_mean: 0.3,
@@ -312,7 +334,7 @@ fn backward_pass_matches_finite_differences() {
                 for (a, b) in got.iter().zip(r) {
                     assert!(
                         (a - b).abs() < 1e-5 * (1.0 + b.abs()),
-                        "{norm:?} {norm_at:?} {kind:?}: forward stat {a} vs {b}"
+                        "{norm:?} {norm_at:?} {arch:?} {kind:?}: forward stat {a} vs {b}"
                     );
                 }
             }
@@ -329,11 +351,11 @@ fn backward_pass_matches_finite_differences() {
                 let grad_rms = sim.stats()[layer - 1].grad_rms;
                 assert!(
                     fd_rms > 1e-3,
-                    "{norm:?} {norm_at:?} {kind:?} layer {layer}: degenerate test ({fd_rms})"
+                    "{norm:?} {norm_at:?} {arch:?} {kind:?} layer {layer}: degenerate test ({fd_rms})"
                 );
                 assert!(
                     (grad_rms - fd_rms).abs() < 1e-4 * fd_rms,
-                    "{norm:?} {norm_at:?} {kind:?} layer {layer}: backward {grad_rms} vs finite differences {fd_rms}"
+                    "{norm:?} {norm_at:?} {arch:?} {kind:?} layer {layer}: backward {grad_rms} vs finite differences {fd_rms}"
                 );
             }
         }

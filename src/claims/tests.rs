@@ -402,31 +402,57 @@ fn norm_notes_follow_the_placement() {
 }
 
 /// The theory caveat names every normalization and where it sits; Yang et al.'s BatchNorm claim
-/// only where it applies (BatchNorm before the activation); orthogonal weights keep theirs.
+/// only where it applies (BatchNorm before the activation); orthogonal weights keep theirs. It
+/// says which prediction is drawn: restarting from q = 1 before the activation, q = sigma_w^2 +
+/// sigma_b^2 after it (2 for He, 1.25 for LeCun with sb = 0.5), none for groups too small,
+/// the stream's growth for residual blocks.
 #[test]
 fn the_theory_caveat_follows_the_normalization() {
     for (query, expected) in [
         (
             "norm=group",
-            "with GroupNorm every layer's pre-activations are reset to mean 0 and variance 1",
+            "With GroupNorm every layer's pre-activations are reset to mean 0 and variance 1 per example",
         ),
         (
             "norm=rms",
-            "with RMSNorm every layer's pre-activations are reset to mean square 1",
+            "With RMSNorm every layer's pre-activations are reset to mean square 1",
         ),
         (
             "norm=batch&norm_at=post",
-            "with BatchNorm every layer's outputs (after the activation) are reset to mean 0",
+            "With BatchNorm every layer's outputs (after the activation) are reset to mean 0",
         ),
         ("norm=batch", "Yang et al. 2019"),
+        ("norm=layer", "the prediction restarts from q = 1 at every layer"),
+        (
+            "norm=layer&norm_at=post&init=he_normal",
+            "from layer 2 on every layer's pre-activations have q = σ_w² + σ_b² = 2:",
+        ),
+        (
+            "norm=rms&norm_at=post&sb=0.5",
+            "q = σ_w² + σ_b² = 1.25:",
+        ),
+        ("norm=group&groups=64&width=128", "groups of 2 units, fewer than 16"),
+        ("norm=group&groups=128&width=128", "(h − h)/√ε = 0"),
+        ("norm=layer&width=8", "groups of 8 units, fewer than 16"),
+        ("arch=residual", "q_in = the stream's second moment"),
+        ("arch=residual&norm=layer", "q_in = 1 after LayerNorm"),
+        ("arch=residual&norm=batch", "BatchNorm couples the examples"),
     ] {
         let (_, t) = setting(query);
         let caveat = t.caveat.unwrap();
         assert!(caveat.contains(expected), "{query}: {caveat}");
         assert_eq!(caveat.contains("Yang"), query == "norm=batch", "{query}");
+        // A prediction is drawn exactly where the caveat says so.
+        assert_eq!(
+            t.layers.is_some(),
+            caveat.contains("dotted green lines show"),
+            "{query}: {caveat}"
+        );
+        assert!(!t.classic, "{query}");
     }
     let (_, t) = setting("init=orthogonal");
     assert!(t.caveat.unwrap().contains("same variance"));
+    assert!(t.classic);
 }
 
 /// Issue 13, honest waiting. 2 s for 10% of the work is 20 s in all, 18 s left ("about 20 s");

@@ -258,7 +258,8 @@ flat_struct!(TheorySummary {
     sigma_b2,
     mean_field,
     layers,
-    caveat
+    caveat,
+    classic
 });
 flat_struct!(PhaseGrid {
     sw,

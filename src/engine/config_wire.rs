@@ -2,18 +2,19 @@
 //! the worker receives the typed, validated configuration, never a query string to parse again.
 //! Strict: anything that is not exactly what [`encode`] writes is an error, never a panic.
 //!
-//! Layout (20 numbers): activation (index into `ActivationKind::ALL`), slope, alpha, beta,
+//! Layout (21 numbers): activation (index into `ActivationKind::ALL`), slope, alpha, beta,
 //! initializer (index into `Initializer::ALL`), gain, bias_std, depth, width, batch,
 //! input_mean, input_std, normalization (index into `Normalization::ALL`), input_corr, seed,
 //! kernels (index into `KernelPath::ALL`), GroupNorm's groups, the normalization's place (index
-//! into `NormAt::ALL`), the architecture (index into `Arch::ALL`), the residual branch scale.
+//! into `NormAt::ALL`), the architecture (index into `Arch::ALL`), the residual branch scale, its rule (index into `ResScaleRule::ALL`).
 
 use super::flat::{index_of, pick, single as real, whole};
 use lab_core::{
     Activation, ActivationKind, Arch, Config, Initializer, KernelPath, NormAt, Normalization,
+    ResScaleRule,
 };
 
-pub const LEN: usize = 20;
+pub const LEN: usize = 21;
 
 pub fn encode(c: &Config) -> Vec<f64> {
     let a = &c.activation;
@@ -38,6 +39,7 @@ pub fn encode(c: &Config) -> Vec<f64> {
         index_of(NormAt::ALL.as_ref(), &c.norm_at),
         index_of(Arch::ALL.as_ref(), &c.arch),
         f64::from(c.res_scale),
+        index_of(ResScaleRule::ALL.as_ref(), &c.res_scale_rule),
     ]
 }
 
@@ -83,6 +85,7 @@ pub fn decode(data: &[f64]) -> Result<Config, String> {
         norm_at: pick(NormAt::ALL.as_ref(), data[17], "norm_at")?,
         arch: pick(Arch::ALL.as_ref(), data[18], "arch")?,
         res_scale: real(data[19], "res_scale")?,
+        res_scale_rule: pick(ResScaleRule::ALL.as_ref(), data[20], "res_scale_rule")?,
     };
     config.validated().map_err(|e| e.to_string())
 }

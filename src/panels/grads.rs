@@ -19,7 +19,7 @@ pub fn GradsPanel(props: &PanelProps) -> Html {
             {
                 let chi1 = theory
                     .as_ref()
-                    .filter(|t| t.layers.is_some())
+                    .filter(|t| t.classic)
                     .map(|t| t.mean_field.chi1);
                 move |c, style| {
                     let s = &*view;
@@ -53,7 +53,7 @@ pub fn GradsPanel(props: &PanelProps) -> Html {
     let grad_rms: Vec<f64> = s.stats().iter().map(|x| x.grad_rms).collect();
     let chi1 = theory
         .as_ref()
-        .filter(|t| t.layers.is_some())
+        .filter(|t| t.classic)
         .map(|t| t.mean_field.chi1);
     let (slope, note) = if s.is_done() {
         (

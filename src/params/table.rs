@@ -2,12 +2,15 @@
 
 use super::*;
 use lab_core::activation::{ALPHA, BETA, SLOPE};
-use lab_core::config::GROUPS_RANGE;
+use lab_core::config::{ResScaleRule, GROUPS_RANGE, RES_SCALE_RANGE};
+use lab_core::Arch;
 
 pub(crate) const ACT_NAMES: &[&str] = &ActivationKind::NAMES;
 pub(crate) const INIT_NAMES: &[&str] = &Initializer::NAMES;
 pub(crate) const NORM_NAMES: &[&str] = &Normalization::NAMES;
 pub(crate) const NORM_AT_NAMES: &[&str] = &NormAt::NAMES;
+pub(crate) const ARCH_NAMES: &[&str] = &Arch::NAMES;
+pub(crate) const RES_RULE_NAMES: &[&str] = &ResScaleRule::NAMES;
 
 /// The row of an activation parameter, from the activation table's [`ParamSpec`] (its range,
 /// label and step), shown while the chosen activation uses it.
@@ -234,7 +237,8 @@ pub static FIELDS: &[Field] = &[
             label: "Normalization placement",
             unit: "",
             widget: Widget::Select(|| NormAt::ALL.iter().map(|k| (k.name(), k.label())).collect()),
-            shown: Some(|p| p.config.norm != Normalization::None),
+            // A residual block normalizes its input stream (pre-norm) whatever this says.
+            shown: Some(|p| p.config.norm != Normalization::None && !p.config.is_residual()),
         }),
         set: |p, v| p.config.norm_at = NormAt::from_name(v).unwrap_or(p.config.norm_at),
     },
@@ -254,6 +258,56 @@ pub static FIELDS: &[Field] = &[
             shown: Some(|p| p.config.norm == Normalization::Group),
         }),
         set: |p, v| p.config.groups = v.parse().unwrap_or(p.config.groups),
+    },
+    Field {
+        name: "arch",
+        label: "Architecture",
+        kind: Kind::Choice(ARCH_NAMES),
+        get: |p| p.config.arch.name().to_string(),
+        control: select(Group::Network, "Architecture", || {
+            Arch::ALL.iter().map(|k| (k.name(), k.label())).collect()
+        }),
+        set: |p, v| p.config.arch = Arch::from_name(v).unwrap_or(p.config.arch),
+    },
+    Field {
+        name: "res_scale_rule",
+        label: "Residual branch scale rule",
+        kind: Kind::Choice(RES_RULE_NAMES),
+        get: |p| p.config.res_scale_rule.name().to_string(),
+        control: Some(Control {
+            group: Some(Group::Network),
+            label: "Branch scale s",
+            unit: "",
+            widget: Widget::Select(|| {
+                ResScaleRule::ALL
+                    .iter()
+                    .map(|k| (k.name(), k.label()))
+                    .collect()
+            }),
+            shown: Some(|p| p.config.is_residual()),
+        }),
+        set: |p, v| {
+            p.config.res_scale_rule = ResScaleRule::from_name(v).unwrap_or(p.config.res_scale_rule)
+        },
+    },
+    Field {
+        name: "res_scale",
+        label: "Residual branch scale s",
+        kind: Kind::Real {
+            min: *RES_SCALE_RANGE.start() as f64,
+            max: *RES_SCALE_RANGE.end() as f64,
+        },
+        get: |p| fmt_f32(p.config.res_scale),
+        control: Some(Control {
+            group: Some(Group::Network),
+            label: "s (x = x + s·φ(h))",
+            unit: "",
+            widget: Widget::Number(Scale::Linear { step: 0.05 }),
+            shown: Some(|p| {
+                p.config.is_residual() && p.config.res_scale_rule == ResScaleRule::Fixed
+            }),
+        }),
+        set: |p, v| p.config.res_scale = v.parse().unwrap_or(p.config.res_scale),
     },
     Field {
         name: "seed",

@@ -24,6 +24,9 @@ pub(super) struct Backward {
     grad: Vec<f32>,
     /// dL/dh^l.
     delta: Vec<f32>,
+    /// Residual blocks: the branch's contribution to dL/dx^(l-1) (delta^l (W^l)^T, then back
+    /// through the normalization of the stream).
+    branch: Vec<f32>,
     /// Sum of delta^2 over the current layer.
     sum2: f64,
 }
@@ -58,6 +61,9 @@ impl Simulation {
     /// stored normalized h^l; without normalization that is delta^l; LayerNorm finishes each row
     /// here; BatchNorm accumulates the column sums of dL/dy and dL/dy * y.
     pub(super) fn back_local(&mut self, r0: usize, r1: usize) {
+        if self.config.is_residual() {
+            return self.back_local_residual(r0, r1);
+        }
         if self.post_norm() {
             return self.back_local_post(r0, r1);
         }
@@ -101,6 +107,70 @@ impl Simulation {
                 }
             }
         }
+    }
+
+    /// A residual block, rows r0..r1: delta^l = dL/dx^l s phi'(h^l) (rounded after each
+    /// product), with its sum of squares.
+    fn back_local_residual(&mut self, r0: usize, r1: usize) {
+        let n = self.config.width;
+        let rows = r0 * n..r1 * n;
+        let layer = self.cursor.layer;
+        let s = self.config.branch_scale();
+        let back = &mut self.back;
+        self.config.activation.derivative_slice_with(
+            self.config.kernels,
+            &back.pre_store[layer - 1][rows.clone()],
+            &mut back.delta[rows.clone()],
+        );
+        for (d, &g) in back.delta[rows.clone()].iter_mut().zip(&back.grad[rows]) {
+            *d = *d * g * s;
+            back.sum2 += f64::from(*d).powi(2);
+        }
+    }
+
+    /// A residual block with BatchNorm, rows r0..r1: the column sums of the branch's gradient
+    /// and of its product with the stored normalized stream.
+    pub(super) fn residual_batch_sums(&mut self, rows: Range<usize>) {
+        let layer = self.cursor.layer;
+        self.norm.add_backward_sums(
+            &self.back.branch[rows.clone()],
+            &self.back.post_store[layer - 1][rows],
+            self.config.width,
+        );
+    }
+
+    /// A residual block, rows r0..r1: the branch's gradient back through the normalization of
+    /// the stream (if any), added to dL/dx^l: dL/dx^(l-1) = dL/dx^l + branch.
+    pub(super) fn residual_add(&mut self, r0: usize, r1: usize) {
+        let n = self.config.width;
+        let rows = r0 * n..r1 * n;
+        let layer = self.cursor.layer;
+        let back = &mut self.back;
+        // The sums of squares of these gradients are not reported.
+        let mut unused = 0.0;
+        match (self.config.norm, RowNorm::of(&self.config)) {
+            (Normalization::None, _) => {}
+            (Normalization::Batch, _) => self.norm.batch_norm_backward_rows(
+                &mut back.branch[rows.clone()],
+                &back.post_store[layer - 1][rows.clone()],
+                &back.inv_std_store[layer - 1],
+                self.config.batch,
+                &mut unused,
+            ),
+            (_, Some(row_norm)) => {
+                let g = row_norm.groups;
+                let s = &back.inv_std_store[layer - 1];
+                for ((d_row, y_row), inv_std) in back.branch[rows.clone()]
+                    .chunks_exact_mut(n)
+                    .zip(back.post_store[layer - 1][rows.clone()].chunks_exact(n))
+                    .zip(s[r0 * g..r1 * g].chunks_exact(g))
+                {
+                    row_norm.backward_row(d_row, y_row, inv_std, &mut unused);
+                }
+            }
+            (_, None) => unreachable!("a per-example normalization without its RowNorm"),
+        }
+        super::forward::add_branch(&mut back.grad[rows.clone()], &back.branch[rows], 1.0);
     }
 
     /// The normalization after the activation, rows r0..r1: dL/dx^l goes back through the
@@ -182,15 +252,22 @@ impl Simulation {
     }
 
     /// dL/dx^(l-1) = delta^l (W^l)^T for a block of rows.
+    /// (In a residual block, into the branch's gradient.)
     pub(super) fn back_matmul_rows(&mut self, rows: Range<usize>) {
         let n = self.config.width;
+        let back = &mut self.back;
+        let out = if self.config.is_residual() {
+            &mut back.branch
+        } else {
+            &mut back.grad
+        };
         kernels::matmul_transposed_with(
             self.config.kernels,
-            &self.back.delta[rows.clone()],
+            &back.delta[rows.clone()],
             self.weights.of_layer(self.cursor.layer),
             n,
             n,
-            &mut self.back.grad[rows],
+            &mut out[rows],
         );
     }
 
@@ -200,7 +277,9 @@ impl Simulation {
         match self.cursor.task {
             Task::Seed => self.begin_backward_layer(self.config.depth),
             Task::BackWeights => self.cursor.task = Task::BackLocal,
-            Task::BackLocal if self.config.norm == Normalization::Batch => {
+            Task::BackLocal
+                if self.config.norm == Normalization::Batch && !self.config.is_residual() =>
+            {
                 self.cursor.task = Task::BackBatchApply
             }
             Task::BackLocal | Task::BackBatchApply => {
@@ -214,7 +293,15 @@ impl Simulation {
                     self.finish();
                 }
             }
-            Task::BackMatmul => self.begin_backward_layer(self.cursor.layer - 1),
+            Task::BackMatmul if self.config.is_residual() => {
+                self.cursor.task = if self.config.norm == Normalization::Batch {
+                    Task::ResBackSums
+                } else {
+                    Task::ResBackAdd
+                }
+            }
+            Task::ResBackSums => self.cursor.task = Task::ResBackAdd,
+            Task::BackMatmul | Task::ResBackAdd => self.begin_backward_layer(self.cursor.layer - 1),
             task => unreachable!("not a backward pass: {task:?}"),
         }
     }
@@ -223,6 +310,9 @@ impl Simulation {
         let n = self.config.width;
         self.cursor.layer = layer;
         self.back.delta.resize(self.config.batch * n, 0.0);
+        if self.config.is_residual() {
+            self.back.branch.resize(self.config.batch * n, 0.0);
+        }
         if self.config.norm == Normalization::Batch {
             self.norm.reset_columns(n);
         }

@@ -21,6 +21,11 @@ pub(super) struct Batch {
     pub(super) x: Vec<f32>,
     /// h^l of the current layer (normalized in place).
     pub(super) h: Vec<f32>,
+    /// Residual blocks with a normalization: the normalized stream norm(x^(l-1)), the branch's
+    /// matmul input.
+    pub(super) u: Vec<f32>,
+    /// Residual blocks: phi(h^l) of the rows of one work unit, before it is added to the stream.
+    scratch: Vec<f32>,
 }
 
 /// W^l and b^l: the current layer's, or every layer's weights when they are cached.
@@ -160,8 +165,14 @@ impl Simulation {
     pub(super) fn matmul_rows(&mut self, rows: Range<usize>) {
         let n = self.config.width;
         let layer = self.cursor.layer;
+        let residual = self.config.is_residual();
         let batch = &mut self.batch;
-        let x_prev = if layer == 1 { &batch.input } else { &batch.x };
+        let x_prev = match (residual, self.config.norm) {
+            (true, Normalization::None) => &batch.x,
+            (true, _) => &batch.u,
+            (false, _) if layer == 1 => &batch.input,
+            (false, _) => &batch.x,
+        };
         kernels::matmul_with(
             self.config.kernels,
             &x_prev[rows.clone()],
@@ -179,14 +190,16 @@ impl Simulation {
 
     /// Whether the normalization sits after the activation (x^l = norm(phi(h^l))).
     pub(super) fn post_norm(&self) -> bool {
-        self.config.norm_at.is_after(self.config.norm)
+        self.config.norm_after_activation()
     }
 
     /// The normalization passes over a block of rows (r0..r1 of the batch): on h^l, or on x^l
     /// when the normalization is after the activation.
     pub(super) fn norm_rows(&mut self, task: Task, r0: usize, r1: usize) {
         let n = self.config.width;
-        let target = if self.post_norm() {
+        let target = if self.config.is_residual() {
+            &mut self.batch.u
+        } else if self.post_norm() {
             &mut self.batch.x
         } else {
             &mut self.batch.h
@@ -220,11 +233,26 @@ impl Simulation {
         let path = self.config.kernels;
         let post_later = self.post_norm();
         let (batch, acc) = (&mut self.batch, &mut self.acc);
-        self.config.activation.apply_slice_with(
-            path,
-            &batch.h[rows.clone()],
-            &mut batch.x[rows.clone()],
-        );
+        if self.config.is_residual() {
+            // x^l = x^(l-1) + s phi(h^l), in place: `x` holds the stream.
+            batch.scratch.resize(rows.len(), 0.0);
+            self.config.activation.apply_slice_with(
+                path,
+                &batch.h[rows.clone()],
+                &mut batch.scratch,
+            );
+            add_branch(
+                &mut batch.x[rows.clone()],
+                &batch.scratch,
+                self.config.branch_scale(),
+            );
+        } else {
+            self.config.activation.apply_slice_with(
+                path,
+                &batch.h[rows.clone()],
+                &mut batch.x[rows.clone()],
+            );
+        }
         if rows.start == 0 {
             // Pivots (see `Moments`): the first entries of h^l and x^l when they are finite;
             // else the first finite entry of h^l (all of it is computed by now) and, for x^l,
@@ -232,6 +260,7 @@ impl Simulation {
             let h_pivot = first_finite(&batch.h);
             let x_pivot = match batch.x[rows.clone()].iter().find(|v| v.is_finite()) {
                 Some(&v) => v,
+                None if self.config.is_residual() => 0.0,
                 None => self.config.activation.f(h_pivot),
             };
             acc.pre_moments = Moments::new(h_pivot);
@@ -290,9 +319,21 @@ impl Simulation {
                 self.batch.h.resize(b * n, 0.0);
                 self.batch.x.resize(b * n, 0.0);
                 self.cursor.task = Task::Matmul;
+                if self.config.is_residual() {
+                    // The stream is updated in place: it starts as x^0.
+                    if self.cursor.layer == 1 {
+                        self.batch.x.copy_from_slice(&self.batch.input);
+                    }
+                    if self.config.norm != Normalization::None {
+                        // Pre-norm: the branch normalizes a copy of the stream.
+                        self.batch.u.clear();
+                        self.batch.u.extend_from_slice(&self.batch.x);
+                        self.cursor.task = self.begin_norm();
+                    }
+                }
             }
             Task::Matmul => {
-                self.cursor.task = if self.post_norm() {
+                self.cursor.task = if self.post_norm() || self.config.is_residual() {
                     Task::Activate
                 } else {
                     self.begin_norm()
@@ -307,7 +348,9 @@ impl Simulation {
                 self.cursor.task = Task::BatchApply;
             }
             Task::BatchApply | Task::RowNorm => {
-                self.cursor.task = if self.post_norm() {
+                self.cursor.task = if self.config.is_residual() {
+                    Task::Matmul
+                } else if self.post_norm() {
                     Task::PostMoments
                 } else {
                     Task::Activate
@@ -383,9 +426,11 @@ impl Simulation {
         self.results.samples.push(std::mem::take(&mut acc.samples));
         if self.plan.backward {
             // After the activation, the normalized x^l is kept too (x^l itself goes on as the
-            // next layer's input).
+            // next layer's input); in a residual block, the normalized stream norm(x^(l-1)).
             let normalized_x = if self.post_norm() {
                 self.batch.x.clone()
+            } else if self.config.is_residual() {
+                std::mem::take(&mut self.batch.u)
             } else {
                 Vec::new()
             };
@@ -396,6 +441,13 @@ impl Simulation {
             );
         }
         self.begin_forward_layer(self.cursor.layer + 1);
+    }
+}
+
+/// x += s p entry by entry (x + (s p) in f32): a residual block's stream update.
+pub(super) fn add_branch(x: &mut [f32], p: &[f32], s: f32) {
+    for (x, &p) in x.iter_mut().zip(p) {
+        *x += s * p;
     }
 }
 

@@ -342,6 +342,8 @@ impl Simulation {
             Task::BackLocal => self.back_local(r0, r1),
             Task::BackBatchApply => self.back_batch_rows(rows),
             Task::BackMatmul => self.back_matmul_rows(rows),
+            Task::ResBackSums => self.residual_batch_sums(rows),
+            Task::ResBackAdd => self.residual_add(r0, r1),
         }
         let flops = (r1 - r0) as f64 * task.row_flops(n);
         if r1 >= pass_rows {
@@ -361,7 +363,9 @@ impl Simulation {
             | Task::BackWeights
             | Task::BackLocal
             | Task::BackBatchApply
-            | Task::BackMatmul => self.end_backward_pass(),
+            | Task::BackMatmul
+            | Task::ResBackSums
+            | Task::ResBackAdd => self.end_backward_pass(),
             _ => self.end_forward_pass(),
         }
     }
@@ -371,6 +375,7 @@ impl Simulation {
         self.cursor.task = Task::Done;
         self.weights.free();
         self.batch.h = Vec::new();
+        self.batch.u = Vec::new();
         self.pairs.free();
         self.back.free();
         self.norm = NormStats::default();
@@ -387,7 +392,12 @@ mod tests {
     /// The estimate is the exact sum of what the work units report, so progress ends at 1.
     #[test]
     fn work_units_add_up_to_the_estimate() {
-        for norm in Normalization::ALL {
+        for (norm, arch) in Normalization::ALL.iter().flat_map(|&n| {
+            [
+                (n, crate::config::Arch::Plain),
+                (n, crate::config::Arch::Residual),
+            ]
+        }) {
             for init in [Initializer::Orthogonal, Initializer::HeUniform] {
                 for (stored, cached) in [
                     (MAX_STORED_FLOATS, MAX_CACHED_WEIGHTS),
@@ -401,6 +411,7 @@ mod tests {
                         width: 24,
                         batch: 7,
                         norm,
+                        arch,
                         ..Config::default()
                     };
                     let mut sim = Simulation::with_memory_limits(config, stored, cached).unwrap();

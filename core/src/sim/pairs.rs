@@ -20,6 +20,10 @@ pub(super) struct Pairs {
     x: Vec<f32>,
     /// Normalized pre-activations at the current layer.
     h: Vec<f32>,
+    /// Residual blocks: the normalized stream rows (the branch's matmul input), and phi(h) of
+    /// one row.
+    u: Vec<f32>,
+    phi: Vec<f32>,
     /// Sum of the pair cosines of the current layer, in pair order.
     pub(super) cos_sum: f64,
 }
@@ -52,18 +56,23 @@ impl Pairs {
     pub(super) fn allocate(&mut self, width: usize) {
         self.x = vec![0.0; 2 * CORR_PAIRS * width];
         self.h = vec![0.0; 2 * CORR_PAIRS * width];
+        self.u = vec![0.0; 2 * CORR_PAIRS * width];
+        self.phi = vec![0.0; width];
     }
 
     /// Frees the working memory (the inputs stay).
     pub(super) fn free(&mut self) {
         self.x = Vec::new();
         self.h = Vec::new();
+        self.u = Vec::new();
+        self.phi = Vec::new();
     }
 
     /// Pair rows r0..r1 through `layer`: h = x W^l + b^l, normalized like the batch (BatchNorm
     /// with the batch's column means and inverse stds in `norm`) when the normalization is
     /// before the activation, the cosine of each pair whose second row is in the block (in pair
-    /// order), then x = phi(h) in place of x^(l-1), normalized when it is after.
+    /// order), then x = phi(h) in place of x^(l-1), normalized when it is after. Residual
+    /// blocks: [`Pairs::residual_rows`].
     pub(super) fn rows(
         &mut self,
         config: &Config,
@@ -73,6 +82,9 @@ impl Pairs {
         r0: usize,
         r1: usize,
     ) {
+        if config.is_residual() {
+            return self.residual_rows(config, layer, weights, norm, r0, r1);
+        }
         let (w, bias) = (weights.of_layer(layer), &weights.bias[..]);
         let n = config.width;
         let rows = r0 * n..r1 * n;
@@ -104,6 +116,64 @@ impl Pairs {
                 .apply_slice_with(config.kernels, &self.h[r * n..(r + 1) * n], x_row);
             if post {
                 normalize_row(config, norm, x_row);
+            }
+        }
+    }
+}
+
+impl Pairs {
+    /// Pair rows r0..r1 through residual block `layer`: the stream x^(l-1) normalized like the
+    /// batch's (BatchNorm with the batch's column statistics of the stream), h = u W^l + b^l,
+    /// x^l = x^(l-1) + s phi(h), and the cosine of each pair's streams x^l whose second row is
+    /// in the block (in pair order).
+    fn residual_rows(
+        &mut self,
+        config: &Config,
+        layer: usize,
+        weights: &LayerWeights,
+        norm: &NormStats,
+        r0: usize,
+        r1: usize,
+    ) {
+        let (w, bias) = (weights.of_layer(layer), &weights.bias[..]);
+        let n = config.width;
+        let rows = r0 * n..r1 * n;
+        if layer == 1 {
+            self.x[rows.clone()].copy_from_slice(&self.input[rows.clone()]);
+        }
+        let source = if config.norm == Normalization::None {
+            &self.x
+        } else {
+            self.u[rows.clone()].copy_from_slice(&self.x[rows.clone()]);
+            for u_row in self.u[rows.clone()].chunks_exact_mut(n) {
+                normalize_row(config, norm, u_row);
+            }
+            &self.u
+        };
+        kernels::matmul_with(
+            config.kernels,
+            &source[rows.clone()],
+            w,
+            n,
+            n,
+            &mut self.h[rows],
+        );
+        for r in r0..r1 {
+            let h_row = &mut self.h[r * n..(r + 1) * n];
+            for (h, &bias) in h_row.iter_mut().zip(bias) {
+                *h += bias;
+            }
+            config
+                .activation
+                .apply_slice_with(config.kernels, h_row, &mut self.phi);
+            super::forward::add_branch(
+                &mut self.x[r * n..(r + 1) * n],
+                &self.phi,
+                config.branch_scale(),
+            );
+            if r % 2 == 1 {
+                let (x_a, x_b) = self.x[(r - 1) * n..(r + 1) * n].split_at(n);
+                self.cos_sum += cosine(x_a, x_b);
             }
         }
     }

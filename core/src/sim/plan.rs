@@ -44,8 +44,13 @@ pub(super) enum Task {
     BackLocal,
     /// BatchNorm backward: delta^l from the column sums.
     BackBatchApply,
-    /// dL/dx^(l-1) = delta^l (W^l)^T.
+    /// dL/dx^(l-1) = delta^l (W^l)^T (a residual block: the branch's part of it).
     BackMatmul,
+    /// A residual block with BatchNorm: the column sums of the branch's gradient.
+    ResBackSums,
+    /// A residual block: the branch's gradient back through the stream's normalization, added
+    /// to dL/dx^l.
+    ResBackAdd,
     Done,
 }
 
@@ -60,6 +65,8 @@ impl Task {
             Task::BatchMean => n,
             Task::BatchVar | Task::BatchApply => 3.0 * n,
             Task::RowNorm | Task::BackBatchApply => 8.0 * n,
+            Task::ResBackSums => 4.0 * n,
+            Task::ResBackAdd => 9.0 * n,
             // phi, and the shifted sum and sum of squares of h and x.
             Task::Activate => (ACTIVATION_FLOPS + 8.0) * n,
             Task::PostMoments => 4.0 * n,
@@ -107,7 +114,10 @@ impl Plan {
             Normalization::Group => config.batch.saturating_mul(config.groups),
         };
         // After the activation, the backward pass needs h^l (for phi') and the normalized x^l.
-        let copies = if config.norm_at.is_after(config.norm) {
+        // A residual block with a normalization keeps h^l and the normalized stream.
+        let copies = if config.norm_after_activation()
+            || (config.is_residual() && config.norm != Normalization::None)
+        {
             2
         } else {
             1
@@ -164,7 +174,7 @@ pub(super) fn estimate(config: &Config, plan: &Plan) -> f64 {
             Task::RowNorm.row_flops(n)
         }
     };
-    let post_rows = if config.norm_at.is_after(config.norm) {
+    let post_rows = if config.norm_after_activation() {
         Task::PostMoments.row_flops(n)
     } else {
         0.0
@@ -176,14 +186,21 @@ pub(super) fn estimate(config: &Config, plan: &Plan) -> f64 {
         + pair_input_flops(n)
         + depth * (weights + bias_flops(n) + b * forward_rows + pair_rows);
     if plan.backward && config.depth > 0 {
+        let batch_norm = config.norm == Normalization::Batch;
         let local = Task::BackLocal.row_flops(n)
-            + if config.norm == Normalization::Batch {
+            + if batch_norm && !config.is_residual() {
                 Task::BackBatchApply.row_flops(n)
             } else {
                 0.0
             };
+        let below = Task::BackMatmul.row_flops(n)
+            + match (config.is_residual(), batch_norm) {
+                (false, _) => 0.0,
+                (true, false) => Task::ResBackAdd.row_flops(n),
+                (true, true) => Task::ResBackSums.row_flops(n) + Task::ResBackAdd.row_flops(n),
+            };
         total += b * Task::Seed.row_flops(n) + depth * b * local;
-        total += (depth - 1.0) * b * Task::BackMatmul.row_flops(n);
+        total += (depth - 1.0) * b * below;
         if !plan.cache_weights {
             // W^depth is still in memory after the forward pass; W^1 is not needed.
             total += (depth - 2.0).max(0.0) * weights;

@@ -79,20 +79,119 @@ pub fn sigma_b2_of(config: &Config) -> f64 {
     sb * sb
 }
 
-/// [`predict_layers`] for a configuration; None when it normalizes the pre-activations
-/// (BatchNorm and LayerNorm reset q^l to about 1 in every layer, which this theory of random
-/// un-normalized networks does not describe).
+/// Fewest units a per-example normalization may standardize together for [`config_prediction`]
+/// to predict the layers: standardized over fewer, the values are far from Gaussian (two units
+/// give +-1, one unit gives 0).
+pub const MIN_NORM_UNITS: usize = 16;
+
+/// Why [`config_prediction`] has no per-layer prediction for a configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoPrediction {
+    /// BatchNorm couples the examples of a batch.
+    BatchCoupling,
+    /// A per-example normalization over this many units (fewer than [`MIN_NORM_UNITS`]).
+    SmallGroups(usize),
+}
+
+/// [`config_prediction`] where one exists.
 pub fn predict_config(config: &Config) -> Option<Vec<Prediction>> {
-    (config.norm == Normalization::None).then(|| {
-        predict_layers(
-            &config.activation,
-            sigma_w2_of(config),
-            sigma_b2_of(config),
-            f64::from(config.input_mean),
-            f64::from(config.input_std),
-            config.depth,
-        )
-    })
+    config_prediction(config).ok()
+}
+
+/// Mean and second moment of phi(z), z ~ N(0, q).
+fn phi_moments(act: &Activation, q: f64) -> (f64, f64) {
+    let [mean, second] =
+        Quadrature::Accurate.expect_array(shape(act), 0.0, q.max(0.0).sqrt(), |x| {
+            let y = act.f64(x);
+            [y, y * y]
+        });
+    (mean, second)
+}
+
+/// Per-layer predictions (layers 1..=depth) for a configuration, where a mean-field prediction
+/// exists (docs/science.md#normalization-and-residual-blocks):
+/// - plain, no normalization: [`predict_layers`];
+/// - plain, a per-example normalization (LayerNorm, GroupNorm, RMSNorm) before phi: every
+///   normalized pre-activation has second moment 1 per example, so each layer restarts from
+///   q = 1: `q` is 1 and the post statistics those of phi(z), z ~ N(0, 1);
+/// - after phi: every layer's output has second moment 1 per example (LayerNorm and GroupNorm
+///   also mean 0 and variance 1), so q^l = sigma_w^2 + sigma_b^2 from layer 2 on; the post
+///   statistics are (0, 1), or for RMSNorm (m / r, 1 - m^2 / r^2) with m = E[phi(h)],
+///   r^2 = E[phi(h)^2] (a ratio of means: exact as the width grows);
+/// - residual blocks x^l = x^(l-1) + s phi(h^l): at initialization the branch is uncorrelated
+///   with the stream, so the stream's mean grows by s E[phi(h)] and its variance by
+///   s^2 Var[phi(h)] per block, with h ~ N(0, sigma_w^2 q_in + sigma_b^2), q_in = 1 after a
+///   per-example normalization and the stream's second moment (mean^2 + variance) without one.
+///   `q` is the branch's pre-activation second moment, the post statistics the stream's.
+///
+/// None for BatchNorm (its batch coupling, strongest at small batch) and for per-example
+/// normalizations over fewer than [`MIN_NORM_UNITS`] units.
+pub fn config_prediction(config: &Config) -> Result<Vec<Prediction>, NoPrediction> {
+    let act = &config.activation;
+    let (sw, sb) = (sigma_w2_of(config), sigma_b2_of(config));
+    let (in_mean, in_std) = (f64::from(config.input_mean), f64::from(config.input_std));
+    let units = match config.norm {
+        Normalization::None => usize::MAX,
+        Normalization::Batch => return Err(NoPrediction::BatchCoupling),
+        Normalization::Layer | Normalization::Rms => config.width,
+        Normalization::Group => config.width / config.groups.max(1),
+    };
+    if units < MIN_NORM_UNITS {
+        return Err(NoPrediction::SmallGroups(units));
+    }
+    let normalized = config.norm != Normalization::None;
+    let depth = config.depth;
+    if config.is_residual() {
+        let s = f64::from(config.branch_scale());
+        let (mut mean, mut var) = (in_mean, in_std * in_std);
+        return Ok((0..depth)
+            .map(|_| {
+                let q_in = if normalized { 1.0 } else { var + mean * mean };
+                let q = sw * q_in + sb;
+                let (m, second) = phi_moments(act, q);
+                mean += s * m;
+                var += s * s * (second - m * m).max(0.0);
+                Prediction {
+                    q,
+                    post_mean: mean,
+                    post_var: var,
+                }
+            })
+            .collect());
+    }
+    if !normalized {
+        return Ok(predict_layers(act, sw, sb, in_mean, in_std, depth));
+    }
+    if !config.norm_after_activation() {
+        let (m, second) = phi_moments(act, 1.0);
+        return Ok(vec![
+            Prediction {
+                q: 1.0,
+                post_mean: m,
+                post_var: (second - m * m).max(0.0),
+            };
+            depth
+        ]);
+    }
+    let mut q = sw * (in_mean * in_mean + in_std * in_std) + sb;
+    Ok((0..depth)
+        .map(|_| {
+            let (post_mean, post_var) = if config.norm == Normalization::Rms {
+                let (m, second) = phi_moments(act, q);
+                let ratio = if second > 0.0 { m / second.sqrt() } else { 0.0 };
+                (ratio, 1.0 - ratio * ratio)
+            } else {
+                (0.0, 1.0)
+            };
+            let p = Prediction {
+                q,
+                post_mean,
+                post_var,
+            };
+            q = sw + sb;
+            p
+        })
+        .collect())
 }
 
 /// The correlation map (Poole et al. 2016): for two inputs a, b whose pre-activations

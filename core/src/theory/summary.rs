@@ -11,12 +11,13 @@ use super::criticality::{
     length_fixed_point, mean_field_from, phase_grid, LengthFixedPoint, MeanField, NEUTRAL_TOLERANCE,
 };
 use super::propagation::{
-    correlation_map_with, input_correlation, predict_config, sigma_b2_of, sigma_w2_of, Prediction,
+    config_prediction, correlation_map_with, input_correlation, sigma_b2_of, sigma_w2_of,
+    NoPrediction, Prediction, MIN_NORM_UNITS,
 };
 use super::quadrature::Quadrature;
 use super::snn::{map_and_jacobian, selu_map};
 use crate::activation::Activation;
-use crate::config::{Config, NormAt, Normalization};
+use crate::config::{Config, Normalization};
 use crate::init::Initializer;
 
 /// Range of sigma_w^2 on the phase map's horizontal axis.
@@ -32,10 +33,14 @@ pub struct TheorySummary {
     pub sigma_w2: f64,
     pub sigma_b2: f64,
     pub mean_field: MeanField,
-    /// Per-layer predictions; None when a normalization layer is chosen.
+    /// Per-layer predictions ([`config_prediction`]); None where none exists (BatchNorm,
+    /// per-example normalizations over few units).
     pub layers: Option<Vec<Prediction>>,
-    /// Where and why the theory does not describe the simulation.
+    /// Where and why the theory does not describe the simulation, or what it assumes.
     pub caveat: Option<String>,
+    /// Whether the classic theory of random networks (q*, chi_1, phase, correlation map)
+    /// describes this network: a plain stack without normalization.
+    pub classic: bool,
 }
 
 impl TheorySummary {
@@ -48,44 +53,102 @@ impl TheorySummary {
         let (in_mean, in_std) = (f64::from(config.input_mean), f64::from(config.input_std));
         let q_first = sigma_w2 * (in_mean * in_mean + in_std * in_std) + sigma_b2;
         let mean_field = mean_field_from(&act, sigma_w2, sigma_b2, q_first);
-        let layers = predict_config(config);
-        let caveat = match (config.norm, config.init) {
-            (norm, _) if norm != Normalization::None => {
-                let name = match norm {
-                    Normalization::Batch => "BatchNorm",
-                    Normalization::Layer => "LayerNorm",
-                    Normalization::Group => "GroupNorm",
-                    _ => "RMSNorm",
-                };
-                let post = config.norm_at == NormAt::Post;
-                let (what, target) = match (post, norm) {
-                    (false, Normalization::Rms) => ("pre-activations", "mean square 1"),
-                    (false, _) => ("pre-activations", "mean 0 and variance 1"),
-                    (true, Normalization::Rms) => ("outputs (after the activation)", "mean square 1"),
-                    (true, _) => ("outputs (after the activation)", "mean 0 and variance 1"),
-                };
-                Some(format!(
-                    "The mean-field theory shown here describes random networks without normalization; with {name} every layer's {what} are reset to {target}, so no q*, χ₁, phase or prediction is shown.{}",
-                    if norm == Normalization::Batch && !post {
-                        " BatchNorm has a mean-field theory of its own (Yang et al. 2019): at initialization its gradients explode toward the input, and tuning the weight variance or the nonlinearity cannot remove that (it weakens toward a linear network)."
-                    } else {
-                        ""
-                    }
-                ))
-            }
-            (_, Initializer::Orthogonal) => Some(
-                "Orthogonal weights have the same variance σ_w² as the Gaussian ones, so the mean-field prediction is the same; they change only the fluctuations around it (and the Jacobian's spectrum).".to_string(),
-            ),
-            _ => None,
-        };
+        let prediction = config_prediction(config);
+        let caveat = caveat(config, &prediction);
+        let layers = prediction.ok();
         TheorySummary {
             sigma_w2,
             sigma_b2,
             mean_field,
             layers,
             caveat,
+            classic: config.norm == Normalization::None && !config.is_residual(),
         }
     }
+}
+
+/// The caveat that goes with the theory of `config` (see [`TheorySummary::caveat`]).
+fn caveat(config: &Config, prediction: &Result<Vec<Prediction>, NoPrediction>) -> Option<String> {
+    let norm = config.norm;
+    let name = match norm {
+        Normalization::None => "",
+        Normalization::Batch => "BatchNorm",
+        Normalization::Layer => "LayerNorm",
+        Normalization::Group => "GroupNorm",
+        Normalization::Rms => "RMSNorm",
+    };
+    let not_classic = "q*, χ₁, the phase and the correlation map describe plain networks without normalization, so they are not shown.";
+    if config.is_residual() {
+        let q_in = if norm == Normalization::None {
+            "the stream's second moment (mean² + variance)".to_string()
+        } else {
+            format!("1 after {name}")
+        };
+        let head = format!(
+            "Residual blocks: each adds s·φ(h) to the stream, uncorrelated with it at initialization, so the stream's mean grows by s·E[φ(h)] and its variance by s²·Var[φ(h)] per block, with h ~ N(0, σ_w²·q_in + σ_b²) and q_in = {q_in}. No fixed point holds the stream: its variance grows with depth."
+        );
+        return Some(match prediction {
+            Err(NoPrediction::BatchCoupling) => format!(
+                "{head} BatchNorm couples the examples of a batch, so no prediction is drawn; {not_classic}"
+            ),
+            Err(NoPrediction::SmallGroups(units)) => {
+                format!("{head} {}; {not_classic}", small_groups(name, *units))
+            }
+            Ok(_) => format!("{head} The dotted green lines show this prediction; {not_classic}"),
+        });
+    }
+    if norm == Normalization::None {
+        return (config.init == Initializer::Orthogonal).then(|| {
+            "Orthogonal weights have the same variance σ_w² as the Gaussian ones, so the mean-field prediction is the same; they change only the fluctuations around it (and the Jacobian's spectrum).".to_string()
+        });
+    }
+    let post = config.norm_after_activation();
+    let (what, target) = match (post, norm) {
+        (false, Normalization::Rms) => ("pre-activations", "mean square 1"),
+        (false, _) => ("pre-activations", "mean 0 and variance 1"),
+        (true, Normalization::Rms) => ("outputs (after the activation)", "mean square 1"),
+        (true, _) => ("outputs (after the activation)", "mean 0 and variance 1"),
+    };
+    let per = if norm == Normalization::Batch {
+        "per unit over the batch"
+    } else {
+        "per example"
+    };
+    let head = format!("With {name} every layer's {what} are reset to {target} {per}");
+    Some(match prediction {
+        Err(NoPrediction::BatchCoupling) => format!(
+            "{head}. The mean-field theory of random networks does not describe BatchNorm's coupling of the examples, so no q*, χ₁, phase or prediction is shown.{}",
+            if post {
+                ""
+            } else {
+                " BatchNorm has a mean-field theory of its own (Yang et al. 2019): at initialization its gradients explode toward the input, and tuning the weight variance or the nonlinearity cannot remove that (it weakens toward a linear network)."
+            }
+        ),
+        Err(NoPrediction::SmallGroups(units)) => {
+            format!("{head}. {}; {not_classic}", small_groups(name, *units))
+        }
+        Ok(_) if post => format!(
+            "{head}, so from layer 2 on every layer's pre-activations have q = σ_w² + σ_b² = {}: the dotted green lines show that prediction; {not_classic}",
+            fmt_q(sigma_w2_of(config) + sigma_b2_of(config))
+        ),
+        Ok(_) => format!(
+            "{head}, so the prediction restarts from q = 1 at every layer: the dotted green lines show φ(z) with z ~ N(0, 1); {not_classic}"
+        ),
+    })
+}
+
+/// Why no prediction is drawn for a per-example normalization over `units` units.
+fn small_groups(name: &str, units: usize) -> String {
+    if units <= 1 {
+        format!("{name} over one unit sets it to (h − h)/√ε = 0: the signal is erased, so no prediction is drawn")
+    } else {
+        format!("{name} standardizes groups of {units} units, fewer than {MIN_NORM_UNITS}: the normalized values are far from Gaussian (two units give ±1), so no prediction is drawn")
+    }
+}
+
+/// q rounded to 3 decimals.
+fn fmt_q(q: f64) -> String {
+    format!("{}", (q * 1000.0).round() / 1000.0)
 }
 
 /// The mean-field correlation prediction for the input pairs, one layer per step, so that it
@@ -110,7 +173,8 @@ impl CorrJob {
         let in_q = f64::from(config.input_std).powi(2);
         let (q, c) = input_correlation(sigma_w2, sigma_b2, in_q, f64::from(config.input_corr));
         // With normalization the theory does not apply; without signal there is nothing to map.
-        let applies = config.norm == Normalization::None && q > 0.0 && q.is_finite();
+        let applies =
+            config.norm == Normalization::None && !config.is_residual() && q > 0.0 && q.is_finite();
         CorrJob {
             act: config.activation,
             sigma_w2,

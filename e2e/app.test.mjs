@@ -130,6 +130,44 @@ test("normalizations: GroupNorm's groups are refitted to the width with a notice
   await context.close();
 });
 
+test("residual blocks: the architecture and branch-scale controls change the URL, the plots and the captions", async () => {
+  const { page, context, problems } = await openPage("?act=relu&init=he_normal&depth=20&width=64&batch=32");
+  await waitDone(page);
+  const plain = parseCsv(await downloadCsv(page, "stats")).rows;
+  assert.equal(await page.locator("#ctl-res_scale").count(), 0, "no branch scale in a plain stack");
+  await page.selectOption("#ctl-arch", "residual");
+  await waitDone(page);
+  assert.equal(new URL(page.url()).searchParams.get("arch"), "residual");
+  const residual = parseCsv(await downloadCsv(page, "stats")).rows;
+  // The stream keeps growing: with He weights and s = 1 its variance multiplies by about 2.7
+  // per block (mean-field), where the plain stack keeps it.
+  const last = (rows) => rows[rows.length - 1][4];
+  assert.ok(last(residual) > 1e6 * last(plain), `variance at layer 20: residual ${last(residual)} vs plain ${last(plain)}`);
+  assert.match(await page.textContent("#panel-stats .caption"), /residual stream x ← x \+ s·φ\(h\) after each block \(solid\), s = 1/);
+  assert.match(await page.textContent("#panel-stats .theory-numbers"), /Residual blocks: each adds s·φ\(h\) to the stream/);
+  assert.match(await page.textContent("#panel-grads .caption"), /does not vanish toward the input/);
+  // s = 1/sqrt(depth): the number field goes, the URL says so, the growth is tamer.
+  await page.selectOption("#ctl-res_scale_rule", "inv_sqrt_depth");
+  await waitDone(page);
+  assert.equal(new URL(page.url()).searchParams.get("res_scale_rule"), "inv_sqrt_depth");
+  assert.equal(await page.locator("#ctl-res_scale").count(), 0, "no number field under the 1/sqrt(depth) rule");
+  const tame = parseCsv(await downloadCsv(page, "stats")).rows;
+  assert.ok(last(tame) < 1e-3 * last(residual), `s = 1/sqrt(20): ${last(tame)}`);
+  assert.match(await page.textContent("#panel-stats .caption"), /s = 0\.224/);
+  // A typed scale, with LayerNorm on the stream.
+  await page.selectOption("#ctl-res_scale_rule", "fixed");
+  await page.fill("#ctl-res_scale", "0.5");
+  await page.press("#ctl-res_scale", "Enter");
+  await page.selectOption("#ctl-norm", "layer");
+  await waitDone(page);
+  assert.equal(new URL(page.url()).searchParams.get("res_scale"), "0.5");
+  assert.equal(await page.locator("#ctl-norm_at").count(), 0, "a residual block normalizes its input: no placement control");
+  assert.match(await page.textContent("#panel-stats .caption"), /h = LayerNorm\(x\)·W \+ b/);
+  await assertDrawn(page, "residual-layernorm");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("an exploding network says so instead of drawing garbage", async () => {
   const { page, context, problems } = await openPage("?act=linear&init=normal&depth=60&width=256&batch=16");
   await waitDone(page);

@@ -323,7 +323,8 @@ pub fn gelu_difference_text() -> String {
 /// The grads panel's note on the current run (issue 14, item 9): with BatchNorm, how much the
 /// simulated gradient RMS grew from the last layer to the first.
 pub fn grads_note(config: &Config, grad_rms: &[f64]) -> Option<String> {
-    if config.norm != Normalization::Batch {
+    // Residual blocks have their own statement ([`grads_slope_note`]).
+    if config.norm != Normalization::Batch || config.is_residual() {
         return None;
     }
     let (first, last) = (grad_rms.first()?, grad_rms.last()?);
@@ -387,6 +388,16 @@ pub fn grads_slope_note(config: &Config, chi1: Option<f64>, grad_rms: &[f64]) ->
             grad_rms.len()
         )
     });
+    if config.is_residual() {
+        return Some(if config.branch_scale() == 0.0 {
+            "With s = 0 every block is the identity: the branches add nothing to the stream and receive no gradient (∂L/∂h = s·φ'(h)·∂L/∂x = 0).".to_string()
+        } else {
+            format!(
+                "Residual blocks: through the skip connections the stream's gradient reaches every block whole, and each branch adds its own part on the way down (∂L/∂x^(l−1) = ∂L/∂x^l + the branch's share), so the plotted ∂L/∂h = s·φ'(h)·∂L/∂x^l does not vanish toward the input the way a deep plain stack's can. {}",
+                simulated.unwrap_or_default()
+            )
+        });
+    }
     // What the normalization sees: h, or phi(h) when it sits after the activation.
     let what = if config.norm_at == lab_core::NormAt::Post {
         "φ(h)"
@@ -442,6 +453,17 @@ pub fn norm_name(config: &Config) -> String {
 /// quantities are before and after the normalization).
 pub fn stats_quantities(config: &Config) -> String {
     let name = norm_name(config);
+    if config.is_residual() {
+        let input = if config.norm == Normalization::None {
+            "x".to_string()
+        } else {
+            format!("{name}(x)")
+        };
+        return format!(
+            "of each residual branch's pre-activations h = {input}·W + b (dashed) and of the residual stream x ← x + s·φ(h) after each block (solid), s = {}",
+            fmt3(f64::from(config.branch_scale()))
+        );
+    }
     match (config.norm, config.norm_at) {
         (Normalization::None, _) => {
             "of the pre-activations h (dashed) and of the post-activations x = φ(h) (solid)"
@@ -453,6 +475,32 @@ pub fn stats_quantities(config: &Config) -> String {
         (_, lab_core::NormAt::Post) => format!(
             "of the raw pre-activations h (dashed; the {name} comes after the activation) and of the post-activations x = {name}(φ(h)) (solid)"
         ),
+    }
+}
+
+/// What the corr panel's blue line is at this setting: the cosine of the pairs' (normalized)
+/// pre-activations in a plain stack, of their residual streams in a residual network.
+pub fn corr_quantity(config: &Config) -> &'static str {
+    if config.is_residual() {
+        "Blue: the cosine similarity of each pair's residual streams x after each block, averaged over the pairs."
+    } else if config.norm != Normalization::None && !config.norm_after_activation() {
+        "Blue: the cosine similarity of each pair's normalized pre-activations h, averaged over the pairs."
+    } else {
+        "Blue: the cosine similarity of each pair's pre-activations h, averaged over the pairs."
+    }
+}
+
+/// The hist panel's remark on ReLU at this setting: half of every layer's values at exactly 0
+/// in a plain stack with ReLU last; not for residual streams or a normalization after ReLU.
+pub fn hist_relu_note(config: &Config) -> &'static str {
+    if config.is_residual() && config.branch_scale() == 0.0 {
+        "In a residual network each column is the stream x after a block, x + s·φ(h); with s = 0 it is the input at every block."
+    } else if config.is_residual() {
+        "In a residual network each column is the stream x after a block, x + s·φ(h), not φ(h) itself: every branch adds its spread to the stream, and with ReLU, whose outputs are never negative, the stream's mean climbs block by block."
+    } else if config.norm_after_activation() {
+        "With the normalization after the activation each column is norm(φ(h)): ReLU's zeros are normalized with the rest; the centring ones (BatchNorm, LayerNorm, GroupNorm) move them below 0, RMSNorm keeps them at 0."
+    } else {
+        "ReLU piles about half of every layer's values at exactly 0 (the pre-activations are symmetric about 0 over the units, whatever the weights)."
     }
 }
 

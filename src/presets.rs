@@ -39,6 +39,26 @@ pub const PRESETS: &[(&str, &str)] = &[
         "Linear with N(0, 1) weights explodes",
         "?act=linear&init=normal&depth=60",
     ),
+    (
+        "GroupNorm between LayerNorm and per-unit normalization",
+        "?act=relu&init=he_normal&norm=group&groups=8&depth=50",
+    ),
+    (
+        "RMSNorm does not centre",
+        "?act=relu&init=he_normal&norm=rms&depth=50",
+    ),
+    (
+        "BatchNorm after ReLU (the SNN paper's baseline)",
+        "?act=relu&init=he_normal&norm=batch&norm_at=post&depth=50",
+    ),
+    (
+        "Residual GELU with LayerNorm: the transformer's block",
+        "?act=gelu&init=lecun_normal&arch=residual&norm=layer&depth=50",
+    ),
+    (
+        "Residual without normalization explodes",
+        "?act=relu&init=he_normal&arch=residual&depth=50&log_var=1",
+    ),
 ];
 
 /// The Train section's comparisons: each a link whose `runs=` trains several networks side

@@ -211,6 +211,8 @@ impl TrainStep {
             norm: Normalization::None,
             groups: 8,
             norm_at: lab_core::NormAt::Pre,
+            arch: lab_core::Arch::Plain,
+            res_scale: 1.0,
             dropout: DropoutKind::None,
             dropout_rate: 0.0,
         };

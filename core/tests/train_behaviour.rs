@@ -273,3 +273,26 @@ fn settings_are_validated() {
     assert!(Settings::default().dropout_rate == 0.05 && Settings::default().tbatch == 64);
     assert!(Settings::default().steps == 2000 && Settings::default().eval_every == 50);
 }
+
+/// The same ReLU + LeCun network of depth 32 that cannot learn as a plain stack learns as
+/// residual blocks with LayerNorm on the stream and s = 1/sqrt(32): the skip connections carry
+/// the signal and the gradient past every block. Over seeds 1..=3 it reaches at least 90% test
+/// accuracy at step 600 (measured 95.8-97.5%; the figures are printed).
+#[test]
+fn relu_depth_32_learns_with_residual_blocks() {
+    for seed in 1..=3 {
+        let h = run(Settings {
+            arch: lab_core::Arch::Residual,
+            res_scale: 1.0 / 32f64.sqrt(),
+            norm: Normalization::Layer,
+            ..settings(ActivationKind::Relu, 32, seed)
+        });
+        assert_eq!(h.diverged_at, None);
+        let last = h.evals.last().unwrap();
+        println!(
+            "residual ReLU depth 32, seed {seed}: test acc {:.4}, test loss {:.4} at step 600 (step 100: test acc {:.4})",
+            last.test_acc, last.test_loss, h.evals[1].test_acc
+        );
+        assert!(last.test_acc >= 0.90, "seed {seed}: {}", last.test_acc);
+    }
+}

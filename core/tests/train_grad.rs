@@ -1,7 +1,8 @@
 //! The backward pass of the Train lab's classifier against central finite differences of an
 //! independent f64 re-implementation of the whole training loss (hidden layers, BatchNorm,
-//! LayerNorm or GroupNorm with scale and shift, RMSNorm with scale, dropout with a fixed mask,
-//! readout, softmax cross-entropy).
+//! LayerNorm or GroupNorm with scale and shift, RMSNorm with scale, before or after the
+//! activation or on a residual block's input stream, dropout with a fixed mask, readout, softmax
+//! cross-entropy).
 //!
 //! The reference below is written from the definitions in docs/training.md, in f64, sharing
 //! nothing with `lab_core::train::model` but the activation functions' f64 definitions
@@ -9,7 +10,7 @@
 //! ~1e-10). The model computes in f32, so the tolerance is |analytic - fd| <= 2e-5 + 2e-3 |fd|.
 
 use lab_core::train::{DropoutKind, Mode, Model, ModelSpec};
-use lab_core::{Activation, ActivationKind, Initializer, NormAt, Normalization, Rng};
+use lab_core::{Activation, ActivationKind, Arch, Initializer, NormAt, Normalization, Rng};
 
 const EPS: f64 = 1e-5;
 const ALPHA_PRIME: f64 = -1.050_700_987_355_480_5 * 1.673_263_242_354_377_3;
@@ -88,12 +89,19 @@ fn ref_loss(s: &Setup, layers: &[RefLayer]) -> f64 {
     let q = s.spec.dropout_rate;
     for (l, layer) in layers.iter().enumerate() {
         let (n_in, n_out) = (layer.fan_in, layer.fan_out);
+        // A residual block (every hidden layer but the first): a + s drop(phi(norm(a) W + b)).
+        let residual = s.spec.arch == Arch::Residual && l > 0 && l + 1 < layers.len();
+        let src = if residual {
+            normalize(s, layer, &a)
+        } else {
+            a.clone()
+        };
         let mut h = vec![0.0; rows * n_out];
         for r in 0..rows {
             for j in 0..n_out {
                 let mut acc = layer.b[j];
                 for i in 0..n_in {
-                    acc += a[r * n_in + i] * layer.w[i * n_out + j];
+                    acc += src[r * n_in + i] * layer.w[i * n_out + j];
                 }
                 h[r * n_out + j] = acc;
             }
@@ -110,14 +118,14 @@ fn ref_loss(s: &Setup, layers: &[RefLayer]) -> f64 {
             return total / rows as f64;
         }
         // Before the activation: a = phi(norm(h)); after: a = norm(phi(h)).
-        let post = s.spec.norm_at == NormAt::Post;
-        let z = if post {
+        let post = s.spec.norm_at == NormAt::Post && !residual;
+        let z = if post || residual {
             h.clone()
         } else {
             normalize(s, layer, &h)
         };
         let act = s.spec.activation;
-        a = z.iter().map(|&v| act.f64(v)).collect();
+        let stream = std::mem::replace(&mut a, z.iter().map(|&v| act.f64(v)).collect());
         if post {
             a = normalize(s, layer, &a);
         }
@@ -136,6 +144,13 @@ fn ref_loss(s: &Setup, layers: &[RefLayer]) -> f64 {
                 };
             }
         }
+        if residual {
+            a = stream
+                .iter()
+                .zip(&a)
+                .map(|(x, b)| x + s.spec.res_scale * b)
+                .collect();
+        }
     }
     unreachable!()
 }
@@ -143,7 +158,7 @@ fn ref_loss(s: &Setup, layers: &[RefLayer]) -> f64 {
 fn check(
     act: ActivationKind,
     norm: Normalization,
-    norm_at: NormAt,
+    (norm_at, arch): (NormAt, Arch),
     dropout: DropoutKind,
     seed: u64,
 ) -> f64 {
@@ -159,6 +174,8 @@ fn check(
         norm,
         groups: 2,
         norm_at,
+        arch,
+        res_scale: 0.7,
         dropout,
         dropout_rate: 0.3,
     };
@@ -251,7 +268,7 @@ fn check(
                 let err = (analytic - fd).abs();
                 assert!(
                     err <= 2e-5 + 2e-3 * fd.abs(),
-                    "{act:?} {norm:?} {norm_at:?} {dropout:?}: layer {li} tensor {which} index {k}: analytic {analytic} vs fd {fd}"
+                    "{act:?} {norm:?} {norm_at:?} {arch:?} {dropout:?}: layer {li} tensor {which} index {k}: analytic {analytic} vs fd {fd}"
                 );
                 worst = worst.max(err / (1e-2 + fd.abs()));
                 checked += 1;
@@ -279,15 +296,20 @@ fn gradients_match_finite_differences() {
         ActivationKind::GeluTanh,
     ] {
         for norm in Normalization::ALL {
-            for norm_at in NormAt::ALL {
-                if norm == Normalization::None && norm_at == NormAt::Post {
+            // Plain in both placements; residual blocks normalize their input (pre).
+            for place in [
+                (NormAt::Pre, Arch::Plain),
+                (NormAt::Post, Arch::Plain),
+                (NormAt::Pre, Arch::Residual),
+            ] {
+                if norm == Normalization::None && place.0 == NormAt::Post {
                     continue;
                 }
                 for dropout in DropoutKind::ALL {
                     for seed in [1, 2] {
-                        let worst = check(act, norm, norm_at, dropout, seed);
+                        let worst = check(act, norm, place, dropout, seed);
                         println!(
-                            "{act:?} {norm:?} {norm_at:?} {dropout:?} seed {seed}: max |err| / (0.01 + |fd|) = {worst:.2e}"
+                            "{act:?} {norm:?} {place:?} {dropout:?} seed {seed}: max |err| / (0.01 + |fd|) = {worst:.2e}"
                         );
                     }
                 }

@@ -3,7 +3,7 @@
 
 use lab_core::train::pytorch::pytorch_script;
 use lab_core::train::{DropoutKind, OptimizerKind, Settings, Shape2d, Task};
-use lab_core::{Activation, ActivationKind, Initializer, NormAt, Normalization};
+use lab_core::{Activation, ActivationKind, Arch, Initializer, NormAt, Normalization};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -68,6 +68,14 @@ fn variants() -> Vec<Settings> {
             name: "my \"data\"\\set.csv".into(),
             label_column: Some(0),
         },
+        ..base.clone()
+    });
+    v.push(Settings {
+        arch: Arch::Residual,
+        res_scale: 0.25,
+        norm: Normalization::Layer,
+        dropout: DropoutKind::Standard,
+        dropout_rate: 0.1,
         ..base.clone()
     });
     v.push(Settings {
@@ -149,4 +157,11 @@ fn scripts_name_the_exact_equivalents() {
     assert!(pytorch_script(&s).contains("NORM_AFTER_ACTIVATION = False"));
     s.norm_at = NormAt::Post;
     assert!(pytorch_script(&s).contains("NORM_AFTER_ACTIVATION = True"));
+    assert!(pytorch_script(&s).contains("RESIDUAL, RES_SCALE = False, 1"));
+    s.arch = Arch::Residual;
+    s.res_scale = 0.25;
+    let script = pytorch_script(&s);
+    assert!(script.contains("RESIDUAL, RES_SCALE = True, 0.25"));
+    assert!(script.contains("return x + RES_SCALE * self.branch(self.norm(x))"));
+    assert!(script.contains("return Residual(nn.RMSNorm(WIDTH, eps=1e-5), branch)"));
 }

@@ -115,6 +115,8 @@ fn dropout_model(width: usize, kind: DropoutKind, q: f64) -> Model {
         norm: Normalization::None,
         groups: 8,
         norm_at: lab_core::NormAt::Pre,
+        arch: lab_core::Arch::Plain,
+        res_scale: 1.0,
         dropout: kind,
         dropout_rate: q,
     };
@@ -213,6 +215,8 @@ fn batchnorm_running_statistics_by_hand() {
         norm: Normalization::Batch,
         groups: 8,
         norm_at: lab_core::NormAt::Pre,
+        arch: lab_core::Arch::Plain,
+        res_scale: 1.0,
         dropout: DropoutKind::None,
         dropout_rate: 0.0,
     };
@@ -269,6 +273,8 @@ fn rectangular_orthogonal_layers_are_orthonormal() {
             norm: Normalization::None,
             groups: 8,
             norm_at: lab_core::NormAt::Pre,
+            arch: lab_core::Arch::Plain,
+            res_scale: 1.0,
             dropout: DropoutKind::None,
             dropout_rate: 0.0,
         };

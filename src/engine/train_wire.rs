@@ -15,18 +15,19 @@ use crate::engine::codec;
 use crate::engine::train_job::TrainUpdate;
 use js_sys::{Float32Array, Float64Array, Object, Uint32Array, Uint8Array};
 use lab_core::train::{Dataset, DropoutKind, OptimizerKind, Settings, Shape2d, Task};
-use lab_core::{Activation, ActivationKind, Initializer, NormAt, Normalization};
+use lab_core::{Activation, ActivationKind, Arch, Initializer, NormAt, Normalization};
 use wasm_bindgen::{JsCast, JsValue};
 
 pub type Decoded<T> = Result<T, String>;
 
 /// Numbers in a [`Settings`] encoding.
-pub const SETTINGS_LEN: usize = 25;
+pub const SETTINGS_LEN: usize = 27;
 
 /// Task (0 digits, 1 two-dimensional), shape, noise, data seed, depth, width, activation,
 /// slope, alpha, beta, initializer, gain, bias std, normalization, dropout, rate, optimizer,
 /// lr, momentum, minibatch, steps, eval_every, seed, GroupNorm's groups, the normalization's
-/// place (names as indices into the core's lists).
+/// place, the architecture, the residual branch scale s (names as indices into the core's
+/// lists).
 /// A CSV task is not sent this way.
 pub fn encode_settings(s: &Settings) -> Vec<f64> {
     let (tag, shape, noise, data_seed) = match &s.task {
@@ -70,6 +71,8 @@ pub fn encode_settings(s: &Settings) -> Vec<f64> {
         s.seed as f64,
         s.groups as f64,
         index_of(&NormAt::ALL, &s.norm_at),
+        index_of(&Arch::ALL, &s.arch),
+        s.res_scale,
     ]
 }
 
@@ -125,6 +128,8 @@ pub fn decode_settings(d: &[f64]) -> Decoded<Settings> {
         seed: whole(d[22], "seed")? as u64,
         groups: whole(d[23], "groups")?,
         norm_at: pick(&NormAt::ALL, d[24], "norm_at")?,
+        arch: pick(&Arch::ALL, d[25], "arch")?,
+        res_scale: d[26],
     };
     settings.validated()
 }

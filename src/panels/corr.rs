@@ -67,7 +67,9 @@ pub fn CorrPanel(props: &PanelProps) -> Html {
         <Frame name="corr" title={PanelId::Corr.title()}
             canvas={canvas} renderer={renderer} summary={summary} csv={csv}
             caption={html!{ <>
-                { "Sixteen pairs of inputs start with correlation c0 (the c0 control) and pass through the same network. Blue: the cosine similarity of each pair's pre-activations h, averaged over the pairs; dashed: the mean-field correlation map (Poole et al. 2016). " }
+                { "Sixteen pairs of inputs start with correlation c0 (the c0 control) and pass through the same network. " }
+                { crate::claims::corr_quantity(props.run.view.config()) }
+                { " Dashed: the mean-field correlation map (Poole et al. 2016). " }
                 <strong>{ "Look for: " }</strong>
                 { "with a finite q*, in the ordered phase (χ₁ < 1) every pair becomes perfectly correlated (c → 1) and in the chaotic phase (χ₁ > 1) they decorrelate toward c* < 1. " }
                 { crate::claims::corr_note(th, &props.run.corr.values) }

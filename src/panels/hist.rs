@@ -66,7 +66,8 @@ pub fn HistPanel(props: &PanelProps) -> Html {
             caption={html!{ <>
                 { "Each column is one layer; colour shows how densely that layer's values x fall at each height (yellow = most, each column scaled to its own peak, square-root scale; grey = none). Values come from a fixed subsample of at most 2048 per layer. The CSV holds the counts per layer and bin. " }
                 <strong>{ "Look for: " }</strong>
-                { "a band that keeps its width (stable), one that narrows to a line (the signal collapses), or one that fans out (it explodes). ReLU piles about half of every layer's values at exactly 0 (the pre-activations are symmetric about 0 over the units, whatever the weights)." }
+                { "a band that keeps its width (stable), one that narrows to a line (the signal collapses), or one that fans out (it explodes). " }
+                { crate::claims::hist_relu_note(props.run.view.config()) }
             </> }} />
     }
 }

@@ -82,8 +82,24 @@ pub type RunSettings = Vec<(&'static str, String)>;
 pub const MAX_RUNS: usize = 4;
 /// What a compared run may set for itself; everything else is shared.
 pub const RUN_KEYS: &[&str] = &[
-    "act", "slope", "alpha", "beta", "init", "gain", "sb", "norm", "norm_at", "groups", "dropout",
-    "rate", "opt", "lr", "momentum",
+    "act",
+    "slope",
+    "alpha",
+    "beta",
+    "init",
+    "gain",
+    "sb",
+    "norm",
+    "norm_at",
+    "groups",
+    "arch",
+    "res_scale",
+    "res_scale_rule",
+    "dropout",
+    "rate",
+    "opt",
+    "lr",
+    "momentum",
 ];
 
 /// The runs of a `runs=` value, each value validated and made canonical by the URL table,

@@ -41,6 +41,15 @@ pub fn settings(config: &Config, t: &TrainParams) -> Settings {
         norm: config.norm,
         groups: config.groups,
         norm_at: config.norm_at,
+        arch: config.arch,
+        // The scale the page's rule gives at the training depth.
+        res_scale: f64::from(
+            lab_core::Config {
+                depth: config.depth.clamp(*TRAIN_DEPTH.start(), *TRAIN_DEPTH.end()),
+                ..*config
+            }
+            .branch_scale(),
+        ),
         dropout: DropoutKind::from_name(t.dropout).unwrap_or(DropoutKind::None),
         dropout_rate: t.rate,
         optimizer: OptimizerKind::from_name(t.opt).unwrap_or(OptimizerKind::Sgd),
@@ -77,6 +86,11 @@ pub fn runs(params: &Params) -> Vec<(String, Settings)> {
         .collect()
 }
 
+/// A branch scale to 3 decimals ("1", "0.177").
+fn fmt_scale(s: f64) -> String {
+    format!("{}", (s * 1000.0).round() / 1000.0)
+}
+
 /// A run's name: what it sets for itself (or, alone, its activation and initializer).
 fn label(s: &Settings, pairs: &[(&'static str, String)]) -> String {
     let shown: Vec<&str> = if pairs.is_empty() {
@@ -98,6 +112,7 @@ fn label(s: &Settings, pairs: &[(&'static str, String)]) -> String {
                     lab_core::Normalization::Rms => "RMSNorm".to_string(),
                 } + if s.norm != lab_core::Normalization::None
                     && s.norm_at == lab_core::NormAt::Post
+                    && s.arch == lab_core::Arch::Plain
                 {
                     " after the activation"
                 } else {
@@ -124,6 +139,12 @@ fn label(s: &Settings, pairs: &[(&'static str, String)]) -> String {
                 .to_string(),
             ),
             "opt" => Some(s.optimizer.name().to_uppercase().replace("ADAM", "Adam")),
+            "arch" => Some(match s.arch {
+                lab_core::Arch::Plain => "plain".to_string(),
+                lab_core::Arch::Residual => format!("residual, s = {}", fmt_scale(s.res_scale)),
+            }),
+            "res_scale" | "res_scale_rule" if shown.contains(&"arch") => None,
+            "res_scale" | "res_scale_rule" => Some(format!("s = {}", fmt_scale(s.res_scale))),
             other => pairs
                 .iter()
                 .find(|(k, _)| k == &other)

@@ -46,6 +46,10 @@ impl Model {
         );
         cache.dlogits = std::mem::take(&mut d);
         for l in (0..depth).rev() {
+            if spec.is_residual_block(l) {
+                self.residual_backward(l, drop_factor, cache, grads);
+                continue;
+            }
             let layer = &self.layers[l];
             let n_out = layer.fan_out;
             // dL/d(out) is in cache.dx; turn it into dL/dz in place.
@@ -58,7 +62,7 @@ impl Model {
             }
             let mut dh = std::mem::take(&mut cache.dh[l]);
             resize(&mut dh, rows * n_out);
-            let post = spec.norm_at.is_after(spec.norm);
+            let post = spec.norm_after(l);
             let (gamma_grad, beta_grad) = (&mut grads.gamma[l], &mut grads.beta[l]);
             let norm_grads = NormGrads {
                 gamma: gamma_grad,
@@ -103,6 +107,64 @@ impl Model {
             );
             cache.dh[l] = dh;
         }
+    }
+}
+
+impl Model {
+    /// Residual block `l` backward, dL/dx^l in `cache.dx`: dL/dh = s mask phi'(h) dL/dx^l
+    /// (kept in `cache.dh[l]`), the dense layer's gradients with the normalized stream as its
+    /// input, and dL/dx^(l-1) = dL/dx^l + norm'(dL/du) with dL/du = dL/dh W^T.
+    fn residual_backward(&self, l: usize, drop_factor: f32, cache: &mut Cache, grads: &mut Grads) {
+        let spec = &self.spec;
+        let layer = &self.layers[l];
+        let rows = cache.rows;
+        let n_out = layer.fan_out;
+        let dout = std::mem::take(&mut cache.dx);
+        let mut dh = std::mem::take(&mut cache.dh[l]);
+        resize(&mut dh, rows * n_out);
+        let deriv = &mut cache.scratch;
+        resize(deriv, rows * n_out);
+        spec.activation
+            .derivative_slice_with(PATH, &cache.z[l], deriv);
+        let s = spec.res_scale as f32;
+        let keep = &cache.keep[l];
+        for (i, ((d, &g), &p)) in dh.iter_mut().zip(&dout).zip(deriv.iter()).enumerate() {
+            let kept = keep
+                .get(i)
+                .map_or(1.0, |&k| if k { drop_factor } else { 0.0 });
+            *d = g * s * kept * p;
+        }
+        flush_subnormals(&mut dh);
+        let mut du = Vec::new();
+        dense_backward(
+            layer,
+            &cache.branch_in[l],
+            &dh,
+            rows,
+            &mut grads.w[l],
+            &mut grads.b[l],
+            Some(&mut du),
+        );
+        let mut dstream = vec![0.0f32; rows * layer.fan_in];
+        norm_backward(
+            spec,
+            layer,
+            rows,
+            &cache.xhat[l],
+            &cache.inv_std[l],
+            &du,
+            &mut dstream,
+            NormGrads {
+                gamma: &mut grads.gamma[l],
+                beta: &mut grads.beta[l],
+            },
+        );
+        for (d, &g) in dstream.iter_mut().zip(&dout) {
+            *d += g;
+        }
+        flush_subnormals(&mut dstream);
+        cache.dx = dstream;
+        cache.dh[l] = dh;
     }
 }
 

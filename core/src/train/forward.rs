@@ -49,6 +49,7 @@ impl Model {
             &mut cache.xhat,
             &mut cache.inv_std,
             &mut cache.z,
+            &mut cache.branch_in,
         ] {
             v.resize(depth, Vec::new());
         }
@@ -57,13 +58,14 @@ impl Model {
         cache.keep.resize(depth, Vec::new());
         cache.input[0].clear();
         cache.input[0].extend_from_slice(x);
-        let dropout_on =
-            mode == Mode::Train && spec.dropout != DropoutKind::None && spec.dropout_rate > 0.0;
-        let q = spec.dropout_rate;
-        let (alpha_a, alpha_b) = alpha_dropout_constants(q);
+        let dropout_on = dropout_on(spec, mode);
         for l in 0..depth {
             let layer = &self.layers[l];
             let (n_in, n_out) = (layer.fan_in, layer.fan_out);
+            if spec.is_residual_block(l) {
+                self.residual_forward(l, rows, mode, dropout_rng, cache);
+                continue;
+            }
             let (before, after) = cache.input.split_at_mut(l + 1);
             let input = &before[l];
             let h = &mut cache.h[l];
@@ -74,7 +76,7 @@ impl Model {
                     *v += b;
                 }
             }
-            let post = spec.norm_at.is_after(spec.norm);
+            let post = spec.norm_after(l);
             let stats = BatchStats {
                 mean: &mut cache.batch_mean[l],
                 var_unbiased: &mut cache.batch_var_unbiased[l],
@@ -97,17 +99,7 @@ impl Model {
             let keep = &mut cache.keep[l];
             keep.clear();
             if dropout_on {
-                keep.reserve(rows * n_out);
-                for v in out.iter_mut() {
-                    let kept = dropout_rng.uniform() >= q;
-                    keep.push(kept);
-                    *v = match (spec.dropout, kept) {
-                        (DropoutKind::Standard, true) => (f64::from(*v) / (1.0 - q)) as f32,
-                        (DropoutKind::Standard, false) => 0.0,
-                        (_, true) => (alpha_a * f64::from(*v) + alpha_b) as f32,
-                        (_, false) => (alpha_a * ALPHA_PRIME + alpha_b) as f32,
-                    };
-                }
+                drop_out(spec, dropout_rng, out, keep);
             }
             flush_subnormals(out);
         }
@@ -126,6 +118,66 @@ impl Model {
                 *v += b;
             }
         }
+    }
+
+    /// Residual block `l` (hidden, 0-based, l >= 1): u = norm(x) (the layer's scale and shift),
+    /// h = u W + b, x' = x + s drop(phi(h)).
+    fn residual_forward(
+        &self,
+        l: usize,
+        rows: usize,
+        mode: Mode,
+        dropout_rng: &mut Rng,
+        cache: &mut Cache,
+    ) {
+        let spec = &self.spec;
+        let layer = &self.layers[l];
+        let (n_in, n_out) = (layer.fan_in, layer.fan_out);
+        let (before, after) = cache.input.split_at_mut(l + 1);
+        let input = &before[l];
+        let u = &mut cache.branch_in[l];
+        let stats = BatchStats {
+            mean: &mut cache.batch_mean[l],
+            var_unbiased: &mut cache.batch_var_unbiased[l],
+        };
+        normalize(
+            spec,
+            layer,
+            mode,
+            input,
+            rows,
+            &mut cache.xhat[l],
+            &mut cache.inv_std[l],
+            u,
+            stats,
+        );
+        let h = &mut cache.h[l];
+        resize(h, rows * n_out);
+        matmul_with(PATH, u, &layer.w, n_in, n_out, h);
+        for row in h.chunks_exact_mut(n_out) {
+            for (v, &b) in row.iter_mut().zip(&layer.b) {
+                *v += b;
+            }
+        }
+        let z = &mut cache.z[l];
+        z.clear();
+        z.extend_from_slice(h);
+        let branch = &mut cache.scratch;
+        resize(branch, rows * n_out);
+        spec.activation.apply_slice_with(PATH, z, branch);
+        let keep = &mut cache.keep[l];
+        keep.clear();
+        if dropout_on(spec, mode) {
+            drop_out(spec, dropout_rng, branch, keep);
+        }
+        let out = &mut after[0];
+        out.clear();
+        out.extend_from_slice(input);
+        let s = spec.res_scale;
+        for (o, &b) in out.iter_mut().zip(branch.iter()) {
+            *o = (f64::from(*o) + s * f64::from(b)) as f32;
+        }
+        flush_subnormals(out);
     }
 
     /// Mean cross-entropy of the cached logits against `labels`; also stores dL/dlogits in the
@@ -155,6 +207,30 @@ impl Model {
                 layer.running_var[j] = ((1.0 - m) * rv + m * cache.batch_var_unbiased[l][j]) as f32;
             }
         }
+    }
+}
+
+/// Whether dropout acts in this pass: training mode, a dropout kind and a positive rate.
+fn dropout_on(spec: &ModelSpec, mode: Mode) -> bool {
+    mode == Mode::Train && spec.dropout != DropoutKind::None && spec.dropout_rate > 0.0
+}
+
+/// Dropout of `v` in place with masks drawn from `rng`, recorded in `keep`: standard dropout
+/// scales the kept values by 1 / (1 - q), alpha dropout sets the dropped ones to alpha' and
+/// applies the affine correction a x + b to all.
+fn drop_out(spec: &ModelSpec, rng: &mut Rng, v: &mut [f32], keep: &mut Vec<bool>) {
+    let q = spec.dropout_rate;
+    let (alpha_a, alpha_b) = alpha_dropout_constants(q);
+    keep.reserve(v.len());
+    for v in v.iter_mut() {
+        let kept = rng.uniform() >= q;
+        keep.push(kept);
+        *v = match (spec.dropout, kept) {
+            (DropoutKind::Standard, true) => (f64::from(*v) / (1.0 - q)) as f32,
+            (DropoutKind::Standard, false) => 0.0,
+            (_, true) => (alpha_a * f64::from(*v) + alpha_b) as f32,
+            (_, false) => (alpha_a * ALPHA_PRIME + alpha_b) as f32,
+        };
     }
 }
 

@@ -46,7 +46,7 @@
 //! with it; at lr 0.001, where few units saturate, at 30).
 
 use crate::activation::Activation;
-use crate::config::{NormAt, Normalization};
+use crate::config::{Arch, NormAt, Normalization};
 use crate::init::Initializer;
 use crate::kernels::KernelPath;
 use crate::rng::Rng;
@@ -77,14 +77,31 @@ pub struct ModelSpec {
     pub norm: Normalization,
     /// GroupNorm's groups (used only with [`Normalization::Group`]; divides the width).
     pub groups: usize,
-    /// Where the normalization sits: on h before the activation, or on its output.
+    /// Where the normalization sits: on h before the activation, or on its output (plain
+    /// layers only: a residual block normalizes its input stream).
     pub norm_at: NormAt,
+    /// Plain stack, or residual blocks: hidden layers 2..=depth are x = x + s
+    /// drop(phi(norm(x) W + b)) (the first maps the inputs to the width and stays plain).
+    pub arch: Arch,
+    /// The residual branch scale s.
+    pub res_scale: f64,
     pub dropout: DropoutKind,
     /// Drop rate q of the dropout.
     pub dropout_rate: f64,
 }
 
 impl ModelSpec {
+    /// Whether hidden layer `l` (0-based) is a residual block: every hidden layer but the
+    /// first in a residual network.
+    pub fn is_residual_block(&self, l: usize) -> bool {
+        self.arch == Arch::Residual && l > 0 && l < self.depth
+    }
+
+    /// Whether hidden layer `l`'s normalization sits after its activation.
+    pub fn norm_after(&self, l: usize) -> bool {
+        !self.is_residual_block(l) && self.norm_at.is_after(self.norm)
+    }
+
     /// (fan_in, fan_out) of layer index i (0-based; index depth is the readout).
     pub fn fans(&self, i: usize) -> (usize, usize) {
         let fan_in = if i == 0 { self.inputs } else { self.width };
@@ -182,6 +199,8 @@ pub struct Cache {
     pub batch_var_unbiased: Vec<Vec<f64>>,
     /// The activation's argument.
     pub z: Vec<Vec<f32>>,
+    /// Residual blocks: the normalized stream, the branch's matmul input (empty elsewhere).
+    pub branch_in: Vec<Vec<f32>>,
     /// Dropout keep mask (training mode with a positive rate; else empty).
     pub keep: Vec<Vec<bool>>,
     pub logits: Vec<f32>,

@@ -15,7 +15,7 @@
 //! static/digits.bin), the 2-D tasks from the same definitions written in numpy.
 
 use crate::activation::ActivationKind;
-use crate::config::{NormAt, Normalization};
+use crate::config::{Arch, NormAt, Normalization};
 use crate::init::Initializer;
 use crate::train::data::Shape2d;
 use crate::train::model::DropoutKind;
@@ -318,9 +318,36 @@ def hidden_layer(fan_in):
     return parts
 
 
+RESIDUAL, RES_SCALE = {residual}, {res_scale}
+
+
+class Residual(nn.Module):
+    \"\"\"x + s * branch(norm(x)): a pre-norm residual block (the normalization acts on the stream).\"\"\"
+
+    def __init__(self, norm, branch):
+        super().__init__()
+        self.norm = norm if norm is not None else nn.Identity()
+        self.branch = nn.Sequential(*branch)
+
+    def forward(self, x):
+        return x + RES_SCALE * self.branch(self.norm(x))
+
+
+def residual_block():
+    branch = [init_linear(nn.Linear(WIDTH, WIDTH)), {act}]
+    dropout = {dropout}
+    if dropout is not None:
+        branch.append(dropout)
+    return Residual({norm}, branch)
+
+
 layers = []
 for l in range(DEPTH):
-    layers += hidden_layer(INPUTS if l == 0 else WIDTH)
+    # A residual network keeps its first layer plain: it maps the inputs to the width.
+    if RESIDUAL and l > 0:
+        layers.append(residual_block())
+    else:
+        layers += hidden_layer(INPUTS if l == 0 else WIDTH)
 layers.append(init_linear(nn.Linear(WIDTH if DEPTH > 0 else INPUTS, CLASSES)))
 model = nn.Sequential(*layers)
 
@@ -378,6 +405,8 @@ for step in range(1, STEPS + 1):
         init = init_code(s.init),
         norm = norm,
         norm_after = if s.norm_at == NormAt::Post { "True" } else { "False" },
+        residual = if s.arch == Arch::Residual { "True" } else { "False" },
+        res_scale = py_f(s.res_scale),
         act = act,
         act_label = s.activation.kind.label(),
         dropout = dropout,

@@ -24,7 +24,7 @@
 //! made.
 
 use crate::activation::{Activation, ActivationKind};
-use crate::config::{NormAt, Normalization};
+use crate::config::{Arch, NormAt, Normalization};
 use crate::init::Initializer;
 use crate::rng::Rng;
 use crate::train::data::{self, split, Dataset, Shape2d, Standardizer};
@@ -88,8 +88,12 @@ pub struct Settings {
     pub norm: Normalization,
     /// GroupNorm's groups (used only with [`Normalization::Group`]).
     pub groups: usize,
-    /// Where the normalization sits (ignored without one).
+    /// Where the normalization sits (ignored without one, and in residual blocks).
     pub norm_at: NormAt,
+    /// Plain stack, or residual blocks after the first layer.
+    pub arch: Arch,
+    /// The residual branch scale s in use (see [`ModelSpec::res_scale`]).
+    pub res_scale: f64,
     pub dropout: DropoutKind,
     pub dropout_rate: f64,
     pub optimizer: OptimizerKind,
@@ -130,6 +134,8 @@ impl Default for Settings {
             norm: Normalization::None,
             groups: 8,
             norm_at: NormAt::Pre,
+            arch: Arch::Plain,
+            res_scale: 1.0,
             dropout: DropoutKind::None,
             dropout_rate: 0.05,
             optimizer: OptimizerKind::Sgd,
@@ -170,6 +176,7 @@ fn check_u(name: &str, v: usize, range: RangeInclusive<usize>) -> Result<(), Str
 impl Settings {
     /// The settings if every value is in range, else a message naming the first one that is not:
     /// depth 1..=64, width 2..=1024, gain [0, 10], bias_std [0, 2] (the lab's range), dropout_rate [0, 0.5],
+    /// res_scale [0, 4],
     /// lr [1e-5, 1], momentum [0, 0.99], tbatch 1..=1024 (at least 2 with BatchNorm), steps
     /// 1..=100000, eval_every 1..=100000, 2-D noise [0, 0.5].
     pub fn validated(self) -> Result<Settings, String> {
@@ -178,6 +185,12 @@ impl Settings {
         check_f("gain", self.gain, GAIN_RANGE)?;
         check_f("bias std", self.bias_std, BIAS_STD_RANGE)?;
         check_f("dropout rate", self.dropout_rate, DROPOUT_RATE_RANGE)?;
+        let (lo, hi) = crate::config::RES_SCALE_RANGE.into_inner();
+        check_f(
+            "residual branch scale",
+            self.res_scale,
+            f64::from(lo)..=f64::from(hi),
+        )?;
         check_f("learning rate", self.lr, LR_RANGE)?;
         check_f("momentum", self.momentum, MOMENTUM_RANGE)?;
         check_u("minibatch size", self.tbatch, TBATCH_RANGE)?;
@@ -218,6 +231,8 @@ impl Settings {
             norm: self.norm,
             groups: self.groups,
             norm_at: self.norm_at,
+            arch: self.arch,
+            res_scale: self.res_scale,
             dropout: self.dropout,
             dropout_rate: self.dropout_rate,
         }

@@ -143,7 +143,7 @@ test("residual blocks: the architecture and branch-scale controls change the URL
   // per block (mean-field), where the plain stack keeps it.
   const last = (rows) => rows[rows.length - 1][4];
   assert.ok(last(residual) > 1e6 * last(plain), `variance at layer 20: residual ${last(residual)} vs plain ${last(plain)}`);
-  assert.match(await page.textContent("#panel-stats .caption"), /residual stream x ← x \+ s·φ\(h\) after each block \(solid\), s = 1/);
+  assert.match(await page.textContent("#panel-stats .caption"), /residual stream x ← x \+ s·φ\(h\) after each block \(solid; branch scale s = 1\)/);
   assert.match(await page.textContent("#panel-stats .theory-numbers"), /Residual blocks: each adds s·φ\(h\) to the stream/);
   assert.match(await page.textContent("#panel-grads .caption"), /does not vanish toward the input/);
   // s = 1/sqrt(depth): the number field goes, the URL says so, the growth is tamer.

@@ -460,7 +460,7 @@ pub fn stats_quantities(config: &Config) -> String {
             format!("{name}(x)")
         };
         return format!(
-            "of each residual branch's pre-activations h = {input}·W + b (dashed) and of the residual stream x ← x + s·φ(h) after each block (solid), s = {}",
+            "of each residual branch's pre-activations h = {input}·W + b (dashed) and of the residual stream x ← x + s·φ(h) after each block (solid; branch scale s = {})",
             fmt3(f64::from(config.branch_scale()))
         );
     }

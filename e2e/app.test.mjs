@@ -143,7 +143,7 @@ test("residual blocks: the architecture and branch-scale controls change the URL
   // per block (mean-field), where the plain stack keeps it.
   const last = (rows) => rows[rows.length - 1][4];
   assert.ok(last(residual) > 1e6 * last(plain), `variance at layer 20: residual ${last(residual)} vs plain ${last(plain)}`);
-  assert.match(await page.textContent("#panel-stats .caption"), /residual stream x ← x \+ s·φ\(h\) after each block \(solid; branch scale s = 1\)/);
+  assert.match(await page.textContent("#panel-stats .caption"), /residual stream x ← x \+ s·φ\(h\) after each block \(solid; branch scale s = 1\.000\)/);
   assert.match(await page.textContent("#panel-stats .theory-numbers"), /Residual blocks: each adds s·φ\(h\) to the stream/);
   assert.match(await page.textContent("#panel-grads .caption"), /does not vanish toward the input/);
   // s = 1/sqrt(depth): the number field goes, the URL says so, the growth is tamer.
@@ -165,6 +165,35 @@ test("residual blocks: the architecture and branch-scale controls change the URL
   assert.match(await page.textContent("#panel-stats .caption"), /h = LayerNorm\(x\)·W \+ b/);
   await assertDrawn(page, "residual-layernorm");
   assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("live depth: going from 50 to 60 layers keeps the first 50 and computes 10, with a fresh load's numbers", async () => {
+  const { page, context, problems } = await openPage("?depth=50&width=128&batch=128");
+  await waitDone(page);
+  assert.equal(await page.getAttribute(".status", "data-reused"), "0");
+  await page.fill("#ctl-depth", "60");
+  await page.press("#ctl-depth", "Enter");
+  await page.waitForFunction(() => {
+    const s = document.querySelector(".status");
+    return s && s.dataset.done === "true" && new URL(location.href).searchParams.get("depth") === "60";
+  }, null, { timeout: 60000 });
+  // The worker continued the 50-layer network: 50 layers kept, so 10 forwarded.
+  assert.equal(await page.getAttribute(".status", "data-reused"), "50");
+  assert.match(await page.textContent(".status"), /Done: 60 layers, forward and backward\. The first 50 layers are the previous run's, not computed again\./);
+  const continued = await downloadCsv(page, "stats");
+  // A fresh load of the same URL computes all 60 and gives the same bytes.
+  const fresh = await openPage("?depth=60&width=128&batch=128");
+  await waitDone(fresh.page);
+  assert.equal(await fresh.page.getAttribute(".status", "data-reused"), "0");
+  assert.equal(await downloadCsv(fresh.page, "stats"), continued);
+  // Another setting starts afresh.
+  await page.selectOption("#ctl-act", "tanh");
+  await waitDone(page);
+  assert.equal(await page.getAttribute(".status", "data-reused"), "0");
+  assert.deepEqual(problems, []);
+  assert.deepEqual(fresh.problems, []);
+  await fresh.context.close();
   await context.close();
 });
 

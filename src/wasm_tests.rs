@@ -241,6 +241,7 @@ fn worker_messages_carry_results_and_theory_unchanged() {
             delta: Delta::since(&sim, view.samples_len()),
             corr: corr.values.clone(),
             corr_done: false,
+            reused: 0,
         });
         let got = wire::read_result(&sent).expect("a well-formed result");
         assert_eq!(got.gen, 7);
@@ -252,8 +253,10 @@ fn worker_messages_carry_results_and_theory_unchanged() {
         delta: Delta::since(&sim, view.samples_len()),
         corr: corr.values.clone(),
         corr_done: true,
+        reused: 2,
     }))
     .unwrap();
+    assert_eq!(last.reused, 2);
     assert!(last.corr_done);
     assert_eq!(last.corr, corr.values);
     view.apply(last.delta);

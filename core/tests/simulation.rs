@@ -767,3 +767,101 @@ fn group_norm_with_one_group_is_layer_norm() {
         assert_eq!(bits(layer.stats()), bits(group.stats()), "{kind:?}");
     }
 }
+
+// ---------- a deeper network continues the shallower one ----------
+
+/// Extending a simulation to a larger depth keeps its layers and forwards only the new ones,
+/// and gives exactly (bit for bit) the results of a fresh run at the larger depth: for every
+/// normalization, plain and residual, with cached and regenerated weights and with the backward
+/// pass skipped, whether the shallower run was mid-forward, mid-backward or done.
+#[test]
+fn a_deeper_network_reuses_the_computed_layers_exactly() {
+    use lab_core::sim::{MAX_CACHED_WEIGHTS, MAX_STORED_FLOATS};
+    for norm in Normalization::ALL {
+        for arch in [Arch::Plain, Arch::Residual] {
+            for (stored, cached) in [
+                (MAX_STORED_FLOATS, MAX_CACHED_WEIGHTS),
+                (MAX_STORED_FLOATS, 0),
+                (0, 0),
+            ] {
+                for stop in ["forward", "backward", "done"] {
+                    let base = Config {
+                        norm,
+                        arch,
+                        norm_at: if arch == Arch::Plain && norm == Normalization::Rms {
+                            NormAt::Post
+                        } else {
+                            NormAt::Pre
+                        },
+                        bias_std: 0.2,
+                        ..config(ActivationKind::Gelu, Initializer::Orthogonal, 6, 24, 7, 3)
+                    };
+                    let deeper = Config { depth: 9, ..base };
+                    let label = format!("{norm:?} {arch:?} {stored} {cached} {stop}");
+                    let mut sim = Simulation::with_memory_limits(base, stored, cached).unwrap();
+                    match stop {
+                        "forward" => {
+                            while sim.stats().len() < 3 {
+                                sim.step(0.0);
+                            }
+                        }
+                        "backward" => {
+                            while sim.phase() != RunPhase::Backward || sim.backward_reached() > 4 {
+                                if sim.step(0.0) {
+                                    break;
+                                }
+                            }
+                        }
+                        _ => while !sim.step(f64::INFINITY) {},
+                    }
+                    let forwarded_before = sim.layers_forwarded();
+                    let mut ext = sim.extend(deeper).unwrap_or_else(|_| panic!("{label}"));
+                    while !ext.step(1e5) {}
+                    let fresh = Simulation::with_memory_limits(deeper, stored, cached).unwrap();
+                    let fresh = {
+                        let mut f = fresh;
+                        while !f.step(f64::INFINITY) {}
+                        f
+                    };
+                    assert_eq!(bits(ext.stats()), bits(fresh.stats()), "{label}");
+                    assert_eq!(ext.nonfinite(), fresh.nonfinite(), "{label}");
+                    for l in 1..=9 {
+                        assert_eq!(ext.samples(l), fresh.samples(l), "{label} layer {l}");
+                    }
+                    assert_eq!(ext.backward_skipped(), fresh.backward_skipped(), "{label}");
+                    assert_eq!(ext.progress(), 1.0);
+                    // Only the layers not forwarded before were computed.
+                    assert_eq!(
+                        ext.layers_forwarded(),
+                        9,
+                        "{label}: forwarded {forwarded_before} before"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// What cannot be continued is given back unchanged: another activation, a smaller depth, a
+/// residual scale that follows the depth.
+#[test]
+fn only_a_deeper_network_of_the_same_settings_is_continued() {
+    let base = config(ActivationKind::Tanh, Initializer::LecunNormal, 5, 16, 4, 1);
+    let sim = Simulation::run(base).unwrap();
+    let sim = *sim
+        .extend(Config {
+            activation: Activation::new(ActivationKind::Relu),
+            depth: 8,
+            ..base
+        })
+        .unwrap_err();
+    let sim = *sim.extend(Config { depth: 4, ..base }).unwrap_err();
+    assert_eq!(sim.config().depth, 5);
+    let scaled = Config {
+        arch: Arch::Residual,
+        res_scale_rule: lab_core::config::ResScaleRule::InvSqrtDepth,
+        ..base
+    };
+    let sim = Simulation::run(scaled).unwrap();
+    assert!(sim.extend(Config { depth: 8, ..scaled }).is_err());
+}

@@ -35,6 +35,15 @@ pub fn nonfinite_text(run: &RunState) -> Option<String> {
     ))
 }
 
+/// " The first 50 layers are the previous run's." when a deeper network continued it.
+fn kept_text(run: &RunState) -> String {
+    match run.reused {
+        0 => String::new(),
+        1 => " The first layer is the previous run's.".to_string(),
+        n => format!(" The first {n} layers are the previous run's, not computed again."),
+    }
+}
+
 fn progress_text(run: &RunState) -> String {
     let s = &run.view;
     let depth = s.config().depth;
@@ -46,15 +55,19 @@ fn progress_text(run: &RunState) -> String {
         )
     } else if run.is_done() {
         if s.backward_skipped().is_some() {
-            format!("Done: {depth} layers, forward pass only (the backward pass is skipped, see below).")
+            format!("Done: {depth} layers, forward pass only (the backward pass is skipped, see below).{}", kept_text(run))
         } else {
-            format!("Done: {depth} layers, forward and backward.")
+            format!(
+                "Done: {depth} layers, forward and backward.{}",
+                kept_text(run)
+            )
         }
     } else {
         match s.phase() {
             RunPhase::Forward => format!(
-                "Computing the forward pass: layer {} of {depth} ({progress:.0}% of all work).",
-                s.stats().len()
+                "Computing the forward pass: layer {} of {depth} ({progress:.0}% of all work).{}",
+                s.stats().len(),
+                kept_text(run)
             ),
             RunPhase::Backward => {
                 format!("Computing the backward pass ({progress:.0}% of all work).")
@@ -92,7 +105,7 @@ pub fn Status(props: &StatusProps) -> Html {
         None => status_text(run),
     };
     html! {
-        <div class="status" role="status" aria-live="polite" data-done={run.is_done().to_string()} data-failed={run.failed.is_some().to_string()} data-engine={props.engine}>
+        <div class="status" role="status" aria-live="polite" data-done={run.is_done().to_string()} data-failed={run.failed.is_some().to_string()} data-engine={props.engine} data-reused={run.reused.to_string()}>
             <progress max="1" value={run.view.progress().to_string()} aria-label="Simulation progress"></progress>
             <span>{ text }</span>
         </div>

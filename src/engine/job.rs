@@ -41,6 +41,8 @@ pub const MAIN_THREAD: Timing = Timing {
 pub struct Job {
     gen: u64,
     sim: Simulation,
+    /// Layers kept from the previous run.
+    reused: usize,
     corr: CorrJob,
     /// Layers whose samples were already sent.
     samples_sent: usize,
@@ -52,14 +54,46 @@ impl Job {
     /// The run numbered `gen` of `config`, started at time `now` (ms); an error for an invalid
     /// configuration.
     pub fn new(gen: u64, config: Config, now: f64) -> Result<Job, ConfigError> {
-        Ok(Job {
+        Ok(Job::of(gen, Simulation::new(config)?, 0, now))
+    }
+
+    /// The run numbered `gen` of `config` after `previous`: when `config` is a deeper network
+    /// of the same settings, the previous simulation continues (its layers are kept, see
+    /// `Simulation::extend`, the results are the same as a fresh run's); otherwise a fresh run.
+    pub fn after(
+        previous: Option<Job>,
+        gen: u64,
+        config: Config,
+        now: f64,
+    ) -> Result<Job, ConfigError> {
+        let Some(previous) = previous else {
+            return Job::new(gen, config, now);
+        };
+        match previous.sim.extend(config) {
+            Ok(sim) => {
+                let reused = sim.stats().len();
+                Ok(Job::of(gen, sim, reused, now))
+            }
+            Err(_) => Job::new(gen, config, now),
+        }
+    }
+
+    fn of(gen: u64, sim: Simulation, reused: usize, now: f64) -> Job {
+        Job {
             gen,
-            sim: Simulation::new(config)?,
-            corr: CorrJob::new(&config),
+            corr: CorrJob::new(sim.config()),
+            sim,
+            reused,
             samples_sent: 0,
             last_publish: now,
             published: false,
-        })
+        }
+    }
+
+    /// Forward layers this run computed itself (not kept from the previous run).
+    #[cfg(test)]
+    pub fn layers_computed(&self) -> usize {
+        self.sim.layers_forwarded() - self.reused
     }
 
     pub fn is_done(&self) -> bool {
@@ -96,6 +130,7 @@ impl Job {
             delta,
             corr: self.corr.values.clone(),
             corr_done: self.corr.is_done(),
+            reused: self.reused,
         };
         (done, Some(update))
     }
@@ -148,5 +183,51 @@ mod tests {
         assert!(corr.done && corr.values.len() == config.depth);
         let whole = SimView::of(&Simulation::run(config).unwrap());
         assert_eq!(view, whole);
+    }
+
+    /// Depth 50 then 60: the second run keeps the first's 50 layers and computes 10, with the
+    /// results of a fresh run at depth 60; another activation starts afresh.
+    #[test]
+    fn a_deeper_network_continues_the_previous_run() {
+        let now = ticking();
+        // Every update of a run applied to a fresh view of its configuration.
+        let run_to_end = |job: &mut Job, view: &mut SimView| {
+            let mut reused = None;
+            loop {
+                let (done, update) = job.slice(&MAIN_THREAD, &now);
+                if let Some(u) = update {
+                    reused = Some(u.reused);
+                    view.apply(u.delta);
+                }
+                if done {
+                    return reused.unwrap();
+                }
+            }
+        };
+        let config = Config {
+            depth: 50,
+            width: 32,
+            batch: 16,
+            ..Config::default()
+        };
+        let mut first = Job::new(1, config, now()).unwrap();
+        assert_eq!(run_to_end(&mut first, &mut SimView::new(config)), 0);
+        assert_eq!(first.layers_computed(), 50);
+        let deeper = Config {
+            depth: 60,
+            ..config
+        };
+        let mut second = Job::after(Some(first), 2, deeper, now()).unwrap();
+        let mut view = SimView::new(deeper);
+        assert_eq!(run_to_end(&mut second, &mut view), 50);
+        assert_eq!(second.layers_computed(), 10);
+        assert_eq!(view, SimView::of(&Simulation::run(deeper).unwrap()));
+        let other = Config {
+            activation: lab_core::Activation::new(lab_core::ActivationKind::Tanh),
+            ..deeper
+        };
+        let third = Job::after(Some(second), 3, other, now()).unwrap();
+        assert_eq!(third.layers_computed(), 0);
+        assert_eq!(third.reused, 0);
     }
 }

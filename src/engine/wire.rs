@@ -155,6 +155,9 @@ pub struct Result {
     /// The correlation prediction c^1, c^2, ... so far.
     pub corr: Vec<f64>,
     pub corr_done: bool,
+    /// Layers kept from the previous run (a deeper network of the same settings continues the
+    /// shallower one: `Simulation::extend`); 0 for a fresh run.
+    pub reused: usize,
 }
 
 /// A result message's fields as JS carries them (numbers as f64, stats flattened), before
@@ -174,6 +177,7 @@ pub struct ResultFields {
     pub samples: Vec<Vec<f32>>,
     pub corr: Vec<f64>,
     pub corr_done: bool,
+    pub reused: f64,
 }
 
 impl ResultFields {
@@ -208,6 +212,7 @@ impl ResultFields {
             samples: d.samples.clone(),
             corr: r.corr.clone(),
             corr_done: r.corr_done,
+            reused: r.reused as f64,
         }
     }
 }
@@ -241,6 +246,7 @@ pub fn result(r: &Result) -> JsValue {
     set(&o, "samples", &samples.into());
     set(&o, "corr", &Float64Array::from(f.corr.as_slice()).into());
     set(&o, "corr_done", &f.corr_done.into());
+    set(&o, "reused", &f.reused.into());
     o.into()
 }
 
@@ -278,6 +284,7 @@ pub fn read_result(message: &JsValue) -> Decoded<Result> {
         samples,
         corr: get_f64_array(message, "corr")?,
         corr_done: get_bool(message, "corr_done")?,
+        reused: get_number(message, "reused")?,
     })
 }
 
@@ -329,6 +336,7 @@ pub fn decode_result(f: ResultFields) -> Decoded<Result> {
         })
         .collect::<Decoded<Vec<_>>>()?;
     let samples_from = count("from", f.from, stats.len())?;
+    let stats_len = stats.len();
     if samples_from + f.samples.len() != stats.len() {
         return Err(format!(
             "samples of layers {}..{} do not match the {} layers of stats",
@@ -351,6 +359,7 @@ pub fn decode_result(f: ResultFields) -> Decoded<Result> {
         },
         corr: f.corr,
         corr_done: f.corr_done,
+        reused: count("reused", f.reused, stats_len)?,
     })
 }
 
@@ -451,6 +460,7 @@ mod tests {
                             },
                             corr: corr.clone(),
                             corr_done: done,
+                            reused: from,
                         })
                     })
                 },
@@ -475,6 +485,7 @@ mod tests {
             && sample_bits(&a.samples) == sample_bits(&b.samples)
             && bits(&a.corr) == bits(&b.corr)
             && a.corr_done == b.corr_done
+            && a.reused.to_bits() == b.reused.to_bits()
     }
 
     /// Any f64, with the special values and small integers (the fields' valid values) common.
@@ -528,6 +539,7 @@ mod tests {
                         samples,
                         corr,
                         corr_done: done,
+                        reused: from,
                     }
                 },
             )
@@ -595,6 +607,7 @@ mod tests {
             samples: vec![vec![1.0]],
             corr: vec![],
             corr_done: false,
+            reused: 1.0,
         };
         assert!(decode_result(good.clone()).is_ok());
         let bad = |f: fn(&mut ResultFields)| {

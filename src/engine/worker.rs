@@ -36,6 +36,8 @@ fn now_ms() -> f64 {
 struct Worker {
     scope: DedicatedWorkerGlobalScope,
     job: RefCell<Option<Job>>,
+    /// The last finished run, kept so that a deeper network of the same settings continues it.
+    finished: RefCell<Option<Job>>,
     /// A training run (in the Train section's workers; the simulation's worker has none).
     train: RefCell<Vec<TrainJob>>,
     /// The phase grid of the last activation (it depends on nothing else).
@@ -76,7 +78,13 @@ impl Worker {
         // The theory first: it is small and the page draws it over the simulation.
         let bundle = TheoryBundle::cached(&mut self.phase_grid.borrow_mut(), &config);
         self.post(&wire::theory(gen, &bundle));
-        match Job::new(gen, config, now_ms()) {
+        // A deeper network of the same settings continues the previous run's simulation.
+        let previous = self
+            .job
+            .borrow_mut()
+            .take()
+            .or_else(|| self.finished.borrow_mut().take());
+        match Job::after(previous, gen, config, now_ms()) {
             Ok(job) => {
                 *self.job.borrow_mut() = Some(job);
                 self.schedule();
@@ -178,7 +186,7 @@ impl Worker {
             self.post(&wire::result(&update));
         }
         if done {
-            *slot = None;
+            *self.finished.borrow_mut() = slot.take();
         } else {
             drop(slot);
             self.schedule();
@@ -209,6 +217,7 @@ pub fn run() {
     let worker = Rc::new(Worker {
         scope: scope.clone(),
         job: RefCell::new(None),
+        finished: RefCell::new(None),
         train: RefCell::new(Vec::new()),
         phase_grid: RefCell::new(None),
         tick,

@@ -44,6 +44,8 @@ pub struct RunState {
     pub theory: Option<Same<TheoryBundle>>,
     /// Why the run stopped before its end (its worker died), if it did.
     pub failed: Option<String>,
+    /// Layers kept from the previous run (a deeper network of the same settings).
+    pub reused: usize,
 }
 
 impl RunState {
@@ -54,6 +56,7 @@ impl RunState {
             corr: Same(Rc::new(CorrView::default())),
             theory: None,
             failed: None,
+            reused: 0,
         }
     }
 
@@ -81,6 +84,7 @@ impl Reducible for RunState {
                         values: update.corr,
                         done: update.corr_done,
                     })),
+                    reused: update.reused,
                     ..(*self).clone()
                 })
             }
@@ -137,6 +141,7 @@ mod tests {
             delta: Delta::since(sim, 0),
             corr: vec![0.5],
             corr_done: true,
+            reused: 0,
         })
     }
 

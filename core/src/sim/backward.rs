@@ -42,8 +42,13 @@ impl Backward {
             .push(inv_std.into_iter().map(|s| s as f32).collect());
     }
 
-    pub(super) fn free(&mut self) {
-        *self = Backward::default();
+    /// Frees the working gradients and restarts the sums; the stored layers stay (for a
+    /// deeper network, see `Simulation::extend`).
+    pub(super) fn restart(&mut self) {
+        self.grad = Vec::new();
+        self.delta = Vec::new();
+        self.branch = Vec::new();
+        self.sum2 = 0.0;
     }
 }
 

@@ -91,13 +91,6 @@ impl LayerWeights {
             self.cache.push(std::mem::take(&mut self.current));
         }
     }
-
-    pub(super) fn free(&mut self) {
-        self.sampler = None;
-        self.current = Vec::new();
-        self.cache = Vec::new();
-        self.bias = Vec::new();
-    }
 }
 
 /// What the forward pass accumulates about the current layer.
@@ -410,6 +403,7 @@ impl Simulation {
     }
 
     fn end_forward_layer(&mut self) {
+        self.results.forwarded += 1;
         let acc = &mut self.acc;
         self.results.stats.push(LayerStats {
             pre_mean: acc.pre_mean,

@@ -52,7 +52,7 @@ use backward::Backward;
 use forward::{Batch, LayerAcc, LayerWeights};
 use norm::NormStats;
 use pairs::Pairs;
-use plan::{estimate, pair_input_flops, Plan, Task};
+use plan::{estimate, estimate_forward, pair_input_flops, Plan, Task};
 
 /// Most floats the backward pass may keep (the normalized h^l of every layer, depth x batch x
 /// width): 32 Mi floats, 128 MiB.
@@ -110,6 +110,8 @@ struct Results {
     /// Non-finite entries of each forwarded layer.
     nonfinite: Vec<NonFinite>,
     samples: Vec<Vec<f32>>,
+    /// Forward layers computed by this object ([`Simulation::layers_forwarded`]).
+    forwarded: usize,
 }
 
 /// A deep fully connected network simulated in bounded work units (see the module documentation).
@@ -169,6 +171,65 @@ impl Simulation {
             plan,
             config,
         })
+    }
+
+    /// This simulation continued to `config`, a deeper network of the same settings: the
+    /// layers already forwarded are kept (each layer draws from its own seeded streams, so the
+    /// first layers of a deeper network are the same), only the new layers are forwarded, and
+    /// the backward pass is redone from the new last layer. The results are bit-identical to
+    /// [`Simulation::run`] of `config`. Works in any phase (forward, backward, done); gives the
+    /// simulation back unchanged (Err) when `config` differs in anything but a larger depth, or
+    /// when its memory plan or branch scale would differ (the caller then starts afresh).
+    pub fn extend(mut self, config: Config) -> Result<Self, Box<Self>> {
+        let old = self.config;
+        let same_rest = Config {
+            depth: old.depth,
+            ..config
+        } == old;
+        let config = match config.validated() {
+            Ok(c) if same_rest && c.depth > old.depth && c.branch_scale() == old.branch_scale() => {
+                c
+            }
+            _ => return Err(Box::new(self)),
+        };
+        let plan = Plan::new(
+            &config,
+            self.plan.max_stored_floats,
+            self.plan.max_cached_weights,
+        );
+        if plan.backward != self.plan.backward || plan.cache_weights != self.plan.cache_weights {
+            return Err(Box::new(self));
+        }
+        self.config = config;
+        self.plan = plan;
+        self.backward_skipped = plan.skip_reason(&config);
+        self.cursor.flops_total = estimate(&config, &plan);
+        if self.cursor.forward_done {
+            // Back into the forward pass after the last layer done; the backward pass restarts.
+            let forwarded = self.results.stats.len();
+            for s in &mut self.results.stats {
+                s.grad_rms = f64::NAN;
+            }
+            self.cursor.forward_done = false;
+            self.cursor.backward_reached = config.depth + 1;
+            self.cursor.row = 0;
+            self.cursor.flops_done = estimate_forward(&Config {
+                depth: forwarded,
+                ..config
+            });
+            self.back.restart();
+            self.norm = NormStats::default();
+            self.begin_forward_layer(forwarded + 1);
+        } else {
+            self.cursor.backward_reached = config.depth + 1;
+        }
+        Ok(self)
+    }
+
+    /// Forward layers computed by this simulation object (layers kept by
+    /// [`Simulation::extend`] are not computed again).
+    pub fn layers_forwarded(&self) -> usize {
+        self.results.forwarded
     }
 
     /// Runs `config` to completion (refused like [`Simulation::new`]).
@@ -370,14 +431,15 @@ impl Simulation {
         }
     }
 
-    /// Marks the simulation finished and frees everything the results do not need.
+    /// Marks the simulation finished and frees the working memory. What a deeper network of
+    /// the same settings would reuse ([`Simulation::extend`]) stays: x^depth of the batch and of
+    /// the pairs, the cached weights and what the backward pass stored (the wasm heap held all
+    /// of it at its peak anyway).
     fn finish(&mut self) {
         self.cursor.task = Task::Done;
-        self.weights.free();
         self.batch.h = Vec::new();
         self.batch.u = Vec::new();
-        self.pairs.free();
-        self.back.free();
+        self.back.restart();
         self.norm = NormStats::default();
     }
 }

@@ -60,14 +60,6 @@ impl Pairs {
         self.phi = vec![0.0; width];
     }
 
-    /// Frees the working memory (the inputs stay).
-    pub(super) fn free(&mut self) {
-        self.x = Vec::new();
-        self.h = Vec::new();
-        self.u = Vec::new();
-        self.phi = Vec::new();
-    }
-
     /// Pair rows r0..r1 through `layer`: h = x W^l + b^l, normalized like the batch (BatchNorm
     /// with the batch's column means and inverse stds in `norm`) when the normalization is
     /// before the activation, the cosine of each pair whose second row is in the block (in pair

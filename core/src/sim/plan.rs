@@ -91,7 +91,9 @@ pub(super) struct Plan {
     /// normalization's inverse stds.
     stored_floats: usize,
     /// The limit on stored floats ([`super::MAX_STORED_FLOATS`] unless changed for tests).
-    max_stored_floats: usize,
+    pub(super) max_stored_floats: usize,
+    /// The limit on cached weights ([`super::MAX_CACHED_WEIGHTS`] unless changed for tests).
+    pub(super) max_cached_weights: usize,
     /// Whether the stored floats fit in the limit.
     pub(super) backward: bool,
     /// Whether every W^l is kept (else regenerated in the backward pass).
@@ -135,6 +137,7 @@ impl Plan {
         Plan {
             stored_floats,
             max_stored_floats,
+            max_cached_weights,
             backward: stored_floats <= max_stored_floats,
             // Weights are only needed again by the backward pass.
             cache_weights: stored_floats <= max_stored_floats && weights <= max_cached_weights,
@@ -207,6 +210,19 @@ pub(super) fn estimate(config: &Config, plan: &Plan) -> f64 {
         }
     }
     total
+}
+
+/// Estimated flops of the forward pass alone (what [`estimate`] counts before the backward
+/// pass).
+pub(super) fn estimate_forward(config: &Config) -> f64 {
+    let no_backward = Plan {
+        stored_floats: 0,
+        max_stored_floats: 0,
+        max_cached_weights: 0,
+        backward: false,
+        cache_weights: false,
+    };
+    estimate(config, &no_backward)
 }
 
 /// Estimated flops of drawing one layer's biases.

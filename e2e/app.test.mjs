@@ -234,10 +234,49 @@ test("the largest network keeps the page responsive and explains what it skips",
   await context.close();
 });
 
-test("phone width: panels stack and still draw", async () => {
+test("phone width: panels stack and still draw, and the bar of main controls stays on screen above the plots", async () => {
   const { page, context, problems } = await openPage("?depth=10&width=32&batch=16", { width: 380, height: 800 });
   await waitDone(page);
   await assertDrawn(page, "phone");
+  // Scrolled to the gradient panel, the bar is still at the top of the screen.
+  await page.locator("#panel-grads").scrollIntoViewIfNeeded();
+  const bar = await page.locator(".quick-bar").boundingBox();
+  assert.ok(bar && bar.y >= 0 && bar.y < 5 && bar.y + bar.height < 250, `bar at ${JSON.stringify(bar)}`);
+  const grads = await page.locator("#panel-grads").boundingBox();
+  assert.ok(grads.y < 800, "the panel is on screen with the bar");
+  // Its activation control changes the setting (and the sidebar's copy follows).
+  await page.selectOption("#quick-act", "relu");
+  await waitDone(page);
+  assert.equal(new URL(page.url()).searchParams.get("act"), "relu");
+  assert.equal(await page.inputValue("#ctl-act"), "relu");
+  await page.screenshot({ path: `${artifacts}/phone-quick-bar.png` });
+  // Wide screens do not show it: the sidebar stays in view there.
+  await page.setViewportSize({ width: 1400, height: 1000 });
+  assert.equal(await page.locator(".quick-bar").isVisible(), false);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("typed numbers apply as you type (after a pause), and say why when they cannot", async () => {
+  const { page, context, problems } = await openPage("?depth=10&width=32&batch=16");
+  await waitDone(page);
+  await page.click("#ctl-depth");
+  await page.keyboard.press("Control+A");
+  await page.keyboard.type("24", { delay: 50 });
+  // No Enter, no blur: the value applies about 0.4 s after the last key.
+  await page.waitForFunction(() => new URL(location.href).searchParams.get("depth") === "24", null, { timeout: 5000 });
+  await waitDone(page);
+  assert.equal((await page.$$eval("#panel-stats", () => 1)), 1);
+  await page.keyboard.press("Control+A");
+  await page.keyboard.type("5000", { delay: 20 });
+  const hint = page.locator("#ctl-depth-hint");
+  await hint.waitFor();
+  assert.equal(await hint.textContent(), "5000 is outside 1 to 1000; Enter uses 1000.");
+  await page.waitForTimeout(800);
+  assert.equal(new URL(page.url()).searchParams.get("depth"), "24", "an out-of-range value waits for Enter");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => new URL(location.href).searchParams.get("depth") === "1000", null, { timeout: 5000 });
+  assert.equal(await hint.count(), 0, "the hint goes once the value is applied");
   assert.deepEqual(problems, []);
   await context.close();
 });

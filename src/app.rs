@@ -4,7 +4,7 @@
 use crate::charts::Theme;
 use crate::components::header::{Footer, Header};
 use crate::components::notices::Notices;
-use crate::components::sidebar::{all_hidden, Sidebar};
+use crate::components::sidebar::{all_hidden, QuickBar, Sidebar};
 use crate::components::status::Status;
 use crate::components::Setter;
 use crate::hooks::{use_resize, use_simulation, use_theme};
@@ -96,6 +96,9 @@ pub fn App() -> Html {
             }
             // The registry's panel names, which the end-to-end tests read.
             <main class="panels" data-panels={PanelId::NAMES.join(",")}>
+                if !no_controls {
+                    <QuickBar params={params.clone()} set={set.clone()} />
+                }
                 <Status run={sim.state.clone()} engine={sim.engine} />
                 { for shown }
             </main>

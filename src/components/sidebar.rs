@@ -11,6 +11,9 @@ use yew::prelude::*;
 pub struct ParamControlProps {
     /// The field's URL name.
     pub name: &'static str,
+    /// The element ids' prefix (the phone bar's copies need their own).
+    #[prop_or(AttrValue::Static("ctl-"))]
+    pub id_prefix: AttrValue,
     pub params: Params,
     pub set: Setter,
 }
@@ -30,7 +33,7 @@ pub fn ParamControl(props: &ParamControlProps) -> Html {
         Widget::Number(scale) => {
             let (min, max) = field.range();
             html! {
-                <Number name={name} label={control.label} unit={control.unit} value={value} {min} {max} {scale} {disabled}
+                <Number name={name} id_prefix={props.id_prefix.clone()} label={control.label} unit={control.unit} value={value} {min} {max} {scale} {disabled}
                     onchange={Callback::from(move |raw: String| set.emit((name, raw)))} />
             }
         }
@@ -40,7 +43,7 @@ pub fn ParamControl(props: &ParamControlProps) -> Html {
                 .map(|(v, l)| (AttrValue::from(v), AttrValue::from(l)))
                 .collect::<Vec<_>>();
             html! {
-                <Select name={name} label={control.label} value={value} {options} {disabled}
+                <Select name={name} id_prefix={props.id_prefix.clone()} label={control.label} value={value} {options} {disabled}
                     onchange={Callback::from(move |v: String| { set.emit((name, v)); })} />
             }
         }
@@ -57,6 +60,28 @@ fn shown_in(group: Group, p: &Params) -> Vec<&'static Field> {
             })
         })
         .collect()
+}
+
+/// The controls the phone bar repeats: what a lesson changes most.
+pub const QUICK: &[&str] = &["act", "init", "depth"];
+
+/// On a narrow screen, a bar that stays at the top while the plots scroll, with the activation,
+/// the initializer and the depth (those not hidden), so a change and its effect are on screen
+/// together. Hidden on wide screens, where the sidebar stays in view (static/style.css).
+#[function_component]
+pub fn QuickBar(props: &SidebarProps) -> Html {
+    let p = &props.params;
+    let shown: Vec<&str> = QUICK.iter().copied().filter(|n| !p.hides(n)).collect();
+    if shown.is_empty() {
+        return html! {};
+    }
+    html! {
+        <div class="quick-bar" role="group" aria-label="Main controls">
+            { for shown.into_iter().map(|name| html! {
+                <ParamControl {name} id_prefix="quick-" params={p.clone()} set={props.set.clone()} />
+            }) }
+        </div>
+    }
 }
 
 #[derive(Properties, PartialEq)]

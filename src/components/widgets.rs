@@ -6,11 +6,35 @@ use yew::prelude::*;
 
 pub use crate::params::Scale;
 use crate::params::LOG_STEPS;
+use gloo_timers::callback::Timeout;
+
+/// A number typed in a box applies this long after the last keystroke (or at once on Enter).
+pub const TYPE_DEBOUNCE_MS: u32 = 400;
+
+/// What a number box says while its text cannot be applied as typed (None when it can): out of
+/// `[min, max]`, or not a number. Pure, for the tests.
+pub fn typed_hint(text: &str, min: f64, max: f64) -> Option<String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() && (min..=max).contains(&v) => None,
+        Ok(v) if v.is_finite() => Some(format!(
+            "{t} is outside {min} to {max}; Enter uses {}.",
+            if v < min { min } else { max }
+        )),
+        _ => Some(format!("\"{t}\" is not a number.")),
+    }
+}
 
 #[derive(Properties, PartialEq)]
 pub struct SelectProps {
-    /// The URL name; also the element id (prefixed with `ctl-`).
+    /// The URL name; also the element id (prefixed with `ctl-`, or `id_prefix`).
     pub name: AttrValue,
+    /// The element id's prefix (a second copy of a control needs its own ids).
+    #[prop_or(AttrValue::Static("ctl-"))]
+    pub id_prefix: AttrValue,
     pub label: AttrValue,
     pub value: AttrValue,
     /// (value, label) pairs.
@@ -23,7 +47,7 @@ pub struct SelectProps {
 
 #[function_component]
 pub fn Select(props: &SelectProps) -> Html {
-    let id = format!("ctl-{}", props.name);
+    let id = format!("{}{}", props.id_prefix, props.name);
     let onchange = {
         let cb = props.onchange.clone();
         Callback::from(move |e: Event| {
@@ -50,6 +74,9 @@ pub fn Select(props: &SelectProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct NumberProps {
     pub name: AttrValue,
+    /// The element id's prefix (see [`SelectProps::id_prefix`]).
+    #[prop_or(AttrValue::Static("ctl-"))]
+    pub id_prefix: AttrValue,
     pub label: AttrValue,
     /// Canonical text of the value in use.
     pub value: AttrValue,
@@ -66,10 +93,14 @@ pub struct NumberProps {
     pub onchange: Callback<String, String>,
 }
 
-/// A slider for quick, live changes plus a number box for exact values.
+/// A slider for quick, live changes plus a number box for exact values; a typed value applies
+/// [`TYPE_DEBOUNCE_MS`] after the last keystroke when it is in range (at once on Enter), and a
+/// hint beside the box says why it does not otherwise.
 #[function_component]
 pub fn Number(props: &NumberProps) -> Html {
-    let id = format!("ctl-{}", props.name);
+    let id = format!("{}{}", props.id_prefix, props.name);
+    let hint = use_state(|| None::<String>);
+    let pending = use_mut_ref(|| None::<Timeout>);
     // What the person is typing, until they commit it (Enter or leaving the box). The page
     // re-renders while the simulation streams in; without this the box would be reset mid-typing.
     let draft = use_state(|| None::<String>);
@@ -119,23 +150,40 @@ pub fn Number(props: &NumberProps) -> Html {
     };
     let on_type = {
         let draft = draft.clone();
+        let (hint, pending) = (hint.clone(), pending.clone());
+        let cb = props.onchange.clone();
+        let (min, max) = (props.min, props.max);
         Callback::from(move |e: InputEvent| {
             if let Some(input) = e
                 .target()
                 .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
             {
-                draft.set(Some(input.value()));
+                let text = input.value();
+                draft.set(Some(text.clone()));
+                // A new keystroke replaces the pending application (dropping cancels it).
+                pending.borrow_mut().take();
+                let why = typed_hint(&text, min, max);
+                if why.is_none() && !text.trim().is_empty() {
+                    let cb = cb.clone();
+                    *pending.borrow_mut() = Some(Timeout::new(TYPE_DEBOUNCE_MS, move || {
+                        cb.emit(text);
+                    }));
+                }
+                hint.set(why);
             }
         })
     };
     let on_commit = {
         let cb = props.onchange.clone();
         let draft = draft.clone();
+        let (hint, pending) = (hint.clone(), pending.clone());
         Callback::from(move |e: Event| {
             if let Some(input) = e
                 .target()
                 .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
             {
+                pending.borrow_mut().take();
+                hint.set(None);
                 draft.set(None);
                 let used = cb.emit(input.value());
                 // Show the value in use even when it equals the previous one (then Yew would
@@ -155,7 +203,8 @@ pub fn Number(props: &NumberProps) -> Html {
                     aria-valuetext={valuetext}
                     disabled={props.disabled}
                     oninput={on_slide} onkeydown={on_key} />
-                <input type="number" id={id} name={props.name.clone()} inputmode="decimal"
+                <input type="number" id={id.clone()} name={props.name.clone()} inputmode="decimal"
+                    aria-describedby={hint.is_some().then(|| format!("{id}-hint"))}
                     min={props.min.to_string()} max={props.max.to_string()}
                     step={match props.scale { Scale::Linear { step } => step.to_string(), Scale::LogInt | Scale::Log => "1".to_string() }}
                     value={(*draft).clone().unwrap_or_else(|| props.value.to_string())}
@@ -163,6 +212,9 @@ pub fn Number(props: &NumberProps) -> Html {
                     oninput={on_type}
                     onchange={on_commit} />
             </div>
+            if let Some(h) = &*hint {
+                <p class="field-hint" id={format!("{id}-hint")} role="status">{ h }</p>
+            }
         </div>
     }
 }
@@ -233,5 +285,24 @@ mod tests {
             let p = s.position_of(w, 2.0, 1024.0);
             assert_eq!(s.value_at(p, 2.0, 1024.0), w);
         }
+    }
+
+    #[test]
+    fn typed_numbers_out_of_range_or_not_numbers_get_a_hint() {
+        assert_eq!(typed_hint("60", 1.0, 1000.0), None);
+        assert_eq!(typed_hint(" ", 1.0, 1000.0), None);
+        assert_eq!(
+            typed_hint("2000", 1.0, 1000.0).as_deref(),
+            Some("2000 is outside 1 to 1000; Enter uses 1000.")
+        );
+        assert_eq!(
+            typed_hint("0", 1.0, 1000.0).as_deref(),
+            Some("0 is outside 1 to 1000; Enter uses 1.")
+        );
+        assert_eq!(
+            typed_hint("1e", 1.0, 1000.0).as_deref(),
+            Some("\"1e\" is not a number.")
+        );
+        assert!(typed_hint("inf", 1.0, 1000.0).is_some());
     }
 }

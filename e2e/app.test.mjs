@@ -197,6 +197,45 @@ test("live depth: going from 50 to 60 layers keeps the first 50 and computes 10,
   await context.close();
 });
 
+test("issue 11's presets load without a notice or a console error, draw, and make their point", async () => {
+  const { page, context, problems } = await openPage("?");
+  await waitDone(page);
+  const presets = await page.$$eval(".presets a", (as) => as.map((a) => [a.textContent.trim(), new URL(a.href).search]));
+  const wanted = [
+    "GroupNorm between LayerNorm and per-unit normalization",
+    "RMSNorm does not centre",
+    "BatchNorm after ReLU (the SNN paper's baseline)",
+    "Residual GELU with LayerNorm: the transformer's block",
+    "Residual without normalization explodes",
+  ];
+  for (const name of wanted) {
+    const found = presets.find(([label]) => label === name);
+    assert.ok(found, `preset ${name} in ${presets.map((p) => p[0])}`);
+    await page.goto(`${origin}/${found[1]}`);
+    await waitDone(page);
+    assert.equal(await page.locator(".notice").count(), 0, `${name}: no notice`);
+    const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/-$/, "");
+    await assertDrawn(page, `preset-${slug}`);
+    const { rows } = parseCsv(await downloadCsv(page, "stats"));
+    const [, , , mean1, var1] = rows[0];
+    const [, , , meanL, varL] = rows[rows.length - 1];
+    if (name.startsWith("Residual without")) {
+      // The stream's variance grows geometrically: from about 1.7 to beyond 1e15 at depth 50.
+      assert.ok(varL > 1e15 && var1 < 10, `${name}: variance ${var1} -> ${varL}`);
+    } else if (name.startsWith("Residual GELU")) {
+      // With LayerNorm on the branch input, linear growth: about 1 + 0.35 per block.
+      assert.ok(varL > 10 && varL < 40 && meanL > 5, `${name}: ${meanL}, ${varL}`);
+    } else if (name.startsWith("RMSNorm")) {
+      // No centring: ReLU's positive mean stays in every layer.
+      assert.ok(meanL > 0.25, `${name}: mean ${meanL}`);
+    } else if (name.startsWith("BatchNorm after")) {
+      assert.ok(Math.abs(meanL) < 1e-4 && Math.abs(varL - 1) < 1e-3, `${name}: ${meanL}, ${varL}`);
+    }
+  }
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("an exploding network says so instead of drawing garbage", async () => {
   const { page, context, problems } = await openPage("?act=linear&init=normal&depth=60&width=256&batch=16");
   await waitDone(page);

@@ -634,7 +634,9 @@ pub fn map_note(config: &Config, t: &TheorySummary, map: &MapArrows) -> String {
             "but the activation is not SELU, so the theorem does not apply"
         }
     );
-    let norm = if config.norm == Normalization::None {
+    let norm = if config.is_residual() {
+        " The map describes a plain stack's layers; the blue line is the residual network's stream, which adds each block's output to what came before, so it does not follow the arrows."
+    } else if config.norm == Normalization::None {
         ""
     } else {
         " The map describes layers without normalization; the blue line is the normalized network."

@@ -514,4 +514,7 @@ fn residual_captions_say_what_is_plotted_and_hold() {
         .unwrap()
         .contains("every block is the identity"));
     assert!(hist_relu_note(&zero).contains("it is the input at every block"));
+    let (config, t) = setting("arch=residual&norm=layer");
+    let map = lab_core::theory::MapArrows::of(&t, &config.activation);
+    assert!(map_note(&config, &t, &map).contains("the residual network's stream"));
 }

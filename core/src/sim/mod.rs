@@ -39,6 +39,7 @@
 //! the pairs), `pairs.rs` (the correlation pairs), `backward.rs` (the backward pass).
 
 mod backward;
+mod budget;
 mod forward;
 mod norm;
 mod pairs;
@@ -49,16 +50,15 @@ use crate::rng::{Rng, Stream};
 use crate::stats::{backward_signal, forward_signal};
 pub use crate::stats::{first_nonfinite, LayerStats, NonFinite, Signal};
 use backward::Backward;
+pub use budget::{
+    MemoryBudget, MemoryChoice, MemoryEstimate, DEFAULT_BUDGET_BYTES, MIN_BUDGET_BYTES,
+    OVERHEAD_BYTES,
+};
 use forward::{Batch, LayerAcc, LayerWeights};
 use norm::NormStats;
 use pairs::Pairs;
 use plan::{estimate, pair_input_flops, Plan, Task};
 
-/// Most floats the backward pass may keep (the normalized h^l of every layer, depth x batch x
-/// width): 32 Mi floats, 128 MiB.
-pub const MAX_STORED_FLOATS: usize = 32 * 1024 * 1024;
-/// Most weights kept for the backward pass; beyond this W^l is regenerated from its stream.
-pub const MAX_CACHED_WEIGHTS: usize = 32 * 1024 * 1024;
 /// Most post-activation samples kept per layer for the histograms.
 pub const MAX_SAMPLES: usize = 2048;
 /// Target size of one work unit, in estimated flops.
@@ -131,15 +131,29 @@ pub struct Simulation {
 }
 
 impl Simulation {
-    /// A simulation of `config`, not started (cheap: nothing large is allocated until
-    /// [`Simulation::step`]); refused if the config is not valid ([`Config::validated`]).
+    /// A simulation of `config` within the default memory budget ([`MemoryBudget::default`]),
+    /// not started (cheap: nothing large is allocated until [`Simulation::step`]); refused if
+    /// the config is not valid ([`Config::validated`]).
     pub fn new(config: Config) -> Result<Self, ConfigError> {
-        Self::with_memory_limits(config, MAX_STORED_FLOATS, MAX_CACHED_WEIGHTS)
+        Self::with_budget(config, MemoryBudget::default())
     }
 
-    /// Like [`Simulation::new`] with other limits than [`MAX_STORED_FLOATS`] (beyond which the
-    /// backward pass is skipped) and [`MAX_CACHED_WEIGHTS`] (beyond which weights are regenerated
-    /// in the backward pass). The results never depend on the weight limit. Meant for tests.
+    /// Like [`Simulation::new`] within `budget`: weights are regenerated instead of cached, then
+    /// the backward pass is skipped with a message, when the estimate ([`MemoryEstimate`]) is
+    /// above it (see the `budget` module).
+    pub fn with_budget(config: Config, budget: MemoryBudget) -> Result<Self, ConfigError> {
+        let config = config.validated()?;
+        let choice = MemoryEstimate::of(&config).choose(budget);
+        let (stored, cached) = limits(&choice);
+        let mut sim = Self::with_memory_limits(config, stored, cached)?;
+        sim.backward_skipped = choice.skip_message(&config);
+        Ok(sim)
+    }
+
+    /// Like [`Simulation::new`] with limits on the floats the backward pass stores (beyond
+    /// which it is skipped) and on the cached weights (beyond which they are regenerated in the
+    /// backward pass) instead of a byte budget. The results never depend on the weight limit.
+    /// Meant for tests.
     pub fn with_memory_limits(
         config: Config,
         max_stored_floats: usize,
@@ -194,11 +208,10 @@ impl Simulation {
     }
 
     /// Estimated flops of the whole simulation (forward, and backward unless skipped).
+    /// (Within the default memory budget.)
     pub fn estimated_flops(config: &Config) -> f64 {
-        estimate(
-            config,
-            &Plan::new(config, MAX_STORED_FLOATS, MAX_CACHED_WEIGHTS),
-        )
+        let (stored, cached) = limits(&MemoryEstimate::of(config).choose(MemoryBudget::default()));
+        estimate(config, &Plan::new(config, stored, cached))
     }
 
     /// Fraction of the estimated work done, in [0, 1].
@@ -377,6 +390,15 @@ impl Simulation {
     }
 }
 
+/// The float limits of [`Plan::new`] that make the decisions of `choice`.
+fn limits(choice: &MemoryChoice) -> (usize, usize) {
+    match (choice.backward, choice.cache_weights) {
+        (true, true) => (usize::MAX, usize::MAX),
+        (true, false) => (usize::MAX, 0),
+        (false, _) => (0, 0),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,11 +411,7 @@ mod tests {
     fn work_units_add_up_to_the_estimate() {
         for norm in Normalization::ALL {
             for init in [Initializer::Orthogonal, Initializer::HeUniform] {
-                for (stored, cached) in [
-                    (MAX_STORED_FLOATS, MAX_CACHED_WEIGHTS),
-                    (MAX_STORED_FLOATS, 0),
-                    (0, 0),
-                ] {
+                for (stored, cached) in [(usize::MAX, usize::MAX), (usize::MAX, 0), (0, 0)] {
                     let config = Config {
                         activation: Activation::new(ActivationKind::Gelu),
                         init,

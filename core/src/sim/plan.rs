@@ -83,7 +83,7 @@ pub(super) struct Plan {
     /// Floats the backward pass must store: the normalized h^l of every layer and the
     /// normalization's inverse stds.
     stored_floats: usize,
-    /// The limit on stored floats ([`super::MAX_STORED_FLOATS`] unless changed for tests).
+    /// The limit on stored floats (from the memory budget, see `budget.rs`, or set by tests).
     max_stored_floats: usize,
     /// Whether the stored floats fit in the limit.
     pub(super) backward: bool,

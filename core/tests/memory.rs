@@ -231,3 +231,129 @@ fn the_largest_settings_fit_the_smallest_budget_forward() {
     assert!(largest > 100 * mib && largest < 130 * mib, "{largest}");
     assert_eq!(DEFAULT_BUDGET_BYTES, 1 << 30);
 }
+
+// ---------- the Train section ----------
+
+use lab_core::train::{
+    generate_2d, train_bytes, Dataset, DropoutKind, OptimizerKind, Settings, Shape2d, Task, Trainer,
+};
+
+/// A data set of `n` rows of `d` features in `classes` classes (no grid: not 2-D two-class
+/// unless asked).
+fn dataset(n: usize, d: usize, classes: usize, seed: u64) -> Dataset {
+    if d == 2 && classes == 2 {
+        return generate_2d(Shape2d::Circle, 0.1, seed);
+    }
+    let mut rng = lab_core::Rng::from_seed_and_id(seed, 7);
+    let mut x = vec![0.0f32; n * d];
+    rng.fill_normal_f32(&mut x, 0.0, 1.0);
+    Dataset {
+        x,
+        y: (0..n).map(|i| (i % classes) as u32).collect(),
+        n,
+        d,
+        classes,
+        class_names: (0..classes).map(|c| c.to_string()).collect(),
+    }
+}
+
+fn any_training() -> impl Strategy<Value = (Settings, (usize, usize, usize))> {
+    (
+        (
+            1usize..=4,
+            2usize..=24,
+            1usize..=64,
+            1usize..=40,
+            1usize..=12,
+        ),
+        (
+            proptest::sample::select(Normalization::ALL.to_vec()),
+            proptest::sample::select(vec![
+                DropoutKind::None,
+                DropoutKind::Standard,
+                DropoutKind::Alpha,
+            ]),
+            any::<bool>(),
+            any::<bool>(),
+        ),
+        prop_oneof![
+            Just((400usize, 2usize, 2usize)),
+            (20usize..=300, 1usize..=40, 2usize..=6)
+        ],
+        any::<u32>(),
+    )
+        .prop_map(
+            |(
+                (depth, width, tbatch, steps, eval_every),
+                (norm, dropout, adam, post),
+                shape,
+                seed,
+            )| {
+                let groups = (1..=4.min(width))
+                    .rev()
+                    .find(|g| width % g == 0)
+                    .unwrap_or(1);
+                (
+                    Settings {
+                        task: Task::TwoD {
+                            shape: Shape2d::Circle,
+                            noise: 0.1,
+                            data_seed: 1,
+                        },
+                        depth,
+                        width,
+                        norm,
+                        groups,
+                        norm_at: if post { NormAt::Post } else { NormAt::Pre },
+                        dropout,
+                        dropout_rate: 0.1,
+                        optimizer: if adam {
+                            OptimizerKind::Adam
+                        } else {
+                            OptimizerKind::Sgd
+                        },
+                        tbatch: tbatch.max(2),
+                        steps,
+                        eval_every,
+                        seed: u64::from(seed),
+                        ..Settings::default()
+                    },
+                    shape,
+                )
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 60, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_training_estimate_bounds_what_a_run_allocates((settings, (n, d, classes)) in any_training()) {
+        let _lock = MEASURING.lock().unwrap_or_else(|e| e.into_inner());
+        let mut estimate = 0;
+        let peak = peak_of(|| {
+            let data = dataset(n, d, classes, settings.seed);
+            estimate = train_bytes(&settings, data.n, data.d, data.classes);
+            if let Ok(mut trainer) = Trainer::new(settings.clone(), &data) {
+                while !trainer.step_n(7) {}
+            }
+        });
+        prop_assert!(peak as u64 <= estimate, "{:?} on {} x {} ({} classes): peak {} > estimate {}", settings, n, d, classes, peak, estimate);
+    }
+}
+
+/// The largest Train settings need far more than a budget: the estimate says so (parameters
+/// alone: 63 x 1024^2 floats, 252 MiB, four copies with Adam).
+#[test]
+fn the_largest_training_run_is_estimated_above_the_budget() {
+    let settings = Settings {
+        depth: 64,
+        width: 1024,
+        tbatch: 1024,
+        optimizer: OptimizerKind::Adam,
+        ..Settings::default()
+    };
+    let bytes = train_bytes(&settings, 1797, 64, 10);
+    assert!(bytes > 4 * 63 * (1 << 20) * 4, "{bytes}");
+    assert!(bytes > DEFAULT_BUDGET_BYTES);
+}

@@ -3,6 +3,7 @@
 //! [`Timing`] and in how they deliver the updates.
 
 use crate::engine::wire;
+use lab_core::sim::MemoryBudget;
 use lab_core::theory::CorrJob;
 use lab_core::{Config, ConfigError, Delta, Simulation};
 
@@ -49,12 +50,17 @@ pub struct Job {
 }
 
 impl Job {
-    /// The run numbered `gen` of `config`, started at time `now` (ms); an error for an invalid
-    /// configuration.
-    pub fn new(gen: u64, config: Config, now: f64) -> Result<Job, ConfigError> {
+    /// The run numbered `gen` of `config` within the memory `budget`, started at time `now`
+    /// (ms); an error for an invalid configuration.
+    pub fn new(
+        gen: u64,
+        config: Config,
+        budget: MemoryBudget,
+        now: f64,
+    ) -> Result<Job, ConfigError> {
         Ok(Job {
             gen,
-            sim: Simulation::new(config)?,
+            sim: Simulation::with_budget(config, budget)?,
             corr: CorrJob::new(&config),
             samples_sent: 0,
             last_publish: now,
@@ -125,7 +131,7 @@ mod tests {
             ..Config::default()
         };
         let now = ticking();
-        let mut job = Job::new(7, config, now()).unwrap();
+        let mut job = Job::new(7, config, MemoryBudget::default(), now()).unwrap();
         let mut view = SimView::new(config);
         let mut corr = CorrView::default();
         let mut updates = 0;

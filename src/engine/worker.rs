@@ -76,7 +76,7 @@ impl Worker {
         // The theory first: it is small and the page draws it over the simulation.
         let bundle = TheoryBundle::cached(&mut self.phase_grid.borrow_mut(), &config);
         self.post(&wire::theory(gen, &bundle));
-        match Job::new(gen, config, now_ms()) {
+        match Job::new(gen, config, wire::read_budget(message), now_ms()) {
             Ok(job) => {
                 *self.job.borrow_mut() = Some(job);
                 self.schedule();
@@ -98,7 +98,14 @@ impl Worker {
             None => start.settings.task.dataset(start.data.as_deref()),
         };
         let job = data.and_then(|data| {
-            TrainJob::new(start.gen, start.run, start.settings, &data, start.target)
+            TrainJob::new(
+                start.gen,
+                start.run,
+                start.settings,
+                &data,
+                start.target,
+                wire::read_budget(message),
+            )
         });
         let mut jobs = self.train.borrow_mut();
         // A newer request replaces every run of older ones; the same request adds its runs.

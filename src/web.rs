@@ -264,6 +264,16 @@ pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
+/// The memory the browser reports (`navigator.deviceMemory`, in GB, rounded by the browser to
+/// 0.25 ... 8); None where it is not reported (Firefox, Safari).
+pub fn device_memory_gb() -> Option<f64> {
+    let window = window()?;
+    let navigator = js_sys::Reflect::get(&window, &"navigator".into()).ok()?;
+    js_sys::Reflect::get(&navigator, &"deviceMemory".into())
+        .ok()?
+        .as_f64()
+}
+
 /// Logical processors the browser reports (`navigator.hardwareConcurrency`), 1 if unknown.
 pub fn hardware_concurrency() -> usize {
     window()

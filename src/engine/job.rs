@@ -3,6 +3,7 @@
 //! [`Timing`] and in how they deliver the updates.
 
 use crate::engine::wire;
+use lab_core::sim::MemoryBudget;
 use lab_core::theory::CorrJob;
 use lab_core::{Config, ConfigError, Delta, Simulation};
 
@@ -51,30 +52,42 @@ pub struct Job {
 }
 
 impl Job {
-    /// The run numbered `gen` of `config`, started at time `now` (ms); an error for an invalid
-    /// configuration.
-    pub fn new(gen: u64, config: Config, now: f64) -> Result<Job, ConfigError> {
-        Ok(Job::of(gen, Simulation::new(config)?, 0, now))
+    /// The run numbered `gen` of `config` within the memory `budget`, started at time `now`
+    /// (ms); an error for an invalid configuration.
+    pub fn new(
+        gen: u64,
+        config: Config,
+        budget: MemoryBudget,
+        now: f64,
+    ) -> Result<Job, ConfigError> {
+        Ok(Job::of(
+            gen,
+            Simulation::with_budget(config, budget)?,
+            0,
+            now,
+        ))
     }
 
     /// The run numbered `gen` of `config` after `previous`: when `config` is a deeper network
-    /// of the same settings, the previous simulation continues (its layers are kept, see
-    /// `Simulation::extend`, the results are the same as a fresh run's); otherwise a fresh run.
+    /// of the same settings with the same memory decisions (within the previous run's budget),
+    /// the previous simulation continues (its layers are kept, see `Simulation::extend`, the results are the
+    /// same as a fresh run's); otherwise a fresh run.
     pub fn after(
         previous: Option<Job>,
         gen: u64,
         config: Config,
+        budget: MemoryBudget,
         now: f64,
     ) -> Result<Job, ConfigError> {
         let Some(previous) = previous else {
-            return Job::new(gen, config, now);
+            return Job::new(gen, config, budget, now);
         };
         match previous.sim.extend(config) {
             Ok(sim) => {
                 let reused = sim.stats().len();
                 Ok(Job::of(gen, sim, reused, now))
             }
-            Err(_) => Job::new(gen, config, now),
+            Err(_) => Job::new(gen, config, budget, now),
         }
     }
 
@@ -160,7 +173,7 @@ mod tests {
             ..Config::default()
         };
         let now = ticking();
-        let mut job = Job::new(7, config, now()).unwrap();
+        let mut job = Job::new(7, config, MemoryBudget::default(), now()).unwrap();
         let mut view = SimView::new(config);
         let mut corr = CorrView::default();
         let mut updates = 0;
@@ -210,14 +223,15 @@ mod tests {
             batch: 16,
             ..Config::default()
         };
-        let mut first = Job::new(1, config, now()).unwrap();
+        let mut first = Job::new(1, config, MemoryBudget::default(), now()).unwrap();
         assert_eq!(run_to_end(&mut first, &mut SimView::new(config)), 0);
         assert_eq!(first.layers_computed(), 50);
         let deeper = Config {
             depth: 60,
             ..config
         };
-        let mut second = Job::after(Some(first), 2, deeper, now()).unwrap();
+        let mut second =
+            Job::after(Some(first), 2, deeper, MemoryBudget::default(), now()).unwrap();
         let mut view = SimView::new(deeper);
         assert_eq!(run_to_end(&mut second, &mut view), 50);
         assert_eq!(second.layers_computed(), 10);
@@ -226,7 +240,7 @@ mod tests {
             activation: lab_core::Activation::new(lab_core::ActivationKind::Tanh),
             ..deeper
         };
-        let third = Job::after(Some(second), 3, other, now()).unwrap();
+        let third = Job::after(Some(second), 3, other, MemoryBudget::default(), now()).unwrap();
         assert_eq!(third.layers_computed(), 0);
         assert_eq!(third.reused, 0);
     }

@@ -12,6 +12,7 @@ use crate::engine::wire;
 use crate::engine::TheoryBundle;
 use crate::web::{self, now_ms};
 use gloo_timers::callback::{Interval, Timeout};
+use lab_core::sim::MemoryBudget;
 use lab_core::Config;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -245,10 +246,10 @@ fn post_current(inner: &Rc<RefCell<Inner>>) {
     let Some(slot) = i.slot.as_ref().filter(|s| s.ready) else {
         return;
     };
-    let posted = slot
-        .worker
-        .post_message(&wire::run_request(gen, &config))
-        .is_ok();
+    let request = wire::run_request(gen, &config);
+    // The worker's memory budget follows the page's device memory.
+    wire::add_device_memory(&request, web::device_memory_gb());
+    let posted = slot.worker.post_message(&request).is_ok();
     if posted {
         i.in_flight = true;
     } else {
@@ -489,7 +490,8 @@ fn start_local(inner: &Rc<RefCell<Inner>>) {
     };
     let bundle = TheoryBundle::cached(&mut None, &config);
     sink(RunEvent::Theory { gen, bundle });
-    match Job::new(gen, config, now_ms()) {
+    let budget = MemoryBudget::for_device(web::device_memory_gb());
+    match Job::new(gen, config, budget, now_ms()) {
         Ok(job) => slice(Rc::new(RefCell::new(job)), sink, alive),
         // The URL table keeps every value in range, so this only guards against a core change.
         Err(e) => web::log_error(&format!("Activation Lab: invalid configuration: {e}")),

@@ -3,7 +3,8 @@
 //! recorded sent to the page as deltas ([`TrainUpdate`], encoded by codec.rs).
 
 use crate::engine::job::Timing;
-use lab_core::train::{Dataset, DecisionMap, Evaluation, Settings, Trainer};
+use lab_core::sim::MemoryBudget;
+use lab_core::train::{train_bytes, Dataset, DecisionMap, Evaluation, Settings, Trainer};
 
 /// What a run has recorded since the last update.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,15 +43,47 @@ pub struct TrainJob {
     dirty: bool,
 }
 
+/// Compared runs share a worker (as many workers as cores, at most four runs), so a run may use
+/// a quarter of the memory budget.
+pub const RUNS_PER_BUDGET: u64 = 4;
+
+/// Refuses a run whose estimated memory ([`train_bytes`]) is above its share of `budget`, with
+/// what it needs and what to reduce, instead of letting the worker abort out of memory.
+pub fn run_memory_check(
+    settings: &Settings,
+    data: &Dataset,
+    budget: MemoryBudget,
+) -> Result<(), String> {
+    let needed = train_bytes(settings, data.n, data.d, data.classes);
+    let share = budget.bytes / RUNS_PER_BUDGET;
+    if needed <= share {
+        return Ok(());
+    }
+    let mb = |b: u64| (b as f64 / (1024.0 * 1024.0)).round();
+    Err(format!(
+        "this network needs about {} MB of memory (its parameters, gradients and optimizer state, \
+         the activations of every layer for a minibatch and for the evaluations, the history), \
+         more than the {} MB a run may use (a quarter of this page's memory budget of {} MB, since \
+         up to four compared runs share a worker); reduce the depth, the width or the minibatch size",
+        mb(needed),
+        mb(share),
+        mb(budget.bytes)
+    ))
+}
+
 impl TrainJob {
-    /// A run of `settings` on `data`, evaluated at step 0 at once; an error names what is wrong.
+    /// A run of `settings` on `data`, evaluated at step 0 at once; an error names what is wrong,
+    /// including a run whose memory estimate is above its share of `budget`
+    /// ([`run_memory_check`]).
     pub fn new(
         gen: usize,
         run: usize,
         settings: Settings,
         data: &Dataset,
         target: usize,
+        budget: MemoryBudget,
     ) -> Result<TrainJob, String> {
+        run_memory_check(&settings, data, budget)?;
         let mut trainer = Trainer::new(settings, data)?;
         trainer.step_n(0);
         Ok(TrainJob {
@@ -163,7 +196,8 @@ mod tests {
             clock.set(clock.get() + 1.0);
             clock.get()
         };
-        let mut job = TrainJob::new(1, 0, settings.clone(), &data, 10).unwrap();
+        let mut job =
+            TrainJob::new(1, 0, settings.clone(), &data, 10, MemoryBudget::default()).unwrap();
         let mut history = History::default();
         // Slices until the job idles, applying its updates as the page does; the last step.
         let run = |job: &mut TrainJob, h: &mut History| -> usize {

@@ -5,6 +5,7 @@
 use crate::engine::runner::spawn_worker;
 use crate::engine::train_job::TrainUpdate;
 use crate::engine::train_wire::{self, Control, Start};
+use crate::engine::wire;
 use crate::web::{self, now_ms};
 use gloo_timers::callback::Interval;
 use lab_core::train::{Dataset, Settings};
@@ -124,6 +125,7 @@ impl TrainRunner {
                 csv: csv.cloned(),
                 target,
             });
+            wire::add_device_memory(&message, web::device_memory_gb());
             if let Err(e) = self.post(run, message) {
                 let sink = self.inner.borrow().sink.clone();
                 sink(TrainEvent::Error {

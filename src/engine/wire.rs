@@ -19,6 +19,7 @@
 use crate::engine::TheoryBundle;
 use crate::engine::{codec, config_wire};
 use js_sys::{Array, Float32Array, Float64Array, Object, Reflect};
+use lab_core::sim::MemoryBudget;
 use lab_core::RunPhase;
 use lab_core::{Config, Delta, LayerStats, NonFinite, BATCH_RANGE, DEPTH_RANGE, WIDTH_RANGE};
 use wasm_bindgen::{JsCast, JsValue};
@@ -89,6 +90,7 @@ pub fn kind(message: &JsValue) -> String {
     get(message, "type").as_string().unwrap_or_default()
 }
 
+/// A run request (the page adds its device memory, [`add_device_memory`]).
 pub fn run_request(gen: u64, config: &Config) -> JsValue {
     let o = Object::new();
     set(&o, "type", &"run".into());
@@ -107,6 +109,20 @@ pub fn read_run_request(message: &JsValue) -> Decoded<(u64, Config)> {
         get_number(message, "gen")?,
         &get_f64_array(message, "config")?,
     )
+}
+
+/// Adds the page's `navigator.deviceMemory` to a request (a run or a training start), from
+/// which the worker takes its memory budget ([`read_budget`]).
+pub fn add_device_memory(message: &JsValue, device_memory_gb: Option<f64>) {
+    if let Some(gb) = device_memory_gb {
+        let _ = Reflect::set(message, &JsValue::from_str("deviceMemory"), &gb.into());
+    }
+}
+
+/// The memory budget of a run request: from the page's device memory when it sent one (a
+/// missing, non-finite or non-positive value gives the default budget).
+pub fn read_budget(message: &JsValue) -> MemoryBudget {
+    MemoryBudget::for_device(get(message, "deviceMemory").as_f64())
 }
 
 /// (gen, config) of a run request from its fields.

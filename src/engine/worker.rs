@@ -84,7 +84,7 @@ impl Worker {
             .borrow_mut()
             .take()
             .or_else(|| self.finished.borrow_mut().take());
-        match Job::after(previous, gen, config, now_ms()) {
+        match Job::after(previous, gen, config, wire::read_budget(message), now_ms()) {
             Ok(job) => {
                 *self.job.borrow_mut() = Some(job);
                 self.schedule();
@@ -106,7 +106,14 @@ impl Worker {
             None => start.settings.task.dataset(start.data.as_deref()),
         };
         let job = data.and_then(|data| {
-            TrainJob::new(start.gen, start.run, start.settings, &data, start.target)
+            TrainJob::new(
+                start.gen,
+                start.run,
+                start.settings,
+                &data,
+                start.target,
+                wire::read_budget(message),
+            )
         });
         let mut jobs = self.train.borrow_mut();
         // A newer request replaces every run of older ones; the same request adds its runs.

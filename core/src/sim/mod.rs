@@ -39,6 +39,7 @@
 //! the pairs), `pairs.rs` (the correlation pairs), `backward.rs` (the backward pass).
 
 mod backward;
+mod budget;
 mod forward;
 mod norm;
 mod pairs;
@@ -49,16 +50,15 @@ use crate::rng::{Rng, Stream};
 use crate::stats::{backward_signal, forward_signal};
 pub use crate::stats::{first_nonfinite, LayerStats, NonFinite, Signal};
 use backward::Backward;
+pub use budget::{
+    MemoryBudget, MemoryChoice, MemoryEstimate, DEFAULT_BUDGET_BYTES, MIN_BUDGET_BYTES,
+    OVERHEAD_BYTES,
+};
 use forward::{Batch, LayerAcc, LayerWeights};
 use norm::NormStats;
 use pairs::Pairs;
 use plan::{estimate, estimate_forward, pair_input_flops, Plan, Task};
 
-/// Most floats the backward pass may keep (the normalized h^l of every layer, depth x batch x
-/// width): 32 Mi floats, 128 MiB.
-pub const MAX_STORED_FLOATS: usize = 32 * 1024 * 1024;
-/// Most weights kept for the backward pass; beyond this W^l is regenerated from its stream.
-pub const MAX_CACHED_WEIGHTS: usize = 32 * 1024 * 1024;
 /// Most post-activation samples kept per layer for the histograms.
 pub const MAX_SAMPLES: usize = 2048;
 /// Target size of one work unit, in estimated flops.
@@ -114,10 +114,20 @@ struct Results {
     forwarded: usize,
 }
 
+/// The rule of a simulation's memory decisions: a byte budget, or float limits (tests).
+#[derive(Clone, Copy, Debug)]
+enum Memory {
+    Budget(MemoryBudget),
+    Limits(usize, usize),
+}
+
 /// A deep fully connected network simulated in bounded work units (see the module documentation).
 #[derive(Clone, Debug)]
 pub struct Simulation {
     config: Config,
+    /// How the memory decisions were made (a deeper network continued by
+    /// [`Simulation::extend`] is planned the same way).
+    memory: Memory,
     plan: Plan,
     backward_skipped: Option<String>,
     cursor: Cursor,
@@ -133,15 +143,30 @@ pub struct Simulation {
 }
 
 impl Simulation {
-    /// A simulation of `config`, not started (cheap: nothing large is allocated until
-    /// [`Simulation::step`]); refused if the config is not valid ([`Config::validated`]).
+    /// A simulation of `config` within the default memory budget ([`MemoryBudget::default`]),
+    /// not started (cheap: nothing large is allocated until [`Simulation::step`]); refused if
+    /// the config is not valid ([`Config::validated`]).
     pub fn new(config: Config) -> Result<Self, ConfigError> {
-        Self::with_memory_limits(config, MAX_STORED_FLOATS, MAX_CACHED_WEIGHTS)
+        Self::with_budget(config, MemoryBudget::default())
     }
 
-    /// Like [`Simulation::new`] with other limits than [`MAX_STORED_FLOATS`] (beyond which the
-    /// backward pass is skipped) and [`MAX_CACHED_WEIGHTS`] (beyond which weights are regenerated
-    /// in the backward pass). The results never depend on the weight limit. Meant for tests.
+    /// Like [`Simulation::new`] within `budget`: weights are regenerated instead of cached, then
+    /// the backward pass is skipped with a message, when the estimate ([`MemoryEstimate`]) is
+    /// above it (see the `budget` module).
+    pub fn with_budget(config: Config, budget: MemoryBudget) -> Result<Self, ConfigError> {
+        let config = config.validated()?;
+        let choice = MemoryEstimate::of(&config).choose(budget);
+        let (stored, cached) = limits(&choice);
+        let mut sim = Self::with_memory_limits(config, stored, cached)?;
+        sim.backward_skipped = choice.skip_message(&config);
+        sim.memory = Memory::Budget(budget);
+        Ok(sim)
+    }
+
+    /// Like [`Simulation::new`] with limits on the floats the backward pass stores (beyond
+    /// which it is skipped) and on the cached weights (beyond which they are regenerated in the
+    /// backward pass) instead of a byte budget. The results never depend on the weight limit.
+    /// Meant for tests.
     pub fn with_memory_limits(
         config: Config,
         max_stored_floats: usize,
@@ -150,6 +175,7 @@ impl Simulation {
         let config = config.validated()?;
         let plan = Plan::new(&config, max_stored_floats, max_cached_weights);
         Ok(Simulation {
+            memory: Memory::Limits(max_stored_floats, max_cached_weights),
             backward_skipped: plan.skip_reason(&config),
             cursor: Cursor {
                 task: Task::Input,
@@ -179,7 +205,9 @@ impl Simulation {
     /// the backward pass is redone from the new last layer. The results are bit-identical to
     /// [`Simulation::run`] of `config`. Works in any phase (forward, backward, done); gives the
     /// simulation back unchanged (Err) when `config` differs in anything but a larger depth, or
-    /// when its memory plan or branch scale would differ (the caller then starts afresh).
+    /// when its branch scale or its memory decisions (weights cached, backward pass run; by the
+    /// budget or limits this simulation was made with) would differ (the caller then starts
+    /// afresh).
     pub fn extend(mut self, config: Config) -> Result<Self, Box<Self>> {
         let old = self.config;
         let same_rest = Config {
@@ -192,17 +220,28 @@ impl Simulation {
             }
             _ => return Err(Box::new(self)),
         };
-        let plan = Plan::new(
-            &config,
-            self.plan.max_stored_floats,
-            self.plan.max_cached_weights,
-        );
+        // The deeper network's memory decisions, by the rule this one was made with, must be
+        // this one's.
+        let (plan, skipped) = match self.memory {
+            Memory::Budget(budget) => {
+                let choice = MemoryEstimate::of(&config).choose(budget);
+                let (stored, cached) = limits(&choice);
+                (
+                    Plan::new(&config, stored, cached),
+                    choice.skip_message(&config),
+                )
+            }
+            Memory::Limits(stored, cached) => {
+                let plan = Plan::new(&config, stored, cached);
+                (plan, plan.skip_reason(&config))
+            }
+        };
         if plan.backward != self.plan.backward || plan.cache_weights != self.plan.cache_weights {
             return Err(Box::new(self));
         }
         self.config = config;
         self.plan = plan;
-        self.backward_skipped = plan.skip_reason(&config);
+        self.backward_skipped = skipped;
         self.cursor.flops_total = estimate(&config, &plan);
         if self.cursor.forward_done {
             // Back into the forward pass after the last layer done; the backward pass restarts.
@@ -255,11 +294,10 @@ impl Simulation {
     }
 
     /// Estimated flops of the whole simulation (forward, and backward unless skipped).
+    /// (Within the default memory budget.)
     pub fn estimated_flops(config: &Config) -> f64 {
-        estimate(
-            config,
-            &Plan::new(config, MAX_STORED_FLOATS, MAX_CACHED_WEIGHTS),
-        )
+        let (stored, cached) = limits(&MemoryEstimate::of(config).choose(MemoryBudget::default()));
+        estimate(config, &Plan::new(config, stored, cached))
     }
 
     /// Fraction of the estimated work done, in [0, 1].
@@ -444,6 +482,15 @@ impl Simulation {
     }
 }
 
+/// The float limits of [`Plan::new`] that make the decisions of `choice`.
+fn limits(choice: &MemoryChoice) -> (usize, usize) {
+    match (choice.backward, choice.cache_weights) {
+        (true, true) => (usize::MAX, usize::MAX),
+        (true, false) => (usize::MAX, 0),
+        (false, _) => (0, 0),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -461,11 +508,7 @@ mod tests {
             ]
         }) {
             for init in [Initializer::Orthogonal, Initializer::HeUniform] {
-                for (stored, cached) in [
-                    (MAX_STORED_FLOATS, MAX_CACHED_WEIGHTS),
-                    (MAX_STORED_FLOATS, 0),
-                    (0, 0),
-                ] {
+                for (stored, cached) in [(usize::MAX, usize::MAX), (usize::MAX, 0), (0, 0)] {
                     let config = Config {
                         activation: Activation::new(ActivationKind::Gelu),
                         init,

@@ -90,10 +90,8 @@ pub(super) struct Plan {
     /// Floats the backward pass must store: the normalized h^l of every layer and the
     /// normalization's inverse stds.
     stored_floats: usize,
-    /// The limit on stored floats ([`super::MAX_STORED_FLOATS`] unless changed for tests).
-    pub(super) max_stored_floats: usize,
-    /// The limit on cached weights ([`super::MAX_CACHED_WEIGHTS`] unless changed for tests).
-    pub(super) max_cached_weights: usize,
+    /// The limit on stored floats (from the memory budget, see `budget.rs`, or set by tests).
+    max_stored_floats: usize,
     /// Whether the stored floats fit in the limit.
     pub(super) backward: bool,
     /// Whether every W^l is kept (else regenerated in the backward pass).
@@ -137,7 +135,6 @@ impl Plan {
         Plan {
             stored_floats,
             max_stored_floats,
-            max_cached_weights,
             backward: stored_floats <= max_stored_floats,
             // Weights are only needed again by the backward pass.
             cache_weights: stored_floats <= max_stored_floats && weights <= max_cached_weights,
@@ -218,7 +215,6 @@ pub(super) fn estimate_forward(config: &Config) -> f64 {
     let no_backward = Plan {
         stored_floats: 0,
         max_stored_floats: 0,
-        max_cached_weights: 0,
         backward: false,
         cache_weights: false,
     };

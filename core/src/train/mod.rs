@@ -20,6 +20,7 @@
 //! and [`stream_biases`]. All but the data stream use the run's seed.
 
 mod backward;
+mod budget;
 mod csv;
 pub mod data;
 mod dropout;
@@ -32,6 +33,7 @@ mod probe;
 pub mod pytorch;
 pub mod trainer;
 
+pub use budget::train_bytes;
 pub use data::{
     generate_2d, parse_csv, split, standardize, CsvError, CsvErrorKind, DataError, Dataset,
     Shape2d, Standardizer, CSV_MAX_BYTES, CSV_MAX_CLASSES, CSV_MAX_FEATURES, CSV_MAX_ROWS,

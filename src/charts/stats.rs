@@ -16,6 +16,8 @@ pub struct StatsData<'a> {
     pub banner: Option<String>,
     /// Mean-field predictions per layer, drawn dotted (None: not shown).
     pub predicted: Option<&'a [lab_core::theory::Prediction]>,
+    /// Pinned runs, drawn as references (post-activation mean and variance).
+    pub pins: &'a [super::PinStats<'a>],
 }
 
 fn layer_points(stats: &[LayerStats], pick: fn(&LayerStats) -> f64) -> Vec<(f64, f64)> {
@@ -32,7 +34,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
     let root = backend.into_drawing_area();
     root.fill(&style.paper()).map_err(err)?;
     let root = super::banner_strip(root, data.banner.as_deref(), style)?;
-    let x_range = 0.5..(data.depth as f64 + 0.5);
+    let x_range = super::layer_range(data.depth, data.pins);
     let pre = style.line(VERMILLION, 2.0);
     let post = style.line(BLUE, 2.5);
     let reference = style.line(style.reference(), 1.5);
@@ -49,6 +51,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
     if data.predicted.is_some() {
         legend.push(LegendEntry::line("mean-field prediction (x)", theory).dashed(dots.0, dots.1));
     }
+    legend.extend(super::pin_legend(style, data.pins));
     let (strip, plots) = root.split_vertically(super::legend_strip_height(&root, style, &legend));
     super::draw_legend_strip(&strip, style, &legend)?;
     let (_, h) = plots.dim_in_pixel();
@@ -57,10 +60,21 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
     // Means, with the reference line at 0.
     let pre_mean = layer_points(data.stats, |s| s.pre_mean);
     let post_mean = layer_points(data.stats, |s| s.post_mean);
+    let pin_mean: Vec<_> = data
+        .pins
+        .iter()
+        .map(|p| (p.index, p.points(|s| s.post_mean, false)))
+        .collect();
+    let pin_var: Vec<_> = data
+        .pins
+        .iter()
+        .map(|p| (p.index, p.points(|s| s.post_var, data.log_var)))
+        .collect();
     let (lo, hi) = padded_range(
         pre_mean
             .iter()
             .chain(&post_mean)
+            .chain(pin_mean.iter().flat_map(|p| &p.1))
             .map(|p| p.1)
             .chain([-0.1, 0.1]),
         0.08,
@@ -87,6 +101,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
         .chain(&post_var)
         .chain(&pred_var)
         .chain(&pred_q)
+        .chain(pin_var.iter().flat_map(|p| &p.1))
         .map(|p| p.1)
         .chain([1.0]);
     let (vlo, vhi) = if data.log_var {
@@ -129,6 +144,12 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
             reference,
         ))
         .map_err(err)?;
+    for (index, points) in &pin_mean {
+        let (line, d) = style.pin_line(*index);
+        chart
+            .draw_series(DashedLineSeries::new(points.clone(), d.0, d.1, line))
+            .map_err(err)?;
+    }
     chart
         .draw_series(DashedLineSeries::new(pre_mean, dash.0, dash.1, pre))
         .map_err(err)?;
@@ -161,6 +182,11 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
             reference,
         ))
         .map_err(err)?;
+        for (index, points) in &pin_var {
+            let (line, d) = style.pin_line(*index);
+            c.draw_series(DashedLineSeries::new(points.clone(), d.0, d.1, line))
+                .map_err(err)?;
+        }
         c.draw_series(DashedLineSeries::new(
             positive(pre_var),
             dash.0,
@@ -198,6 +224,11 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
             reference,
         ))
         .map_err(err)?;
+        for (index, points) in &pin_var {
+            let (line, d) = style.pin_line(*index);
+            c.draw_series(DashedLineSeries::new(points.clone(), d.0, d.1, line))
+                .map_err(err)?;
+        }
         c.draw_series(DashedLineSeries::new(pre_var, dash.0, dash.1, pre))
             .map_err(err)?;
         c.draw_series(LineSeries::new(post_var, post))

@@ -10,19 +10,27 @@ use yew::prelude::*;
 pub fn GradsPanel(props: &PanelProps) -> Html {
     let theory = props.theory();
     let canvas = use_node_ref();
+    let pins = props.pin_views();
     let renderer;
     {
         let view = props.run.view.clone();
         renderer = use_chart(
             canvas.clone(),
-            (props.run.view.clone(), props.resize, theory.clone()),
+            (
+                props.run.view.clone(),
+                props.resize,
+                theory.clone(),
+                pins.clone(),
+            ),
             {
+                let pins = pins.clone();
                 let chi1 = theory
                     .as_ref()
                     .filter(|t| t.layers.is_some())
                     .map(|t| t.mean_field.chi1);
                 move |c, style| {
                     let s = &*view;
+                    let pin_stats = pins.stats(false);
                     let data = charts::grads::GradsData {
                         stats: s.stats(),
                         depth: s.config().depth,
@@ -32,6 +40,7 @@ pub fn GradsPanel(props: &PanelProps) -> Html {
                             backward_banner(s)
                         },
                         chi1,
+                        pins: &pin_stats,
                     };
                     charts::grads::draw(c, &data, style)
                 }
@@ -40,8 +49,8 @@ pub fn GradsPanel(props: &PanelProps) -> Html {
     }
     let s = &*props.run.view;
     let csv = {
-        let view = props.run.view.clone();
-        Callback::from(move |()| layers_export(&view, "grads"))
+        let (view, pins) = (props.run.view.clone(), pins.clone());
+        Callback::from(move |()| layers_export(&view, "grads", &pins))
     };
     let computed = s.stats().iter().filter(|x| !x.grad_rms.is_nan()).count();
     let summary = format!(

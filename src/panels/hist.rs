@@ -26,12 +26,13 @@ pub fn hist_export(s: &SimView) -> (String, String) {
 #[function_component]
 pub fn HistPanel(props: &PanelProps) -> Html {
     let canvas = use_node_ref();
+    let pins = props.pin_views();
     let renderer;
     {
-        let view = props.run.view.clone();
+        let (view, pins) = (props.run.view.clone(), pins.clone());
         renderer = use_chart(
             canvas.clone(),
-            (props.run.view.clone(), props.resize),
+            (props.run.view.clone(), props.resize, pins.clone()),
             move |c, style| {
                 let s = &*view;
                 let map = heatmap_of(s);
@@ -40,6 +41,7 @@ pub fn HistPanel(props: &PanelProps) -> Html {
                     &map,
                     s.config().depth,
                     short_forward_banner(s).as_deref(),
+                    &pins.stats(true),
                     style,
                 )
             },
@@ -47,8 +49,14 @@ pub fn HistPanel(props: &PanelProps) -> Html {
     }
     let s = &*props.run.view;
     let csv = {
-        let view = props.run.view.clone();
-        Callback::from(move |()| hist_export(&view))
+        let (view, pins) = (props.run.view.clone(), pins.clone());
+        Callback::from(move |()| {
+            let (name, text) = hist_export(&view);
+            (
+                name,
+                pins.csv(text, |r| csv::hist_csv(&heatmap_of(&r.view))),
+            )
+        })
     };
     let summary = format!(
         "Heat map of post-activation values for {} of {} layers; values span {}.",
@@ -64,7 +72,7 @@ pub fn HistPanel(props: &PanelProps) -> Html {
             canvas={canvas} renderer={renderer} summary={summary} warning={forward_banner(s)}
             csv={csv}
             caption={html!{ <>
-                { "Each column is one layer; colour shows how densely that layer's values x fall at each height (yellow = most, each column scaled to its own peak, square-root scale; grey = none). Values come from a fixed subsample of at most 2048 per layer. The CSV holds the counts per layer and bin. " }
+                { "Each column is one layer; colour shows how densely that layer's values x fall at each height (yellow = most, each column scaled to its own peak, square-root scale; grey = none). Values come from a fixed subsample of at most 2048 per layer. The CSV holds the counts per layer and bin. A pinned run shows as two dashed lines, its layers' mean ± one standard deviation (the CSV then adds its own heat map's rows under a run column). " }
                 <strong>{ "Look for: " }</strong>
                 { "a band that keeps its width (stable), one that narrows to a line (the signal collapses), or one that fans out (it explodes). ReLU piles about half of every layer's values at exactly 0 (the pre-activations are symmetric about 0 over the units, whatever the weights)." }
             </> }} />

@@ -15,6 +15,7 @@ pub fn StatsPanel(props: &PanelProps) -> Html {
     let theory = props.theory();
     let log_var = props.params.log_var;
     let canvas = use_node_ref();
+    let pins = props.pin_views();
     let renderer;
     {
         let view = props.run.view.clone();
@@ -25,10 +26,13 @@ pub fn StatsPanel(props: &PanelProps) -> Html {
                 props.resize,
                 log_var,
                 theory.clone(),
+                pins.clone(),
             ),
             {
                 let theory = theory.clone();
+                let pins = pins.clone();
                 move |c, style| {
+                    let pin_stats = pins.stats(true);
                     let s = &*view;
                     let shown = shown_layers(s);
                     let data = charts::stats::StatsData {
@@ -40,6 +44,7 @@ pub fn StatsPanel(props: &PanelProps) -> Html {
                             .as_ref()
                             .and_then(|t| t.layers.as_deref())
                             .map(|p| &p[..shown.min(p.len())]),
+                        pins: &pin_stats,
                     };
                     charts::stats::draw(c, &data, style)
                 }
@@ -58,8 +63,8 @@ pub fn StatsPanel(props: &PanelProps) -> Html {
     let on_log = props.flag("log_var");
     let on_theory = props.flag("theory");
     let csv = {
-        let view = props.run.view.clone();
-        Callback::from(move |()| layers_export(&view, "stats"))
+        let (view, pins) = (props.run.view.clone(), pins.clone());
+        Callback::from(move |()| layers_export(&view, "stats", &pins))
     };
     html! {
         <Frame name="stats" title="Layer statistics: mean and variance"

@@ -75,10 +75,13 @@ pub fn file_stem(sim: &SimView) -> String {
     )
 }
 
-/// The `stats` and `grads` export: file name and text.
-pub fn layers_export(sim: &SimView, panel: &str) -> (String, String) {
+/// The `stats` and `grads` export: file name and text (with the pinned runs' rows under a
+/// `run` column when there are pins).
+pub fn layers_export(sim: &SimView, panel: &str, pins: &super::PinViews) -> (String, String) {
     (
         format!("{}-{panel}.csv", file_stem(sim)),
-        csv::layers_csv(sim.stats()),
+        pins.csv(csv::layers_csv(sim.stats()), |r| {
+            csv::layers_csv(r.view.stats())
+        }),
     )
 }

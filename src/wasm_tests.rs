@@ -100,6 +100,7 @@ fn every_chart_draws_something_visible() {
         log_var: true,
         banner: None,
         predicted: predicted.as_deref(),
+        input: None,
         pins: &[],
     };
     charts::stats::draw(&c, &stats, &style).unwrap();
@@ -620,6 +621,7 @@ fn charts_survive_tiny_canvases_and_odd_data() {
                 log_var: w % 2 == 0,
                 banner: Some("exploded at layer 3".into()),
                 predicted: None,
+                input: Some((1.0, 4.0)),
                 pins: &[],
             };
             charts::axes::start_record();

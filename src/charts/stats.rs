@@ -16,6 +16,8 @@ pub struct StatsData<'a> {
     pub banner: Option<String>,
     /// Mean-field predictions per layer, drawn dotted (None: not shown).
     pub predicted: Option<&'a [lab_core::theory::Prediction]>,
+    /// The input x^0's mean and variance, drawn as layer 0 of the post-activation curve.
+    pub input: Option<(f64, f64)>,
     /// Pinned runs, drawn as references (post-activation mean and variance).
     pub pins: &'a [super::PinStats<'a>],
 }
@@ -34,7 +36,10 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
     let root = backend.into_drawing_area();
     root.fill(&style.paper()).map_err(err)?;
     let root = super::banner_strip(root, data.banner.as_deref(), style)?;
-    let x_range = super::layer_range(data.depth, data.pins);
+    let mut x_range = super::layer_range(data.depth, data.pins);
+    if data.input.is_some() {
+        x_range.start = -0.5;
+    }
     let pre = style.line(VERMILLION, 2.0);
     let post = style.line(BLUE, 2.5);
     let reference = style.line(style.reference(), 1.5);
@@ -59,7 +64,14 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
 
     // Means, with the reference line at 0.
     let pre_mean = layer_points(data.stats, |s| s.pre_mean);
-    let post_mean = layer_points(data.stats, |s| s.post_mean);
+    // Layer 0 is the input x^0 (a "post-activation" of no layer): the curve starts there.
+    let with_input = |pick: fn((f64, f64)) -> f64, mut points: Vec<(f64, f64)>| {
+        if let Some(v) = data.input.map(pick).filter(|v| v.is_finite()) {
+            points.insert(0, (0.0, v));
+        }
+        points
+    };
+    let post_mean = with_input(|m| m.0, layer_points(data.stats, |s| s.post_mean));
     let pin_mean: Vec<_> = data
         .pins
         .iter()
@@ -92,7 +104,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
     };
     // Variances, with the reference line at 1, linear or log.
     let pre_var = layer_points(data.stats, |s| s.pre_var);
-    let post_var = layer_points(data.stats, |s| s.post_var);
+    let post_var = with_input(|m| m.1, layer_points(data.stats, |s| s.post_var));
     let pred_var = predicted(|p| p.post_var);
     let pred_q = predicted(|p| p.q);
     let faint = style.line(RGBColor(120, 190, 160), 1.5);

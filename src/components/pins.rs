@@ -75,7 +75,8 @@ pub fn PinBar(props: &PinBarProps) -> Html {
                             None => " (waiting for the current run)",
                         };
                         html! {
-                            <li class="pin" data-pin={(i + 1).to_string()}>
+                            <li class="pin" data-pin={(i + 1).to_string()}
+                                data-done={p.state.as_ref().is_some_and(|s| s.is_done()).to_string()}>
                                 <span class={format!("pin-swatch pin-swatch-{}", i + 1)} aria-hidden="true"></span>
                                 <span class="pin-label">{ format!("{}{state}", p.label) }</span>
                                 <button type="button" class="pin-remove" onclick={remove(i)}

@@ -1,0 +1,184 @@
+// End-to-end tests of pin and compare (issue 15): "Pin this run" keeps the run as a labelled,
+// dashed reference on the stats, grads, hist and corr panels, in the link (`pin=`) and in the
+// CSVs (a `run` column); a shared pinned link recomputes the pins and shows the same
+// comparison. The pinned rows must equal the CSV the same setting gives unpinned, byte for
+// byte (the same seed gives the same numbers). Screenshots: e2e/artifacts/compare-*.png.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import { useBrowser, browser, origin, artifacts, waitDone, downloadCsv } from "./harness.mjs";
+
+useBrowser();
+
+const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, hasTouch: true, isMobile: true };
+const DESKTOP = { viewport: { width: 1400, height: 1000 }, deviceScaleFactor: 1 };
+const PINNED = ["stats", "grads", "hist", "corr"];
+const SIZE = "depth=30&width=64&batch=64";
+
+async function open(device, query) {
+  const context = await browser.newContext({ ...device, acceptDownloads: true });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => m.type() === "error" && problems.push(`console error: ${m.text()}`));
+  page.on("request", (r) => {
+    const u = r.url();
+    if (!u.startsWith(origin) && !u.startsWith("blob:") && !u.startsWith("data:")) problems.push(`request to another origin: ${u}`);
+  });
+  await page.goto(`${origin}/${query}`);
+  return { page, context, problems };
+}
+
+/** Waits until the current run and every pinned run are complete. */
+async function waitPins(page, count) {
+  await waitDone(page);
+  await page.waitForFunction(
+    (n) => {
+      const pins = [...document.querySelectorAll("li.pin")];
+      return pins.length === n && pins.every((p) => p.dataset.done === "true");
+    },
+    count,
+    { timeout: 60000 },
+  );
+  await page.waitForTimeout(300);
+}
+
+const overlap = (a, b) => a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3];
+
+/** The readable rules with pins shown: tick labels apart and on the canvas, legends on no data
+ * and no label; and the pin's colour is drawn. */
+async function pinnedChartProblems(page, label, pinColours) {
+  const out = [];
+  for (const name of PINNED) {
+    const r = await page.$eval(`#panel-${name} canvas`, (c, colours) => {
+      const ctx = c.getContext("2d");
+      const { data } = ctx.getImageData(0, 0, c.width, c.height);
+      const found = colours.map(() => 0);
+      for (let i = 0; i < data.length; i += 4) {
+        colours.forEach(([r, g, b], k) => {
+          if (Math.abs(data[i] - r) < 8 && Math.abs(data[i + 1] - g) < 8 && Math.abs(data[i + 2] - b) < 8) found[k]++;
+        });
+      }
+      return { boxes: JSON.parse(c.getAttribute("data-label-boxes")), w: c.width, h: c.height, found };
+    }, pinColours);
+    r.found.forEach((n, k) => {
+      if (n < 20) out.push(`${label} ${name}: pin ${k + 1}'s colour drawn on ${n} pixels`);
+    });
+    const { labels, legends } = r.boxes;
+    if (legends.length === 0) out.push(`${label} ${name}: no legend for the pins`);
+    labels.forEach((a, i) => {
+      if (a[0] < 0 || a[1] < 0 || a[0] + a[2] > r.w || a[1] + a[3] > r.h) out.push(`${label} ${name}: label ${a} leaves the canvas`);
+      for (let j = 0; j < i; j++) if (overlap(a, labels[j])) out.push(`${label} ${name}: labels ${a} and ${labels[j]} overlap`);
+    });
+    for (const l of legends) {
+      if (l[4] > 0) out.push(`${label} ${name}: legend ${l.slice(0, 4)} covers ${l[4]} drawn pixels`);
+      for (const a of labels) if (overlap(l, a)) out.push(`${label} ${name}: legend covers label ${a}`);
+    }
+  }
+  return out;
+}
+
+const rowsOf = (csv) => csv.trim().split("\n").slice(1);
+
+let seluStats; // the stats CSV of SELU at SIZE, unpinned
+let seluCorr;
+
+test("desktop: pin a run, change the activation, compare; the CSVs carry both runs", async () => {
+  const { page, context, problems } = await open(DESKTOP, `?act=selu&${SIZE}`);
+  await waitDone(page);
+  seluStats = await downloadCsv(page, "stats");
+  seluCorr = await downloadCsv(page, "corr");
+  assert.match(seluStats.split("\n")[0], /^layer,pre_mean/, "no run column without pins");
+  await page.click("button.pin-button");
+  await page.waitForFunction(() => location.search.includes("pin="));
+  const search = await page.evaluate(() => decodeURIComponent(location.search));
+  assert.match(search, /pin=act:selu,depth:30,width:64,batch:64(&|$)/, search);
+  assert.equal(await page.textContent("li.pin .pin-label"), "pin 1: SELU, LeCun normal");
+  assert.ok(await page.isDisabled("button.pin-button"), "the pinned setting cannot be pinned twice");
+
+  await page.selectOption("#ctl-act", "relu");
+  await page.selectOption("#ctl-init", "he_normal");
+  await waitPins(page, 1);
+  const stats = await downloadCsv(page, "stats");
+  const lines = stats.trim().split("\n");
+  assert.equal(lines[0], "run,layer,pre_mean,pre_var,post_mean,post_var,grad_rms");
+  assert.equal(lines.filter((l) => l.startsWith("current,")).length, 30);
+  assert.deepEqual(
+    lines.filter((l) => l.startsWith("pin1,")),
+    rowsOf(seluStats).map((r) => `pin1,${r}`),
+    "the pinned rows are the SELU run's, unchanged",
+  );
+  const grads = await downloadCsv(page, "grads");
+  assert.equal(grads.split("\n")[0], "run,layer,pre_mean,pre_var,post_mean,post_var,grad_rms");
+  const hist = await downloadCsv(page, "hist");
+  assert.equal(hist.split("\n")[0], "run,layer,bin_low,bin_high,count,outside");
+  assert.ok(hist.includes("\npin1,30,"), "the pin's heat map rows");
+  const corr = await downloadCsv(page, "corr");
+  assert.deepEqual(
+    corr.trim().split("\n").filter((l) => l.startsWith("pin1,")),
+    rowsOf(seluCorr).map((r) => `pin1,${r}`),
+  );
+  const found = await pinnedChartProblems(page, "desktop light", [[170, 110, 0]]);
+  for (const name of PINNED) {
+    await page.locator(`#panel-${name}`).screenshot({ path: path.join(artifacts, `compare-desktop-${name}.png`) });
+  }
+  await page.locator(".pin-bar").screenshot({ path: path.join(artifacts, "compare-desktop-pinbar.png") });
+  assert.deepEqual(found, []);
+
+  // Removing the pin takes it out of the link and the CSV.
+  await page.click("li.pin button.pin-remove");
+  await page.waitForFunction(() => !location.search.includes("pin="));
+  await page.waitForTimeout(200);
+  const after = await downloadCsv(page, "stats");
+  assert.match(after.split("\n")[0], /^layer,/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+for (const [size, device] of [["phone", PHONE], ["desktop", DESKTOP]]) {
+  for (const theme of ["light", "dark"]) {
+    test(`${size}, ${theme}: a shared link with three pins recomputes them and shows the comparison`, async () => {
+      const pins = [`act:selu,${SIZE.replaceAll("=", ":").replaceAll("&", ",")}`, "act:tanh,gain:1.5,depth:30,width:64,batch:64", "act:relu,depth:40,width:64,batch:64"];
+      const { page, context, problems } = await open(device, `?act=relu&init=he_normal&${SIZE}&theme=${theme}&pin=${pins.join(";")}`);
+      await waitPins(page, 3);
+      const labels = await page.$$eval("li.pin .pin-label", (ls) => ls.map((l) => l.textContent));
+      assert.deepEqual(labels, [
+        "pin 1: SELU, LeCun normal",
+        "pin 2: tanh, LeCun normal, gain 1.5",
+        "pin 3: ReLU, LeCun normal, depth 40",
+      ]);
+      assert.ok(await page.isDisabled("button.pin-button"), "three pins: no fourth");
+      if (size === "desktop" && theme === "light" && seluStats) {
+        const stats = await downloadCsv(page, "stats");
+        assert.deepEqual(
+          stats.trim().split("\n").filter((l) => l.startsWith("pin1,")),
+          rowsOf(seluStats).map((r) => `pin1,${r}`),
+          "the recomputed pin equals the run it was pinned from",
+        );
+        assert.equal(stats.trim().split("\n").filter((l) => l.startsWith("pin3,")).length, 40);
+      }
+      const colours = theme === "light" ? [[170, 110, 0], [30, 125, 185], [135, 125, 0]] : [[230, 159, 0], [86, 180, 233], [240, 228, 66]];
+      const found = await pinnedChartProblems(page, `${size} ${theme}`, colours);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      if (overflow > 0) found.push(`${size}: the page overflows by ${overflow} px`);
+      for (const name of PINNED) {
+        await page.locator(`#panel-${name}`).screenshot({ path: path.join(artifacts, `compare-${size}-${theme}-${name}.png`) });
+      }
+      await page.locator(".pin-bar").screenshot({ path: path.join(artifacts, `compare-${size}-${theme}-pinbar.png`) });
+      assert.deepEqual(found, []);
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+  }
+}
+
+test("a bad pin falls back with a notice naming it", async () => {
+  const { page, context, problems } = await open(DESKTOP, `?${SIZE}&pin=act:swishy,depth:5000;act:relu,colour:red`);
+  await page.waitForSelector('.notice[data-param="pin"]');
+  const text = await page.textContent('.notice[data-param="pin"]');
+  assert.match(text, /swishy/);
+  assert.match(text, /colour/);
+  await page.waitForFunction(() => decodeURIComponent(location.search).includes("pin=act:selu,depth:1000;act:relu"));
+  assert.deepEqual(problems, []);
+  await context.close();
+});

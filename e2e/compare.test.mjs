@@ -182,3 +182,44 @@ test("a bad pin falls back with a notice naming it", async () => {
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("dark mode: the slide export draws a title and the settings line on light paper, and names the settings", async () => {
+  const { page, context, problems } = await open(DESKTOP, `?act=relu&init=he_normal&${SIZE}&theme=dark`);
+  await waitDone(page);
+  const css = await page.$eval("#panel-stats canvas", (c) => [c.clientWidth, c.clientHeight]);
+  await page.click("#panel-stats details.export > summary");
+  await page.fill("#export-title-stats", "ReLU with He weights keeps the variance");
+  await page.check("#export-settings-stats");
+  await page.check("#export-light-stats");
+  await page.locator("#panel-stats").screenshot({ path: path.join(artifacts, "compare-export-menu-dark.png") });
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#panel-stats button.download-png2x")]);
+  assert.equal(download.suggestedFilename(), "activation-lab-relu-he_normal-d30-w64-b64-s1-stats@2x.png");
+  const file = path.join(artifacts, "compare-slide-stats@2x.png");
+  await download.saveAs(file);
+  const png = (await import("node:fs")).readFileSync(file);
+  assert.equal(png.readUInt32BE(16), css[0] * 2, "twice the CSS width");
+  const height = png.readUInt32BE(20);
+  assert.ok(height > css[1] * 2 + 2 * 40, `a header above the chart: ${height} px for a ${css[1] * 2} px chart`);
+  // Read the image back in the page: light paper, and dark text in the header rows.
+  const pixels = await page.evaluate(async (b64) => {
+    // createImageBitmap reads the bytes without a fetch, so the page's img-src 'self' allows it.
+    const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+    const img = await createImageBitmap(new Blob([bytes], { type: "image/png" }));
+    const c = document.createElement("canvas");
+    c.width = img.width;
+    c.height = img.height;
+    const ctx = c.getContext("2d");
+    ctx.drawImage(img, 0, 0);
+    const { data } = ctx.getImageData(0, 0, c.width, 120);
+    let dark = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i] < 100 && data[i + 1] < 100 && data[i + 2] < 100) dark++;
+    const corner = [...ctx.getImageData(2, 2, 1, 1).data.slice(0, 3)];
+    const chartCorner = [...ctx.getImageData(c.width - 3, c.height - 3, 1, 1).data.slice(0, 3)];
+    return { dark, corner, chartCorner };
+  }, png.toString("base64"));
+  assert.deepEqual(pixels.corner, [255, 255, 255], "white paper above");
+  assert.deepEqual(pixels.chartCorner, [255, 255, 255], "the chart drawn on white paper too");
+  assert.ok(pixels.dark > 500, `the title and settings drawn in dark ink (${pixels.dark} dark pixels)`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -84,8 +84,14 @@ pub fn App() -> Html {
             _ => panels::render(id, panel_props.clone()),
         });
 
+    let export_info = panels::frame::ExportInfo {
+        settings: crate::params::settings_line(&params.config),
+        stem: panels::text::config_stem(&params.config),
+    };
+
     html! {
         <ContextProvider<Theme> context={theme}>
+        <ContextProvider<panels::frame::ExportInfo> context={export_info}>
         if embed {
             <h1 class="visually-hidden">{ "Activation Lab" }</h1>
         } else {
@@ -109,6 +115,7 @@ pub fn App() -> Html {
         if !embed {
             <Footer />
         }
+        </ContextProvider<panels::frame::ExportInfo>>
         </ContextProvider<Theme>>
     }
 }

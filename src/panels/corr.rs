@@ -81,9 +81,32 @@ pub fn CorrPanel(props: &PanelProps) -> Html {
             ("activation-lab-corr.csv".to_string(), text)
         })
     };
+    let readout = {
+        let (view, pins, corr) = (props.run.view.clone(), pins.clone(), props.run.corr.clone());
+        let pick: fn(&lab_core::LayerStats) -> Vec<(&'static str, f64)> =
+            |s| vec![("c", s.pair_corr)];
+        super::text::layer_readout(
+            charts::layer_range(s.config().depth, &pins.stats(false)),
+            1,
+            s.stats().len(),
+            move |l| {
+                let predicted = corr
+                    .values
+                    .get(l - 1)
+                    .filter(|c| c.is_finite())
+                    .map(|c| format!(", mean-field prediction {}", fmt3(*c)))
+                    .unwrap_or_default();
+                format!(
+                    "Layer {l}: simulated correlation {}{predicted}{}",
+                    fmt3(view.stats()[l - 1].pair_corr),
+                    super::text::pins_at(&pins, l, pick)
+                )
+            },
+        )
+    };
     html! {
         <Frame name="corr" title={PanelId::Corr.title()}
-            canvas={canvas} renderer={renderer} summary={summary} csv={csv}
+            canvas={canvas} renderer={renderer} summary={summary} csv={csv} readout={readout}
             caption={html!{ <>
                 { "Sixteen pairs of inputs start with correlation c0 (the c0 control) and pass through the same network. Blue: the cosine similarity of each pair's pre-activations h, averaged over the pairs; dashed: the mean-field correlation map (Poole et al. 2016). " }
                 <strong>{ "Look for: " }</strong>

@@ -1,7 +1,7 @@
 //! `grads`: the backward signal's RMS per layer, with the mean-field slope.
 
 use super::frame::{use_chart, Frame};
-use super::text::{backward_banner, layers_export, range_text};
+use super::text::{backward_banner, fmt3, layer_readout, layers_export, pins_at, range_text};
 use super::PanelProps;
 use crate::charts;
 use yew::prelude::*;
@@ -60,6 +60,23 @@ pub fn GradsPanel(props: &PanelProps) -> Html {
         range_text(s.stats().iter().map(|x| x.grad_rms)),
     );
     let grad_rms: Vec<f64> = s.stats().iter().map(|x| x.grad_rms).collect();
+    let readout = {
+        let (view, pins) = (props.run.view.clone(), pins.clone());
+        let pick: fn(&lab_core::LayerStats) -> Vec<(&'static str, f64)> =
+            |s| vec![("RMS", s.grad_rms)];
+        layer_readout(
+            charts::layer_range(s.config().depth, &pins.stats(false)),
+            1,
+            s.stats().len(),
+            move |l| {
+                format!(
+                    "Layer {l}: RMS of dL/dh {}{}",
+                    fmt3(view.stats()[l - 1].grad_rms),
+                    pins_at(&pins, l, pick)
+                )
+            },
+        )
+    };
     let chi1 = theory
         .as_ref()
         .filter(|t| t.layers.is_some())
@@ -75,7 +92,7 @@ pub fn GradsPanel(props: &PanelProps) -> Html {
     html! {
         <Frame name="grads" title="Backward signal (gradient) per layer"
             canvas={canvas} renderer={renderer} summary={summary} warning={backward_banner(s)}
-            csv={csv}
+            csv={csv} readout={readout}
             caption={html!{ <>
                 { "RMS of δ" }<sup>{"l"}</sup>{ " = ∂L/∂h" }<sup>{"l"}</sup>{ " for the loss L = Σ g·x at the last layer, with g a fixed random N(0, 1) pattern; this is what training sends back to layer l. On this log axis a straight line is geometric growth or decay per layer. " }
                 <strong>{ "Look for: " }</strong>

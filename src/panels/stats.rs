@@ -3,7 +3,10 @@
 
 use super::frame::{use_chart, Frame};
 use super::text::fmt3;
-use super::text::{forward_banner, layers_export, range_text, short_forward_banner, shown_layers};
+use super::text::{
+    forward_banner, layer_readout, layers_export, pins_at, range_text, short_forward_banner,
+    shown_layers,
+};
 use super::PanelProps;
 use crate::charts;
 use crate::components::widgets::Toggle;
@@ -65,6 +68,38 @@ pub fn StatsPanel(props: &PanelProps) -> Html {
         range_text(stats.iter().map(|x| x.post_mean)),
         range_text(stats.iter().map(|x| x.post_var)),
     );
+    let readout = {
+        let (view, pins) = (props.run.view.clone(), pins.clone());
+        let mut x_range = charts::layer_range(s.config().depth, &pins.stats(true));
+        if input.is_some() {
+            x_range.start = -0.5;
+        }
+        let pick: fn(&LayerStats) -> Vec<(&'static str, f64)> =
+            |s| vec![("x mean", s.post_mean), ("x variance", s.post_var)];
+        layer_readout(
+            x_range,
+            if input.is_some() { 0 } else { 1 },
+            shown_layers(s),
+            move |l| match (l, input) {
+                (0, Some((m, v))) => format!(
+                    "Layer 0 (the input x⁰): mean {}, variance {}",
+                    fmt3(m),
+                    fmt3(v)
+                ),
+                _ => {
+                    let st = &view.stats()[l - 1];
+                    format!(
+                        "Layer {l}: x mean {}, x variance {}; h mean {}, h variance {}{}",
+                        fmt3(st.post_mean),
+                        fmt3(st.post_var),
+                        fmt3(st.pre_mean),
+                        fmt3(st.pre_var),
+                        pins_at(&pins, l, pick)
+                    )
+                }
+            },
+        )
+    };
     let on_log = props.flag("log_var");
     let on_theory = props.flag("theory");
     let csv = {
@@ -74,7 +109,7 @@ pub fn StatsPanel(props: &PanelProps) -> Html {
     html! {
         <Frame name="stats" title="Layer statistics: mean and variance"
             canvas={canvas} renderer={renderer} summary={summary} warning={forward_banner(s)}
-            csv={csv}
+            csv={csv} readout={readout}
             tools={html!{ <div class="panel-tools">
                 <Toggle name="log_var" label="Log variance axis" checked={log_var} onchange={on_log} />
                 <Toggle name="theory" label="Mean-field theory (dotted green)" checked={theory.is_some()} onchange={on_theory} />

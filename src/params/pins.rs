@@ -149,3 +149,42 @@ fn act_short(config: &Config) -> String {
         kind => short(kind.label()).to_string(),
     }
 }
+
+/// The settings of a run in one line, for a slide: "SELU, LeCun normal, depth 50, width 128,
+/// batch 128", then every other setting that differs from the defaults, then the seed.
+pub fn settings_line(config: &Config) -> String {
+    let p = Params {
+        config: *config,
+        ..Params::default()
+    };
+    let defaults = Params::default();
+    let mut parts = vec![act_short(config), short(config.init.label()).to_string()];
+    for key in ["depth", "width", "batch"] {
+        parts.push(format!("{key} {}", p.get(key)));
+    }
+    for key in PIN_KEYS {
+        if matches!(*key, "act" | "init" | "depth" | "width" | "batch" | "seed")
+            || p.get(key) == defaults.get(key)
+        {
+            continue;
+        }
+        let used = match *key {
+            "slope" | "alpha" | "beta" => config
+                .activation
+                .kind
+                .params()
+                .iter()
+                .any(|spec| spec.name == *key),
+            "norm_at" | "groups" => config.norm != Normalization::None,
+            _ => true,
+        };
+        if used {
+            parts.push(match *key {
+                "norm" => short(config.norm.label()).to_string(),
+                _ => format!("{key} {}", p.get(key)),
+            });
+        }
+    }
+    parts.push(format!("seed {}", config.seed));
+    parts.join(", ")
+}

@@ -365,3 +365,18 @@ fn pin_labels_name_the_setting() {
         "pin 2: GELU tanh, LeCun normal"
     );
 }
+
+/// The slide export's settings line: the network in words, what differs from the defaults,
+/// the seed.
+#[test]
+fn settings_line_names_the_network() {
+    assert_eq!(
+        settings_line(&Config::default()),
+        "SELU, LeCun normal, depth 50, width 128, batch 128, seed 1"
+    );
+    let (p, _) = Params::from_query("act=leaky_relu&slope=0.2&norm=batch&in_mean=1&seed=7&alpha=2");
+    assert_eq!(
+        settings_line(&p.config),
+        "Leaky ReLU, LeCun normal, depth 50, width 128, batch 128, slope 0.2, in_mean 1, BatchNorm, seed 7"
+    );
+}

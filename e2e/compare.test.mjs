@@ -90,7 +90,8 @@ test("desktop: pin a run, change the activation, compare; the CSVs carry both ru
   seluCorr = await downloadCsv(page, "corr");
   assert.match(seluStats.split("\n")[0], /^layer,pre_mean/, "no run column without pins");
   await page.click("button.pin-button");
-  await page.waitForFunction(() => location.search.includes("pin="));
+  const pinParam = () => new URLSearchParams(location.search).get("pin");
+  await page.waitForFunction(pinParam);
   const search = await page.evaluate(() => decodeURIComponent(location.search));
   assert.match(search, /pin=act:selu,depth:30,width:64,batch:64(&|$)/, search);
   assert.equal(await page.textContent("li.pin .pin-label"), "pin 1: SELU, LeCun normal");
@@ -127,7 +128,7 @@ test("desktop: pin a run, change the activation, compare; the CSVs carry both ru
 
   // Removing the pin takes it out of the link and the CSV.
   await page.click("li.pin button.pin-remove");
-  await page.waitForFunction(() => !location.search.includes("pin="));
+  await page.waitForFunction(() => new URLSearchParams(location.search).get("pin") === "");
   await page.waitForTimeout(200);
   const after = await downloadCsv(page, "stats");
   assert.match(after.split("\n")[0], /^layer,/);
@@ -188,7 +189,7 @@ test("dark mode: the slide export draws a title and the settings line on light p
   await waitDone(page);
   const css = await page.$eval("#panel-stats canvas", (c) => [c.clientWidth, c.clientHeight]);
   await page.click("#panel-stats details.export > summary");
-  await page.fill("#export-title-stats", "ReLU with He weights keeps the variance");
+  await page.fill("#export-title-stats", "ReLU with He weights, depth 30");
   await page.check("#export-settings-stats");
   await page.check("#export-light-stats");
   await page.locator("#panel-stats").screenshot({ path: path.join(artifacts, "compare-export-menu-dark.png") });
@@ -220,6 +221,45 @@ test("dark mode: the slide export draws a title and the settings line on light p
   assert.deepEqual(pixels.corner, [255, 255, 255], "white paper above");
   assert.deepEqual(pixels.chartCorner, [255, 255, 255], "the chart drawn on white paper too");
   assert.ok(pixels.dark > 500, `the title and settings drawn in dark ink (${pixels.dark} dark pixels)`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("readout by keyboard and pointer; layer 0 is the input, with the note on in_mean", async () => {
+  const { page, context, problems } = await open(DESKTOP, `?act=selu&in_mean=1&${SIZE}`);
+  await waitDone(page);
+  // Tab order reaches the chart; the first arrow shows the first point: layer 0, the input.
+  await page.focus("#panel-stats canvas");
+  await page.keyboard.press("ArrowRight");
+  let text = await page.textContent("#readout-stats");
+  const m = text.match(/^Layer 0 \(the input x⁰\): mean ([-\d.e]+), variance ([-\d.e]+)/);
+  assert.ok(m, text);
+  // 64 x 64 draws of N(1, 1): the sample mean is within 4.5 standard errors (1/64) of 1, the
+  // sample variance within 4.5 of sqrt(2/4096).
+  assert.ok(Math.abs(Number(m[1]) - 1) < 0.07, `input mean ${m[1]}`);
+  assert.ok(Math.abs(Number(m[2]) - 1) < 0.1, `input variance ${m[2]}`);
+  await page.keyboard.press("ArrowRight");
+  assert.match(await page.textContent("#readout-stats"), /^Layer 1: x mean/);
+  await page.keyboard.press("End");
+  assert.match(await page.textContent("#readout-stats"), /^Layer 30: x mean/);
+  assert.equal(await page.getAttribute("#readout-stats", "aria-live"), "polite");
+  assert.ok(await page.isVisible("#panel-stats .readout-cursor"), "the cursor line is shown");
+  await page.locator("#panel-stats").screenshot({ path: path.join(artifacts, "compare-readout-stats.png") });
+  const note = await page.textContent("#panel-stats .input-note");
+  assert.match(note, /The input \(layer 0\) has mean/);
+  assert.match(note, /moves into h¹'s variance/);
+  // The pointer: the middle of the grads plot reads a middle layer; every chart has a readout.
+  await page.locator("#panel-grads canvas").hover();
+  text = await page.textContent("#readout-grads");
+  const layer = Number(text.match(/^Layer (\d+): RMS of dL\/dh/)?.[1]);
+  assert.ok(layer >= 10 && layer <= 20, text);
+  for (const name of ["activation", "hist", "corr"]) {
+    await page.focus(`#panel-${name} canvas`);
+    await page.keyboard.press("Home");
+    assert.ok((await page.textContent(`#readout-${name}`)).length > 10, `${name} reads out`);
+  }
+  // SELU(-5) = lambda alpha (e^-5 - 1) = 1.0507 * 1.6733 * (0.006738 - 1) = -1.746.
+  assert.match(await page.textContent("#readout-activation"), /^x = -5\.000: f\(x\) = -1\.746,/);
   assert.deepEqual(problems, []);
   await context.close();
 });

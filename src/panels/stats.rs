@@ -177,7 +177,8 @@ fn input_note(s: &lab_core::SimView, input: Option<(f64, f64)>) -> Html {
         format!(
             "The input (layer 0) has mean {} and variance {}, but layer 1's pre-activations h¹ = x⁰W¹ + b¹ have mean {}: \
              each unit adds the inputs with weights of random sign (zero mean), so the input mean m contributes m times the \
-             unit's weight sum, which averages to about zero over the units. It is not lost: it moves into h¹'s variance \
+             unit's weight sum, a random number of mean zero, and over the units these average toward 0 (the more \
+             units, the closer). It is not lost: it moves into h¹'s variance \
              ({} here), which grows with m² + in_std² rather than in_std² alone.",
             fmt3(mean0), fmt3(var0), fmt3(first.pre_mean), fmt3(first.pre_var)
         )

@@ -15,9 +15,12 @@ pub struct CorrData {
     pub predicted: Vec<(f64, f64)>,
     /// The correlation fixed point c*, if known.
     pub c_star: Option<f64>,
-    /// Pinned runs' simulated correlation: (pin number, legend label, (layer, c) points).
-    pub pins: Vec<(usize, String, Vec<(f64, f64)>)>,
+    /// Pinned runs' simulated correlation.
+    pub pins: Vec<PinCurve>,
 }
+
+/// A pinned run's curve: (pin number, legend label, (layer, c) points).
+pub type PinCurve = (usize, String, Vec<(f64, f64)>);
 
 pub fn draw(canvas: &HtmlCanvasElement, data: &CorrData, style: &Style) -> Result<(), String> {
     let backend = super::backend::Canvas::new(canvas)?;

@@ -4,6 +4,7 @@
 use crate::charts::Theme;
 use crate::components::header::{Footer, Header};
 use crate::components::notices::Notices;
+use crate::components::pins::PinBar;
 use crate::components::sidebar::{all_hidden, QuickBar, Sidebar};
 use crate::components::status::Status;
 use crate::components::Setter;
@@ -36,7 +37,7 @@ pub fn App() -> Html {
     // Inside an iframe, tell the host page our height so it can size the frame.
     use_effect(web::post_height_to_parent);
 
-    let sim = use_simulation(params.config);
+    let sim = use_simulation(params.config, params.pins.clone());
     let resize = use_resize();
     let theme = use_theme(params.theme);
     let set = setter(&state);
@@ -71,6 +72,7 @@ pub fn App() -> Html {
         params: params.clone(),
         set: set.clone(),
         resize,
+        pins: sim.pins.clone(),
     };
     let shown = PanelId::ALL
         .iter()
@@ -82,8 +84,14 @@ pub fn App() -> Html {
             _ => panels::render(id, panel_props.clone()),
         });
 
+    let export_info = panels::frame::ExportInfo {
+        settings: crate::params::settings_line(&params.config),
+        stem: panels::text::config_stem(&params.config),
+    };
+
     html! {
         <ContextProvider<Theme> context={theme}>
+        <ContextProvider<panels::frame::ExportInfo> context={export_info}>
         if embed {
             <h1 class="visually-hidden">{ "Activation Lab" }</h1>
         } else {
@@ -100,12 +108,17 @@ pub fn App() -> Html {
                     <QuickBar params={params.clone()} set={set.clone()} />
                 }
                 <Status run={sim.state.clone()} engine={sim.engine} />
+                if ["stats", "grads", "hist", "corr"].iter().any(|p| params.shows_panel(p)) {
+                    <PinBar pins={sim.pins.clone()} current={params.config} done={sim.state.is_done()}
+                        set={set.clone()} />
+                }
                 { for shown }
             </main>
         </div>
         if !embed {
             <Footer />
         }
+        </ContextProvider<panels::frame::ExportInfo>>
         </ContextProvider<Theme>>
     }
 }

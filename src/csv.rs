@@ -75,6 +75,28 @@ pub fn hist_csv(map: &crate::charts::hist::Heatmap) -> String {
     out
 }
 
+/// Several runs' exports (each with the same header) as one table: a `run` column first (the
+/// run's name: "current", "pin1", ...), then every run's rows in order under one header.
+pub fn runs_csv(runs: &[(String, String)]) -> String {
+    let mut out = String::new();
+    for (i, (name, text)) in runs.iter().enumerate() {
+        let mut lines = text.lines();
+        let header = lines.next().unwrap_or_default();
+        if i == 0 {
+            out.push_str("run,");
+            out.push_str(header);
+            out.push('\n');
+        }
+        for line in lines {
+            out.push_str(name);
+            out.push(',');
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,5 +131,32 @@ mod tests {
         assert_eq!(lines[0], LAYERS_HEADER);
         assert_eq!(lines.len(), 3);
         assert_eq!(lines[2], "2,5e-1,2e0,nan,inf,1e-3");
+    }
+
+    /// With pins, every row says which run it belongs to and the rows keep their values.
+    #[test]
+    fn runs_csv_adds_a_run_column() {
+        let s = LayerStats {
+            pre_mean: 0.5,
+            pre_var: 2.0,
+            post_mean: 0.25,
+            post_var: 1.0,
+            grad_rms: 1e-3,
+            pair_corr: 0.5,
+        };
+        let pin = LayerStats {
+            post_mean: -1.0,
+            ..s
+        };
+        let text = runs_csv(&[
+            ("current".into(), layers_csv(&[s, s])),
+            ("pin1".into(), layers_csv(&[pin])),
+        ]);
+        let lines: Vec<_> = text.lines().collect();
+        assert_eq!(lines.len(), 4);
+        assert_eq!(lines[0], format!("run,{LAYERS_HEADER}"));
+        assert_eq!(lines[1], "current,1,5e-1,2e0,2.5e-1,1e0,1e-3");
+        assert_eq!(lines[2], "current,2,5e-1,2e0,2.5e-1,1e0,1e-3");
+        assert_eq!(lines[3], "pin1,1,5e-1,2e0,-1e0,1e0,1e-3");
     }
 }

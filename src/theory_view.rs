@@ -27,6 +27,7 @@ pub fn corr_data(th: &Theory, depth: usize, stats: &[LayerStats], correlation: &
             .filter(|p| p.1.is_finite())
             .collect(),
         c_star: Some(th.mean_field.c_star).filter(|c| c.is_finite() && th.classic),
+        pins: Vec::new(),
     }
 }
 

@@ -100,6 +100,8 @@ fn every_chart_draws_something_visible() {
         log_var: true,
         banner: None,
         predicted: predicted.as_deref(),
+        input: None,
+        pins: &[],
     };
     charts::stats::draw(&c, &stats, &style).unwrap();
     let (ink_s, _) = ink(&c);
@@ -110,7 +112,7 @@ fn every_chart_draws_something_visible() {
     let samples: Vec<&[f32]> = (1..=12).map(|l| sim.samples(l)).collect();
     let (lo, hi) = charts::hist::value_range(sim.stats(), &samples);
     let map = charts::hist::Heatmap::build(&samples, lo, hi);
-    charts::hist::draw(&c, &map, 12, None, &style).unwrap();
+    charts::hist::draw(&c, &map, 12, None, &[], &style).unwrap();
     let (ink_h, colours_h) = ink(&c);
     assert!(ink_h > 0.3, "the heat map fills its plotting area: {ink_h}");
     assert!(
@@ -125,6 +127,7 @@ fn every_chart_draws_something_visible() {
         depth: 12,
         banner: Some("test banner".into()),
         chi1: Some(1.0716),
+        pins: &[],
     };
     charts::grads::draw(&c, &grads, &style).unwrap();
     let (ink_g, _) = ink(&c);
@@ -621,6 +624,8 @@ fn charts_survive_tiny_canvases_and_odd_data() {
                 log_var: w % 2 == 0,
                 banner: Some("exploded at layer 3".into()),
                 predicted: None,
+                input: Some((1.0, 4.0)),
+                pins: &[],
             };
             charts::axes::start_record();
             let _ = charts::stats::draw(&c, &data, &style);
@@ -633,6 +638,7 @@ fn charts_survive_tiny_canvases_and_odd_data() {
                 depth: 12,
                 banner: None,
                 chi1: Some(f64::NAN),
+                pins: &[],
             };
             charts::axes::start_record();
             let _ = charts::grads::draw(&c, &grads, &style);
@@ -651,6 +657,7 @@ fn charts_survive_tiny_canvases_and_odd_data() {
         depth: 12,
         banner: None,
         chi1: None,
+        pins: &[],
     };
     charts::grads::draw(&c, &grads, &style).unwrap();
     assert!(charts::axes::take_record().labels.len() >= 4);

@@ -15,7 +15,12 @@ pub struct CorrData {
     pub predicted: Vec<(f64, f64)>,
     /// The correlation fixed point c*, if known.
     pub c_star: Option<f64>,
+    /// Pinned runs' simulated correlation.
+    pub pins: Vec<PinCurve>,
 }
+
+/// A pinned run's curve: (pin number, legend label, (layer, c) points).
+pub type PinCurve = (usize, String, Vec<(f64, f64)>);
 
 pub fn draw(canvas: &HtmlCanvasElement, data: &CorrData, style: &Style) -> Result<(), String> {
     let backend = super::backend::Canvas::new(canvas)?;
@@ -26,6 +31,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &CorrData, style: &Style) -> Resul
         data.simulated
             .iter()
             .chain(&data.predicted)
+            .chain(data.pins.iter().flat_map(|p| &p.2))
             .map(|p| p.1)
             .chain(data.c_star)
             .chain([1.0]),
@@ -49,6 +55,10 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &CorrData, style: &Style) -> Resul
     legend.push(LegendEntry::line("simulated", sim));
     if !data.predicted.is_empty() {
         legend.push(LegendEntry::line("mean-field prediction", pred).dashed(dash.0, dash.1));
+    }
+    for (index, label, _) in &data.pins {
+        let (line, d) = style.pin_line(*index);
+        legend.push(LegendEntry::line(label.clone(), line).dashed(d.0, d.1));
     }
     let (strip, root) = root.split_vertically(super::legend_strip_height(&root, style, &legend));
     super::draw_legend_strip(&strip, style, &legend)?;
@@ -80,6 +90,12 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &CorrData, style: &Style) -> Resul
                 dash.1,
                 faint,
             ))
+            .map_err(err)?;
+    }
+    for (index, _, points) in &data.pins {
+        let (line, d) = style.pin_line(*index);
+        chart
+            .draw_series(DashedLineSeries::new(points.clone(), d.0, d.1, line))
             .map_err(err)?;
     }
     chart

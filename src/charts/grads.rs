@@ -14,6 +14,8 @@ pub struct GradsData<'a> {
     /// Mean-field chi_1: the squared backward signal scales by chi_1 per layer, so its RMS by
     /// sqrt(chi_1). Drawn through the last layer's simulated value.
     pub chi1: Option<f64>,
+    /// Pinned runs, drawn as references.
+    pub pins: &'a [super::PinStats<'a>],
 }
 
 pub fn draw(canvas: &HtmlCanvasElement, data: &GradsData, style: &Style) -> Result<(), String> {
@@ -28,8 +30,19 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &GradsData, style: &Style) -> Resu
         .map(|(i, s)| ((i + 1) as f64, s.grad_rms))
         .filter(|p| p.1.is_finite() && p.1 > 0.0)
         .collect();
-    let (lo, hi) = log_range(points.iter().map(|p| p.1)).unwrap_or((0.1, 10.0));
-    let x_range = 0.5..(data.depth as f64 + 0.5);
+    let pins: Vec<_> = data
+        .pins
+        .iter()
+        .map(|p| (p.index, p.points(|s| s.grad_rms, true)))
+        .collect();
+    let (lo, hi) = log_range(
+        points
+            .iter()
+            .chain(pins.iter().flat_map(|p| &p.1))
+            .map(|p| p.1),
+    )
+    .unwrap_or((0.1, 10.0));
+    let x_range = super::layer_range(data.depth, data.pins);
     // The mean-field slope, once the whole network is computed; its legend goes above the plot.
     let per_layer = match (data.chi1, points.last()) {
         (Some(chi1), Some(&(last_l, _)))
@@ -40,7 +53,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &GradsData, style: &Style) -> Resu
         _ => None,
     };
     let theory = style.line(GREEN, 2.0);
-    let legend: Vec<LegendEntry> = per_layer
+    let mut legend: Vec<LegendEntry> = per_layer
         .map(|p| {
             LegendEntry::line(
                 format!("mean field: ×√χ₁ = {p:.4} per layer toward the input"),
@@ -50,6 +63,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &GradsData, style: &Style) -> Resu
         })
         .into_iter()
         .collect();
+    legend.extend(super::pin_legend(style, data.pins));
     let (strip, root) = root.split_vertically(super::legend_strip_height(&root, style, &legend));
     super::draw_legend_strip(&strip, style, &legend)?;
     let axes = Axes::new(
@@ -64,6 +78,12 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &GradsData, style: &Style) -> Resu
         .build_cartesian_2d(x_range, (lo..hi).log_scale())
         .map_err(err)?;
     axes.draw(&chart, &root, style)?;
+    for (index, points) in &pins {
+        let (line, d) = style.pin_line(*index);
+        chart
+            .draw_series(DashedLineSeries::new(points.clone(), d.0, d.1, line))
+            .map_err(err)?;
+    }
     let line = style.line(PURPLE, 2.5);
     chart
         .draw_series(LineSeries::new(points.iter().copied(), line))

@@ -97,6 +97,7 @@ pub fn draw(
     map: &Heatmap,
     depth: usize,
     banner: Option<&str>,
+    pins: &[super::PinStats],
     style: &Style,
 ) -> Result<(), String> {
     let backend = super::backend::Canvas::new(canvas)?;
@@ -104,6 +105,11 @@ pub fn draw(
     root.fill(&style.paper()).map_err(err)?;
     let x_range = 0.5..(depth as f64 + 0.5);
     let root = super::banner_strip(root, banner, style)?;
+    // Pinned runs: the band mean ± one standard deviation of each layer's values, as two
+    // lines, with their legend above the map.
+    let legend = super::pin_legend(style, pins);
+    let (strip, root) = root.split_vertically(super::legend_strip_height(&root, style, &legend));
+    super::draw_legend_strip(&strip, style, &legend)?;
     let mut axes = Axes::new(
         &root,
         style,
@@ -112,7 +118,7 @@ pub fn draw(
         Axis::linear(map.lo, map.hi, "post-activation value"),
     );
     axes.grid = false;
-    let chart = axes
+    let mut chart = axes
         .builder(&root)
         .build_cartesian_2d(x_range, map.lo..map.hi)
         .map_err(err)?;
@@ -129,6 +135,33 @@ pub fn draw(
             py,
         )?;
     }
+    for pin in pins {
+        let (line, d) = style.pin_line(pin.index);
+        // A halo in the paper's colour keeps the line visible on every colour of the map.
+        let halo = style.line(style.paper(), 3.5);
+        for sign in [-1.0, 1.0] {
+            let points: Vec<(f64, f64)> = pin
+                .stats
+                .iter()
+                .enumerate()
+                .take(depth)
+                .map(|(i, s)| {
+                    (
+                        (i + 1) as f64,
+                        s.post_mean + sign * s.post_var.max(0.0).sqrt(),
+                    )
+                })
+                .filter(|p| p.1.is_finite() && p.1 >= map.lo && p.1 <= map.hi)
+                .collect();
+            chart
+                .draw_series(LineSeries::new(points.clone(), halo))
+                .map_err(err)?;
+            chart
+                .draw_series(DashedLineSeries::new(points, d.0, d.1, line))
+                .map_err(err)?;
+        }
+    }
+    root.present().map_err(err)?;
     Ok(())
 }
 

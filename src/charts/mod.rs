@@ -55,6 +55,74 @@ impl Theme {
         }
     }
 }
+/// Pinned runs' colours, pin 1 to 3, on light paper: Okabe-Ito's orange, sky blue and yellow
+/// darkened to at least 4:1 contrast against white (the bright originals fall below 3:1).
+pub const PIN_LIGHT: [RGBColor; 3] = [
+    RGBColor(170, 110, 0),
+    RGBColor(30, 125, 185),
+    RGBColor(135, 125, 0),
+];
+/// Pinned runs' colours on dark paper: the Okabe-Ito originals (each above 6:1 against it).
+pub const PIN_DARK: [RGBColor; 3] = [ORANGE, SKY, RGBColor(240, 228, 66)];
+
+/// A pinned run as the charts draw it: its number (0-based; it picks the colour), its legend
+/// label and its per-layer statistics (layer l + 1 at index l).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PinStats<'a> {
+    pub index: usize,
+    pub label: String,
+    pub stats: &'a [lab_core::LayerStats],
+    /// The pinned network's depth (the layer axis spans it while the run computes).
+    pub depth: usize,
+}
+
+impl PinStats<'_> {
+    /// (layer, pick(stats)) for the layers where the value is finite (and positive, on a log
+    /// axis).
+    pub fn points(&self, pick: fn(&lab_core::LayerStats) -> f64, log: bool) -> Vec<(f64, f64)> {
+        self.stats
+            .iter()
+            .enumerate()
+            .map(|(i, s)| ((i + 1) as f64, pick(s)))
+            .filter(|p| p.1.is_finite() && (!log || p.1 > 0.0))
+            .collect()
+    }
+}
+
+/// The x range of a layer axis that shows `depth` layers and every pin's.
+pub fn layer_range(depth: usize, pins: &[PinStats]) -> std::ops::Range<f64> {
+    let depth = pins.iter().map(|p| p.depth).fold(depth, usize::max);
+    0.5..(depth as f64 + 0.5)
+}
+
+impl Style {
+    /// Pin `index`'s colour in this theme.
+    pub fn pin_color(&self, index: usize) -> RGBColor {
+        let colors = match self.theme {
+            Theme::Light => PIN_LIGHT,
+            Theme::Dark => PIN_DARK,
+        };
+        colors[index % colors.len()]
+    }
+    /// A pinned run's line: thinner than the current run's, long dashes (device pixels).
+    pub fn pin_line(&self, index: usize) -> (ShapeStyle, (u32, u32)) {
+        (
+            self.line(self.pin_color(index), 1.5),
+            (self.px(10.0) as u32, self.px(3.0) as u32),
+        )
+    }
+}
+
+/// The legend entries of the pinned runs.
+pub fn pin_legend(style: &Style, pins: &[PinStats]) -> Vec<LegendEntry> {
+    pins.iter()
+        .map(|p| {
+            let (line, dash) = style.pin_line(p.index);
+            LegendEntry::line(p.label.clone(), line).dashed(dash.0, dash.1)
+        })
+        .collect()
+}
+
 /// Series colours in order of use.
 pub const SERIES: [RGBColor; 6] = [BLUE, VERMILLION, GREEN, ORANGE, PURPLE, SKY];
 

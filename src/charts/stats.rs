@@ -16,6 +16,10 @@ pub struct StatsData<'a> {
     pub banner: Option<String>,
     /// Mean-field predictions per layer, drawn dotted (None: not shown).
     pub predicted: Option<&'a [lab_core::theory::Prediction]>,
+    /// The input x^0's mean and variance, drawn as layer 0 of the post-activation curve.
+    pub input: Option<(f64, f64)>,
+    /// Pinned runs, drawn as references (post-activation mean and variance).
+    pub pins: &'a [super::PinStats<'a>],
 }
 
 fn layer_points(stats: &[LayerStats], pick: fn(&LayerStats) -> f64) -> Vec<(f64, f64)> {
@@ -32,7 +36,10 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
     let root = backend.into_drawing_area();
     root.fill(&style.paper()).map_err(err)?;
     let root = super::banner_strip(root, data.banner.as_deref(), style)?;
-    let x_range = 0.5..(data.depth as f64 + 0.5);
+    let mut x_range = super::layer_range(data.depth, data.pins);
+    if data.input.is_some() {
+        x_range.start = -0.5;
+    }
     let pre = style.line(VERMILLION, 2.0);
     let post = style.line(BLUE, 2.5);
     let reference = style.line(style.reference(), 1.5);
@@ -49,6 +56,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
     if data.predicted.is_some() {
         legend.push(LegendEntry::line("mean-field prediction (x)", theory).dashed(dots.0, dots.1));
     }
+    legend.extend(super::pin_legend(style, data.pins));
     let (strip, plots) = root.split_vertically(super::legend_strip_height(&root, style, &legend));
     super::draw_legend_strip(&strip, style, &legend)?;
     let (_, h) = plots.dim_in_pixel();
@@ -56,11 +64,29 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
 
     // Means, with the reference line at 0.
     let pre_mean = layer_points(data.stats, |s| s.pre_mean);
-    let post_mean = layer_points(data.stats, |s| s.post_mean);
+    // Layer 0 is the input x^0 (a "post-activation" of no layer): the curve starts there.
+    let with_input = |pick: fn((f64, f64)) -> f64, mut points: Vec<(f64, f64)>| {
+        if let Some(v) = data.input.map(pick).filter(|v| v.is_finite()) {
+            points.insert(0, (0.0, v));
+        }
+        points
+    };
+    let post_mean = with_input(|m| m.0, layer_points(data.stats, |s| s.post_mean));
+    let pin_mean: Vec<_> = data
+        .pins
+        .iter()
+        .map(|p| (p.index, p.points(|s| s.post_mean, false)))
+        .collect();
+    let pin_var: Vec<_> = data
+        .pins
+        .iter()
+        .map(|p| (p.index, p.points(|s| s.post_var, data.log_var)))
+        .collect();
     let (lo, hi) = padded_range(
         pre_mean
             .iter()
             .chain(&post_mean)
+            .chain(pin_mean.iter().flat_map(|p| &p.1))
             .map(|p| p.1)
             .chain([-0.1, 0.1]),
         0.08,
@@ -78,7 +104,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
     };
     // Variances, with the reference line at 1, linear or log.
     let pre_var = layer_points(data.stats, |s| s.pre_var);
-    let post_var = layer_points(data.stats, |s| s.post_var);
+    let post_var = with_input(|m| m.1, layer_points(data.stats, |s| s.post_var));
     let pred_var = predicted(|p| p.post_var);
     let pred_q = predicted(|p| p.q);
     let faint = style.line(RGBColor(120, 190, 160), 1.5);
@@ -87,6 +113,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
         .chain(&post_var)
         .chain(&pred_var)
         .chain(&pred_q)
+        .chain(pin_var.iter().flat_map(|p| &p.1))
         .map(|p| p.1)
         .chain([1.0]);
     let (vlo, vhi) = if data.log_var {
@@ -129,6 +156,12 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
             reference,
         ))
         .map_err(err)?;
+    for (index, points) in &pin_mean {
+        let (line, d) = style.pin_line(*index);
+        chart
+            .draw_series(DashedLineSeries::new(points.clone(), d.0, d.1, line))
+            .map_err(err)?;
+    }
     chart
         .draw_series(DashedLineSeries::new(pre_mean, dash.0, dash.1, pre))
         .map_err(err)?;
@@ -161,6 +194,11 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
             reference,
         ))
         .map_err(err)?;
+        for (index, points) in &pin_var {
+            let (line, d) = style.pin_line(*index);
+            c.draw_series(DashedLineSeries::new(points.clone(), d.0, d.1, line))
+                .map_err(err)?;
+        }
         c.draw_series(DashedLineSeries::new(
             positive(pre_var),
             dash.0,
@@ -198,6 +236,11 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
             reference,
         ))
         .map_err(err)?;
+        for (index, points) in &pin_var {
+            let (line, d) = style.pin_line(*index);
+            c.draw_series(DashedLineSeries::new(points.clone(), d.0, d.1, line))
+                .map_err(err)?;
+        }
         c.draw_series(DashedLineSeries::new(pre_var, dash.0, dash.1, pre))
             .map_err(err)?;
         c.draw_series(LineSeries::new(post_var, post))

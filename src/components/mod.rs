@@ -2,6 +2,7 @@
 
 pub mod header;
 pub mod notices;
+pub mod pins;
 pub mod share;
 pub mod sidebar;
 pub mod status;

@@ -6,5 +6,5 @@ mod simulation;
 mod theme;
 
 pub use resize::use_resize;
-pub use simulation::{use_simulation, RunState, Same};
+pub use simulation::{use_simulation, PinnedRun, RunState, Same};
 pub use theme::use_theme;

@@ -5,6 +5,7 @@
 use crate::engine::runner::{RunEvent, Runner};
 use crate::engine::CorrView;
 use crate::engine::TheoryBundle;
+use crate::params::{pin_label, same_run};
 use lab_core::{Config, SimView};
 use std::ops::Deref;
 use std::rc::Rc;
@@ -102,30 +103,210 @@ impl Reducible for RunState {
     }
 }
 
-/// What the page knows of the simulation of `config`.
+/// A pinned run: its setting, what its legend says, and its results as far as they have
+/// arrived (None before it starts; it is computed after the current run, in the same worker).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PinnedRun {
+    pub config: Config,
+    /// "pin 1: ReLU, He normal" (see [`crate::params::pin_label`]).
+    pub label: String,
+    pub state: Option<RunState>,
+}
+
+/// The pinned runs' results, one [`RunState`] per setting.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PinCache {
+    pub runs: Vec<RunState>,
+}
+
+/// What changes the pinned runs' results.
+pub enum PinAction {
+    /// An event of a pinned run's generation.
+    Event(RunEvent),
+    /// A run already computed (the current one, just pinned).
+    Insert(RunState),
+    /// Forget the runs of settings no longer pinned.
+    Keep(Vec<Config>),
+}
+
+impl PinCache {
+    /// The results of `config`'s run, if any arrived.
+    pub fn of(&self, config: &Config) -> Option<&RunState> {
+        self.runs.iter().find(|r| same_run(r.view.config(), config))
+    }
+}
+
+impl Reducible for PinCache {
+    type Action = PinAction;
+
+    fn reduce(self: Rc<Self>, action: PinAction) -> Rc<Self> {
+        let mut runs = self.runs.clone();
+        match action {
+            PinAction::Event(RunEvent::Start { gen, config }) => {
+                runs.retain(|r| !same_run(r.view.config(), &config));
+                runs.push(RunState {
+                    gen,
+                    ..RunState::new(config)
+                });
+            }
+            PinAction::Event(event) => {
+                let gen = event_gen(&event);
+                let Some(i) = runs.iter().position(|r| r.gen == gen) else {
+                    return self;
+                };
+                runs[i] = (*Rc::new(runs[i].clone()).reduce(event)).clone();
+            }
+            PinAction::Insert(state) => {
+                runs.retain(|r| !same_run(r.view.config(), state.view.config()));
+                runs.push(state);
+            }
+            PinAction::Keep(pins) => {
+                let before = runs.len();
+                runs.retain(|r| pins.iter().any(|p| same_run(p, r.view.config())));
+                if runs.len() == before {
+                    return self;
+                }
+            }
+        }
+        Rc::new(PinCache { runs })
+    }
+}
+
+/// The generation an event belongs to.
+fn event_gen(event: &RunEvent) -> u64 {
+    match event {
+        RunEvent::Update(r) => r.gen,
+        RunEvent::Start { gen, .. }
+        | RunEvent::Theory { gen, .. }
+        | RunEvent::Failed { gen, .. } => *gen,
+    }
+}
+
+/// Which reducer the runner's events go to: the newest request is a pinned run's, and the
+/// generation it got.
+#[derive(Default)]
+struct Route {
+    pin_request: bool,
+    pin_gen: Option<u64>,
+}
+
+/// What the page knows of the simulation of `config` and of the pinned runs.
 pub struct Simulation {
     pub state: RunState,
     /// Where it runs: "worker" or "main-thread".
     pub engine: &'static str,
+    /// The pinned runs, in the order of `pin=`.
+    pub pins: Vec<PinnedRun>,
 }
 
 /// Runs `config` (again whenever it changes; the run in flight is superseded) and returns its
-/// results as they arrive.
+/// results as they arrive. Once it is done, the pinned settings not computed yet run one after
+/// another through the same runner (a pin of the current setting takes its results as they
+/// are); a change of `config` supersedes a pinned run, which starts again afterwards.
 #[hook]
-pub fn use_simulation(config: Config) -> Simulation {
+pub fn use_simulation(config: Config, pins: Vec<Config>) -> Simulation {
     let state = use_reducer(|| RunState::new(config));
+    let cache = use_reducer(PinCache::default);
+    let route = use_mut_ref(Route::default);
     let runner = {
-        let dispatcher = state.dispatcher();
-        use_mut_ref(move || Runner::new(Rc::new(move |event| dispatcher.dispatch(event))))
+        let (main, pinned) = (state.dispatcher(), cache.dispatcher());
+        let route = route.clone();
+        use_mut_ref(move || {
+            Runner::new(Rc::new(move |event: RunEvent| {
+                let to_pin = {
+                    let mut r = route.borrow_mut();
+                    match &event {
+                        RunEvent::Start { gen, .. } => {
+                            r.pin_gen = r.pin_request.then_some(*gen);
+                            r.pin_request
+                        }
+                        other => r.pin_gen == Some(event_gen(other)),
+                    }
+                };
+                if to_pin {
+                    pinned.dispatch(PinAction::Event(event));
+                } else {
+                    main.dispatch(event);
+                }
+            }))
+        })
     };
+    let last_main = use_mut_ref(|| None::<Config>);
     {
         let runner = runner.clone();
-        use_effect_with(config, move |config| runner.borrow().run(*config));
+        let (main, cache) = ((*state).clone(), cache.clone());
+        let progress: Vec<(u64, bool, bool)> = cache
+            .runs
+            .iter()
+            .map(|r| (r.gen, r.is_done(), r.failed.is_some()))
+            .collect();
+        use_effect_with(
+            (config, pins.clone(), main.is_done(), main.gen, progress),
+            move |(config, pins, main_done, _, _)| {
+                let config = *config;
+                if *last_main.borrow() != Some(config) {
+                    *last_main.borrow_mut() = Some(config);
+                    route.borrow_mut().pin_request = false;
+                    runner.borrow().run(config);
+                    return;
+                }
+                if cache.runs.len() > pins.len()
+                    || cache
+                        .runs
+                        .iter()
+                        .any(|r| !pins.iter().any(|p| same_run(p, r.view.config())))
+                {
+                    cache.dispatch(PinAction::Keep(pins.clone()));
+                }
+                if !*main_done {
+                    return;
+                }
+                for pin in pins {
+                    let pin = Config {
+                        kernels: config.kernels,
+                        ..*pin
+                    };
+                    match cache.of(&pin) {
+                        Some(r) if r.is_done() || r.failed.is_some() => continue,
+                        Some(r) => {
+                            let in_flight = {
+                                let route = route.borrow();
+                                route.pin_request && route.pin_gen == Some(r.gen)
+                            };
+                            if !in_flight {
+                                route.borrow_mut().pin_request = true;
+                                runner.borrow().run(pin);
+                            }
+                            return;
+                        }
+                        None if same_run(&pin, &config) => {
+                            cache.dispatch(PinAction::Insert(main.clone()));
+                            return;
+                        }
+                        None => {
+                            route.borrow_mut().pin_request = true;
+                            runner.borrow().run(pin);
+                            return;
+                        }
+                    }
+                }
+            },
+        );
     }
     let engine = runner.borrow().engine();
+    let pins = pins
+        .iter()
+        .enumerate()
+        .map(|(i, pin)| PinnedRun {
+            config: *pin,
+            label: pin_label(i, pin, &config),
+            state: cache.of(pin).cloned(),
+        })
+        .collect();
     Simulation {
         state: (*state).clone(),
         engine,
+        pins,
     }
 }
 

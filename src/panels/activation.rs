@@ -100,9 +100,20 @@ pub fn ActivationPanel(props: &PanelProps) -> Html {
         range_text(d.points.iter().map(|p| p.1)),
         range_text(d.points.iter().map(|p| p.2)),
     );
+    let readout = (!d.points.is_empty()).then(|| {
+        let data = data.clone();
+        super::frame::Readout {
+            x_range: (d.points[0].0, d.points[d.points.len() - 1].0),
+            xs: d.points.iter().map(|p| p.0).collect(),
+            text: std::rc::Rc::new(move |i| {
+                let (x, f, df) = data.points[i];
+                format!("x = {}: f(x) = {}, f′(x) = {}", fmt3(x), fmt3(f), fmt3(df))
+            }),
+        }
+    });
     html! {
         <Frame name="activation" title={format!("Activation: {}", d.label)}
-            canvas={canvas} renderer={renderer} summary={summary} csv={csv} tools={tools(props)}
+            canvas={canvas} renderer={renderer} summary={summary} csv={csv} tools={tools(props)} readout={readout}
             caption={html!{ <>
                 { "The activation f (solid) and its derivative f′ (dashed). " }
                 { claims::activation_caption(&p.config, theory.as_deref()) }

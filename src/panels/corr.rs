@@ -11,6 +11,7 @@ use yew::prelude::*;
 pub fn CorrPanel(props: &PanelProps) -> Html {
     let canvas = use_node_ref();
     let theory = props.theory_bundle();
+    let pins = props.pin_views();
     let renderer = use_chart(
         canvas.clone(),
         (
@@ -18,21 +19,28 @@ pub fn CorrPanel(props: &PanelProps) -> Html {
             props.run.corr.clone(),
             props.resize,
             theory.clone(),
+            pins.clone(),
         ),
         {
-            let (view, corr, theory) = (
+            let (view, corr, theory, pins) = (
                 props.run.view.clone(),
                 props.run.corr.clone(),
                 theory.clone(),
+                pins.clone(),
             );
             move |c, style| match &theory {
                 Some(b) => {
-                    let data = theory_view::corr_data(
+                    let pin_stats = pins.stats(false);
+                    let mut data = theory_view::corr_data(
                         &b.theory,
-                        view.config().depth,
+                        charts::layer_range(view.config().depth, &pin_stats).end as usize,
                         view.stats(),
                         &corr.values,
                     );
+                    data.pins = pin_stats
+                        .iter()
+                        .map(|p| (p.index, p.label.clone(), p.points(|s| s.pair_corr, false)))
+                        .collect();
                     charts::corr::draw(c, &data, style)
                 }
                 None => Ok(()),
@@ -58,14 +66,47 @@ pub fn CorrPanel(props: &PanelProps) -> Html {
     );
     let csv = {
         let (view, th, corr) = (props.run.view.clone(), th.clone(), props.run.corr.clone());
+        let pins = pins.clone();
         Callback::from(move |()| {
             let text = theory_view::corr_csv(&th, view.stats(), view.config().depth, &corr.values);
+            let text = pins.csv(text, |r| match &r.theory {
+                Some(b) => theory_view::corr_csv(
+                    &b.theory,
+                    r.view.stats(),
+                    r.view.config().depth,
+                    &r.corr.values,
+                ),
+                None => String::new(),
+            });
             ("activation-lab-corr.csv".to_string(), text)
         })
     };
+    let readout = {
+        let (view, pins, corr) = (props.run.view.clone(), pins.clone(), props.run.corr.clone());
+        let pick: fn(&lab_core::LayerStats) -> Vec<(&'static str, f64)> =
+            |s| vec![("c", s.pair_corr)];
+        super::text::layer_readout(
+            charts::layer_range(s.config().depth, &pins.stats(false)),
+            1,
+            s.stats().len(),
+            move |l| {
+                let predicted = corr
+                    .values
+                    .get(l - 1)
+                    .filter(|c| c.is_finite())
+                    .map(|c| format!(", mean-field prediction {}", fmt3(*c)))
+                    .unwrap_or_default();
+                format!(
+                    "Layer {l}: simulated correlation {}{predicted}{}",
+                    fmt3(view.stats()[l - 1].pair_corr),
+                    super::text::pins_at(&pins, l, pick)
+                )
+            },
+        )
+    };
     html! {
         <Frame name="corr" title={PanelId::Corr.title()}
-            canvas={canvas} renderer={renderer} summary={summary} csv={csv}
+            canvas={canvas} renderer={renderer} summary={summary} csv={csv} readout={readout}
             caption={html!{ <>
                 { "Sixteen pairs of inputs start with correlation c0 (the c0 control) and pass through the same network. " }
                 { crate::claims::corr_quantity(props.run.view.config()) }

@@ -1,7 +1,10 @@
 //! `hist`: a heat map of every layer's post-activation values.
 
 use super::frame::{use_chart, Frame};
-use super::text::{file_stem, forward_banner, range_text, short_forward_banner, shown_layers};
+use super::text::{
+    file_stem, fmt3, forward_banner, layer_readout, pins_at, range_text, short_forward_banner,
+    shown_layers,
+};
 use super::PanelProps;
 use crate::{charts, csv};
 use lab_core::SimView;
@@ -26,12 +29,13 @@ pub fn hist_export(s: &SimView) -> (String, String) {
 #[function_component]
 pub fn HistPanel(props: &PanelProps) -> Html {
     let canvas = use_node_ref();
+    let pins = props.pin_views();
     let renderer;
     {
-        let view = props.run.view.clone();
+        let (view, pins) = (props.run.view.clone(), pins.clone());
         renderer = use_chart(
             canvas.clone(),
-            (props.run.view.clone(), props.resize),
+            (props.run.view.clone(), props.resize, pins.clone()),
             move |c, style| {
                 let s = &*view;
                 let map = heatmap_of(s);
@@ -40,6 +44,7 @@ pub fn HistPanel(props: &PanelProps) -> Html {
                     &map,
                     s.config().depth,
                     short_forward_banner(s).as_deref(),
+                    &pins.stats(true),
                     style,
                 )
             },
@@ -47,8 +52,29 @@ pub fn HistPanel(props: &PanelProps) -> Html {
     }
     let s = &*props.run.view;
     let csv = {
-        let view = props.run.view.clone();
-        Callback::from(move |()| hist_export(&view))
+        let (view, pins) = (props.run.view.clone(), pins.clone());
+        Callback::from(move |()| {
+            let (name, text) = hist_export(&view);
+            (
+                name,
+                pins.csv(text, |r| csv::hist_csv(&heatmap_of(&r.view))),
+            )
+        })
+    };
+    let readout = {
+        let (view, pins) = (props.run.view.clone(), pins.clone());
+        let pick: fn(&lab_core::LayerStats) -> Vec<(&'static str, f64)> =
+            |s| vec![("mean", s.post_mean), ("std", s.post_var.max(0.0).sqrt())];
+        let depth = s.config().depth;
+        layer_readout(0.5..(depth as f64 + 0.5), 1, shown_layers(s), move |l| {
+            let st = &view.stats()[l - 1];
+            format!(
+                "Layer {l}: x mean {}, std {}{}",
+                fmt3(st.post_mean),
+                fmt3(st.post_var.max(0.0).sqrt()),
+                pins_at(&pins, l, pick)
+            )
+        })
     };
     let summary = format!(
         "Heat map of post-activation values for {} of {} layers; values span {}.",
@@ -62,9 +88,9 @@ pub fn HistPanel(props: &PanelProps) -> Html {
     html! {
         <Frame name="hist" title="Distribution of post-activations per layer"
             canvas={canvas} renderer={renderer} summary={summary} warning={forward_banner(s)}
-            csv={csv}
+            csv={csv} readout={readout}
             caption={html!{ <>
-                { "Each column is one layer; colour shows how densely that layer's values x fall at each height (yellow = most, each column scaled to its own peak, square-root scale; grey = none). Values come from a fixed subsample of at most 2048 per layer. The CSV holds the counts per layer and bin. " }
+                { "Each column is one layer; colour shows how densely that layer's values x fall at each height (yellow = most, each column scaled to its own peak, square-root scale; grey = none). Values come from a fixed subsample of at most 2048 per layer. The CSV holds the counts per layer and bin. A pinned run shows as two dashed lines, its layers' mean ± one standard deviation (the CSV then adds its own heat map's rows under a run column). " }
                 <strong>{ "Look for: " }</strong>
                 { "a band that keeps its width (stable), one that narrows to a line (the signal collapses), or one that fans out (it explodes). " }
                 { crate::claims::hist_relu_note(props.run.view.config()) }

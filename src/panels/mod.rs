@@ -17,7 +17,7 @@ pub mod text;
 
 use crate::components::Setter;
 use crate::engine::TheoryBundle;
-use crate::hooks::{RunState, Same};
+use crate::hooks::{PinnedRun, RunState, Same};
 use crate::params::Params;
 use crate::theory_view::Theory;
 use std::rc::Rc;
@@ -33,6 +33,72 @@ pub struct PanelProps {
     pub params: Params,
     pub set: Setter,
     pub resize: u64,
+    /// The pinned runs, drawn as references on the stats, grads, hist and corr panels.
+    #[prop_or_default]
+    pub pins: Vec<PinnedRun>,
+}
+
+/// The pinned runs that have results, for a chart's closure: (pin number, legend label, the
+/// run's view). A run still computing says so in its label and shows its layers so far.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct PinViews(pub Vec<(usize, String, RunState)>);
+
+impl PinViews {
+    pub fn of(pins: &[PinnedRun]) -> PinViews {
+        PinViews(
+            pins.iter()
+                .enumerate()
+                .filter_map(|(i, p)| {
+                    let state = p.state.as_ref()?;
+                    let label = if let Some(why) = &state.failed {
+                        format!("{} (failed: {why})", p.label)
+                    } else if state.view.is_done() {
+                        p.label.clone()
+                    } else {
+                        format!("{} (computing…)", p.label)
+                    };
+                    Some((i, label, state.clone()))
+                })
+                .collect(),
+        )
+    }
+
+    /// As the charts take them; `forward`: only the layers before an explosion (as the
+    /// forward panels show the current run).
+    pub fn stats(&self, forward: bool) -> Vec<crate::charts::PinStats<'_>> {
+        self.0
+            .iter()
+            .map(|(index, label, run)| crate::charts::PinStats {
+                index: *index,
+                label: label.clone(),
+                stats: if forward {
+                    &run.view.stats()[..text::shown_layers(&run.view)]
+                } else {
+                    run.view.stats()
+                },
+                depth: run.view.config().depth,
+            })
+            .collect()
+    }
+
+    /// (run name, results) of each pin for the CSVs: "pin1", "pin2", ...
+    pub fn named(&self) -> Vec<(String, RunState)> {
+        self.0
+            .iter()
+            .map(|(i, _, r)| (format!("pin{}", i + 1), r.clone()))
+            .collect()
+    }
+
+    /// One CSV of the current run (`current`) and the pins: `current` alone (unchanged, no
+    /// `run` column) without pins.
+    pub fn csv(&self, current: String, of: impl Fn(&RunState) -> String) -> String {
+        if self.0.is_empty() {
+            return current;
+        }
+        let mut runs = vec![("current".to_string(), current)];
+        runs.extend(self.named().into_iter().map(|(n, r)| (n, of(&r))));
+        crate::csv::runs_csv(&runs)
+    }
 }
 
 impl PanelProps {
@@ -43,6 +109,11 @@ impl PanelProps {
             .as_ref()
             .filter(|_| self.params.theory)
             .map(|b| b.theory.clone())
+    }
+
+    /// The pinned runs with results.
+    pub fn pin_views(&self) -> PinViews {
+        PinViews::of(&self.pins)
     }
 
     /// The theory bundle of the current run, once computed.

@@ -2,8 +2,8 @@
 //! the network there.
 
 use super::frame::{
-    csv_download, export_menu, png_download, png_download_2x, use_chart, use_chart_theme,
-    PendingPanel,
+    csv_download, export_menu, png_download, png_download_2x, slide_options, use_chart,
+    use_chart_theme, ExportInfo, PendingPanel, SlideOptions,
 };
 use super::{PanelId, PanelProps};
 use crate::charts::{self, phase::Frame};
@@ -15,6 +15,8 @@ pub fn PhasePanel(props: &PanelProps) -> Html {
     let canvas = use_node_ref();
     let frame = use_mut_ref(Frame::default);
     let theme = use_chart_theme();
+    let info = use_context::<ExportInfo>().unwrap_or_default();
+    let options = use_state(SlideOptions::default);
     let theory = props.theory_bundle();
     let drawn = use_memo(theory.clone(), |t| {
         t.as_ref().map(|b| theory_view::phase_data(b))
@@ -77,8 +79,9 @@ pub fn PhasePanel(props: &PanelProps) -> Html {
                 { export_menu(
                     "phase",
                     csv_download(&csv),
-                    png_download(&canvas, "phase"),
-                    png_download_2x(&canvas, &renderer, "phase", theme),
+                    png_download(&canvas, "phase", info.stem().to_string()),
+                    png_download_2x(&canvas, &renderer, "phase", theme, info.clone(), (*options).clone()),
+                    slide_options("phase", theme, &options),
                 ) }
             </div>
             <canvas ref={canvas} class="plot plot-phase clickable" role="img" aria-label={summary} {onclick}></canvas>

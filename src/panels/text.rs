@@ -63,7 +63,11 @@ pub fn range_text(values: impl Iterator<Item = f64>) -> String {
 }
 
 pub fn file_stem(sim: &SimView) -> String {
-    let c = sim.config();
+    config_stem(sim.config())
+}
+
+/// "activation-lab-selu-lecun_normal-d50-w128-b128-s1": the file names' settings part.
+pub fn config_stem(c: &lab_core::Config) -> String {
     format!(
         "activation-lab-{}-{}-d{}-w{}-b{}-s{}",
         c.activation.kind.name(),
@@ -75,10 +79,51 @@ pub fn file_stem(sim: &SimView) -> String {
     )
 }
 
-/// The `stats` and `grads` export: file name and text.
-pub fn layers_export(sim: &SimView, panel: &str) -> (String, String) {
+/// The `stats` and `grads` export: file name and text (with the pinned runs' rows under a
+/// `run` column when there are pins).
+pub fn layers_export(sim: &SimView, panel: &str, pins: &super::PinViews) -> (String, String) {
     (
         format!("{}-{panel}.csv", file_stem(sim)),
-        csv::layers_csv(sim.stats()),
+        pins.csv(csv::layers_csv(sim.stats()), |r| {
+            csv::layers_csv(r.view.stats())
+        }),
     )
+}
+
+/// A readout over layers `first..=last` of an axis drawn over `x_range`: the text of layer l is
+/// `text(l)`.
+pub fn layer_readout(
+    x_range: std::ops::Range<f64>,
+    first: usize,
+    last: usize,
+    text: impl Fn(usize) -> String + 'static,
+) -> Option<super::frame::Readout> {
+    if last < first {
+        return None;
+    }
+    Some(super::frame::Readout {
+        x_range: (x_range.start, x_range.end),
+        xs: (first..=last).map(|l| l as f64).collect(),
+        text: std::rc::Rc::new(move |i| text(first + i)),
+    })
+}
+
+/// ", pin 1: name a, name b" for each pin that has layer l, from `pick` (name, value) pairs.
+pub fn pins_at(
+    pins: &super::PinViews,
+    layer: usize,
+    pick: fn(&lab_core::LayerStats) -> Vec<(&'static str, f64)>,
+) -> String {
+    pins.0
+        .iter()
+        .filter_map(|(i, _, run)| {
+            let s = run.view.stats().get(layer.checked_sub(1)?)?;
+            let values = pick(s)
+                .into_iter()
+                .map(|(name, v)| format!("{name} {}", fmt3(v)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            Some(format!("; pin {}: {values}", i + 1))
+        })
+        .collect()
 }

@@ -17,6 +17,8 @@ pub enum Kind {
     Flag,
     /// Compared training runs: `;`-separated runs of `,`-separated `key:value` settings.
     Runs,
+    /// Pinned runs: `;`-separated pins of `,`-separated `key:value` settings.
+    Pins,
 }
 
 /// One row of the table: URL name, label, kind, how to read and write it, and how the page

@@ -11,12 +11,14 @@ use lab_core::{
 };
 
 mod control;
+mod pins;
 mod table;
 #[cfg(test)]
 mod tests;
 mod validate;
 
 pub use control::*;
+pub use pins::*;
 pub use table::*;
 use validate::*;
 
@@ -48,6 +50,8 @@ pub struct Params {
     pub theme: &'static str,
     /// The Train section's settings (the network itself comes from `config`).
     pub train: TrainParams,
+    /// Pinned runs drawn as references (`pin=`), at most [`MAX_PINS`].
+    pub pins: Vec<Config>,
 }
 
 /// The Train section's settings as they live in the URL.
@@ -261,6 +265,7 @@ impl Default for Params {
             lock: Vec::new(),
             theme: "auto",
             train: TrainParams::default(),
+            pins: Vec::new(),
         }
     }
 }

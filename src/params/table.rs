@@ -478,6 +478,14 @@ pub static FIELDS: &[Field] = &[
         set: |p, v| p.train.play = v == "1",
     },
     Field {
+        name: "pin",
+        label: "Pinned runs",
+        kind: Kind::Pins,
+        get: |p| pins_text(&p.pins),
+        control: None,
+        set: |p, v| p.pins = parse_pins(v).0,
+    },
+    Field {
         name: "theme",
         label: "Colour theme",
         kind: Kind::Choice(THEME_NAMES),

@@ -274,3 +274,109 @@ fn links_and_values_over_the_limits_are_refused_before_reading() {
     assert_eq!(p.set("depth", &long[..MAX_VALUE_BYTES]), None);
     assert_eq!(p.get("depth"), "5");
 }
+
+/// A pin keeps a whole setting: only what differs from the defaults is written (the activation
+/// always), and reading the text back gives the same configuration.
+#[test]
+fn pins_round_trip_compactly() {
+    let (p, notices) =
+        Params::from_query("pin=act:relu,init:he_normal;act:tanh,gain:1.5,depth:100,norm:batch");
+    assert!(notices.is_empty(), "{notices:?}");
+    assert_eq!(p.pins.len(), 2);
+    assert_eq!(p.pins[0].activation.kind, ActivationKind::Relu);
+    assert_eq!(p.pins[0].init, Initializer::HeNormal);
+    assert_eq!(p.pins[0].depth, Config::default().depth);
+    assert_eq!(p.pins[1].gain, 1.5);
+    assert_eq!(p.pins[1].depth, 100);
+    assert_eq!(p.pins[1].norm, Normalization::Batch);
+    assert_eq!(
+        p.get("pin"),
+        "act:relu,init:he_normal;act:tanh,gain:1.5,depth:100,norm:batch"
+    );
+    // The defaults pinned: the activation alone.
+    assert_eq!(pin_text(&Config::default()), "act:selu");
+    let (back, n2) = Params::from_query(&p.to_query());
+    assert!(n2.is_empty(), "{n2:?}");
+    assert_eq!(back, p);
+    assert!(p
+        .to_short_query()
+        .contains("pin=act:relu,init:he_normal;act:tanh"));
+    assert!(!Params::default().to_short_query().contains("pin"));
+}
+
+/// Bad pins fall back like the parameters they name, with one notice: unknown keys are
+/// dropped, values out of range clamp, a fourth pin and a repeated one are ignored.
+#[test]
+fn invalid_pins_fall_back_with_a_notice() {
+    let (p, notices) = Params::from_query("pin=act:swishy,depth:5000,colour:red;act:relu");
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0].param, "pin");
+    let m = &notices[0].message;
+    assert!(m.contains("colour") && m.contains("1000"), "{m}");
+    assert_eq!(p.pins[0].activation.kind, ActivationKind::Selu);
+    assert_eq!(p.pins[0].depth, 1000);
+    assert_eq!(p.get("pin"), "act:selu,depth:1000;act:relu");
+
+    let (p, notices) = Params::from_query("pin=act:relu;act:tanh;act:relu;act:elu;act:mish");
+    assert_eq!(notices.len(), 1);
+    let names: Vec<_> = p.pins.iter().map(|c| c.activation.kind).collect();
+    assert_eq!(
+        names,
+        [
+            ActivationKind::Relu,
+            ActivationKind::Tanh,
+            ActivationKind::Elu
+        ]
+    );
+    assert!(notices[0].message.contains("same setting"), "{notices:?}");
+
+    // GroupNorm's groups are fitted to the pin's own width.
+    let (p, notices) = Params::from_query("pin=act:relu,norm:group,width:100,groups:8");
+    assert_eq!(p.pins[0].groups, 10);
+    assert_eq!(notices.len(), 1);
+    assert!(p.pins[0].validated().is_ok());
+}
+
+/// The legend says what a pin is, and what differs from the run on screen.
+#[test]
+fn pin_labels_name_the_setting() {
+    let current = Config::default();
+    let relu_he = Config {
+        activation: lab_core::Activation::new(ActivationKind::Relu),
+        init: Initializer::HeNormal,
+        ..current
+    };
+    assert_eq!(pin_label(0, &relu_he, &current), "pin 1: ReLU, He normal");
+    let deep_bn = Config {
+        depth: 100,
+        norm: Normalization::Batch,
+        ..current
+    };
+    assert_eq!(
+        pin_label(2, &deep_bn, &current),
+        "pin 3: SELU, LeCun normal, depth 100, BatchNorm"
+    );
+    let gelu = Config {
+        activation: lab_core::Activation::new(ActivationKind::GeluTanh),
+        ..current
+    };
+    assert_eq!(
+        pin_label(1, &gelu, &current),
+        "pin 2: GELU tanh, LeCun normal"
+    );
+}
+
+/// The slide export's settings line: the network in words, what differs from the defaults,
+/// the seed.
+#[test]
+fn settings_line_names_the_network() {
+    assert_eq!(
+        settings_line(&Config::default()),
+        "SELU, LeCun normal, depth 50, width 128, batch 128, seed 1"
+    );
+    let (p, _) = Params::from_query("act=leaky_relu&slope=0.2&norm=batch&in_mean=1&seed=7&alpha=2");
+    assert_eq!(
+        settings_line(&p.config),
+        "Leaky ReLU, LeCun normal, depth 50, width 128, batch 128, slope 0.2, in_mean 1, BatchNorm, seed 7"
+    );
+}

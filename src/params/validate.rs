@@ -103,6 +103,28 @@ pub(crate) fn validate(field: &Field, raw: &str, current: &str) -> (String, Opti
                 (text, notice(msg))
             }
         }
+        Kind::Pins => {
+            let (pins, problems) = parse_pins(raw);
+            let text = pins_text(&pins);
+            if problems.is_empty() {
+                (text, None)
+            } else {
+                let msg = format!(
+                    "{} ({}): {}{}. Each pin is key:value pairs separated by commas, pins by semicolons, at most {MAX_PINS} pins; keys: {}.",
+                    field.label,
+                    field.name,
+                    // Each problem names its (truncated) value; at most four are listed.
+                    problems[..problems.len().min(4)].join("; "),
+                    if problems.len() > 4 {
+                        format!("; and {} more", problems.len() - 4)
+                    } else {
+                        String::new()
+                    },
+                    PIN_KEYS.join(", ")
+                );
+                (text, notice(msg))
+            }
+        }
         Kind::Set(names) => {
             let mut kept: Vec<&str> = Vec::new();
             let mut unknown: Vec<&str> = Vec::new();

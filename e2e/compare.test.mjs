@@ -1,0 +1,265 @@
+// End-to-end tests of pin and compare (issue 15): "Pin this run" keeps the run as a labelled,
+// dashed reference on the stats, grads, hist and corr panels, in the link (`pin=`) and in the
+// CSVs (a `run` column); a shared pinned link recomputes the pins and shows the same
+// comparison. The pinned rows must equal the CSV the same setting gives unpinned, byte for
+// byte (the same seed gives the same numbers). Screenshots: e2e/artifacts/compare-*.png.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import { useBrowser, browser, origin, artifacts, waitDone, downloadCsv } from "./harness.mjs";
+
+useBrowser();
+
+const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, hasTouch: true, isMobile: true };
+const DESKTOP = { viewport: { width: 1400, height: 1000 }, deviceScaleFactor: 1 };
+const PINNED = ["stats", "grads", "hist", "corr"];
+const SIZE = "depth=30&width=64&batch=64";
+
+async function open(device, query) {
+  const context = await browser.newContext({ ...device, acceptDownloads: true });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => m.type() === "error" && problems.push(`console error: ${m.text()}`));
+  page.on("request", (r) => {
+    const u = r.url();
+    if (!u.startsWith(origin) && !u.startsWith("blob:") && !u.startsWith("data:")) problems.push(`request to another origin: ${u}`);
+  });
+  await page.goto(`${origin}/${query}`);
+  return { page, context, problems };
+}
+
+/** Waits until the current run and every pinned run are complete. */
+async function waitPins(page, count) {
+  await waitDone(page);
+  await page.waitForFunction(
+    (n) => {
+      const pins = [...document.querySelectorAll("li.pin")];
+      return pins.length === n && pins.every((p) => p.dataset.done === "true");
+    },
+    count,
+    { timeout: 60000 },
+  );
+  await page.waitForTimeout(300);
+}
+
+const overlap = (a, b) => a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3];
+
+/** The readable rules with pins shown: tick labels apart and on the canvas, legends on no data
+ * and no label; and the pin's colour is drawn. */
+async function pinnedChartProblems(page, label, pinColours) {
+  const out = [];
+  for (const name of PINNED) {
+    const r = await page.$eval(`#panel-${name} canvas`, (c, colours) => {
+      const ctx = c.getContext("2d");
+      const { data } = ctx.getImageData(0, 0, c.width, c.height);
+      const found = colours.map(() => 0);
+      for (let i = 0; i < data.length; i += 4) {
+        colours.forEach(([r, g, b], k) => {
+          if (Math.abs(data[i] - r) < 8 && Math.abs(data[i + 1] - g) < 8 && Math.abs(data[i + 2] - b) < 8) found[k]++;
+        });
+      }
+      return { boxes: JSON.parse(c.getAttribute("data-label-boxes")), w: c.width, h: c.height, found };
+    }, pinColours);
+    r.found.forEach((n, k) => {
+      if (n < 20) out.push(`${label} ${name}: pin ${k + 1}'s colour drawn on ${n} pixels`);
+    });
+    const { labels, legends } = r.boxes;
+    if (legends.length === 0) out.push(`${label} ${name}: no legend for the pins`);
+    labels.forEach((a, i) => {
+      if (a[0] < 0 || a[1] < 0 || a[0] + a[2] > r.w || a[1] + a[3] > r.h) out.push(`${label} ${name}: label ${a} leaves the canvas`);
+      for (let j = 0; j < i; j++) if (overlap(a, labels[j])) out.push(`${label} ${name}: labels ${a} and ${labels[j]} overlap`);
+    });
+    for (const l of legends) {
+      if (l[4] > 0) out.push(`${label} ${name}: legend ${l.slice(0, 4)} covers ${l[4]} drawn pixels`);
+      for (const a of labels) if (overlap(l, a)) out.push(`${label} ${name}: legend covers label ${a}`);
+    }
+  }
+  return out;
+}
+
+const rowsOf = (csv) => csv.trim().split("\n").slice(1);
+
+let seluStats; // the stats CSV of SELU at SIZE, unpinned
+let seluCorr;
+
+test("desktop: pin a run, change the activation, compare; the CSVs carry both runs", async () => {
+  const { page, context, problems } = await open(DESKTOP, `?act=selu&${SIZE}`);
+  await waitDone(page);
+  seluStats = await downloadCsv(page, "stats");
+  seluCorr = await downloadCsv(page, "corr");
+  assert.match(seluStats.split("\n")[0], /^layer,pre_mean/, "no run column without pins");
+  await page.click("button.pin-button");
+  const pinParam = () => new URLSearchParams(location.search).get("pin");
+  await page.waitForFunction(pinParam);
+  const search = await page.evaluate(() => decodeURIComponent(location.search));
+  assert.match(search, /pin=act:selu,depth:30,width:64,batch:64(&|$)/, search);
+  assert.equal(await page.textContent("li.pin .pin-label"), "pin 1: SELU, LeCun normal");
+  assert.ok(await page.isDisabled("button.pin-button"), "the pinned setting cannot be pinned twice");
+
+  await page.selectOption("#ctl-act", "relu");
+  await page.selectOption("#ctl-init", "he_normal");
+  await waitPins(page, 1);
+  const stats = await downloadCsv(page, "stats");
+  const lines = stats.trim().split("\n");
+  assert.equal(lines[0], "run,layer,pre_mean,pre_var,post_mean,post_var,grad_rms");
+  assert.equal(lines.filter((l) => l.startsWith("current,")).length, 30);
+  assert.deepEqual(
+    lines.filter((l) => l.startsWith("pin1,")),
+    rowsOf(seluStats).map((r) => `pin1,${r}`),
+    "the pinned rows are the SELU run's, unchanged",
+  );
+  const grads = await downloadCsv(page, "grads");
+  assert.equal(grads.split("\n")[0], "run,layer,pre_mean,pre_var,post_mean,post_var,grad_rms");
+  const hist = await downloadCsv(page, "hist");
+  assert.equal(hist.split("\n")[0], "run,layer,bin_low,bin_high,count,outside");
+  assert.ok(hist.includes("\npin1,30,"), "the pin's heat map rows");
+  const corr = await downloadCsv(page, "corr");
+  assert.deepEqual(
+    corr.trim().split("\n").filter((l) => l.startsWith("pin1,")),
+    rowsOf(seluCorr).map((r) => `pin1,${r}`),
+  );
+  const found = await pinnedChartProblems(page, "desktop light", [[170, 110, 0]]);
+  for (const name of PINNED) {
+    await page.locator(`#panel-${name}`).screenshot({ path: path.join(artifacts, `compare-desktop-${name}.png`) });
+  }
+  await page.locator(".pin-bar").screenshot({ path: path.join(artifacts, "compare-desktop-pinbar.png") });
+  assert.deepEqual(found, []);
+
+  // Removing the pin takes it out of the link and the CSV.
+  await page.click("li.pin button.pin-remove");
+  await page.waitForFunction(() => new URLSearchParams(location.search).get("pin") === "");
+  await page.waitForTimeout(200);
+  const after = await downloadCsv(page, "stats");
+  assert.match(after.split("\n")[0], /^layer,/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+for (const [size, device] of [["phone", PHONE], ["desktop", DESKTOP]]) {
+  for (const theme of ["light", "dark"]) {
+    test(`${size}, ${theme}: a shared link with three pins recomputes them and shows the comparison`, async () => {
+      const pins = [`act:selu,${SIZE.replaceAll("=", ":").replaceAll("&", ",")}`, "act:tanh,gain:1.5,depth:30,width:64,batch:64", "act:relu,depth:40,width:64,batch:64"];
+      const { page, context, problems } = await open(device, `?act=relu&init=he_normal&${SIZE}&theme=${theme}&pin=${pins.join(";")}`);
+      await waitPins(page, 3);
+      const labels = await page.$$eval("li.pin .pin-label", (ls) => ls.map((l) => l.textContent));
+      assert.deepEqual(labels, [
+        "pin 1: SELU, LeCun normal",
+        "pin 2: tanh, LeCun normal, gain 1.5",
+        "pin 3: ReLU, LeCun normal, depth 40",
+      ]);
+      assert.ok(await page.isDisabled("button.pin-button"), "three pins: no fourth");
+      if (size === "desktop" && theme === "light" && seluStats) {
+        const stats = await downloadCsv(page, "stats");
+        assert.deepEqual(
+          stats.trim().split("\n").filter((l) => l.startsWith("pin1,")),
+          rowsOf(seluStats).map((r) => `pin1,${r}`),
+          "the recomputed pin equals the run it was pinned from",
+        );
+        assert.equal(stats.trim().split("\n").filter((l) => l.startsWith("pin3,")).length, 40);
+      }
+      const colours = theme === "light" ? [[170, 110, 0], [30, 125, 185], [135, 125, 0]] : [[230, 159, 0], [86, 180, 233], [240, 228, 66]];
+      const found = await pinnedChartProblems(page, `${size} ${theme}`, colours);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      if (overflow > 0) found.push(`${size}: the page overflows by ${overflow} px`);
+      for (const name of PINNED) {
+        await page.locator(`#panel-${name}`).screenshot({ path: path.join(artifacts, `compare-${size}-${theme}-${name}.png`) });
+      }
+      await page.locator(".pin-bar").screenshot({ path: path.join(artifacts, `compare-${size}-${theme}-pinbar.png`) });
+      assert.deepEqual(found, []);
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+  }
+}
+
+test("a bad pin falls back with a notice naming it", async () => {
+  const { page, context, problems } = await open(DESKTOP, `?${SIZE}&pin=act:swishy,depth:5000;act:relu,colour:red`);
+  await page.waitForSelector('.notice[data-param="pin"]');
+  const text = await page.textContent('.notice[data-param="pin"]');
+  assert.match(text, /swishy/);
+  assert.match(text, /colour/);
+  await page.waitForFunction(() => decodeURIComponent(location.search).includes("pin=act:selu,depth:1000;act:relu"));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("dark mode: the slide export draws a title and the settings line on light paper, and names the settings", async () => {
+  const { page, context, problems } = await open(DESKTOP, `?act=relu&init=he_normal&${SIZE}&theme=dark`);
+  await waitDone(page);
+  const css = await page.$eval("#panel-stats canvas", (c) => [c.clientWidth, c.clientHeight]);
+  await page.click("#panel-stats details.export > summary");
+  await page.fill("#export-title-stats", "ReLU with He weights, depth 30");
+  await page.check("#export-settings-stats");
+  await page.check("#export-light-stats");
+  await page.locator("#panel-stats").screenshot({ path: path.join(artifacts, "compare-export-menu-dark.png") });
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#panel-stats button.download-png2x")]);
+  assert.equal(download.suggestedFilename(), "activation-lab-relu-he_normal-d30-w64-b64-s1-stats@2x.png");
+  const file = path.join(artifacts, "compare-slide-stats@2x.png");
+  await download.saveAs(file);
+  const png = (await import("node:fs")).readFileSync(file);
+  assert.equal(png.readUInt32BE(16), css[0] * 2, "twice the CSS width");
+  const height = png.readUInt32BE(20);
+  assert.ok(height > css[1] * 2 + 2 * 40, `a header above the chart: ${height} px for a ${css[1] * 2} px chart`);
+  // Read the image back in the page: light paper, and dark text in the header rows.
+  const pixels = await page.evaluate(async (b64) => {
+    // createImageBitmap reads the bytes without a fetch, so the page's img-src 'self' allows it.
+    const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+    const img = await createImageBitmap(new Blob([bytes], { type: "image/png" }));
+    const c = document.createElement("canvas");
+    c.width = img.width;
+    c.height = img.height;
+    const ctx = c.getContext("2d");
+    ctx.drawImage(img, 0, 0);
+    const { data } = ctx.getImageData(0, 0, c.width, 120);
+    let dark = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i] < 100 && data[i + 1] < 100 && data[i + 2] < 100) dark++;
+    const corner = [...ctx.getImageData(2, 2, 1, 1).data.slice(0, 3)];
+    const chartCorner = [...ctx.getImageData(c.width - 3, c.height - 3, 1, 1).data.slice(0, 3)];
+    return { dark, corner, chartCorner };
+  }, png.toString("base64"));
+  assert.deepEqual(pixels.corner, [255, 255, 255], "white paper above");
+  assert.deepEqual(pixels.chartCorner, [255, 255, 255], "the chart drawn on white paper too");
+  assert.ok(pixels.dark > 500, `the title and settings drawn in dark ink (${pixels.dark} dark pixels)`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("readout by keyboard and pointer; layer 0 is the input, with the note on in_mean", async () => {
+  const { page, context, problems } = await open(DESKTOP, `?act=selu&in_mean=1&${SIZE}`);
+  await waitDone(page);
+  // Tab order reaches the chart; the first arrow shows the first point: layer 0, the input.
+  await page.focus("#panel-stats canvas");
+  await page.keyboard.press("ArrowRight");
+  let text = await page.textContent("#readout-stats");
+  const m = text.match(/^Layer 0 \(the input x⁰\): mean ([-\d.e]+), variance ([-\d.e]+)/);
+  assert.ok(m, text);
+  // 64 x 64 draws of N(1, 1): the sample mean is within 4.5 standard errors (1/64) of 1, the
+  // sample variance within 4.5 of sqrt(2/4096).
+  assert.ok(Math.abs(Number(m[1]) - 1) < 0.07, `input mean ${m[1]}`);
+  assert.ok(Math.abs(Number(m[2]) - 1) < 0.1, `input variance ${m[2]}`);
+  await page.keyboard.press("ArrowRight");
+  assert.match(await page.textContent("#readout-stats"), /^Layer 1: x mean/);
+  await page.keyboard.press("End");
+  assert.match(await page.textContent("#readout-stats"), /^Layer 30: x mean/);
+  assert.equal(await page.getAttribute("#readout-stats", "aria-live"), "polite");
+  assert.ok(await page.isVisible("#panel-stats .readout-cursor"), "the cursor line is shown");
+  await page.locator("#panel-stats").screenshot({ path: path.join(artifacts, "compare-readout-stats.png") });
+  const note = await page.textContent("#panel-stats .input-note");
+  assert.match(note, /The input \(layer 0\) has mean/);
+  assert.match(note, /moves into h¹'s variance/);
+  // The pointer: the middle of the grads plot reads a middle layer; every chart has a readout.
+  await page.locator("#panel-grads canvas").hover();
+  text = await page.textContent("#readout-grads");
+  const layer = Number(text.match(/^Layer (\d+): RMS of dL\/dh/)?.[1]);
+  assert.ok(layer >= 10 && layer <= 20, text);
+  for (const name of ["activation", "hist", "corr"]) {
+    await page.focus(`#panel-${name} canvas`);
+    await page.keyboard.press("Home");
+    assert.ok((await page.textContent(`#readout-${name}`)).length > 10, `${name} reads out`);
+  }
+  // SELU(-5) = lambda alpha (e^-5 - 1) = 1.0507 * 1.6733 * (0.006738 - 1) = -1.746.
+  assert.match(await page.textContent("#readout-activation"), /^x = -5\.000: f\(x\) = -1\.746,/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

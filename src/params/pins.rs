@@ -15,8 +15,26 @@ pub const MAX_PINS: usize = 3;
 /// What a pin records: every setting of the simulated network but the kernels (the same maths;
 /// a pinned run uses the page's kernels).
 pub const PIN_KEYS: &[&str] = &[
-    "act", "slope", "alpha", "beta", "init", "gain", "sb", "depth", "width", "batch", "in_mean",
-    "in_std", "norm", "norm_at", "groups", "c0", "seed",
+    "act",
+    "slope",
+    "alpha",
+    "beta",
+    "init",
+    "gain",
+    "sb",
+    "depth",
+    "width",
+    "batch",
+    "in_mean",
+    "in_std",
+    "norm",
+    "norm_at",
+    "groups",
+    "arch",
+    "res_scale",
+    "res_scale_rule",
+    "c0",
+    "seed",
 ];
 
 /// The pins of a `pin=` value (each a whole configuration, validated by the URL table) and

@@ -302,6 +302,17 @@ fn pins_round_trip_compactly() {
         .to_short_query()
         .contains("pin=act:relu,init:he_normal;act:tanh"));
     assert!(!Params::default().to_short_query().contains("pin"));
+    // A residual run pins as residual, with its branch scale rule.
+    let (r, notices) = Params::from_query(
+        "pin=act:gelu,norm:layer,arch:residual,res_scale_rule:inv_sqrt_depth;act:relu,arch:residual,res_scale:0.5",
+    );
+    assert!(notices.is_empty(), "{notices:?}");
+    assert!(r.pins[0].is_residual() && r.pins[1].is_residual());
+    assert_eq!(r.pins[1].branch_scale(), 0.5);
+    assert_eq!(
+        r.get("pin"),
+        "act:gelu,norm:layer,arch:residual,res_scale_rule:inv_sqrt_depth;act:relu,arch:residual,res_scale:0.5"
+    );
 }
 
 /// Bad pins fall back like the parameters they name, with one notice: unknown keys are

@@ -11,6 +11,7 @@ mod named;
 pub mod activation;
 pub mod config;
 pub mod init;
+pub mod jacobian;
 pub mod kernels;
 pub(crate) mod lanes;
 pub mod mlp;
@@ -31,6 +32,7 @@ pub use config::{
     Arch, Config, ConfigError, NormAt, Normalization, BATCH_RANGE, DEPTH_RANGE, WIDTH_RANGE,
 };
 pub use init::{Initializer, WeightSampler};
+pub use jacobian::{JacobianRun, JacobianSummary, MAX_JACOBIAN_WIDTH};
 pub use kernels::KernelPath;
 pub use rng::{Rng, Stream};
 pub use sim::{LayerStats, NonFinite, RunPhase, Signal, Simulation};

@@ -361,6 +361,42 @@ pub fn forward_row(
     Ok(x)
 }
 
+/// The local Jacobians A^1, ..., A^depth (width x width each, row-major) at the points the input
+/// row `x0` passes through, so that J = A^1 A^2 ... A^depth: for tests that form the product
+/// another way (it keeps every layer's matrix, depth width^2 floats). Refused like
+/// [`JacobianRun::new`].
+pub fn local_jacobians(
+    config: &Config,
+    batch_stats: Option<&[BatchStats]>,
+    x0: &[f64],
+) -> Result<Vec<Vec<f64>>, String> {
+    if let Some(reason) = refusal(config, batch_stats) {
+        return Err(reason);
+    }
+    let n = config.width;
+    let mut x = x0.to_vec();
+    let mut w = vec![0.0f32; n * n];
+    let mut out = Vec::with_capacity(config.depth);
+    for layer in 1..=config.depth {
+        let mut sampler = weight_sampler(config, layer);
+        while !sampler.is_done() {
+            sampler.step(&mut w);
+        }
+        let stats = batch_stats.map(|s| &s[layer - 1]);
+        let mut local = vec![0.0; n * n];
+        x = layer_forward(
+            config,
+            &w,
+            &layer_bias(config, layer),
+            stats,
+            &x,
+            Some(&mut local),
+        );
+        out.push(local);
+    }
+    Ok(out)
+}
+
 /// Where a [`JacobianRun`] is.
 #[derive(Clone, Debug)]
 enum Stage {

@@ -586,3 +586,83 @@ fn depth_100_width_512() {
         s.below_floor
     );
 }
+
+/// a + b exactly as hi + lo (Knuth's TwoSum).
+fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    let v = s - a;
+    (s, (a - (s - v)) + (b - v))
+}
+
+/// J = A^1 ... A^depth in double-double arithmetic (about 32 digits; the rounding error of each
+/// product exactly from `f64::mul_add`), rounded to f64 at the end.
+fn product_double_double(locals: &[Vec<f64>], n: usize) -> Vec<f64> {
+    let mut hi = locals[0].clone();
+    let mut lo = vec![0.0; n * n];
+    for a in &locals[1..] {
+        let (mut next_hi, mut next_lo) = (vec![0.0; n * n], vec![0.0; n * n]);
+        for i in 0..n {
+            for j in 0..n {
+                let (mut s, mut e) = (0.0f64, 0.0f64);
+                for k in 0..n {
+                    let b = a[k * n + j];
+                    let p = hi[i * n + k] * b;
+                    let p_err = hi[i * n + k].mul_add(b, -p) + lo[i * n + k] * b;
+                    let (t, t_err) = two_sum(s, p);
+                    s = t;
+                    e += t_err + p_err;
+                }
+                let (h, l) = two_sum(s, e);
+                next_hi[i * n + j] = h;
+                next_lo[i * n + j] = l;
+            }
+        }
+        hi = next_hi;
+        lo = next_lo;
+    }
+    hi.iter().zip(&lo).map(|(h, l)| h + l).collect()
+}
+
+/// The summary's rounding floor (largest x depth x width x eps) bounds what rounding in the f64
+/// product does to the singular values: against the same product in double-double arithmetic,
+/// every singular value moves by less than the floor, for networks whose values spread far
+/// below it (Gaussian tanh and ReLU) and for one that stays near 1 (orthogonal tanh).
+#[test]
+fn rounding_floor_bounds_the_products_error() {
+    for (kind, init, gain, depth) in [
+        (ActivationKind::Tanh, Initializer::LecunNormal, 1.0, 40),
+        (ActivationKind::Relu, Initializer::HeNormal, 1.0, 40),
+        (ActivationKind::Tanh, Initializer::Orthogonal, 1.05, 40),
+        (ActivationKind::Gelu, Initializer::Normal, 0.3, 20),
+    ] {
+        let width = 24;
+        let config = Config {
+            gain,
+            bias_std: 0.05,
+            ..net(kind, init, depth, width, 3)
+        };
+        let run = JacobianRun::run(config, None).unwrap();
+        let summary = run.summary().unwrap();
+        let locals =
+            lab_core::jacobian::local_jacobians(&config, None, &input_row(&config)).unwrap();
+        let accurate = singular_values(&product_double_double(&locals, width), width, width);
+        let worst = run
+            .singular_values()
+            .unwrap()
+            .iter()
+            .zip(&accurate)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        println!(
+            "{kind:?} {init:?}: worst {:.2e} of the largest, floor {:.2e}, {} below",
+            worst / summary.largest,
+            summary.floor / summary.largest,
+            summary.below_floor
+        );
+        assert!(
+            worst < summary.floor,
+            "{kind:?}: {worst} vs {}",
+            summary.floor
+        );
+    }
+}

@@ -2,6 +2,7 @@
 //! actions, each carrying the generation it belongs to, so results of a superseded run never
 //! reach the panels. Props compare the results by `Rc` identity ([`Same`]).
 
+use crate::engine::jacobian_wire::JacobianUpdate;
 use crate::engine::runner::{RunEvent, Runner};
 use crate::engine::CorrView;
 use crate::engine::TheoryBundle;
@@ -44,6 +45,8 @@ pub struct RunState {
     pub theory: Option<Same<TheoryBundle>>,
     /// Why the run stopped before its end (its worker died), if it did.
     pub failed: Option<String>,
+    /// The Jacobian's singular values (computed after the simulation), as far as known.
+    pub jacobian: Same<JacobianUpdate>,
 }
 
 impl RunState {
@@ -54,6 +57,7 @@ impl RunState {
             corr: Same(Rc::new(CorrView::default())),
             theory: None,
             failed: None,
+            jacobian: Same(Rc::new(JacobianUpdate::default())),
         }
     }
 
@@ -86,6 +90,10 @@ impl Reducible for RunState {
             }
             RunEvent::Theory { gen, bundle } if gen == self.gen => Rc::new(RunState {
                 theory: Some(Same(Rc::new(bundle))),
+                ..(*self).clone()
+            }),
+            RunEvent::Jacobian(update) if update.gen == self.gen => Rc::new(RunState {
+                jacobian: Same(Rc::new(update)),
                 ..(*self).clone()
             }),
             RunEvent::Failed { gen, why } if gen == self.gen => Rc::new(RunState {

@@ -249,9 +249,10 @@ pub fn JacobianPanel(props: &PanelProps) -> Html {
             )
         })
     };
+    // A reason is shown as the frame's warning; the text under it then has nothing to add.
     let text = match (&summary, update.reason.is_empty()) {
         (Some(s), _) => summary_text(s, &config),
-        (None, false) => format!("The Jacobian is not computed: {}.", update.reason),
+        (None, false) => String::new(),
         (None, true) => banner.clone().unwrap_or_default(),
     };
     let aria = match &summary {
@@ -261,6 +262,9 @@ pub fn JacobianPanel(props: &PanelProps) -> Html {
             fmt_resolved(s.median, s.floor),
             fmt_sv(s.largest)
         ),
+        None if !update.reason.is_empty() => {
+            format!("The Jacobian is not computed: {}.", update.reason)
+        }
         None => format!("Histogram of the Jacobian's singular values: {text}"),
     };
     let tools = match other_weights(&config) {

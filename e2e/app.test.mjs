@@ -514,3 +514,54 @@ test("no worker allowed (CSP worker-src 'none'): the page computes on the main t
   assert.deepEqual(errors, [], "no uncaught error, only the logged fallback");
   await context.close();
 });
+
+test("jacobian: the Dynamical isometry preset draws and exports; one click compares with Gaussian weights", async () => {
+  const { page: home, context: homeContext } = await openPage("?depth=5&width=16&batch=8");
+  const href = await home.getAttribute('.presets a:has-text("Dynamical isometry")', "href");
+  await homeContext.close();
+  const { page, context, problems } = await openPage(new URL(href, origin).search);
+  await waitDone(page, 120000);
+  const summary = page.locator("#panel-jacobian .jacobian-summary");
+  await page.waitForFunction(
+    () => /singular values of J/.test(document.querySelector("#panel-jacobian .jacobian-summary")?.textContent ?? ""),
+    null,
+    { timeout: 180000 },
+  );
+  await page.waitForTimeout(200);
+  const drawn = await canvasInfo(page, "jacobian");
+  assert.ok(drawn.ink > 0.03 && drawn.colours >= 4, `the histogram is drawn (ink ${drawn.ink})`);
+  await page.locator("#panel-jacobian").screenshot({ path: path.join(artifacts, "jacobian-orthogonal.png") });
+  const { header, rows } = parseCsv(await downloadCsv(page, "jacobian"));
+  assert.equal(header, "index,singular_value");
+  assert.equal(rows.length, 256);
+  rows.forEach((r, i) => {
+    assert.equal(r[0], i + 1);
+    if (i > 0) assert.ok(r[1] <= rows[i - 1][1], "sorted descending");
+  });
+  // Orthogonal tanh at the edge of chaos, near its linear part: most values within a decade of 1
+  // (the caption says so); Gaussian weights spread them far below.
+  const withinDecade = (rs) => rs.filter((r) => r[1] >= 0.1 && r[1] <= 10).length / rs.length;
+  const orthogonal = withinDecade(rows);
+  assert.ok(orthogonal > 0.8, `orthogonal: ${orthogonal} of the values within a decade of 1`);
+  const text = await summary.textContent();
+  assert.match(text, /mean field predicts (0\.99|1\.0)/);
+  // One click: Gaussian weights of the same variance, and the orthogonal run stays as an outline.
+  await page.click("#panel-jacobian button.jacobian-compare");
+  await page.waitForFunction(() => new URL(location.href).searchParams.get("init") === "lecun_normal");
+  await page.waitForFunction(
+    (before) => {
+      const t = document.querySelector("#panel-jacobian .jacobian-summary")?.textContent ?? "";
+      return /singular values of J/.test(t) && t !== before;
+    },
+    text,
+    { timeout: 180000 },
+  );
+  await page.waitForTimeout(200);
+  await page.locator("#panel-jacobian").screenshot({ path: path.join(artifacts, "jacobian-compare.png") });
+  assert.match(await page.textContent("#panel-jacobian button.jacobian-compare"), /orthogonal/);
+  const gaussian = withinDecade(parseCsv(await downloadCsv(page, "jacobian")).rows);
+  assert.ok(gaussian < 0.5, `Gaussian: ${gaussian} of the values within a decade of 1`);
+  assert.match(await summary.textContent(), /below the f64 floor/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

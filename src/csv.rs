@@ -48,6 +48,20 @@ pub fn activation_csv(points: &[(f64, f64, f64)]) -> String {
     out
 }
 
+/// Header of the `jacobian` export.
+pub const JACOBIAN_HEADER: &str = "index,singular_value";
+
+/// One row per singular value, 1-based index, in the order given (sorted descending).
+pub fn jacobian_csv(values: &[f64]) -> String {
+    let mut out = String::with_capacity(28 * (values.len() + 1));
+    out.push_str(JACOBIAN_HEADER);
+    out.push('\n');
+    for (i, &v) in values.iter().enumerate() {
+        out.push_str(&format!("{},{}\n", i + 1, number(v)));
+    }
+    out
+}
+
 /// Header of the `hist` export.
 pub const HIST_HEADER: &str = "layer,bin_low,bin_high,count,outside";
 
@@ -158,5 +172,12 @@ mod tests {
         assert_eq!(lines[1], "current,1,5e-1,2e0,2.5e-1,1e0,1e-3");
         assert_eq!(lines[2], "current,2,5e-1,2e0,2.5e-1,1e0,1e-3");
         assert_eq!(lines[3], "pin1,1,5e-1,2e0,-1e0,1e0,1e-3");
+    }
+
+    #[test]
+    fn jacobian_csv_numbers_the_values_from_1() {
+        let csv = jacobian_csv(&[2.0, 1e-200, 0.0]);
+        assert_eq!(csv, "index,singular_value\n1,2e0\n2,1e-200\n3,0e0\n");
+        assert_eq!(jacobian_csv(&[]), "index,singular_value\n");
     }
 }

@@ -59,6 +59,10 @@ pub const PRESETS: &[(&str, &str)] = &[
         "Residual without normalization explodes",
         "?act=relu&init=he_normal&arch=residual&depth=50&log_var=1",
     ),
+    (
+        "Dynamical isometry",
+        "?act=tanh&init=orthogonal&gain=1.0421&sb=0.01&in_std=0.205&depth=100&width=256",
+    ),
 ];
 
 /// The Train section's comparisons: each a link whose `runs=` trains several networks side
@@ -122,5 +126,30 @@ mod tests {
             "chi_1 = {}",
             theory.mean_field.chi1
         );
+    }
+
+    /// "Dynamical isometry": tanh at the edge of chaos with a small q* (sigma_b^2 = 1e-4, so
+    /// the network works near tanh's linear part; Pennington, Schoenholz & Ganguli 2017) and an
+    /// input at q*, so that chi_1 = 1 from the first layer on.
+    #[test]
+    fn the_dynamical_isometry_preset_is_critical_from_the_input_on() {
+        let (_, query) = PRESETS
+            .iter()
+            .find(|p| p.0 == "Dynamical isometry")
+            .unwrap();
+        let (params, _) = Params::from_query(query);
+        let theory = Theory::of(&params.config);
+        assert_eq!(
+            theory.mean_field.phase,
+            Phase::Critical,
+            "chi_1 = {}",
+            theory.mean_field.chi1
+        );
+        let q_star = theory.mean_field.q_star.unwrap();
+        let c = params.config;
+        let q1 = theory.sigma_w2 * f64::from(c.input_std).powi(2) + theory.sigma_b2;
+        assert!((q1 / q_star - 1.0).abs() < 0.01, "q1 {q1}, q* {q_star}");
+        assert_eq!(c.init, lab_core::Initializer::Orthogonal);
+        assert!(c.width <= lab_core::MAX_JACOBIAN_WIDTH);
     }
 }

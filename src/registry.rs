@@ -35,6 +35,7 @@ panels! {
     Hist => "hist", "Distribution of post-activations per layer";
     Grads => "grads", "Backward signal (gradient) per layer";
     Corr => "corr", "Correlation of input pairs: order or chaos";
+    Jacobian => "jacobian", "Jacobian singular values: dynamical isometry";
     SeluMap => "selu_map", "The self-normalization map (mean, variance) → next layer";
     Phase => "phase", "Phase diagram: order to chaos";
     Derive => "derive", "Derive SELU's constants";

@@ -11,6 +11,7 @@ mod named;
 pub mod activation;
 pub mod config;
 pub mod init;
+pub mod jacobian;
 pub mod kernels;
 pub(crate) mod lanes;
 pub mod mlp;
@@ -32,6 +33,7 @@ pub use config::{
     WIDTH_RANGE,
 };
 pub use init::{Initializer, WeightSampler};
+pub use jacobian::{JacobianRun, JacobianSummary, MAX_JACOBIAN_WIDTH};
 pub use kernels::KernelPath;
 pub use rng::{Rng, Stream};
 pub use sim::{LayerStats, NonFinite, RunPhase, Signal, Simulation};

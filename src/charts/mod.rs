@@ -8,6 +8,7 @@ pub mod corr;
 pub mod decision;
 pub mod grads;
 pub mod hist;
+pub mod jacobian;
 pub mod loss;
 pub mod phase;
 pub mod selu_map;

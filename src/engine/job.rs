@@ -1,11 +1,16 @@
-//! One run's work, the simulation and the correlation prediction, cut into time slices. The
-//! worker and the main-thread fallback both run this loop; they differ only in their
-//! [`Timing`] and in how they deliver the updates.
+//! One run's work, the simulation, the correlation prediction and then the Jacobian's singular
+//! values, cut into time slices. The worker and the main-thread fallback both run this loop;
+//! they differ only in their [`Timing`] and in how they deliver the updates.
 
+use crate::engine::jacobian_wire::JacobianUpdate;
 use crate::engine::wire;
 use lab_core::sim::MemoryBudget;
 use lab_core::theory::CorrJob;
-use lab_core::{Config, ConfigError, Delta, Simulation};
+use lab_core::{Config, ConfigError, Delta, JacobianRun, Simulation};
+
+/// Most estimated flops of a Jacobian computed with every run: depth 100 at width 512 (with
+/// orthogonal weights, whose QR is drawn again) is about 70 Gflop.
+pub const JACOBIAN_MAX_FLOPS: f64 = 8e10;
 
 /// The correlation prediction c^1, c^2, ... received so far.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -49,6 +54,77 @@ pub struct Job {
     samples_sent: usize,
     last_publish: f64,
     published: bool,
+    /// The simulation's last update (done, with the correlation) has gone out.
+    final_sent: bool,
+    jacobian: JacobianPart,
+}
+
+/// The Jacobian of the run, computed after the simulation and the correlation prediction.
+struct JacobianPart {
+    run: Option<JacobianRun>,
+    update: JacobianUpdate,
+    /// `update` has changed since it was last taken.
+    fresh: bool,
+    /// A publication is due (set by the slice that decides it, like the simulation's).
+    due: bool,
+}
+
+impl JacobianPart {
+    fn new(gen: u64, config: Config) -> JacobianPart {
+        let run = JacobianRun::new(config, None).and_then(|run| {
+            let flops = JacobianRun::estimated_flops(&config);
+            if flops > JACOBIAN_MAX_FLOPS {
+                Err(format!(
+                    "not computed with every run: depth {} at width {} would take about {:.0} \
+                     Gflop (the limit is {:.0}, depth 100 at width 512)",
+                    config.depth,
+                    config.width,
+                    flops / 1e9,
+                    JACOBIAN_MAX_FLOPS / 1e9
+                ))
+            } else {
+                Ok(run)
+            }
+        });
+        let (run, reason) = match run {
+            Ok(run) => (Some(run), String::new()),
+            Err(reason) => (None, reason),
+        };
+        JacobianPart {
+            update: JacobianUpdate {
+                gen,
+                progress: if run.is_some() { 0.0 } else { 1.0 },
+                done: run.is_none(),
+                reason,
+                values: Vec::new(),
+            },
+            run,
+            fresh: true,
+            due: false,
+        }
+    }
+
+    fn is_done(&self) -> bool {
+        self.update.done
+    }
+
+    fn step(&mut self, flops: f64) -> bool {
+        let Some(run) = self.run.as_mut() else {
+            return true;
+        };
+        let done = run.step(flops);
+        self.update.progress = run.progress();
+        if done {
+            self.update.done = true;
+            match run.singular_values() {
+                Some(values) => self.update.values = values.to_vec(),
+                None => self.update.reason = run.failure().unwrap_or("no result").to_string(),
+            }
+            self.run = None;
+        }
+        self.fresh = true;
+        done
+    }
 }
 
 impl Job {
@@ -92,6 +168,7 @@ impl Job {
     }
 
     fn of(gen: u64, sim: Simulation, reused: usize, now: f64) -> Job {
+        let config = *sim.config();
         Job {
             gen,
             corr: CorrJob::new(sim.config()),
@@ -100,6 +177,8 @@ impl Job {
             samples_sent: 0,
             last_publish: now,
             published: false,
+            final_sent: false,
+            jacobian: JacobianPart::new(gen, config),
         }
     }
 
@@ -110,7 +189,20 @@ impl Job {
     }
 
     pub fn is_done(&self) -> bool {
-        self.sim.is_done() && self.corr.is_done()
+        self.sim.is_done() && self.corr.is_done() && self.jacobian.is_done()
+    }
+
+    /// The Jacobian's state, when it changed since the last call and one is due (published
+    /// with the simulation's updates, at the same pace).
+    pub fn take_jacobian(&mut self) -> Option<JacobianUpdate> {
+        let part = &mut self.jacobian;
+        if part.due && part.fresh && (part.is_done() || self.final_sent) {
+            part.due = false;
+            part.fresh = false;
+            Some(part.update.clone())
+        } else {
+            None
+        }
     }
 
     /// Works for about `timing.slice_ms` (by the clock `now`), then returns whether the run is
@@ -122,11 +214,14 @@ impl Job {
     ) -> (bool, Option<wire::Result>) {
         let start = now();
         let mut done = self.is_done();
+        let final_sent = self.final_sent;
         while !done && now() - start < timing.slice_ms {
-            done = if self.sim.is_done() {
-                self.corr.step()
+            done = if !self.sim.is_done() {
+                self.sim.step(timing.step_flops) && self.corr.is_done() && self.jacobian.is_done()
+            } else if !self.corr.is_done() {
+                self.corr.step() && self.jacobian.is_done()
             } else {
-                self.sim.step(timing.step_flops) && self.corr.is_done()
+                self.jacobian.step(timing.step_flops)
             };
         }
         let t = now();
@@ -136,6 +231,12 @@ impl Job {
         }
         self.last_publish = t;
         self.published = true;
+        self.jacobian.due = true;
+        if final_sent {
+            // Only the Jacobian is still being computed: its update goes out alone.
+            return (done, None);
+        }
+        self.final_sent = self.sim.is_done() && self.corr.is_done();
         let delta = Delta::since(&self.sim, self.samples_sent);
         self.samples_sent = self.sim.stats().len();
         let update = wire::Result {
@@ -243,5 +344,51 @@ mod tests {
         let third = Job::after(Some(second), 3, other, MemoryBudget::default(), now()).unwrap();
         assert_eq!(third.layers_computed(), 0);
         assert_eq!(third.reused, 0);
+    }
+
+    /// The Jacobian goes out after the simulation's last update: its progress, then its
+    /// singular values (those of a run in one piece), or at once the reason it is not computed.
+    #[test]
+    fn the_jacobian_follows_the_simulation() {
+        for (width, computed) in [(24, true), (600, false)] {
+            let config = Config {
+                depth: 6,
+                width,
+                batch: 4,
+                ..Config::default()
+            };
+            let now = ticking();
+            let mut job = Job::new(3, config, MemoryBudget::default(), now()).unwrap();
+            let mut sim_done_at = None;
+            let mut jacobians = Vec::new();
+            for slice in 0.. {
+                let (done, update) = job.slice(&MAIN_THREAD, &now);
+                if let Some(u) = update {
+                    assert!(sim_done_at.is_none(), "no simulation update after its last");
+                    if u.delta.phase == lab_core::RunPhase::Done && u.corr_done {
+                        sim_done_at = Some(slice);
+                    }
+                }
+                if let Some(j) = job.take_jacobian() {
+                    assert_eq!(j.gen, 3);
+                    jacobians.push(j);
+                }
+                if done {
+                    break;
+                }
+            }
+            let last = jacobians.last().unwrap();
+            assert!(last.done);
+            assert_eq!(jacobians.iter().filter(|j| j.done).count(), 1);
+            if computed {
+                assert!(sim_done_at.is_some());
+                let whole = JacobianRun::run(config, None).unwrap();
+                assert_eq!(last.values, whole.singular_values().unwrap());
+                assert!(last.reason.is_empty());
+            } else {
+                assert!(last.values.is_empty());
+                assert!(last.reason.contains("up to width 512"), "{}", last.reason);
+            }
+        }
     }
 }

@@ -7,6 +7,7 @@ pub mod bundle;
 pub mod codec;
 pub mod config_wire;
 mod flat;
+pub mod jacobian_wire;
 pub mod job;
 pub mod runner;
 pub mod train_job;

@@ -7,6 +7,7 @@
 //! built, found through the page's preload links; no second binary. Latest wins: every configuration gets a new
 //! generation number, and results of older generations are dropped on arrival.
 
+use crate::engine::jacobian_wire::{self, JacobianUpdate};
 use crate::engine::job::{self, Job};
 use crate::engine::wire;
 use crate::engine::TheoryBundle;
@@ -32,6 +33,8 @@ pub enum RunEvent {
         gen: u64,
         bundle: TheoryBundle,
     },
+    /// The Jacobian's progress or result (after the simulation's last update).
+    Jacobian(JacobianUpdate),
     /// The worker died while computing this run; it is not run again (not on the main thread
     /// either: it may be what killed the worker).
     Failed {
@@ -311,6 +314,15 @@ fn on_message(inner: &Rc<RefCell<Inner>>, message: &JsValue) {
                 return;
             }
         },
+        "jacobian" => match jacobian_wire::read_jacobian(message) {
+            Ok(update) => RunEvent::Jacobian(update),
+            Err(e) => {
+                web::log_error(&format!(
+                    "Activation Lab: malformed Jacobian from the worker: {e}"
+                ));
+                return;
+            }
+        },
         "error" => {
             let why = wire::read_error(message);
             failed(inner, &why, &why);
@@ -324,6 +336,7 @@ fn on_message(inner: &Rc<RefCell<Inner>>, message: &JsValue) {
     };
     let gen = match &event {
         RunEvent::Update(r) => r.gen,
+        RunEvent::Jacobian(j) => j.gen,
         RunEvent::Theory { gen, .. } => *gen,
         RunEvent::Start { gen, .. } | RunEvent::Failed { gen, .. } => *gen,
     };
@@ -505,6 +518,9 @@ fn slice(job: Rc<RefCell<Job>>, sink: Sink, alive: Rc<Cell<bool>>) {
     let (done, update) = job.borrow_mut().slice(&job::MAIN_THREAD, &now_ms);
     if let Some(update) = update {
         sink(RunEvent::Update(update));
+    }
+    if let Some(jacobian) = job.borrow_mut().take_jacobian() {
+        sink(RunEvent::Jacobian(jacobian));
     }
     if !done {
         Timeout::new(0, move || slice(job, sink, alive)).forget();

@@ -45,13 +45,13 @@ pub(super) fn get_number(o: &JsValue, key: &str) -> Decoded<f64> {
         .ok_or_else(|| format!("`{key}` is not a number"))
 }
 
-fn get_string(o: &JsValue, key: &str) -> Decoded<String> {
+pub(super) fn get_string(o: &JsValue, key: &str) -> Decoded<String> {
     get(o, key)
         .as_string()
         .ok_or_else(|| format!("`{key}` is not a string"))
 }
 
-fn get_bool(o: &JsValue, key: &str) -> Decoded<bool> {
+pub(super) fn get_bool(o: &JsValue, key: &str) -> Decoded<bool> {
     get(o, key)
         .as_bool()
         .ok_or_else(|| format!("`{key}` is not a boolean"))
@@ -68,7 +68,7 @@ pub(super) fn get_f64_array(o: &JsValue, key: &str) -> Decoded<Vec<f64>> {
 const EXACT_INTEGERS: f64 = 9007199254740992.0;
 
 /// A request number: a non-negative integer that f64 holds exactly.
-fn generation(v: f64) -> Decoded<u64> {
+pub(super) fn generation(v: f64) -> Decoded<u64> {
     if (0.0..=EXACT_INTEGERS).contains(&v) && v.fract() == 0.0 {
         Ok(v as u64)
     } else {

@@ -10,7 +10,7 @@
 use crate::engine::job::{self, Job};
 use crate::engine::train_job::TrainJob;
 use crate::engine::train_wire::{self, Control};
-use crate::engine::{wire, TheoryBundle};
+use crate::engine::{jacobian_wire, wire, TheoryBundle};
 use lab_core::theory::PhaseGrid;
 use lab_core::Activation;
 use std::cell::{Cell, RefCell};
@@ -191,6 +191,9 @@ impl Worker {
         let (done, update) = job.slice(&job::WORKER, &now_ms);
         if let Some(update) = update {
             self.post(&wire::result(&update));
+        }
+        if let Some(jacobian) = job.take_jacobian() {
+            self.post(&jacobian_wire::jacobian(&jacobian));
         }
         if done {
             *self.finished.borrow_mut() = slot.take();

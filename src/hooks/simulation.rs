@@ -2,6 +2,7 @@
 //! actions, each carrying the generation it belongs to, so results of a superseded run never
 //! reach the panels. Props compare the results by `Rc` identity ([`Same`]).
 
+use crate::engine::jacobian_wire::JacobianUpdate;
 use crate::engine::runner::{RunEvent, Runner};
 use crate::engine::CorrView;
 use crate::engine::TheoryBundle;
@@ -47,6 +48,8 @@ pub struct RunState {
     pub failed: Option<String>,
     /// Layers kept from the previous run (a deeper network of the same settings).
     pub reused: usize,
+    /// The Jacobian's singular values (computed after the simulation), as far as known.
+    pub jacobian: Same<JacobianUpdate>,
 }
 
 impl RunState {
@@ -58,6 +61,7 @@ impl RunState {
             theory: None,
             failed: None,
             reused: 0,
+            jacobian: Same(Rc::new(JacobianUpdate::default())),
         }
     }
 
@@ -91,6 +95,10 @@ impl Reducible for RunState {
             }
             RunEvent::Theory { gen, bundle } if gen == self.gen => Rc::new(RunState {
                 theory: Some(Same(Rc::new(bundle))),
+                ..(*self).clone()
+            }),
+            RunEvent::Jacobian(update) if update.gen == self.gen => Rc::new(RunState {
+                jacobian: Same(Rc::new(update)),
                 ..(*self).clone()
             }),
             RunEvent::Failed { gen, why } if gen == self.gen => Rc::new(RunState {
@@ -176,6 +184,7 @@ impl Reducible for PinCache {
 fn event_gen(event: &RunEvent) -> u64 {
     match event {
         RunEvent::Update(r) => r.gen,
+        RunEvent::Jacobian(j) => j.gen,
         RunEvent::Start { gen, .. }
         | RunEvent::Theory { gen, .. }
         | RunEvent::Failed { gen, .. } => *gen,

@@ -10,6 +10,7 @@ pub mod derive;
 pub mod frame;
 pub mod grads;
 pub mod hist;
+pub mod jacobian;
 pub mod phase;
 pub mod selu_map;
 pub mod stats;
@@ -138,6 +139,7 @@ pub fn render(id: PanelId, props: PanelProps) -> Html {
         PanelId::Hist => html! { <hist::HistPanel ..props /> },
         PanelId::Grads => html! { <grads::GradsPanel ..props /> },
         PanelId::Corr => html! { <corr::CorrPanel ..props /> },
+        PanelId::Jacobian => html! { <jacobian::JacobianPanel ..props /> },
         PanelId::SeluMap => html! { <selu_map::MapPanel ..props /> },
         PanelId::Phase => html! { <phase::PhasePanel ..props /> },
         PanelId::Derive => html! { <derive::DeriveSelu /> },

@@ -156,7 +156,6 @@ impl Simulation {
 
     /// h = x^(l-1) W^l + b^l for a block of rows.
     pub(super) fn matmul_rows(&mut self, rows: Range<usize>) {
-        let n = self.config.width;
         let layer = self.cursor.layer;
         let residual = self.config.is_residual();
         let batch = &mut self.batch;
@@ -166,19 +165,13 @@ impl Simulation {
             (false, _) if layer == 1 => &batch.input,
             (false, _) => &batch.x,
         };
-        kernels::matmul_with(
+        affine_rows(
             self.config.kernels,
             &x_prev[rows.clone()],
             self.weights.of_layer(layer),
-            n,
-            n,
-            &mut batch.h[rows.clone()],
+            &self.weights.bias,
+            &mut batch.h[rows],
         );
-        for h_row in batch.h[rows].chunks_exact_mut(n) {
-            for (h, &bias) in h_row.iter_mut().zip(&self.weights.bias) {
-                *h += bias;
-            }
-        }
     }
 
     /// Whether the normalization sits after the activation (x^l = norm(phi(h^l))).
@@ -435,6 +428,24 @@ impl Simulation {
             );
         }
         self.begin_forward_layer(self.cursor.layer + 1);
+    }
+}
+
+/// out = x W + b for the rows of `x` (width = the bias's length): the matmul, then the bias
+/// added to each row (the batch's and the pairs' layers).
+pub(super) fn affine_rows(
+    path: crate::kernels::KernelPath,
+    x: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    out: &mut [f32],
+) {
+    let n = bias.len();
+    kernels::matmul_with(path, x, w, n, n, out);
+    for row in out.chunks_exact_mut(n) {
+        for (h, &b) in row.iter_mut().zip(bias) {
+            *h += b;
+        }
     }
 }
 

@@ -1,14 +1,13 @@
 //! The correlation pairs (see the module documentation of [`super`]): their inputs, and their
 //! rows through each layer with the batch's weights, biases and normalization.
 
-use super::forward::LayerWeights;
+use super::forward::{affine_rows, LayerWeights};
 use super::norm::{NormStats, RowNorm};
 
 /// Groups whose inverse stds a pair row keeps on the stack (more use a heap buffer).
 const MAX_GROUPS_ON_STACK: usize = 64;
 use super::CORR_PAIRS;
 use crate::config::{Config, NormAt, Normalization};
-use crate::kernels;
 use crate::rng::{Rng, Stream};
 
 /// The 2 P pair rows.
@@ -81,19 +80,15 @@ impl Pairs {
         let n = config.width;
         let rows = r0 * n..r1 * n;
         let x_prev = if layer == 1 { &self.input } else { &self.x };
-        kernels::matmul_with(
+        affine_rows(
             config.kernels,
             &x_prev[rows.clone()],
             w,
-            n,
-            n,
+            bias,
             &mut self.h[rows],
         );
         for r in r0..r1 {
             let h_row = &mut self.h[r * n..(r + 1) * n];
-            for (h, &bias) in h_row.iter_mut().zip(bias) {
-                *h += bias;
-            }
             let post = config.norm_at == NormAt::Post;
             if !post {
                 normalize_row(config, norm, h_row);
@@ -142,19 +137,15 @@ impl Pairs {
             }
             &self.u
         };
-        kernels::matmul_with(
+        affine_rows(
             config.kernels,
             &source[rows.clone()],
             w,
-            n,
-            n,
+            bias,
             &mut self.h[rows],
         );
         for r in r0..r1 {
             let h_row = &mut self.h[r * n..(r + 1) * n];
-            for (h, &bias) in h_row.iter_mut().zip(bias) {
-                *h += bias;
-            }
             config
                 .activation
                 .apply_slice_with(config.kernels, h_row, &mut self.phi);

@@ -67,11 +67,46 @@ struct JacobianPart {
     fresh: bool,
     /// A publication is due (set by the slice that decides it, like the simulation's).
     due: bool,
+    /// BatchNorm: the configuration whose Jacobian starts once the simulation has the batch's
+    /// statistics of every layer.
+    waiting: Option<Config>,
 }
 
 impl JacobianPart {
+    /// The Jacobian of `config`; with BatchNorm it waits for the simulation's statistics
+    /// ([`JacobianPart::start_batch_norm`]).
     fn new(gen: u64, config: Config) -> JacobianPart {
-        let run = JacobianRun::new(config, None).and_then(|run| {
+        if config.norm == lab_core::Normalization::Batch {
+            return JacobianPart {
+                run: None,
+                update: JacobianUpdate {
+                    gen,
+                    progress: 0.0,
+                    done: false,
+                    reason: String::new(),
+                    values: Vec::new(),
+                },
+                fresh: false,
+                due: false,
+                waiting: Some(config),
+            };
+        }
+        Self::with_stats(gen, config, None)
+    }
+
+    /// BatchNorm: starts the Jacobian with the batch's statistics of every layer, held fixed.
+    fn start_batch_norm(&mut self, stats: &[lab_core::jacobian::BatchStats]) {
+        if let Some(config) = self.waiting.take() {
+            *self = Self::with_stats(self.update.gen, config, Some(stats));
+        }
+    }
+
+    fn with_stats(
+        gen: u64,
+        config: Config,
+        stats: Option<&[lab_core::jacobian::BatchStats]>,
+    ) -> JacobianPart {
+        let run = JacobianRun::new(config, stats).and_then(|run| {
             let flops = JacobianRun::estimated_flops(&config);
             if flops > JACOBIAN_MAX_FLOPS {
                 Err(format!(
@@ -101,6 +136,7 @@ impl JacobianPart {
             run,
             fresh: true,
             due: false,
+            waiting: None,
         }
     }
 
@@ -221,6 +257,7 @@ impl Job {
             } else if !self.corr.is_done() {
                 self.corr.step() && self.jacobian.is_done()
             } else {
+                self.jacobian.start_batch_norm(self.sim.batch_norm_stats());
                 self.jacobian.step(timing.step_flops)
             };
         }
@@ -344,6 +381,38 @@ mod tests {
         let third = Job::after(Some(second), 3, other, MemoryBudget::default(), now()).unwrap();
         assert_eq!(third.layers_computed(), 0);
         assert_eq!(third.reused, 0);
+    }
+
+    /// With BatchNorm the Jacobian waits for the simulation and holds its batch statistics of
+    /// every layer fixed: the singular values are those of a run given the same statistics.
+    #[test]
+    fn a_batch_norm_jacobian_uses_the_simulated_batch_statistics() {
+        let config = Config {
+            depth: 5,
+            width: 16,
+            batch: 8,
+            norm: lab_core::Normalization::Batch,
+            ..Config::default()
+        };
+        let now = ticking();
+        let mut job = Job::new(4, config, MemoryBudget::default(), now()).unwrap();
+        let mut last = None;
+        loop {
+            let (done, _) = job.slice(&MAIN_THREAD, &now);
+            if let Some(j) = job.take_jacobian() {
+                last = Some(j);
+            }
+            if done {
+                break;
+            }
+        }
+        let last = last.unwrap();
+        assert!(last.done && last.reason.is_empty(), "{}", last.reason);
+        let sim = Simulation::run(config).unwrap();
+        assert_eq!(sim.batch_norm_stats().len(), 5);
+        let whole = JacobianRun::run(config, Some(sim.batch_norm_stats())).unwrap();
+        assert_eq!(last.values, whole.singular_values().unwrap());
+        assert_eq!(last.values.len(), 16);
     }
 
     /// The Jacobian goes out after the simulation's last update: its progress, then its

@@ -159,7 +159,14 @@ impl MemoryEstimate {
         let pairs = 4 * (2 * CORR_PAIRS as u64) * n * f32b + n * f32b + (n + groups) * f64b;
         // Per layer: its samples (allocated at full capacity), statistics, non-finite counts.
         let per_layer = (MAX_SAMPLES * size_of::<f32>()) as u64;
-        let results = d.saturating_mul(per_layer)
+        // BatchNorm's column means and inverse stds of every layer (for the Jacobian).
+        let batch_norm = if config.norm == Normalization::Batch {
+            d.saturating_mul(2 * n * f64b) + pushed(d, 2 * header)
+        } else {
+            0
+        };
+        let results = batch_norm
+            + d.saturating_mul(per_layer)
             + pushed(d, header)
             + pushed(d, size_of::<LayerStats>() as u64)
             + pushed(d, size_of::<NonFinite>() as u64)

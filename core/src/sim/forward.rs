@@ -397,6 +397,11 @@ impl Simulation {
 
     fn end_forward_layer(&mut self) {
         self.results.forwarded += 1;
+        if self.config.norm == Normalization::Batch {
+            self.results
+                .batch_norm
+                .push((self.norm.col_sum.clone(), self.norm.inv_std.clone()));
+        }
         let acc = &mut self.acc;
         self.results.stats.push(LayerStats {
             pre_mean: acc.pre_mean,

@@ -112,6 +112,8 @@ struct Results {
     samples: Vec<Vec<f32>>,
     /// Forward layers computed by this object ([`Simulation::layers_forwarded`]).
     forwarded: usize,
+    /// BatchNorm: each layer's column means and inverse stds ([`Simulation::batch_norm_stats`]).
+    batch_norm: Vec<(Vec<f64>, Vec<f64>)>,
 }
 
 /// The rule of a simulation's memory decisions: a byte budget, or float limits (tests).
@@ -263,6 +265,13 @@ impl Simulation {
             self.cursor.backward_reached = config.depth + 1;
         }
         Ok(self)
+    }
+
+    /// BatchNorm's statistics of each forwarded layer: (column means, column inverse stds)
+    /// over the batch, of h^l (or of phi(h^l) after the activation, of the stream in a residual
+    /// block); empty without BatchNorm. The Jacobian of one input holds them fixed.
+    pub fn batch_norm_stats(&self) -> &[(Vec<f64>, Vec<f64>)] {
+        &self.results.batch_norm
     }
 
     /// Forward layers computed by this simulation object (layers kept by

@@ -37,13 +37,20 @@ pub fn layers_csv(stats: &[LayerStats]) -> String {
     out
 }
 
-/// Rows `x,f,df` of the activation curve.
-pub fn activation_csv(points: &[(f64, f64, f64)]) -> String {
-    let mut out = String::with_capacity(48 * (points.len() + 1));
+/// Rows `x,f,df` of the activation curve; with the GELU difference shown (`diff`, GELU exact
+/// minus its tanh form at the same x), a fourth column `diff`.
+pub fn activation_csv(points: &[(f64, f64, f64)], diff: Option<&[(f64, f64)]>) -> String {
+    let diff = diff.filter(|d| d.len() == points.len());
+    let mut out = String::with_capacity(64 * (points.len() + 1));
     out.push_str(ACTIVATION_HEADER);
-    out.push('\n');
-    for &(x, f, df) in points {
-        out.push_str(&format!("{},{},{}\n", number(x), number(f), number(df)));
+    out.push_str(if diff.is_some() { ",diff\n" } else { "\n" });
+    for (i, &(x, f, df)) in points.iter().enumerate() {
+        out.push_str(&format!("{},{},{}", number(x), number(f), number(df)));
+        if let Some(d) = diff {
+            out.push(',');
+            out.push_str(&number(d[i].1));
+        }
+        out.push('\n');
     }
     out
 }
@@ -172,6 +179,20 @@ mod tests {
         assert_eq!(lines[1], "current,1,5e-1,2e0,2.5e-1,1e0,1e-3");
         assert_eq!(lines[2], "current,2,5e-1,2e0,2.5e-1,1e0,1e-3");
         assert_eq!(lines[3], "pin1,1,5e-1,2e0,-1e0,1e0,1e-3");
+    }
+
+    /// With the GELU difference shown, the activation CSV gets a `diff` column, row by row.
+    #[test]
+    fn activation_csv_carries_the_gelu_difference_when_shown() {
+        let points = [(-1.0, 0.5, 0.25), (0.0, 0.0, 0.5)];
+        assert_eq!(
+            activation_csv(&points, None),
+            "x,f,df\n-1e0,5e-1,2.5e-1\n0e0,0e0,5e-1\n"
+        );
+        assert_eq!(
+            activation_csv(&points, Some(&[(-1.0, -4.7e-4), (0.0, 0.0)])),
+            "x,f,df,diff\n-1e0,5e-1,2.5e-1,-4.7e-4\n0e0,0e0,5e-1,0e0\n"
+        );
     }
 
     #[test]

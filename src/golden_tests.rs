@@ -101,7 +101,10 @@ fn exports(query: &str) -> Vec<(&'static str, String)> {
     );
     let layers = csv::layers_csv(view.stats());
     vec![
-        ("activation", csv::activation_csv(&activation.points)),
+        (
+            "activation",
+            csv::activation_csv(&activation.points, activation.gelu_diff.as_deref()),
+        ),
         ("stats", layers.clone()),
         ("grads", layers),
         (

@@ -20,7 +20,10 @@ pub fn activation_export(data: &ActivationData) -> (String, String) {
             .to_lowercase()
             .replace([' ', '(', ')', ',', '/'], "-")
     );
-    (name, csv::activation_csv(&data.points))
+    (
+        name,
+        csv::activation_csv(&data.points, data.gelu_diff.as_deref()),
+    )
 }
 
 /// The x range, the GELU difference toggle and the overlay choices.

@@ -6,6 +6,11 @@
 //! each column over the batch; LayerNorm: each row over the width; population variance, eps
 //! [`NORM_EPS`](crate::config::NORM_EPS) inside the square root, no learned affine); x^l = phi(h^l).
 //!
+//! Residual blocks ([`Config::arch`]): x^l = x^(l-1) + s phi(norm(x^(l-1)) W^l + b^l) with s =
+//! [`Config::branch_scale`]; the normalization acts on a copy of the stream (pre-norm), the
+//! stream is updated in place, and the backward pass adds the branch's share, back through that
+//! normalization, to dL/dx^l. [`Simulation::extend`] continues a run to a larger depth.
+//!
 //! Backward: L = sum(g * x^depth) for a fixed g ~ N(0, 1) (its own random stream), and
 //! delta^l = dL/dh^l where h^l is the matmul output before normalization; the normalization is
 //! differentiated exactly (including the dependence of its mean and variance on h^l):

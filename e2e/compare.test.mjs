@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { useBrowser, browser, origin, artifacts, waitDone, downloadCsv } from "./harness.mjs";
+import { useBrowser, browser, origin, artifacts, waitDone, downloadCsv, openDevice } from "./harness.mjs";
 
 useBrowser();
 
@@ -15,19 +15,7 @@ const DESKTOP = { viewport: { width: 1400, height: 1000 }, deviceScaleFactor: 1 
 const PINNED = ["stats", "grads", "hist", "corr"];
 const SIZE = "depth=30&width=64&batch=64";
 
-async function open(device, query) {
-  const context = await browser.newContext({ ...device, acceptDownloads: true });
-  const page = await context.newPage();
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("console", (m) => m.type() === "error" && problems.push(`console error: ${m.text()}`));
-  page.on("request", (r) => {
-    const u = r.url();
-    if (!u.startsWith(origin) && !u.startsWith("blob:") && !u.startsWith("data:")) problems.push(`request to another origin: ${u}`);
-  });
-  await page.goto(`${origin}/${query}`);
-  return { page, context, problems };
-}
+const open = openDevice;
 
 /** Waits until the current run and every pinned run are complete. */
 async function waitPins(page, count) {

@@ -89,7 +89,12 @@ after(async () => {
 
 /** A page that records console errors, page errors and requests to other origins. */
 export async function openPage(query, { width = 1400, height = 1000, scale = 1, initScript = null } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: scale, acceptDownloads: true });
+  return openDevice({ viewport: { width, height }, deviceScaleFactor: scale }, query, { initScript });
+}
+
+/** Like openPage, with playwright context options (a device: viewport, scale, touch). */
+export async function openDevice(device, query, { initScript = null } = {}) {
+  const context = await browser.newContext({ ...device, acceptDownloads: true });
   const page = await context.newPage();
   if (initScript) await page.addInitScript(initScript);
   const problems = [];

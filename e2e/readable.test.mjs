@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { useBrowser, browser, origin, artifacts, waitDone, labPanels } from "./harness.mjs";
+import { useBrowser, browser, origin, artifacts, waitDone, labPanels, openDevice } from "./harness.mjs";
 
 useBrowser();
 
@@ -24,19 +24,7 @@ const EXTREMES = [
 const TRAIN = "?task=spiral&noise=0.1&act=selu&depth=6&width=16&opt=adam&lr=0.01&steps=200&eval_every=20&seed=3&play=1&runs=norm:none;norm:layer";
 const TRAIN_PANELS = ["loss", "train_stats", "weights", "decision"];
 
-async function open(device, query) {
-  const context = await browser.newContext({ ...device, acceptDownloads: true });
-  const page = await context.newPage();
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("console", (m) => m.type() === "error" && problems.push(`console error: ${m.text()}`));
-  page.on("request", (r) => {
-    const u = r.url();
-    if (!u.startsWith(origin) && !u.startsWith("blob:") && !u.startsWith("data:")) problems.push(`request to another origin: ${u}`);
-  });
-  await page.goto(`${origin}/${query}`);
-  return { page, context, problems };
-}
+const open = openDevice;
 
 const overlap = (a, b) => a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3];
 

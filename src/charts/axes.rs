@@ -144,13 +144,8 @@ impl Axes {
         y: Axis,
     ) -> Axes {
         let (_, h) = area.dim_in_pixel();
-        let font = style.label_font();
         let line = style.px(12.0) as f64;
-        let measure = |s: &str| {
-            area.estimate_text_size(s, &font)
-                .map(|(w, _)| w as f64)
-                .unwrap_or(0.6 * line * s.chars().count() as f64)
-        };
+        let measure = text_width(area, style);
         let title_h = style.px(16.0);
         let dist = style.px(TICK + LABEL_GAP);
         let x_area = dist + style.px(15.0) + if x.desc.is_empty() { 0 } else { title_h };
@@ -363,6 +358,21 @@ impl Axes {
 }
 
 /// The x axis's ticks on `area` when the y label area is `y_area` wide.
+/// The width in pixels of a tick label in the label font (about 0.6 of the line height per
+/// character where the backend cannot measure).
+fn text_width<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    style: &Style,
+) -> impl Fn(&str) -> f64 + 'a {
+    let font = style.label_font();
+    let line = style.px(12.0) as f64;
+    move |s: &str| {
+        area.estimate_text_size(s, &font)
+            .map(|(w, _)| w as f64)
+            .unwrap_or(0.6 * line * s.chars().count() as f64)
+    }
+}
+
 fn x_ticks<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     style: &Style,
@@ -371,13 +381,8 @@ fn x_ticks<DB: DrawingBackend>(
     y_area: i32,
 ) -> Ticks {
     let (w, _) = area.dim_in_pixel();
-    let font = style.label_font();
     let line = style.px(12.0) as f64;
-    let measure = |s: &str| {
-        area.estimate_text_size(s, &font)
-            .map(|(w, _)| w as f64)
-            .unwrap_or(0.6 * line * s.chars().count() as f64)
-    };
+    let measure = text_width(area, style);
     let x_len = (w as i32 - margin.1 - margin.3 - y_area).max(0) as f64;
     // With names, a tick's label "i" stands for names[i] (measured as such).
     let name = |s: &str| -> Option<String> {

@@ -57,8 +57,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &CorrData, style: &Style) -> Resul
         legend.push(LegendEntry::line("mean-field prediction", pred).dashed(dash.0, dash.1));
     }
     for (index, label, _) in &data.pins {
-        let (line, d) = style.pin_line(*index);
-        legend.push(LegendEntry::line(label.clone(), line).dashed(d.0, d.1));
+        legend.push(super::pin_entry(style, *index, label));
     }
     let (strip, root) = root.split_vertically(super::legend_strip_height(&root, style, &legend));
     super::draw_legend_strip(&strip, style, &legend)?;

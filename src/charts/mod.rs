@@ -117,11 +117,14 @@ impl Style {
 /// The legend entries of the pinned runs.
 pub fn pin_legend(style: &Style, pins: &[PinStats]) -> Vec<LegendEntry> {
     pins.iter()
-        .map(|p| {
-            let (line, dash) = style.pin_line(p.index);
-            LegendEntry::line(p.label.clone(), line).dashed(dash.0, dash.1)
-        })
+        .map(|p| pin_entry(style, p.index, &p.label))
         .collect()
+}
+
+/// The legend entry of pin `index`: its colour and dash, with its label.
+pub fn pin_entry(style: &Style, index: usize, label: &str) -> LegendEntry {
+    let (line, dash) = style.pin_line(index);
+    LegendEntry::line(label.to_string(), line).dashed(dash.0, dash.1)
 }
 
 /// Series colours in order of use.

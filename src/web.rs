@@ -33,6 +33,14 @@ pub fn after_ms(ms: i32, f: impl FnOnce() + 'static) {
         .ok();
 }
 
+/// Calls `f` once before the browser's next repaint (`requestAnimationFrame`); false (and `f`
+/// dropped) where no frame can be requested.
+pub fn on_next_frame(f: impl FnOnce() + 'static) -> bool {
+    let Some(w) = window() else { return false };
+    let callback = wasm_bindgen::closure::Closure::once_into_js(f);
+    w.request_animation_frame(callback.unchecked_ref()).is_ok()
+}
+
 /// The current query string, e.g. `?act=relu`.
 pub fn query_string() -> String {
     window()
@@ -40,8 +48,52 @@ pub fn query_string() -> String {
         .unwrap_or_default()
 }
 
-/// Replaces the URL's query string without adding a history entry.
+/// The least time between two changes of the address bar, in ms ([`replace_query`]).
+const QUERY_GAP_MS: i32 = 100;
+
+thread_local! {
+    /// Whether the address bar was changed less than [`QUERY_GAP_MS`] ago, and the newest
+    /// query waiting for that gap to end.
+    static QUERY: std::cell::RefCell<(bool, Option<String>)> =
+        const { std::cell::RefCell::new((false, None)) };
+}
+
+/// Replaces the URL's query string without adding a history entry: at once, or, when the last
+/// change was less than [`QUERY_GAP_MS`] ago, with the newest query at the end of that gap
+/// (each `history.replaceState` costs about a millisecond, and Chromium ignores them beyond a
+/// few hundred in ten seconds: a fast slider drag would leave a stale address).
 pub fn replace_query(query: &str) {
+    let now = QUERY.with(|q| {
+        let mut q = q.borrow_mut();
+        if q.0 {
+            q.1 = Some(query.to_string());
+            false
+        } else {
+            q.0 = true;
+            true
+        }
+    });
+    if now {
+        set_query(query);
+        after_ms(QUERY_GAP_MS, query_gap_over);
+    }
+}
+
+/// The end of a gap: the waiting query, if any, goes to the address bar and starts a new gap.
+fn query_gap_over() {
+    let waiting = QUERY.with(|q| {
+        let mut q = q.borrow_mut();
+        let waiting = q.1.take();
+        q.0 = waiting.is_some();
+        waiting
+    });
+    if let Some(query) = waiting {
+        set_query(&query);
+        after_ms(QUERY_GAP_MS, query_gap_over);
+    }
+}
+
+fn set_query(query: &str) {
     let Some(w) = window() else { return };
     let Ok(history) = w.history() else { return };
     let path = w.location().pathname().unwrap_or_default();

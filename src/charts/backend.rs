@@ -13,6 +13,16 @@ use plotters_canvas::CanvasBackend;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
+/// Text sizes measured so far, by (font, text) ([`Canvas::estimate_text_size`]).
+type TextSizes = std::collections::HashMap<(String, String), (u32, u32)>;
+
+/// Most text sizes kept; the cache starts afresh beyond (a page draws a few hundred labels).
+const MAX_TEXT_SIZES: usize = 4096;
+
+thread_local! {
+    static TEXT_SIZES: std::cell::RefCell<TextSizes> = std::cell::RefCell::new(TextSizes::new());
+}
+
 thread_local! {
     /// The context of the canvas drawn last, read back by [`ink_pixels`].
     static CURRENT: std::cell::RefCell<Option<CanvasRenderingContext2d>> =
@@ -131,26 +141,41 @@ impl DrawingBackend for Canvas {
     }
 
     /// The text's advance width and font height (ascent + descent) in pixels, unrotated, as
-    /// plotters' own estimate gives them; a rough box if the canvas cannot measure.
+    /// plotters' own estimate gives them; a rough box if the canvas cannot measure. Measured
+    /// once per font and text ([`TEXT_SIZES`]): choosing ticks measures many candidate labels,
+    /// and the same labels come back at every redraw.
     fn estimate_text_size<S: BackendTextStyle>(
         &self,
         text: &str,
         style: &S,
     ) -> Result<(u32, u32), Error> {
         // The same font string the backend draws with.
-        self.context.set_font(&format!(
+        let font = format!(
             "{} {}px {}",
             style.style().as_str(),
             style.size(),
             style.family().as_str(),
-        ));
+        );
+        let key = (font, text.to_string());
+        if let Some(size) = TEXT_SIZES.with(|c| c.borrow().get(&key).copied()) {
+            return Ok(size);
+        }
+        self.context.set_font(&key.0);
         let size = style.size();
         let measured = self.context.measure_text(text).ok().map(|m| {
             let height = m.font_bounding_box_ascent() + m.font_bounding_box_descent();
             (m.width(), if height > 0.0 { height } else { size * 1.15 })
         });
         let (w, h) = measured.unwrap_or((0.6 * size * text.chars().count() as f64, 1.15 * size));
-        Ok((w.ceil().max(0.0) as u32, h.ceil().max(0.0) as u32))
+        let size = (w.ceil().max(0.0) as u32, h.ceil().max(0.0) as u32);
+        TEXT_SIZES.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.len() >= MAX_TEXT_SIZES {
+                c.clear();
+            }
+            c.insert(key, size);
+        });
+        Ok(size)
     }
 
     fn blit_bitmap(

@@ -178,11 +178,16 @@ impl Style {
     }
 }
 
-/// Sizes the canvas's backing store to its CSS box times the device pixel ratio.
-/// Returns false when the canvas is not laid out (hidden), in which case nothing is drawn.
+/// [`fit_canvas_to`] with the canvas's CSS box as laid out now (the tests' shortcut).
+#[cfg(test)]
 pub fn fit_canvas(canvas: &HtmlCanvasElement, dpr: f64) -> bool {
-    let w = canvas.client_width();
-    let h = canvas.client_height();
+    fit_canvas_to(canvas, canvas.client_width(), canvas.client_height(), dpr)
+}
+
+/// Sizes the canvas's backing store to its CSS box (`w` x `h`, read before) times the device
+/// pixel ratio. Returns false when the canvas is not laid out (hidden), in which case nothing
+/// is drawn.
+pub fn fit_canvas_to(canvas: &HtmlCanvasElement, w: i32, h: i32, dpr: f64) -> bool {
     if w <= 0 || h <= 0 {
         return false;
     }

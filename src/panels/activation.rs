@@ -78,7 +78,8 @@ pub fn ActivationPanel(props: &PanelProps) -> Html {
         let data = data.clone();
         renderer = use_chart(
             canvas.clone(),
-            (data.clone(), props.resize),
+            // By identity: the memo makes the data anew only when its inputs change.
+            (crate::hooks::Same(data.clone()), props.resize),
             move |c, style| charts::activation::draw(c, &data, style),
         );
     }

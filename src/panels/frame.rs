@@ -47,30 +47,112 @@ pub type DrawFn = Rc<dyn Fn(&HtmlCanvasElement, &Style) -> Result<(), String>>;
 /// its CSS size (crisp on slides), off screen.
 pub type Renderer = Rc<RefCell<Option<DrawFn>>>;
 
-/// Draws into the canvas on screen (sized by the device pixel ratio) and keeps `draw` in
-/// `renderer` for the 2x export.
+/// A chart waiting for the next animation frame.
+struct PendingDraw {
+    canvas: NodeRef,
+    theme: Theme,
+    draw: DrawFn,
+}
+
+thread_local! {
+    /// The charts to draw at the next animation frame, each once, in the order first asked.
+    static PENDING: RefCell<Vec<PendingDraw>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Milliseconds of chart drawing per animation frame; charts still waiting then draw at the
+/// next frame, in the order they were first asked for.
+const FRAME_DRAW_MS: f64 = 8.0;
+
+/// Keeps `draw` in `renderer` for the 2x export, and draws it into the canvas on screen (sized
+/// by the device pixel ratio) at the next animation frame. A chart asked to draw several times
+/// before its turn (a storm of slider changes, a run's updates arriving faster than frames)
+/// draws once, with its latest inputs; each frame draws for about [`FRAME_DRAW_MS`], the
+/// charts that waited longest first, so that the page answers input between frames whatever
+/// the number of charts; and the waiting charts' sizes are read before any of them draws, so
+/// the page is laid out once per frame rather than once per chart. Where no frame can be
+/// requested, it draws at once.
 pub fn draw_on_screen(canvas: &NodeRef, renderer: &Renderer, theme: Theme, draw: DrawFn) {
-    if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
+    *renderer.borrow_mut() = Some(draw.clone());
+    let first = PENDING.with(|p| {
+        let mut pending = p.borrow_mut();
+        let first = pending.is_empty();
+        match pending.iter_mut().find(|d| d.canvas == *canvas) {
+            Some(d) => {
+                d.theme = theme;
+                d.draw = draw;
+            }
+            None => pending.push(PendingDraw {
+                canvas: canvas.clone(),
+                theme,
+                draw,
+            }),
+        }
+        first
+    });
+    if first && !web::on_next_frame(draw_pending) {
+        draw_pending();
+    }
+}
+
+/// Draws waiting charts for about [`FRAME_DRAW_MS`] (at least one), and asks for another frame
+/// if some are left (see [`draw_on_screen`]).
+fn draw_pending() {
+    let pending = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
+    let dpr = web::device_pixel_ratio();
+    // Every size first: reading a size after another chart has drawn would lay the page out
+    // again.
+    let sized: Vec<_> = pending
+        .into_iter()
+        .filter_map(|d| {
+            let c = d.canvas.cast::<HtmlCanvasElement>()?;
+            let size = (c.client_width(), c.client_height());
+            Some((c, size, d))
+        })
+        .collect();
+    let start = web::now_ms();
+    let mut left = Vec::new();
+    for (c, (w, h), d) in sized {
+        if !left.is_empty() || (web::now_ms() - start >= FRAME_DRAW_MS && start > 0.0) {
+            left.push(d);
+            continue;
+        }
         let style = Style {
-            dpr: web::device_pixel_ratio(),
-            theme,
+            dpr,
+            theme: d.theme,
         };
-        if charts::fit_canvas(&c, style.dpr) {
-            charts::axes::start_record();
-            if let Err(e) = draw(&c, &style) {
-                web::log_error(&e);
-            }
-            // What the chart layer drew where (tick labels, plots, legends), for the tests.
-            let record = charts::axes::take_record();
-            let _ = c.set_attribute("data-label-boxes", &record.to_json());
-            // The first plot's box (canvas pixels), where the readout maps the pointer.
-            if let Some(p) = record.plots.first() {
-                let _ =
-                    c.set_attribute("data-plot", &format!("{},{},{},{}", p[0], p[1], p[2], p[3]));
-            }
+        if !charts::fit_canvas_to(&c, w, h, dpr) {
+            continue;
+        }
+        charts::axes::start_record();
+        if let Err(e) = (d.draw)(&c, &style) {
+            web::log_error(&e);
+        }
+        // What the chart layer drew where (tick labels, plots, legends), for the tests.
+        let record = charts::axes::take_record();
+        let _ = c.set_attribute("data-label-boxes", &record.to_json());
+        // The first plot's box (canvas pixels), where the readout maps the pointer.
+        if let Some(p) = record.plots.first() {
+            let _ = c.set_attribute("data-plot", &format!("{},{},{},{}", p[0], p[1], p[2], p[3]));
         }
     }
-    *renderer.borrow_mut() = Some(draw);
+    if left.is_empty() {
+        return;
+    }
+    // The charts left go first next time; a chart asked for meanwhile keeps its place.
+    PENDING.with(|p| {
+        let mut pending = p.borrow_mut();
+        let newer = std::mem::take(&mut *pending);
+        *pending = left;
+        for d in newer {
+            match pending.iter_mut().find(|w| w.canvas == d.canvas) {
+                Some(w) => *w = d,
+                None => pending.push(d),
+            }
+        }
+    });
+    if !web::on_next_frame(draw_pending) {
+        draw_pending();
+    }
 }
 
 /// The theme the charts draw with (the page provides it as a context).
@@ -124,6 +206,10 @@ pub struct FrameProps {
     /// The values under the pointer or the keyboard cursor, if the chart has a readout.
     #[prop_or_default]
     pub readout: Option<Readout>,
+    /// The chart still shows the previous setting's theory while the new one is computed: it
+    /// is faded and says so.
+    #[prop_or_default]
+    pub busy: bool,
 }
 
 /// A chart's readout: the values at the point nearest the pointer, or at a cursor that the
@@ -191,6 +277,7 @@ impl PartialEq for FrameProps {
             && self.extra == o.extra
             && self.onclick == o.onclick
             && self.readout == o.readout
+            && self.busy == o.busy
     }
 }
 
@@ -371,9 +458,13 @@ pub fn Frame(props: &FrameProps) -> Html {
     });
     let title_id = format!("panel-{}-title", props.name);
     html! {
-        <section id={format!("panel-{}", props.name)} class="panel" aria-labelledby={title_id.clone()}>
+        <section id={format!("panel-{}", props.name)} class={classes!("panel", props.busy.then_some("busy"))}
+            aria-labelledby={title_id.clone()} aria-busy={props.busy.then_some("true")}>
             <div class="panel-head">
                 <h2 id={title_id}>{ &props.title }</h2>
+                if props.busy {
+                    <span class="busy-note">{ "updating for the new setting…" }</span>
+                }
                 { export_menu(
                     props.name,
                     csv_download(&props.csv),

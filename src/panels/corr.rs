@@ -10,7 +10,7 @@ use yew::prelude::*;
 #[function_component]
 pub fn CorrPanel(props: &PanelProps) -> Html {
     let canvas = use_node_ref();
-    let theory = props.theory_bundle();
+    let (theory, busy) = super::use_theory(props);
     let pins = props.pin_views();
     let renderer = use_chart(
         canvas.clone(),
@@ -105,7 +105,7 @@ pub fn CorrPanel(props: &PanelProps) -> Html {
         )
     };
     html! {
-        <Frame name="corr" title={PanelId::Corr.title()}
+        <Frame name="corr" {busy} title={PanelId::Corr.title()}
             canvas={canvas} renderer={renderer} summary={summary} csv={csv} readout={readout}
             caption={html!{ <>
                 { "Sixteen pairs of inputs start with correlation c0 (the c0 control) and pass through the same network. " }

@@ -131,6 +131,26 @@ impl PanelProps {
     }
 }
 
+/// The theory a theory panel draws, and whether it is stale: the current run's once computed;
+/// before that (a fraction of a second after a change) the last one this panel drew, which the
+/// panel shows faded and marked as updating ([`frame::Frame`]'s `busy`). The panel stays in
+/// place rather than being replaced by a placeholder and rebuilt at every step of a drag.
+#[hook]
+pub fn use_theory(props: &PanelProps) -> (Option<Same<TheoryBundle>>, bool) {
+    let last = use_mut_ref(|| None::<Same<TheoryBundle>>);
+    match props.theory_bundle() {
+        Some(t) => {
+            *last.borrow_mut() = Some(t.clone());
+            (Some(t), false)
+        }
+        None => {
+            let last = last.borrow().clone();
+            let stale = last.is_some();
+            (last, stale)
+        }
+    }
+}
+
 /// The panel `id`.
 pub fn render(id: PanelId, props: PanelProps) -> Html {
     match id {

@@ -7,6 +7,7 @@ use super::frame::{
 };
 use super::{PanelId, PanelProps};
 use crate::charts::{self, phase::Frame};
+use crate::hooks::Same;
 use crate::theory_view;
 use yew::prelude::*;
 
@@ -17,11 +18,13 @@ pub fn PhasePanel(props: &PanelProps) -> Html {
     let theme = use_chart_theme();
     let info = use_context::<ExportInfo>().unwrap_or_default();
     let options = use_state(SlideOptions::default);
-    let theory = props.theory_bundle();
+    let (theory, busy) = super::use_theory(props);
     let drawn = use_memo(theory.clone(), |t| {
         t.as_ref().map(|b| theory_view::phase_data(b))
     });
-    let renderer = use_chart(canvas.clone(), (drawn.clone(), props.resize), {
+    // The data by identity: the memo makes it anew only for a new theory, and comparing its
+    // values would see a change at every render (the grid holds NaN where chi_1 is undefined).
+    let renderer = use_chart(canvas.clone(), (Same(drawn.clone()), props.resize), {
         let (drawn, frame) = (drawn.clone(), frame.clone());
         move |c, style| match &*drawn {
             Some(data) => {
@@ -73,9 +76,13 @@ pub fn PhasePanel(props: &PanelProps) -> Html {
         theory_view::PHASE_SB2.1
     );
     html! {
-        <section id="panel-phase" class="panel" aria-labelledby="panel-phase-title">
+        <section id="panel-phase" class={classes!("panel", busy.then_some("busy"))}
+            aria-labelledby="panel-phase-title" aria-busy={busy.then_some("true")}>
             <div class="panel-head">
                 <h2 id="panel-phase-title">{ PanelId::Phase.title() }</h2>
+                if busy {
+                    <span class="busy-note">{ "updating for the new setting…" }</span>
+                }
                 { export_menu(
                     "phase",
                     csv_download(&csv),

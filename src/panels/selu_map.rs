@@ -10,7 +10,7 @@ use yew::prelude::*;
 #[function_component]
 pub fn MapPanel(props: &PanelProps) -> Html {
     let canvas = use_node_ref();
-    let theory = props.theory_bundle();
+    let (theory, busy) = super::use_theory(props);
     let renderer = use_chart(
         canvas.clone(),
         (props.run.view.clone(), props.resize, theory.clone()),
@@ -40,7 +40,7 @@ pub fn MapPanel(props: &PanelProps) -> Html {
         })
     };
     html! {
-        <Frame name="selu_map" title={PanelId::SeluMap.title()}
+        <Frame name="selu_map" {busy} title={PanelId::SeluMap.title()}
             canvas={canvas} renderer={renderer} summary={fixed_text.clone()} csv={csv}
             caption={html!{ <>
                 { "Each arrow points from a layer's output statistics (mean μ, variance ν) toward the next layer's, for one random layer of this activation and initialization (weights N(0, σ_w²/n): the next pre-activations are N(0, σ_w²(ν + μ²) + σ_b²); at μ = 0 this is the SNN paper's map g with ω = 0, τ = σ_w²). Dot: the fixed point reached from the first layer; blue line: the simulated network's layers. " }

@@ -7,7 +7,9 @@ use crate::engine::runner::{RunEvent, Runner};
 use crate::engine::CorrView;
 use crate::engine::TheoryBundle;
 use crate::params::{pin_label, same_run};
+use crate::web;
 use lab_core::{Config, SimView};
+use std::cell::RefCell;
 use std::ops::Deref;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -191,6 +193,12 @@ fn event_gen(event: &RunEvent) -> u64 {
     }
 }
 
+/// A runner's event and the reducer it goes to (decided when it arrives, see [`Route`]).
+enum Routed {
+    Main(RunEvent),
+    Pin(RunEvent),
+}
+
 /// Which reducer the runner's events go to: the newest request is a pinned run's, and the
 /// generation it got.
 #[derive(Default)]
@@ -220,6 +228,22 @@ pub fn use_simulation(config: Config, pins: Vec<Config>) -> Simulation {
     let runner = {
         let (main, pinned) = (state.dispatcher(), cache.dispatcher());
         let route = route.clone();
+        // The events of one frame are applied together at the next animation frame: one
+        // render of the page for all of them (a small network's run sends its start, results,
+        // theory and Jacobian within a few milliseconds; a storm of changes sends many runs').
+        let queue: Rc<RefCell<Vec<Routed>>> = Rc::default();
+        let apply = {
+            let queue = queue.clone();
+            move || {
+                let events = std::mem::take(&mut *queue.borrow_mut());
+                for event in events {
+                    match event {
+                        Routed::Main(e) => main.dispatch(e),
+                        Routed::Pin(e) => pinned.dispatch(PinAction::Event(e)),
+                    }
+                }
+            }
+        };
         use_mut_ref(move || {
             Runner::new(Rc::new(move |event: RunEvent| {
                 let to_pin = {
@@ -232,10 +256,17 @@ pub fn use_simulation(config: Config, pins: Vec<Config>) -> Simulation {
                         other => r.pin_gen == Some(event_gen(other)),
                     }
                 };
-                if to_pin {
-                    pinned.dispatch(PinAction::Event(event));
-                } else {
-                    main.dispatch(event);
+                let first = {
+                    let mut q = queue.borrow_mut();
+                    q.push(if to_pin {
+                        Routed::Pin(event)
+                    } else {
+                        Routed::Main(event)
+                    });
+                    q.len() == 1
+                };
+                if first && !web::on_next_frame(apply.clone()) {
+                    apply();
                 }
             }))
         })

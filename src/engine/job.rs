@@ -194,13 +194,20 @@ impl Job {
         let Some(previous) = previous else {
             return Job::new(gen, config, budget, now);
         };
-        match previous.sim.extend(config) {
+        // The correlation prediction of the same settings continues too (its layers depend on
+        // the settings and the layer only), even when the simulation cannot.
+        let corr = previous.corr.extend(&config).ok();
+        let mut job = match previous.sim.extend(config) {
             Ok(sim) => {
                 let reused = sim.stats().len();
-                Ok(Job::of(gen, sim, reused, now))
+                Job::of(gen, sim, reused, now)
             }
-            Err(_) => Job::new(gen, config, budget, now),
+            Err(_) => Job::new(gen, config, budget, now)?,
+        };
+        if let Some(corr) = corr {
+            job.corr = corr;
         }
+        Ok(job)
     }
 
     fn of(gen: u64, sim: Simulation, reused: usize, now: f64) -> Job {
@@ -355,6 +362,12 @@ mod tests {
                 }
             }
         };
+        // The correlation prediction a fresh job of `config` makes.
+        let fresh_corr = |config: &Config| {
+            let mut corr = CorrJob::new(config);
+            while !corr.step() {}
+            corr.values
+        };
         let config = Config {
             depth: 50,
             width: 32,
@@ -374,6 +387,18 @@ mod tests {
         assert_eq!(run_to_end(&mut second, &mut view), 50);
         assert_eq!(second.layers_computed(), 10);
         assert_eq!(view, SimView::of(&Simulation::run(deeper).unwrap()));
+        assert_eq!(second.corr.values, fresh_corr(&deeper));
+        // Shallower: the simulation starts afresh, the prediction is made anew as well (its
+        // 60 layers are more than 40).
+        let shallower = Config {
+            depth: 40,
+            ..config
+        };
+        let mut back =
+            Job::after(Some(second), 3, shallower, MemoryBudget::default(), now()).unwrap();
+        run_to_end(&mut back, &mut SimView::new(shallower));
+        assert_eq!(back.corr.values, fresh_corr(&shallower));
+        let second = back;
         let other = Config {
             activation: lab_core::Activation::new(lab_core::ActivationKind::Tanh),
             ..deeper

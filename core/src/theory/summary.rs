@@ -156,6 +156,12 @@ fn fmt_q(q: f64) -> String {
 /// The pairs have zero-mean inputs with std in_std and cosine c0 (see crate::sim).
 #[derive(Clone, Debug)]
 pub struct CorrJob {
+    /// The settings it predicts for, with depth 0 ([`CorrJob::extend`]).
+    settings: Config,
+    /// The map reached its fixed point: every further layer has the value `c`.
+    converged: bool,
+    /// The last layer was pushed and (q, c) not advanced past it (a finished job).
+    pending: bool,
     act: Activation,
     sigma_w2: f64,
     sigma_b2: f64,
@@ -176,6 +182,12 @@ impl CorrJob {
         let applies =
             config.norm == Normalization::None && !config.is_residual() && q > 0.0 && q.is_finite();
         CorrJob {
+            settings: Config {
+                depth: 0,
+                ..*config
+            },
+            converged: false,
+            pending: false,
             act: config.activation,
             sigma_w2,
             sigma_b2,
@@ -190,6 +202,33 @@ impl CorrJob {
         self.values.len() >= self.depth
     }
 
+    /// This job continued to `config`, a network of the same settings and another depth: c^l
+    /// depends on the settings and l only, so the layers computed so far are kept and the job
+    /// goes on from where it stopped; its values end bit-identical to [`CorrJob::new`]'s for
+    /// `config`. Gives the job back (Err) when the settings differ or `config` is shallower
+    /// than the layers already computed.
+    pub fn extend(mut self, config: &Config) -> Result<CorrJob, Box<CorrJob>> {
+        if (Config {
+            depth: 0,
+            ..*config
+        }) != self.settings
+        {
+            return Err(Box::new(self));
+        }
+        let depth = CorrJob::new(config).depth;
+        if depth < self.values.len() {
+            return Err(Box::new(self));
+        }
+        self.depth = depth;
+        if self.converged {
+            self.values.resize(depth, self.c);
+        } else if self.pending && !self.is_done() {
+            self.pending = false;
+            self.advance();
+        }
+        Ok(self)
+    }
+
     /// Computes the next layer; returns true when all layers are done.
     pub fn step(&mut self) -> bool {
         if self.is_done() {
@@ -197,8 +236,15 @@ impl CorrJob {
         }
         self.values.push(self.c);
         if self.is_done() {
+            self.pending = true;
             return true;
         }
+        self.advance();
+        self.is_done()
+    }
+
+    /// (q, c) one layer on; at the fixed point, every remaining layer filled in.
+    fn advance(&mut self) {
         let (q_next, _, c_next) = correlation_map_with(
             Quadrature::Fast,
             &self.act,
@@ -211,10 +257,10 @@ impl CorrJob {
         if (c_next - self.c).abs() < 1e-13 && (q_next - self.q).abs() < 1e-13 * self.q.abs() {
             // Converged: every further layer has the same value.
             self.values.resize(self.depth, c_next);
+            self.converged = true;
         }
         self.q = q_next;
         self.c = c_next;
-        self.is_done()
     }
 }
 
@@ -586,6 +632,62 @@ mod tests {
             job.values[0], 0.5,
             "layer 1 of zero-mean pairs without bias keeps c0"
         );
+    }
+
+    /// A job continued to a deeper (or, before it got there, shallower) network of the same
+    /// settings ends with exactly a fresh job's values, whether the map converged before the
+    /// old depth (ReLU at the edge of chaos settles slowly; tanh with a large gain quickly) or
+    /// not; other settings, or a depth below what is computed, are refused.
+    #[test]
+    fn a_continued_correlation_job_equals_a_fresh_one() {
+        let run = |mut job: CorrJob| {
+            while !job.step() {}
+            job
+        };
+        for (kind, gain, old, new) in [
+            (ActivationKind::Relu, 1.0, 20, 35),
+            (ActivationKind::Tanh, 2.0, 300, 400),
+            (ActivationKind::Selu, 1.0, 3, 4),
+            (ActivationKind::Gelu, 1.3, 1, 60),
+        ] {
+            let config = |depth| Config {
+                activation: Activation::new(kind),
+                gain,
+                depth,
+                ..Config::default()
+            };
+            let fresh = run(CorrJob::new(&config(new)));
+            let old_job = run(CorrJob::new(&config(old)));
+            let continued = run(old_job.clone().extend(&config(new)).unwrap());
+            assert_eq!(continued.values.len(), new);
+            for (a, b) in continued.values.iter().zip(&fresh.values) {
+                assert_eq!(a.to_bits(), b.to_bits(), "{kind:?} {old} -> {new}");
+            }
+            // A job stopped part way continues to a depth between.
+            let mut partial = CorrJob::new(&config(new));
+            partial.step();
+            partial.step();
+            let between = run(partial.extend(&config(old.max(2))).unwrap());
+            assert_eq!(between.values[..], fresh.values[..old.max(2)]);
+            let other = Config {
+                seed: 2,
+                ..config(new)
+            };
+            assert!(old_job.clone().extend(&other).is_err(), "another seed");
+            assert!(
+                run(CorrJob::new(&config(new)))
+                    .extend(&config(old))
+                    .is_err(),
+                "shallower than computed"
+            );
+        }
+        let tanh_fast = run(CorrJob::new(&Config {
+            activation: Activation::new(ActivationKind::Tanh),
+            gain: 2.0,
+            depth: 300,
+            ..Config::default()
+        }));
+        assert!(tanh_fast.converged, "the converged branch is exercised");
     }
 
     #[test]

@@ -179,7 +179,7 @@ impl Style {
 }
 
 /// [`fit_canvas_to`] with the canvas's CSS box as laid out now (the tests' shortcut).
-#[cfg(test)]
+#[cfg(all(test, target_arch = "wasm32"))]
 pub fn fit_canvas(canvas: &HtmlCanvasElement, dpr: f64) -> bool {
     fit_canvas_to(canvas, canvas.client_width(), canvas.client_height(), dpr)
 }

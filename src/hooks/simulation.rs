@@ -249,9 +249,19 @@ pub fn use_simulation(config: Config, pins: Vec<Config>) -> Simulation {
             .iter()
             .map(|r| (r.gen, r.is_done(), r.failed.is_some()))
             .collect();
+        // Pinned runs start after the current run's Jacobian: a pinned run's request would
+        // supersede it in the worker.
+        let jacobian_done = main.jacobian.gen == main.gen && main.jacobian.done;
         use_effect_with(
-            (config, pins.clone(), main.is_done(), main.gen, progress),
-            move |(config, pins, main_done, _, _)| {
+            (
+                config,
+                pins.clone(),
+                main.is_done(),
+                jacobian_done,
+                main.gen,
+                progress,
+            ),
+            move |(config, pins, main_done, jacobian_done, _, _)| {
                 let config = *config;
                 if *last_main.borrow() != Some(config) {
                     *last_main.borrow_mut() = Some(config);
@@ -282,9 +292,9 @@ pub fn use_simulation(config: Config, pins: Vec<Config>) -> Simulation {
                                 let route = route.borrow();
                                 route.pin_request && route.pin_gen == Some(r.gen)
                             };
-                            if !in_flight {
+                            if !in_flight && *jacobian_done {
                                 route.borrow_mut().pin_request = true;
-                                runner.borrow().run(pin);
+                                runner.borrow().run_pinned(pin);
                             }
                             return;
                         }
@@ -293,8 +303,10 @@ pub fn use_simulation(config: Config, pins: Vec<Config>) -> Simulation {
                             return;
                         }
                         None => {
-                            route.borrow_mut().pin_request = true;
-                            runner.borrow().run(pin);
+                            if *jacobian_done {
+                                route.borrow_mut().pin_request = true;
+                                runner.borrow().run_pinned(pin);
+                            }
                             return;
                         }
                     }

@@ -102,11 +102,10 @@ fn fmt_resolved(v: f64, floor: f64) -> String {
     }
 }
 
+/// "He normal weights", "Orthogonal weights": the initializer as the controls and the pins'
+/// legends name it.
 fn weights_label(config: &Config) -> String {
-    match config.init {
-        Initializer::Orthogonal => "orthogonal weights".to_string(),
-        init => format!("{} weights", init.name().replace('_', " ")),
-    }
+    format!("{} weights", crate::params::short(config.init.label()))
 }
 
 /// The numbers under the plot, in plain words.
@@ -358,6 +357,21 @@ mod tests {
         let deeper = Config { depth: 80, ..b };
         h.record(&done(3), deeper);
         assert!(h.compare.is_none());
+    }
+
+    /// The legend names the weights as the initializer control does, proper names capitalized.
+    #[test]
+    fn the_legend_names_the_weights_as_the_controls_do() {
+        let label = |init| {
+            weights_label(&Config {
+                init,
+                ..Config::default()
+            })
+        };
+        assert_eq!(label(Initializer::HeNormal), "He normal weights");
+        assert_eq!(label(Initializer::LecunUniform), "LeCun uniform weights");
+        assert_eq!(label(Initializer::Orthogonal), "Orthogonal weights");
+        assert_eq!(label(Initializer::Normal), "Standard normal weights");
     }
 
     #[test]

@@ -151,7 +151,7 @@ pub fn pin_label(index: usize, pin: &Config, current: &Config) -> String {
 
 /// A label without its formula or explanation: "He normal N(0, 2/fan_in)" is "He normal",
 /// "BatchNorm (per unit, over the batch)" is "BatchNorm".
-fn short(label: &str) -> &str {
+pub fn short(label: &str) -> &str {
     [" N(", " U(", " ("]
         .iter()
         .filter_map(|cut| label.find(cut))

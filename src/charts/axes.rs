@@ -24,10 +24,17 @@ pub struct Record {
     /// Every legend and status label placed over a plot, with the number of drawn (non-paper)
     /// pixels it covers.
     pub legends: Vec<([i32; 4], u32)>,
+    /// Every plotting area's axis ranges, in the order of `plots`: x from, x to, y from, y to
+    /// (data units).
+    pub ranges: Vec<[f64; 4]>,
+    /// Every pinned run's curve drawn: its pin number ([`super::PREVIOUS`] for the previous
+    /// run) and its number of points.
+    pub pins: Vec<(usize, usize)>,
 }
 
 impl Record {
-    /// `{"labels":[[x,y,w,h],...],"plots":[...],"legends":[[x,y,w,h,covered],...]}`.
+    /// `{"labels":[[x,y,w,h],...],"plots":[...],"legends":[[x,y,w,h,covered],...],
+    /// "pins":[[pin,points],...],"ranges":[[x0,x1,y0,y1],...]}`.
     pub fn to_json(&self) -> String {
         let boxes = |b: &[[i32; 4]]| {
             b.iter()
@@ -41,8 +48,27 @@ impl Record {
             .map(|(r, c)| format!("[{},{},{},{},{c}]", r[0], r[1], r[2], r[3]))
             .collect::<Vec<_>>()
             .join(",");
+        let pins = self
+            .pins
+            .iter()
+            .map(|(pin, n)| format!("[{pin},{n}]"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let number = |v: f64| {
+            if v.is_finite() {
+                format!("{v}")
+            } else {
+                "null".to_string()
+            }
+        };
+        let ranges = self
+            .ranges
+            .iter()
+            .map(|r| format!("[{}]", r.map(number).join(",")))
+            .collect::<Vec<_>>()
+            .join(",");
         format!(
-            "{{\"labels\":[{}],\"plots\":[{}],\"legends\":[{legends}]}}",
+            "{{\"labels\":[{}],\"plots\":[{}],\"legends\":[{legends}],\"pins\":[{pins}],\"ranges\":[{ranges}]}}",
             boxes(&self.labels),
             boxes(&self.plots)
         )
@@ -255,7 +281,11 @@ impl Axes {
             py.end - base_y,
         );
         let (pw, ph) = ((r - l) as f64, (b - t) as f64);
-        record(|rec| rec.plots.push([px.start, py.start, r - l, b - t]));
+        record(|rec| {
+            rec.plots.push([px.start, py.start, r - l, b - t]);
+            rec.ranges
+                .push([self.x.lo, self.x.hi, self.y.lo, self.y.hi]);
+        });
         let grid = style.reference().mix(0.15);
         let axis = style.ink();
         let thin = style.px(1.0).max(1) as u32;

@@ -92,10 +92,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &CorrData, style: &Style) -> Resul
             .map_err(err)?;
     }
     for (index, _, points) in &data.pins {
-        let (line, d) = style.pin_line(*index);
-        chart
-            .draw_series(DashedLineSeries::new(points.clone(), d.0, d.1, line))
-            .map_err(err)?;
+        super::draw_pin_line(&mut chart, style, *index, points.clone())?;
     }
     chart
         .draw_series(LineSeries::new(data.simulated.iter().copied(), sim))

@@ -79,10 +79,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &GradsData, style: &Style) -> Resu
         .map_err(err)?;
     axes.draw(&chart, &root, style)?;
     for (index, points) in &pins {
-        let (line, d) = style.pin_line(*index);
-        chart
-            .draw_series(DashedLineSeries::new(points.clone(), d.0, d.1, line))
-            .map_err(err)?;
+        super::draw_pin_line(&mut chart, style, *index, points.clone())?;
     }
     let line = style.line(PURPLE, 2.5);
     chart

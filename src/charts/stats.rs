@@ -157,10 +157,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
         ))
         .map_err(err)?;
     for (index, points) in &pin_mean {
-        let (line, d) = style.pin_line(*index);
-        chart
-            .draw_series(DashedLineSeries::new(points.clone(), d.0, d.1, line))
-            .map_err(err)?;
+        super::draw_pin_line(&mut chart, style, *index, points.clone())?;
     }
     chart
         .draw_series(DashedLineSeries::new(pre_mean, dash.0, dash.1, pre))
@@ -195,9 +192,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
         ))
         .map_err(err)?;
         for (index, points) in &pin_var {
-            let (line, d) = style.pin_line(*index);
-            c.draw_series(DashedLineSeries::new(points.clone(), d.0, d.1, line))
-                .map_err(err)?;
+            super::draw_pin_line(&mut c, style, *index, points.clone())?;
         }
         c.draw_series(DashedLineSeries::new(
             positive(pre_var),
@@ -237,9 +232,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
         ))
         .map_err(err)?;
         for (index, points) in &pin_var {
-            let (line, d) = style.pin_line(*index);
-            c.draw_series(DashedLineSeries::new(points.clone(), d.0, d.1, line))
-                .map_err(err)?;
+            super::draw_pin_line(&mut c, style, *index, points.clone())?;
         }
         c.draw_series(DashedLineSeries::new(pre_var, dash.0, dash.1, pre))
             .map_err(err)?;

@@ -108,7 +108,7 @@ pub fn layer_readout(
     })
 }
 
-/// ", pin 1: name a, name b" for each pin that has layer l, from `pick` (name, value) pairs.
+/// "; pin 1: name a, name b" ("; previous: ...") for each pin that has layer l, from `pick` (name, value) pairs.
 pub fn pins_at(
     pins: &super::PinViews,
     layer: usize,
@@ -123,7 +123,7 @@ pub fn pins_at(
                 .map(|(name, v)| format!("{name} {}", fmt3(v)))
                 .collect::<Vec<_>>()
                 .join(", ");
-            Some(format!("; pin {}: {values}", i + 1))
+            Some(format!("; {}: {values}", super::PinViews::name(*i)))
         })
         .collect()
 }

@@ -348,3 +348,15 @@ test("while a new run computes, the previous run stays faded on the plots and th
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("a pinned link: the current run's Jacobian is finished before the pins compute", async () => {
+  // A pinned run's request used to supersede the current run's Jacobian in the worker, which
+  // then stayed "computing" for good.
+  const { page, context, problems } = await open(DESKTOP, "?act=tanh&init=orthogonal&depth=100&width=256&pin=act:relu,depth:100,width:256");
+  await waitPins(page, 1);
+  await page.waitForFunction(() => /^256 singular values of J/.test(document.querySelector("#panel-jacobian .jacobian-summary")?.textContent ?? ""), null, { timeout: 60000 });
+  const legend = await page.$eval("#panel-jacobian canvas", (c) => c.getAttribute("aria-label"));
+  assert.match(legend, /256 singular values/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -101,11 +101,11 @@ pub fn layer_readout(
     if last < first {
         return None;
     }
-    Some(super::frame::Readout {
-        x_range: (x_range.start, x_range.end),
-        xs: (first..=last).map(|l| l as f64).collect(),
-        text: std::rc::Rc::new(move |i| text(first + i)),
-    })
+    Some(super::frame::Readout::along_x(
+        (x_range.start, x_range.end),
+        (first..=last).map(|l| l as f64).collect(),
+        move |i| text(first + i),
+    ))
 }
 
 /// "; pin 1: name a, name b" ("; previous: ...") for each pin that has layer l, from `pick` (name, value) pairs.

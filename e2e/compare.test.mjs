@@ -150,6 +150,35 @@ for (const [size, device] of [["phone", PHONE], ["desktop", DESKTOP]]) {
       const found = await pinnedChartProblems(page, `${size} ${theme}`, colours);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       if (overflow > 0) found.push(`${size}: the page overflows by ${overflow} px`);
+      // Charts never crowd: with three pins' legend entries, each plot keeps its least height
+      // (the canvas grows instead).
+      for (const name of PINNED) {
+        const heights = await page.$eval(`#panel-${name} canvas`, (c) =>
+          JSON.parse(c.getAttribute("data-label-boxes")).plots.map((p) => p[3] / (c.width / c.clientWidth)),
+        );
+        for (const h of heights) if (h < 119.5) found.push(`${size} ${theme} ${name}: a plot ${h.toFixed(0)} px tall`);
+      }
+      if (size === "phone") {
+        // The bar of main controls: one compact row of three, each a 24 px target at least.
+        const bar = await page.evaluate(() => {
+          const rect = (e) => e.getBoundingClientRect();
+          const controls = [...document.querySelectorAll(".quick-bar select, .quick-bar input")].map((e) => {
+            const r = rect(e);
+            return { id: e.id || e.className, top: r.top, w: r.width, h: r.height };
+          });
+          return { height: rect(document.querySelector(".quick-bar")).height, controls };
+        });
+        if (bar.height > 64) found.push(`phone: the bar of main controls is ${bar.height.toFixed(0)} px tall`);
+        assert.equal(bar.controls.length, 4, "activation, initializer, depth slider and box");
+        const tops = bar.controls.map((c) => c.top);
+        if (Math.max(...tops) - Math.min(...tops) > 4) found.push(`phone: the bar's controls are not in one row (${tops})`);
+        for (const c of bar.controls) if (c.w < 24 || c.h < 24) found.push(`phone: ${c.id} is ${c.w.toFixed(0)} x ${c.h.toFixed(0)} px`);
+        if (theme === "light") {
+          // The bar and the stats plots on one screen, as a student sees them.
+          await page.evaluate(() => window.scrollTo(0, document.querySelector("#panel-stats").getBoundingClientRect().top + window.scrollY - 70));
+          await page.screenshot({ path: path.join(artifacts, "compare-phone-bar-and-stats.png") });
+        }
+      }
       for (const name of PINNED) {
         await page.locator(`#panel-${name}`).screenshot({ path: path.join(artifacts, `compare-${size}-${theme}-${name}.png`) });
       }

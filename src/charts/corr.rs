@@ -61,13 +61,14 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &CorrData, style: &Style) -> Resul
     }
     let (strip, root) = root.split_vertically(super::legend_strip_height(&root, style, &legend));
     super::draw_legend_strip(&strip, style, &legend)?;
-    let axes = Axes::new(
+    let mut axes = Axes::new(
         &root,
         style,
         Axes::uniform(style.px(10.0)),
         Axis::integer(x_range.start, x_range.end, "layer"),
         Axis::linear(lo, hi, "correlation of h for input pairs"),
     );
+    axes.min_height = Some(super::axes::MIN_PLOT_HEIGHT);
     let mut chart = axes
         .builder(&root)
         .build_cartesian_2d(x_range.clone(), lo..hi)

@@ -121,6 +121,7 @@ pub fn draw(
         Axis::linear(map.lo, map.hi, "post-activation value"),
     );
     axes.grid = false;
+    axes.min_height = Some(super::axes::MIN_PLOT_HEIGHT);
     let mut chart = axes
         .builder(&root)
         .build_cartesian_2d(x_range, map.lo..map.hi)

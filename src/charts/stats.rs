@@ -141,6 +141,8 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
             Axis::linear(vlo, vhi, "variance")
         },
     );
+    axes.min_height = Some(super::axes::MIN_PLOT_HEIGHT);
+    bottom_axes.min_height = Some(super::axes::MIN_PLOT_HEIGHT);
     // The two plots share the layer axis: the same left edge and the same ticks.
     Axes::align(&mut [(&mut axes, &top), (&mut bottom_axes, &bottom)], style);
     let mut chart = axes

@@ -55,13 +55,20 @@ pub fn draw_on_screen(canvas: &NodeRef, renderer: &Renderer, theme: Theme, draw:
             dpr: web::device_pixel_ratio(),
             theme,
         };
-        if charts::fit_canvas(&c, style.dpr) {
-            charts::axes::start_record();
-            if let Err(e) = draw(&c, &style) {
-                web::log_error(&e);
+        // The stylesheet's height first; a chart whose plots get less than their minimum
+        // height there (a long legend on a phone) is drawn again on a taller canvas.
+        let _ = c.style().remove_property("height");
+        let drawn = draw_recorded(&c, &style, &draw).and_then(|record| {
+            let extra = record.extra_height();
+            if extra <= 0 {
+                return Some(record);
             }
+            let height = f64::from(c.client_height()) + (f64::from(extra) / style.dpr).ceil();
+            let _ = c.style().set_property("height", &format!("{height}px"));
+            draw_recorded(&c, &style, &draw)
+        });
+        if let Some(record) = drawn {
             // What the chart layer drew where (tick labels, plots, legends), for the tests.
-            let record = charts::axes::take_record();
             let _ = c.set_attribute("data-label-boxes", &record.to_json());
             // The plots' boxes (canvas pixels), where the readout maps the pointer.
             let plots = record
@@ -74,6 +81,23 @@ pub fn draw_on_screen(canvas: &NodeRef, renderer: &Renderer, theme: Theme, draw:
         }
     }
     *renderer.borrow_mut() = Some(draw);
+}
+
+/// Draws the chart at the canvas's laid-out size and returns what the chart layer recorded;
+/// None when the canvas is not laid out (hidden).
+fn draw_recorded(
+    c: &HtmlCanvasElement,
+    style: &Style,
+    draw: &DrawFn,
+) -> Option<charts::axes::Record> {
+    if !charts::fit_canvas(c, style.dpr) {
+        return None;
+    }
+    charts::axes::start_record();
+    if let Err(e) = draw(c, style) {
+        web::log_error(&e);
+    }
+    Some(charts::axes::take_record())
 }
 
 /// The theme the charts draw with (the page provides it as a context).

@@ -192,7 +192,7 @@ pub fn TrainStatsPanel(props: &TrainPanelProps) -> Html {
             .min(d.post_mean.len())
             .min(d.post_var.len())
             .min(d.grad_rms.len());
-        let evals = if layers == 0 { 0 } else { n / layers };
+        let evals = n.checked_div(layers).unwrap_or(0);
         if evals == 0 {
             return None;
         }
@@ -219,8 +219,8 @@ pub fn TrainStatsPanel(props: &TrainPanelProps) -> Html {
     let on_cursor = {
         let (picked, layers) = (picked.clone(), data.as_ref().map_or(0, |d| d.layers));
         Callback::from(move |k: usize| {
-            if layers > 0 {
-                picked.set(Some((k / layers, k % layers)));
+            if let (Some(e), Some(l)) = (k.checked_div(layers), k.checked_rem(layers)) {
+                picked.set(Some((e, l)));
             }
         })
     };

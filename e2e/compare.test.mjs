@@ -150,6 +150,35 @@ for (const [size, device] of [["phone", PHONE], ["desktop", DESKTOP]]) {
       const found = await pinnedChartProblems(page, `${size} ${theme}`, colours);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       if (overflow > 0) found.push(`${size}: the page overflows by ${overflow} px`);
+      // Charts never crowd: with three pins' legend entries, each plot keeps its least height
+      // (the canvas grows instead).
+      for (const name of PINNED) {
+        const heights = await page.$eval(`#panel-${name} canvas`, (c) =>
+          JSON.parse(c.getAttribute("data-label-boxes")).plots.map((p) => p[3] / (c.width / c.clientWidth)),
+        );
+        for (const h of heights) if (h < 119.5) found.push(`${size} ${theme} ${name}: a plot ${h.toFixed(0)} px tall`);
+      }
+      if (size === "phone") {
+        // The bar of main controls: one compact row of three, each a 24 px target at least.
+        const bar = await page.evaluate(() => {
+          const rect = (e) => e.getBoundingClientRect();
+          const controls = [...document.querySelectorAll(".quick-bar select, .quick-bar input")].map((e) => {
+            const r = rect(e);
+            return { id: e.id || e.className, top: r.top, w: r.width, h: r.height };
+          });
+          return { height: rect(document.querySelector(".quick-bar")).height, controls };
+        });
+        if (bar.height > 64) found.push(`phone: the bar of main controls is ${bar.height.toFixed(0)} px tall`);
+        assert.equal(bar.controls.length, 4, "activation, initializer, depth slider and box");
+        const tops = bar.controls.map((c) => c.top);
+        if (Math.max(...tops) - Math.min(...tops) > 4) found.push(`phone: the bar's controls are not in one row (${tops})`);
+        for (const c of bar.controls) if (c.w < 24 || c.h < 24) found.push(`phone: ${c.id} is ${c.w.toFixed(0)} x ${c.h.toFixed(0)} px`);
+        if (theme === "light") {
+          // The bar and the stats plots on one screen, as a student sees them.
+          await page.evaluate(() => window.scrollTo(0, document.querySelector("#panel-stats").getBoundingClientRect().top + window.scrollY - 70));
+          await page.screenshot({ path: path.join(artifacts, "compare-phone-bar-and-stats.png") });
+        }
+      }
       for (const name of PINNED) {
         await page.locator(`#panel-${name}`).screenshot({ path: path.join(artifacts, `compare-${size}-${theme}-${name}.png`) });
       }
@@ -248,6 +277,115 @@ test("readout by keyboard and pointer; layer 0 is the input, with the note on in
   }
   // SELU(-5) = lambda alpha (e^-5 - 1) = 1.0507 * 1.6733 * (0.006738 - 1) = -1.746.
   assert.match(await page.textContent("#readout-activation"), /^x = -5\.000: f\(x\) = -1\.746,/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+/** Each pinned panel's report: the pinned curves it drew ([pin, points]) and its axis ranges. */
+async function reports(page) {
+  return page.evaluate((names) => {
+    const out = { done: document.querySelector(".status").dataset.done === "true", status: document.querySelector(".status").textContent };
+    for (const name of names) {
+      const c = document.querySelector(`#panel-${name} canvas`);
+      out[name] = c ? JSON.parse(c.getAttribute("data-label-boxes") || "null") : null;
+    }
+    return out;
+  }, PINNED);
+}
+
+/** The pin number the chart layer gives the previous run. */
+const PREVIOUS = 3;
+const previousCurves = (r) => (r?.pins ?? []).filter(([pin, n]) => pin === PREVIOUS && n > 0).length;
+
+test("while a new run computes, the previous run stays faded on the plots and the axes hold", async () => {
+  const { page, context, problems } = await open(DESKTOP, "?depth=50&width=512");
+  await waitDone(page, 120000);
+  // The depth-50 run's numbers, from its CSVs (to check the y ranges mid-run).
+  const rows = (await downloadCsv(page, "stats")).trim().split("\n").slice(1).map((l) => l.split(",").map(Number));
+  const column = (k) => rows.map((r) => r[k]).filter(Number.isFinite);
+  const [postMean, postVar, grad] = [column(3), column(4), column(5).filter((g) => g > 0)];
+  assert.equal(rows.length, 50);
+  await page.$eval("#panel-stats details.export", (d) => { d.open = false; });
+  const before = await reports(page);
+  assert.equal(PINNED.map((n) => previousCurves(before[n])).join(), "0,0,0,0", "no previous curves at rest");
+
+  // Deeper: the new run computes for seconds (350 new layers at width 512).
+  await page.fill("#ctl-depth", "400");
+  await page.press("#ctl-depth", "Enter");
+  const mid = await (
+    await page.waitForFunction(
+      (names) => {
+        const status = document.querySelector(".status");
+        if (status.dataset.done === "true" || status.dataset.previous !== "true") return null;
+        const out = { status: status.textContent };
+        for (const name of names) {
+          const r = JSON.parse(document.querySelector(`#panel-${name} canvas`)?.getAttribute("data-label-boxes") || "null");
+          // Each panel has drawn the previous run, and the new run has layers beyond it.
+          if (!r || !r.pins.some(([pin, n]) => pin === 3 && n > 0)) return null;
+          out[name] = r;
+        }
+        const grads = out.grads.ranges[0];
+        return grads[1] >= 400 ? out : null;
+      },
+      PINNED,
+      { timeout: 120000 },
+    )
+  ).jsonValue();
+  for (const name of PINNED) {
+    await page.locator(`#panel-${name}`).screenshot({ path: path.join(artifacts, `compare-previous-${name}.png`) });
+  }
+  const after = await reports(page);
+  assert.match(mid.status, /The grey dashed curves are the previous setting \(SELU, LeCun normal, depth 50\), shown until this run is done\./);
+  // The stats panel draws the previous run on both plots, the hist as a band (two lines).
+  assert.equal(previousCurves(mid.stats), 2);
+  assert.equal(previousCurves(mid.hist), 2);
+  // The axes: x spans the new depth; y covers the previous run's curves.
+  for (const name of ["stats", "grads", "corr"]) assert.equal(mid[name].ranges[0][1], 400.5, `${name} x range`);
+  const [mean, variance] = mid.stats.ranges;
+  assert.ok(mean[2] <= Math.min(...postMean) && mean[3] >= Math.max(...postMean), `mean axis ${mean} holds the previous means`);
+  assert.ok(variance[2] <= Math.min(...postVar) && variance[3] >= Math.max(...postVar), `variance axis ${variance}`);
+  const g = mid.grads.ranges[0];
+  assert.ok(g[2] <= Math.min(...grad) && g[3] >= Math.max(...grad), `gradient axis ${g} holds the previous RMS`);
+  console.log(`mid-run: ${mid.stats.pins.length} pinned curves on stats; the screenshots were taken ${after.done ? "as the run ended" : "mid-run"}`);
+
+  // Done: the previous curves go, and the status says nothing of them.
+  await waitDone(page, 240000);
+  await page.waitForTimeout(300);
+  const done = await reports(page);
+  assert.equal(PINNED.map((n) => previousCurves(done[n])).join(), "0,0,0,0", "the previous curves are gone");
+  assert.equal(await page.getAttribute(".status", "data-previous"), "false");
+  assert.doesNotMatch(done.status, /previous setting/);
+  assert.equal(done.grads.ranges[0][1], 400.5);
+
+  // Shallower: while depth 30 computes, the layer axis keeps the previous depth 400.
+  await page.fill("#ctl-depth", "30");
+  await page.press("#ctl-depth", "Enter");
+  const shallow = await (
+    await page.waitForFunction(() => {
+      const status = document.querySelector(".status");
+      if (status.dataset.done === "true" || status.dataset.previous !== "true") return null;
+      const r = JSON.parse(document.querySelector("#panel-grads canvas").getAttribute("data-label-boxes"));
+      return r.pins.some(([pin]) => pin === 3) ? r.ranges[0] : null;
+    }, null, { timeout: 60000 })
+  ).jsonValue();
+  assert.equal(shallow[1], 400.5, "the layer axis spans the previous depth while the new run computes");
+  await waitDone(page, 120000);
+  await page.waitForTimeout(300);
+  const end = await reports(page);
+  assert.equal(end.grads.ranges[0][1], 30.5, "then its own");
+  assert.equal(PINNED.map((n) => previousCurves(end[n])).join(), "0,0,0,0");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a pinned link: the current run's Jacobian is finished before the pins compute", async () => {
+  // A pinned run's request used to supersede the current run's Jacobian in the worker, which
+  // then stayed "computing" for good.
+  const { page, context, problems } = await open(DESKTOP, "?act=tanh&init=orthogonal&depth=100&width=256&pin=act:relu,depth:100,width:256");
+  await waitPins(page, 1);
+  await page.waitForFunction(() => /^256 singular values of J/.test(document.querySelector("#panel-jacobian .jacobian-summary")?.textContent ?? ""), null, { timeout: 60000 });
+  const legend = await page.$eval("#panel-jacobian canvas", (c) => c.getAttribute("aria-label"));
+  assert.match(legend, /256 singular values/);
   assert.deepEqual(problems, []);
   await context.close();
 });

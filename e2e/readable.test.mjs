@@ -146,3 +146,98 @@ test("phone: the export menu opens and its buttons stay inside the viewport", as
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+/** Focuses a chart, presses keys, and returns its readout line's text after each. */
+async function readOut(page, name, keys) {
+  await page.focus(`#panel-${name} canvas`);
+  const out = [];
+  for (const key of keys) {
+    await page.keyboard.press(key);
+    out.push(await page.textContent(`#readout-${name}`));
+  }
+  return out;
+}
+
+const num = (text, re) => {
+  const m = text.match(re);
+  assert.ok(m, `${re} in "${text}"`);
+  return m.slice(1).map(Number);
+};
+const near = (a, b, rel, what) => assert.ok(Math.abs(a - b) <= rel * Math.max(Math.abs(b), 1e-12), `${what}: ${a} vs ${b}`);
+
+test("every chart has a readout: the SELU map, the phase map, the Jacobian and the Train charts, by keyboard and pointer", async () => {
+  // ReLU with LeCun normal weights (sigma_w^2 = 1, sigma_b^2 = 0): closed forms to read against.
+  const { page, context, problems } = await open(DESKTOP, `${TRAIN.replace("act=selu", "act=relu")}&width=64&batch=32`);
+  await waitDone(page);
+  await page.waitForSelector('.train-status[data-done="true"]', { timeout: 90000 });
+  await page.waitForTimeout(300);
+  // Every chart that draws takes the focus and has a readout line.
+  const charts = await page.$$eval("section.panel canvas.plot", (cs) => cs.map((c) => [c.closest("section").id.slice(6), c.tabIndex, Boolean(document.getElementById(`readout-${c.closest("section").id.slice(6)}`))]));
+  const missing = charts.filter(([, tab, line]) => tab < 0 || !line).map(([n]) => n);
+  assert.deepEqual(missing, [], `charts without a keyboard readout (of ${charts.map((c) => c[0])})`);
+  for (const name of ["selu_map", "phase", "jacobian", "loss", "train_stats", "weights", "decision"]) {
+    assert.ok(charts.some(([n]) => n === name), `${name} is on the page`);
+  }
+
+  // The map: layer 1 first; then, past the layers and the fixed point, the arrows of
+  // ReLU's map: q = mean^2 + var, next mean sqrt(q / 2 pi), next variance q (1/2 - 1/(2 pi)).
+  const [layer1] = await readOut(page, "selu_map", ["Home"]);
+  assert.match(layer1, /^Layer 1 \(simulated\): mean [-\d.e]+, variance [-\d.e]+$/);
+  const [arrow] = await readOut(page, "selu_map", ["End"]);
+  const [m, v, nm, nv] = num(arrow, /^The map: a layer with mean ([-\d.e]+), variance ([-\d.e]+) gives the next mean ([-\d.e]+), variance ([-\d.e]+)$/);
+  const q = m * m + v;
+  near(nm, Math.sqrt(q / (2 * Math.PI)), 0.01, "ReLU map mean");
+  near(nv, q * (0.5 - 1 / (2 * Math.PI)), 0.01, "ReLU map variance");
+  await page.locator("#panel-selu_map").screenshot({ path: path.join(artifacts, "readable-readout-selu_map.png") });
+
+  // The phase map: ReLU's chi_1 is sigma_w^2 / 2 whatever sigma_b^2; up moves along sigma_b^2.
+  const phase = await readOut(page, "phase", ["Home", "ArrowRight", "ArrowUp"]);
+  const cells = phase.map((t) => num(t, /^σ_w² = ([-\d.e]+), σ_b² = ([-\d.e]+): χ₁ = ([-\d.e]+) \((ordered|chaotic|critical)\)/));
+  for (const [sw, , chi1] of cells) near(chi1, sw / 2, 0.01, "ReLU chi_1");
+  assert.ok(cells[1][0] > cells[0][0] && cells[1][1] === cells[0][1], "right: the next sigma_w^2");
+  assert.ok(cells[2][1] > cells[1][1] && cells[2][0] === cells[1][0], "up: the next sigma_b^2");
+  // The pointer: the cell under it, read back through the plot's recorded axes.
+  const box = await page.$eval("#panel-phase canvas", (c) => {
+    const r = JSON.parse(c.getAttribute("data-label-boxes"));
+    const k = c.width / c.clientWidth;
+    return { plot: r.plots[0].map((v) => v / k), range: r.ranges[0] };
+  });
+  const [fx, fy] = [0.7, 0.25];
+  await page.locator("#panel-phase canvas").hover({ position: { x: box.plot[0] + fx * box.plot[2], y: box.plot[1] + (1 - fy) * box.plot[3] } });
+  const [sw, sb] = num(await page.textContent("#readout-phase"), /^σ_w² = ([-\d.e]+), σ_b² = ([-\d.e]+)/);
+  const [w0, w1, b0, b1] = box.range;
+  assert.ok(Math.abs(sw - (w0 + fx * (w1 - w0))) <= (w1 - w0) / 20, `pointer sigma_w^2 ${sw} near ${w0 + fx * (w1 - w0)}`);
+  assert.ok(Math.abs(sb - (b0 + fy * (b1 - b0))) <= (b1 - b0) / 10, `pointer sigma_b^2 ${sb} near ${b0 + fy * (b1 - b0)}`);
+  assert.ok(await page.isVisible("#panel-phase .readout-cursor.ring"), "a ring marks the cell");
+  await page.locator("#panel-phase").screenshot({ path: path.join(artifacts, "readable-readout-phase.png") });
+
+  // The Jacobian: the bins' counts (and the values below the floor) add up to the width.
+  const bins = await readOut(page, "jacobian", ["Home", ...Array(39).fill("ArrowRight")]);
+  let total = 0;
+  for (const t of bins) {
+    const [count] = num(t, /^Singular values from [-\d.e]+ to [-\d.e]+: (\d+) of this run/);
+    total += count + (Number(t.match(/and (\d+) below the f64 floor/)?.[1]) || 0);
+  }
+  assert.equal(total, 64, "every singular value of the 64 x 64 Jacobian is in one bin");
+
+  // The Train charts: steps 0 to 200, evaluated every 20, two runs.
+  const [first, lastStep] = await readOut(page, "loss", ["Home", "End"]);
+  assert.match(lastStep, /^Step 200: no norm: training loss [-\d.e]+, test loss [-\d.e]+, test accuracy ([\d.]+), smoothed minibatch loss [-\d.e]+; LayerNorm: training loss /);
+  assert.match(first, /^Step (0|20): /);
+  for (const [acc] of [...lastStep.matchAll(/test accuracy ([\d.]+)/g)].map((x) => [Number(x[1])])) assert.ok(acc >= 0 && acc <= 1, `accuracy ${acc}`);
+  const stats = await readOut(page, "train_stats", ["Home", "ArrowUp", "ArrowRight"]);
+  assert.deepEqual(stats.map((t) => num(t, /^Step (\d+), layer (\d+): post-activation mean [-\d.e]+, variance [-\d.e]+, gradient RMS [-\d.e]+$/)), [[first.match(/\d+/)[0], 1].map(Number), [Number(first.match(/\d+/)[0]), 2], [Number(first.match(/\d+/)[0]) + 20, 2]]);
+  const [weights] = await readOut(page, "weights", ["End"]);
+  assert.match(weights, /^Step 200: no norm: mean ω layer 1 [-\d.e]+, layer 6 [-\d.e]+; mean τ layer 1 [-\d.e]+, layer 6 [-\d.e]+; \d+% of the units inside the box; LayerNorm: mean ω /);
+  const decision = await readOut(page, "decision", ["Home", "ArrowUp"]);
+  for (const t of decision) {
+    const [, , p] = num(t, /^x₁ = ([-\d.e]+), x₂ = ([-\d.e]+): p\(class 1\) = ([-\d.e]+) \((predicts class [01]|undecided)\)$/);
+    assert.ok(p >= 0 && p <= 1);
+    assert.ok(t.includes(p > 0.5 ? "predicts class 1" : p < 0.5 ? "predicts class 0" : "undecided"), t);
+  }
+  for (const name of ["jacobian", "train_stats", "decision"]) {
+    await page.locator(`#panel-${name}`).screenshot({ path: path.join(artifacts, `readable-readout-${name}.png`) });
+  }
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -73,6 +73,7 @@ pub fn App() -> Html {
         set: set.clone(),
         resize,
         pins: sim.pins.clone(),
+        previous: sim.previous.clone(),
     };
     let shown = PanelId::ALL
         .iter()
@@ -107,7 +108,7 @@ pub fn App() -> Html {
                 if !no_controls {
                     <QuickBar params={params.clone()} set={set.clone()} />
                 }
-                <Status run={sim.state.clone()} engine={sim.engine} />
+                <Status run={sim.state.clone()} engine={sim.engine} previous={sim.previous.as_ref().map(|p| p.label.clone())} />
                 if ["stats", "grads", "hist", "corr"].iter().any(|p| params.shows_panel(p)) {
                     <PinBar pins={sim.pins.clone()} current={params.config} done={sim.state.is_done()}
                         set={set.clone()} />

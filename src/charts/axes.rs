@@ -24,10 +24,27 @@ pub struct Record {
     /// Every legend and status label placed over a plot, with the number of drawn (non-paper)
     /// pixels it covers.
     pub legends: Vec<([i32; 4], u32)>,
+    /// Every plotting area's axis ranges, in the order of `plots`: x from, x to, y from, y to
+    /// (data units).
+    pub ranges: Vec<[f64; 4]>,
+    /// The most device pixels a plot lacks of its minimum height ([`Axes::min_height`]), and
+    /// how many plots have one: the canvas needs about their product more height.
+    pub shortfall: (i32, i32),
+    /// Every pinned run's curve drawn: its pin number ([`super::PREVIOUS`] for the previous
+    /// run) and its number of points.
+    pub pins: Vec<(usize, usize)>,
 }
 
 impl Record {
-    /// `{"labels":[[x,y,w,h],...],"plots":[...],"legends":[[x,y,w,h,covered],...]}`.
+    /// Device pixels the canvas should grow so that every plot with a minimum height gets it
+    /// (stacked plots share the canvas's height, each about the same part of the growth).
+    pub fn extra_height(&self) -> i32 {
+        let (lack, plots) = self.shortfall;
+        lack.max(0) * plots
+    }
+
+    /// `{"labels":[[x,y,w,h],...],"plots":[...],"legends":[[x,y,w,h,covered],...],
+    /// "pins":[[pin,points],...],"ranges":[[x0,x1,y0,y1],...]}`.
     pub fn to_json(&self) -> String {
         let boxes = |b: &[[i32; 4]]| {
             b.iter()
@@ -41,8 +58,27 @@ impl Record {
             .map(|(r, c)| format!("[{},{},{},{},{c}]", r[0], r[1], r[2], r[3]))
             .collect::<Vec<_>>()
             .join(",");
+        let pins = self
+            .pins
+            .iter()
+            .map(|(pin, n)| format!("[{pin},{n}]"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let number = |v: f64| {
+            if v.is_finite() {
+                format!("{v}")
+            } else {
+                "null".to_string()
+            }
+        };
+        let ranges = self
+            .ranges
+            .iter()
+            .map(|r| format!("[{}]", r.map(number).join(",")))
+            .collect::<Vec<_>>()
+            .join(",");
         format!(
-            "{{\"labels\":[{}],\"plots\":[{}],\"legends\":[{legends}]}}",
+            "{{\"labels\":[{}],\"plots\":[{}],\"legends\":[{legends}],\"pins\":[{pins}],\"ranges\":[{ranges}]}}",
             boxes(&self.labels),
             boxes(&self.plots)
         )
@@ -126,7 +162,15 @@ pub struct Axes {
     pub grid: bool,
     /// False when the plot has no room left (a tiny canvas): no labels then.
     room: bool,
+    /// The plot's least height in CSS pixels, if it has one: a canvas where it gets less (a
+    /// long legend on a phone) is made taller by the page (panels/frame.rs).
+    pub min_height: Option<f64>,
 }
+
+/// The least height of the plots that pinned runs crowd with their legend entries (stats,
+/// grads, hist, corr), in CSS pixels; the GELU difference plot gets as much from its
+/// stylesheet height.
+pub const MIN_PLOT_HEIGHT: f64 = 120.0;
 
 /// Distance from the axis to its labels, in CSS pixels (the tick mark and a gap).
 const TICK: f64 = 4.0;
@@ -192,6 +236,7 @@ impl Axes {
             margin,
             grid: true,
             room,
+            min_height: None,
         }
     }
 
@@ -255,7 +300,15 @@ impl Axes {
             py.end - base_y,
         );
         let (pw, ph) = ((r - l) as f64, (b - t) as f64);
-        record(|rec| rec.plots.push([px.start, py.start, r - l, b - t]));
+        let lack = self.min_height.map(|m| style.px(m) - (b - t));
+        record(|rec| {
+            rec.plots.push([px.start, py.start, r - l, b - t]);
+            rec.ranges
+                .push([self.x.lo, self.x.hi, self.y.lo, self.y.hi]);
+            if let Some(lack) = lack {
+                rec.shortfall = (rec.shortfall.0.max(lack), rec.shortfall.1 + 1);
+            }
+        });
         let grid = style.reference().mix(0.15);
         let axis = style.ink();
         let thin = style.px(1.0).max(1) as u32;

@@ -61,13 +61,14 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &CorrData, style: &Style) -> Resul
     }
     let (strip, root) = root.split_vertically(super::legend_strip_height(&root, style, &legend));
     super::draw_legend_strip(&strip, style, &legend)?;
-    let axes = Axes::new(
+    let mut axes = Axes::new(
         &root,
         style,
         Axes::uniform(style.px(10.0)),
         Axis::integer(x_range.start, x_range.end, "layer"),
         Axis::linear(lo, hi, "correlation of h for input pairs"),
     );
+    axes.min_height = Some(super::axes::MIN_PLOT_HEIGHT);
     let mut chart = axes
         .builder(&root)
         .build_cartesian_2d(x_range.clone(), lo..hi)
@@ -92,10 +93,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &CorrData, style: &Style) -> Resul
             .map_err(err)?;
     }
     for (index, _, points) in &data.pins {
-        let (line, d) = style.pin_line(*index);
-        chart
-            .draw_series(DashedLineSeries::new(points.clone(), d.0, d.1, line))
-            .map_err(err)?;
+        super::draw_pin_line(&mut chart, style, *index, points.clone())?;
     }
     chart
         .draw_series(LineSeries::new(data.simulated.iter().copied(), sim))

@@ -69,12 +69,12 @@ impl DecisionData {
     }
 
     /// Whether there is a map of the right size.
-    fn has_map(&self) -> bool {
+    pub fn has_map(&self) -> bool {
         !self.x1.is_empty() && !self.x2.is_empty() && self.p1.len() == self.x1.len() * self.x2.len()
     }
 
     /// The plotted ranges: the map's cells, or the points padded, or [-1, 1].
-    fn ranges(&self) -> ((f64, f64), (f64, f64)) {
+    pub fn ranges(&self) -> ((f64, f64), (f64, f64)) {
         if self.has_map() {
             (edges(&self.x1), edges(&self.x2))
         } else {

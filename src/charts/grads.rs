@@ -66,23 +66,21 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &GradsData, style: &Style) -> Resu
     legend.extend(super::pin_legend(style, data.pins));
     let (strip, root) = root.split_vertically(super::legend_strip_height(&root, style, &legend));
     super::draw_legend_strip(&strip, style, &legend)?;
-    let axes = Axes::new(
+    let mut axes = Axes::new(
         &root,
         style,
         Axes::uniform(style.px(10.0)),
         Axis::integer(x_range.start, x_range.end, "layer"),
         Axis::log(lo, hi, "RMS of dL/dh (log)"),
     );
+    axes.min_height = Some(super::axes::MIN_PLOT_HEIGHT);
     let mut chart = axes
         .builder(&root)
         .build_cartesian_2d(x_range, (lo..hi).log_scale())
         .map_err(err)?;
     axes.draw(&chart, &root, style)?;
     for (index, points) in &pins {
-        let (line, d) = style.pin_line(*index);
-        chart
-            .draw_series(DashedLineSeries::new(points.clone(), d.0, d.1, line))
-            .map_err(err)?;
+        super::draw_pin_line(&mut chart, style, *index, points.clone())?;
     }
     let line = style.line(PURPLE, 2.5);
     chart

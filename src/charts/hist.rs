@@ -92,6 +92,8 @@ impl Heatmap {
     }
 }
 
+/// Draws the heat map of the layers computed so far over a layer axis that spans `depth` and
+/// every pin's depth, and each pin's band.
 pub fn draw(
     canvas: &HtmlCanvasElement,
     map: &Heatmap,
@@ -103,7 +105,8 @@ pub fn draw(
     let backend = super::backend::Canvas::new(canvas)?;
     let root = backend.into_drawing_area();
     root.fill(&style.paper()).map_err(err)?;
-    let x_range = 0.5..(depth as f64 + 0.5);
+    let x_range = super::layer_range(depth, pins);
+    let axis_layers = (x_range.end - 0.5).round() as usize;
     let root = super::banner_strip(root, banner, style)?;
     // Pinned runs: the band mean ± one standard deviation of each layer's values, as two
     // lines, with their legend above the map.
@@ -118,6 +121,7 @@ pub fn draw(
         Axis::linear(map.lo, map.hi, "post-activation value"),
     );
     axes.grid = false;
+    axes.min_height = Some(super::axes::MIN_PLOT_HEIGHT);
     let mut chart = axes
         .builder(&root)
         .build_cartesian_2d(x_range, map.lo..map.hi)
@@ -125,18 +129,19 @@ pub fn draw(
     axes.draw(&chart, &root, style)?;
     let (px, py) = chart.plotting_area().get_pixel_range();
     root.present().map_err(err)?;
-    if map.layers > 0 {
+    if map.layers > 0 && depth > 0 {
+        // This run's columns: the first `depth` of the axis's layers.
+        let width = f64::from(px.end - px.start) * depth as f64 / axis_layers.max(1) as f64;
         blit_rgba(
             canvas,
             &heat_rgba(map, depth, style),
             depth as u32,
             BINS as u32,
-            px,
+            px.start..px.start + width.round() as i32,
             py,
         )?;
     }
     for pin in pins {
-        let (line, d) = style.pin_line(pin.index);
         // A halo in the paper's colour keeps the line visible on every colour of the map.
         let halo = style.line(style.paper(), 3.5);
         for sign in [-1.0, 1.0] {
@@ -144,7 +149,7 @@ pub fn draw(
                 .stats
                 .iter()
                 .enumerate()
-                .take(depth)
+                .take(axis_layers)
                 .map(|(i, s)| {
                     (
                         (i + 1) as f64,
@@ -156,9 +161,7 @@ pub fn draw(
             chart
                 .draw_series(LineSeries::new(points.clone(), halo))
                 .map_err(err)?;
-            chart
-                .draw_series(DashedLineSeries::new(points, d.0, d.1, line))
-                .map_err(err)?;
+            super::draw_pin_line(&mut chart, style, pin.index, points)?;
         }
     }
     root.present().map_err(err)?;

@@ -66,6 +66,15 @@ pub const PIN_LIGHT: [RGBColor; 3] = [
 /// Pinned runs' colours on dark paper: the Okabe-Ito originals (each above 6:1 against it).
 pub const PIN_DARK: [RGBColor; 3] = [ORANGE, SKY, RGBColor(240, 228, 66)];
 
+/// The pin number the charts give the previous run (the one the current run replaced), drawn
+/// like a pin while the current run computes, in grey: after the three pins' numbers.
+pub const PREVIOUS: usize = 3;
+/// The previous run's grey, faded toward the paper: on light paper lighter than the reference
+/// lines' grey (3.2:1 against white, they 4.4:1), on dark paper darker (3.4:1, they 5.5:1);
+/// with the pins' longer dashes, the two do not read alike.
+pub const PREVIOUS_LIGHT: RGBColor = RGBColor(145, 145, 145);
+pub const PREVIOUS_DARK: RGBColor = RGBColor(115, 115, 115);
+
 /// A pinned run as the charts draw it: its number (0-based; it picks the colour), its legend
 /// label and its per-layer statistics (layer l + 1 at index l).
 #[derive(Clone, Debug, PartialEq)]
@@ -99,6 +108,12 @@ pub fn layer_range(depth: usize, pins: &[PinStats]) -> std::ops::Range<f64> {
 impl Style {
     /// Pin `index`'s colour in this theme.
     pub fn pin_color(&self, index: usize) -> RGBColor {
+        if index == PREVIOUS {
+            return match self.theme {
+                Theme::Light => PREVIOUS_LIGHT,
+                Theme::Dark => PREVIOUS_DARK,
+            };
+        }
         let colors = match self.theme {
             Theme::Light => PIN_LIGHT,
             Theme::Dark => PIN_DARK,
@@ -112,6 +127,28 @@ impl Style {
             (self.px(10.0) as u32, self.px(3.0) as u32),
         )
     }
+}
+
+/// Draws a pinned (or the previous) run's curve on `chart` in pin `index`'s dashed line, and
+/// records it (the pin number and its points) for the tests.
+pub fn draw_pin_line<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, plotters::coord::cartesian::Cartesian2d<X, Y>>,
+    style: &Style,
+    index: usize,
+    points: Vec<(f64, f64)>,
+) -> Result<(), String>
+where
+    DB: DrawingBackend + 'a,
+    X: plotters::coord::ranged1d::Ranged<ValueType = f64>,
+    Y: plotters::coord::ranged1d::Ranged<ValueType = f64>,
+{
+    let (line, d) = style.pin_line(index);
+    let n = points.len();
+    chart
+        .draw_series(DashedLineSeries::new(points, d.0, d.1, line))
+        .map_err(err)?;
+    axes::record(|r| r.pins.push((index, n)));
+    Ok(())
 }
 
 /// The legend entries of the pinned runs.

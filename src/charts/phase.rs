@@ -31,7 +31,8 @@ pub struct Frame {
 }
 
 impl PhaseData {
-    fn cell_edges(v: &[f64]) -> (f64, f64) {
+    /// The axis of grid values `v` (the cells' outer edges), as drawn.
+    pub fn cell_edges(v: &[f64]) -> (f64, f64) {
         let step = if v.len() > 1 { v[1] - v[0] } else { 1.0 };
         (v[0] - step / 2.0, v[v.len() - 1] + step / 2.0)
     }

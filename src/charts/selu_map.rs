@@ -21,25 +21,37 @@ pub struct MapData {
     pub trajectory: Vec<(f64, f64)>,
 }
 
+impl MapData {
+    /// The simulated layers with finite statistics.
+    fn finite_trajectory(&self) -> Vec<(f64, f64)> {
+        self.trajectory
+            .iter()
+            .copied()
+            .filter(|p| p.0.is_finite() && p.1.is_finite())
+            .collect()
+    }
+
+    /// The plot's view: (mean from, mean to, variance from, variance to). The map's grid
+    /// covers MEAN_RANGE x VAR_RANGE; the view grows (to a limit) so that the trajectory's
+    /// start, often off the grid, stays on the plot. Later layers may leave it (an explosion),
+    /// which would only squash the map.
+    pub fn view(&self) -> (f64, f64, f64, f64) {
+        let (mut m0, mut m1, mut v1) = (MEAN_RANGE.0, MEAN_RANGE.1, VAR_RANGE.1);
+        if let Some(&(m, v)) = self.finite_trajectory().first() {
+            m0 = m0.min((m - 0.1).max(-4.0));
+            m1 = m1.max((m + 0.1).min(4.0));
+            v1 = v1.max((v * 1.08).min(12.0));
+        }
+        (m0, m1, VAR_RANGE.0, v1)
+    }
+}
+
 pub fn draw(canvas: &HtmlCanvasElement, data: &MapData, style: &Style) -> Result<(), String> {
     let backend = super::backend::Canvas::new(canvas)?;
     let root = backend.into_drawing_area();
     root.fill(&style.paper()).map_err(err)?;
-    let traj: Vec<(f64, f64)> = data
-        .trajectory
-        .iter()
-        .copied()
-        .filter(|p| p.0.is_finite() && p.1.is_finite())
-        .collect();
-    // The map's grid covers MEAN_RANGE x VAR_RANGE; the view grows (to a limit) so that the
-    // trajectory's start, often off the grid, stays on the plot. Later layers may leave it (an
-    // explosion), which would only squash the map.
-    let (mut m0, mut m1, mut v1) = (MEAN_RANGE.0, MEAN_RANGE.1, VAR_RANGE.1);
-    if let Some(&(m, v)) = traj.first() {
-        m0 = m0.min((m - 0.1).max(-4.0));
-        m1 = m1.max((m + 0.1).min(4.0));
-        v1 = v1.max((v * 1.08).min(12.0));
-    }
+    let traj = data.finite_trajectory();
+    let (m0, m1, _, v1) = data.view();
     let line = style.line(BLUE, 2.0);
     let dot = style.px(5.0) as u32;
     // The legend goes above the plot: the arrow field covers every corner.

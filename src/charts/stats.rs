@@ -141,6 +141,8 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
             Axis::linear(vlo, vhi, "variance")
         },
     );
+    axes.min_height = Some(super::axes::MIN_PLOT_HEIGHT);
+    bottom_axes.min_height = Some(super::axes::MIN_PLOT_HEIGHT);
     // The two plots share the layer axis: the same left edge and the same ticks.
     Axes::align(&mut [(&mut axes, &top), (&mut bottom_axes, &bottom)], style);
     let mut chart = axes
@@ -157,10 +159,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
         ))
         .map_err(err)?;
     for (index, points) in &pin_mean {
-        let (line, d) = style.pin_line(*index);
-        chart
-            .draw_series(DashedLineSeries::new(points.clone(), d.0, d.1, line))
-            .map_err(err)?;
+        super::draw_pin_line(&mut chart, style, *index, points.clone())?;
     }
     chart
         .draw_series(DashedLineSeries::new(pre_mean, dash.0, dash.1, pre))
@@ -195,9 +194,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
         ))
         .map_err(err)?;
         for (index, points) in &pin_var {
-            let (line, d) = style.pin_line(*index);
-            c.draw_series(DashedLineSeries::new(points.clone(), d.0, d.1, line))
-                .map_err(err)?;
+            super::draw_pin_line(&mut c, style, *index, points.clone())?;
         }
         c.draw_series(DashedLineSeries::new(
             positive(pre_var),
@@ -237,9 +234,7 @@ pub fn draw(canvas: &HtmlCanvasElement, data: &StatsData, style: &Style) -> Resu
         ))
         .map_err(err)?;
         for (index, points) in &pin_var {
-            let (line, d) = style.pin_line(*index);
-            c.draw_series(DashedLineSeries::new(points.clone(), d.0, d.1, line))
-                .map_err(err)?;
+            super::draw_pin_line(&mut c, style, *index, points.clone())?;
         }
         c.draw_series(DashedLineSeries::new(pre_var, dash.0, dash.1, pre))
             .map_err(err)?;

@@ -66,7 +66,7 @@ impl WeightsRun {
     }
 
     /// Evaluations with a full row of values.
-    fn evals(&self) -> usize {
+    pub fn evals(&self) -> usize {
         if self.layers == 0 {
             return 0;
         }

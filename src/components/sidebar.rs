@@ -16,6 +16,9 @@ pub struct ParamControlProps {
     pub id_prefix: AttrValue,
     pub params: Params,
     pub set: Setter,
+    /// A shorter label than the table's (the phone bar's).
+    #[prop_or_default]
+    pub label: Option<AttrValue>,
 }
 
 /// One parameter's control, as its table row describes it (nothing for a field without one).
@@ -29,11 +32,15 @@ pub fn ParamControl(props: &ParamControlProps) -> Html {
     let disabled = props.params.locks(name);
     let value = props.params.get(name);
     let set = props.set.clone();
+    let label = props
+        .label
+        .clone()
+        .unwrap_or(AttrValue::Static(control.label));
     match control.widget {
         Widget::Number(scale) => {
             let (min, max) = field.range();
             html! {
-                <Number name={name} id_prefix={props.id_prefix.clone()} label={control.label} unit={control.unit} value={value} {min} {max} {scale} {disabled}
+                <Number name={name} id_prefix={props.id_prefix.clone()} {label} unit={control.unit} value={value} {min} {max} {scale} {disabled}
                     onchange={Callback::from(move |raw: String| set.emit((name, raw)))} />
             }
         }
@@ -43,7 +50,7 @@ pub fn ParamControl(props: &ParamControlProps) -> Html {
                 .map(|(v, l)| (AttrValue::from(v), AttrValue::from(l)))
                 .collect::<Vec<_>>();
             html! {
-                <Select name={name} id_prefix={props.id_prefix.clone()} label={control.label} value={value} {options} {disabled}
+                <Select name={name} id_prefix={props.id_prefix.clone()} {label} value={value} {options} {disabled}
                     onchange={Callback::from(move |v: String| { set.emit((name, v)); })} />
             }
         }
@@ -62,23 +69,29 @@ fn shown_in(group: Group, p: &Params) -> Vec<&'static Field> {
         .collect()
 }
 
-/// The controls the phone bar repeats: what a lesson changes most.
-pub const QUICK: &[&str] = &["act", "init", "depth"];
+/// The controls the phone bar repeats (what a lesson changes most), with their short labels.
+pub const QUICK: &[(&str, &str)] = &[
+    ("act", "Activation"),
+    ("init", "Initializer"),
+    ("depth", "Depth"),
+];
 
 /// On a narrow screen, a bar that stays at the top while the plots scroll, with the activation,
 /// the initializer and the depth (those not hidden), so a change and its effect are on screen
-/// together. Hidden on wide screens, where the sidebar stays in view (static/style.css).
+/// together: one row of the three when they fit, short labels. Hidden on wide screens, where
+/// the sidebar stays in view (static/style.css).
 #[function_component]
 pub fn QuickBar(props: &SidebarProps) -> Html {
     let p = &props.params;
-    let shown: Vec<&str> = QUICK.iter().copied().filter(|n| !p.hides(n)).collect();
+    let shown: Vec<(&str, &str)> = QUICK.iter().copied().filter(|n| !p.hides(n.0)).collect();
     if shown.is_empty() {
         return html! {};
     }
     html! {
         <div class="quick-bar" role="group" aria-label="Main controls">
-            { for shown.into_iter().map(|name| html! {
-                <ParamControl {name} id_prefix="quick-" params={p.clone()} set={props.set.clone()} />
+            { for shown.into_iter().map(|(name, label)| html! {
+                <ParamControl {name} id_prefix="quick-" params={p.clone()} set={props.set.clone()}
+                    label={Some(AttrValue::Static(label))} />
             }) }
         </div>
     }

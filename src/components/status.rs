@@ -7,6 +7,21 @@ pub struct StatusProps {
     pub run: RunState,
     /// "worker" or "main-thread".
     pub engine: &'static str,
+    /// The legend label of the previous run, while its curves stay on the plots.
+    #[prop_or_default]
+    pub previous: Option<String>,
+}
+
+/// " The grey dashed curves are the previous setting (...) until this run is done." while the
+/// previous run's curves are shown.
+pub fn previous_text(run: &RunState, previous: Option<&str>) -> String {
+    match previous {
+        Some(label) if !run.is_done() && run.failed.is_none() => format!(
+            " The grey dashed curves are the previous setting ({}), shown until this run is done.",
+            label.strip_prefix("previous: ").unwrap_or(label)
+        ),
+        _ => String::new(),
+    }
 }
 
 /// The status line's text for a run's state: what is being computed, then where non-finite
@@ -103,9 +118,10 @@ pub fn Status(props: &StatusProps) -> Html {
     let text = match wait {
         Some(w) => format!("{} {w}", status_text(run)),
         None => status_text(run),
-    };
+    } + &previous_text(run, props.previous.as_deref());
     html! {
-        <div class="status" role="status" aria-live="polite" data-done={run.is_done().to_string()} data-failed={run.failed.is_some().to_string()} data-engine={props.engine} data-reused={run.reused.to_string()}>
+        <div class="status" role="status" aria-live="polite" data-done={run.is_done().to_string()} data-failed={run.failed.is_some().to_string()} data-engine={props.engine} data-reused={run.reused.to_string()}
+            data-previous={props.previous.is_some().to_string()}>
             <progress max="1" value={run.view.progress().to_string()} aria-label="Simulation progress"></progress>
             <span>{ text }</span>
         </div>
@@ -166,6 +182,22 @@ mod tests {
             status_text(&new),
             "Computing the forward pass: layer 0 of 12 (0% of all work)."
         );
+    }
+
+    #[test]
+    fn the_previous_setting_is_named_while_the_run_computes() {
+        let run = run_with(vec![NonFinite::default()]);
+        assert_eq!(
+            previous_text(&run, Some("previous: SELU, LeCun normal, depth 50")),
+            " The grey dashed curves are the previous setting (SELU, LeCun normal, depth 50), \
+             shown until this run is done."
+        );
+        assert_eq!(previous_text(&run, None), "");
+        let failed = RunState {
+            failed: Some("gone".into()),
+            ..run
+        };
+        assert_eq!(previous_text(&failed, Some("previous: ReLU")), "");
     }
 
     #[test]

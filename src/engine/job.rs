@@ -225,6 +225,18 @@ impl Job {
         }
     }
 
+    /// Leaves the Jacobian out (a pinned run, whose Jacobian the page never shows): the run is
+    /// done with its simulation and correlation prediction, and sends no Jacobian.
+    pub fn skip_jacobian(&mut self) {
+        let part = &mut self.jacobian;
+        part.run = None;
+        part.waiting = None;
+        part.fresh = false;
+        part.update.done = true;
+        part.update.progress = 1.0;
+        part.update.reason = "not computed for a pinned run".to_string();
+    }
+
     /// Forward layers this run computed itself (not kept from the previous run).
     #[cfg(test)]
     pub fn layers_computed(&self) -> usize {
@@ -438,6 +450,43 @@ mod tests {
         let whole = JacobianRun::run(config, Some(sim.batch_norm_stats())).unwrap();
         assert_eq!(last.values, whole.singular_values().unwrap());
         assert_eq!(last.values.len(), 16);
+    }
+
+    /// A pinned run's job leaves the Jacobian out: it is done with the slice that sends the
+    /// simulation's last update, sends no Jacobian, and its results are a whole run's.
+    #[test]
+    fn a_pinned_run_computes_no_jacobian() {
+        for norm in [
+            lab_core::Normalization::None,
+            lab_core::Normalization::Batch,
+        ] {
+            let config = Config {
+                depth: 6,
+                width: 24,
+                batch: 4,
+                norm,
+                ..Config::default()
+            };
+            let now = ticking();
+            let mut job = Job::new(5, config, MemoryBudget::default(), now()).unwrap();
+            job.skip_jacobian();
+            let mut view = SimView::new(config);
+            loop {
+                let (done, update) = job.slice(&MAIN_THREAD, &now);
+                assert!(job.take_jacobian().is_none(), "no Jacobian goes out");
+                let last = update
+                    .as_ref()
+                    .is_some_and(|u| u.delta.phase == lab_core::RunPhase::Done && u.corr_done);
+                if let Some(u) = update {
+                    view.apply(u.delta);
+                }
+                assert_eq!(done, last, "done exactly with the simulation's last update");
+                if done {
+                    break;
+                }
+            }
+            assert_eq!(view, SimView::of(&Simulation::run(config).unwrap()));
+        }
     }
 
     /// The Jacobian goes out after the simulation's last update: its progress, then its

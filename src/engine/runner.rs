@@ -78,6 +78,8 @@ struct Inner {
     gen: u64,
     /// The configuration of the newest request.
     current: Option<Config>,
+    /// The newest request needs the Jacobian (not a pinned run).
+    jacobian: bool,
     /// The worker (None: on the main thread, or between a dead worker and the next request).
     slot: Option<Slot>,
     /// No worker could start: the runs go on the main thread for good.
@@ -105,6 +107,7 @@ impl Runner {
             sink,
             gen: 0,
             current: None,
+            jacobian: true,
             slot: None,
             local: false,
             in_flight: false,
@@ -143,10 +146,21 @@ impl Runner {
 
     /// Starts computing `config`; the run in flight is superseded.
     pub fn run(&self, config: Config) {
+        self.start(config, true);
+    }
+
+    /// Starts computing a pinned run of `config`, without its Jacobian (the page shows only
+    /// a pin's statistics); the run in flight is superseded.
+    pub fn run_pinned(&self, config: Config) {
+        self.start(config, false);
+    }
+
+    fn start(&self, config: Config, jacobian: bool) {
         let (gen, sink) = {
             let mut inner = self.inner.borrow_mut();
             inner.gen += 1;
             inner.current = Some(config);
+            inner.jacobian = jacobian;
             inner.in_flight = false;
             inner.acked = false;
             if let Some(alive) = inner.local_alive.take() {
@@ -250,6 +264,9 @@ fn post_current(inner: &Rc<RefCell<Inner>>) {
         return;
     };
     let request = wire::run_request(gen, &config);
+    if !i.jacobian {
+        wire::without_jacobian(&request);
+    }
     // The worker's memory budget follows the page's device memory.
     wire::add_device_memory(&request, web::device_memory_gb());
     let posted = slot.worker.post_message(&request).is_ok();
@@ -492,20 +509,25 @@ pub(crate) fn spawn_worker(name: &str) -> Result<Worker, String> {
 /// The fallback: the theory at once, then the simulation and the correlation prediction in
 /// short slices on the main thread ([`job::MAIN_THREAD`]), the same loop as the worker's.
 fn start_local(inner: &Rc<RefCell<Inner>>) {
-    let (gen, config, sink, alive) = {
+    let (gen, config, jacobian, sink, alive) = {
         let mut i = inner.borrow_mut();
         let Some(config) = i.current else {
             return;
         };
         let alive = Rc::new(Cell::new(true));
         i.local_alive = Some(alive.clone());
-        (i.gen, config, i.sink.clone(), alive)
+        (i.gen, config, i.jacobian, i.sink.clone(), alive)
     };
     let bundle = TheoryBundle::cached(&mut None, &config);
     sink(RunEvent::Theory { gen, bundle });
     let budget = MemoryBudget::for_device(web::device_memory_gb());
     match Job::new(gen, config, budget, now_ms()) {
-        Ok(job) => slice(Rc::new(RefCell::new(job)), sink, alive),
+        Ok(mut job) => {
+            if !jacobian {
+                job.skip_jacobian();
+            }
+            slice(Rc::new(RefCell::new(job)), sink, alive)
+        }
         // The URL table keeps every value in range, so this only guards against a core change.
         Err(e) => web::log_error(&format!("Activation Lab: invalid configuration: {e}")),
     }

@@ -119,6 +119,17 @@ pub fn add_device_memory(message: &JsValue, device_memory_gb: Option<f64>) {
     }
 }
 
+/// Marks a run request as not needing the Jacobian (a pinned run: the page shows only its
+/// statistics).
+pub fn without_jacobian(message: &JsValue) {
+    let _ = Reflect::set(message, &JsValue::from_str("jacobian"), &false.into());
+}
+
+/// Whether a run request needs the Jacobian: unless it says `jacobian: false`.
+pub fn wants_jacobian(message: &JsValue) -> bool {
+    get(message, "jacobian").as_bool() != Some(false)
+}
+
 /// The memory budget of a run request: from the page's device memory when it sent one (a
 /// missing, non-finite or non-positive value gives the default budget).
 pub fn read_budget(message: &JsValue) -> MemoryBudget {

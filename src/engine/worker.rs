@@ -85,7 +85,10 @@ impl Worker {
             .take()
             .or_else(|| self.finished.borrow_mut().take());
         match Job::after(previous, gen, config, wire::read_budget(message), now_ms()) {
-            Ok(job) => {
+            Ok(mut job) => {
+                if !wire::wants_jacobian(message) {
+                    job.skip_jacobian();
+                }
                 *self.job.borrow_mut() = Some(job);
                 self.schedule();
             }

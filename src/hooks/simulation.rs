@@ -6,7 +6,7 @@ use crate::engine::jacobian_wire::JacobianUpdate;
 use crate::engine::runner::{RunEvent, Runner};
 use crate::engine::CorrView;
 use crate::engine::TheoryBundle;
-use crate::params::{pin_label, same_run};
+use crate::params::{pin_label, previous_label, same_run};
 use crate::web;
 use lab_core::{Config, SimView};
 use std::cell::RefCell;
@@ -52,6 +52,11 @@ pub struct RunState {
     pub reused: usize,
     /// The Jacobian's singular values (computed after the simulation), as far as known.
     pub jacobian: Same<JacobianUpdate>,
+    /// The run this one replaced, kept while this one computes so that its curves stay on the
+    /// plots (faded) and the axes do not jump; None once this run is done or failed. The last
+    /// complete run when there was one (fast changes skip the runs they superseded), else the
+    /// replaced run as far as it got.
+    pub previous: Option<Same<RunState>>,
 }
 
 impl RunState {
@@ -64,6 +69,23 @@ impl RunState {
             failed: None,
             reused: 0,
             jacobian: Same(Rc::new(JacobianUpdate::default())),
+            previous: None,
+        }
+    }
+
+    /// What a new run keeps of this one as its [`RunState::previous`].
+    fn as_previous(&self) -> Option<Same<RunState>> {
+        if self.is_done() {
+            Some(Same(Rc::new(RunState {
+                previous: None,
+                ..self.clone()
+            })))
+        } else if self.previous.is_some() {
+            self.previous.clone()
+        } else if self.failed.is_none() && !self.view.stats().is_empty() {
+            Some(Same(Rc::new(self.clone())))
+        } else {
+            None
         }
     }
 
@@ -77,11 +99,14 @@ impl Reducible for RunState {
     type Action = RunEvent;
 
     fn reduce(self: Rc<Self>, action: RunEvent) -> Rc<Self> {
-        match action {
-            RunEvent::Start { gen, config } if gen > self.gen => Rc::new(RunState {
-                gen,
-                ..RunState::new(config)
-            }),
+        let next = match action {
+            RunEvent::Start { gen, config } if gen > self.gen => {
+                return Rc::new(RunState {
+                    gen,
+                    previous: self.as_previous(),
+                    ..RunState::new(config)
+                })
+            }
             RunEvent::Update(update) if update.gen == self.gen => {
                 let mut view = (*self.view).clone();
                 view.apply(update.delta);
@@ -108,7 +133,16 @@ impl Reducible for RunState {
                 ..(*self).clone()
             }),
             // Anything of another generation is stale.
-            _ => self,
+            _ => return self,
+        };
+        // Done or failed: the previous run's curves go.
+        if next.previous.is_some() && (next.is_done() || next.failed.is_some()) {
+            Rc::new(RunState {
+                previous: None,
+                ..(*next).clone()
+            })
+        } else {
+            next
         }
     }
 }
@@ -214,6 +248,9 @@ pub struct Simulation {
     pub engine: &'static str,
     /// The pinned runs, in the order of `pin=`.
     pub pins: Vec<PinnedRun>,
+    /// The run the current one replaced, shown faded while the current one computes (None
+    /// when it is pinned, or the same setting).
+    pub previous: Option<PinnedRun>,
 }
 
 /// Runs `config` (again whenever it changes; the run in flight is superseded) and returns its
@@ -280,9 +317,19 @@ pub fn use_simulation(config: Config, pins: Vec<Config>) -> Simulation {
             .iter()
             .map(|r| (r.gen, r.is_done(), r.failed.is_some()))
             .collect();
+        // Pinned runs start after the current run's Jacobian: a pinned run's request would
+        // supersede it in the worker.
+        let jacobian_done = main.jacobian.gen == main.gen && main.jacobian.done;
         use_effect_with(
-            (config, pins.clone(), main.is_done(), main.gen, progress),
-            move |(config, pins, main_done, _, _)| {
+            (
+                config,
+                pins.clone(),
+                main.is_done(),
+                jacobian_done,
+                main.gen,
+                progress,
+            ),
+            move |(config, pins, main_done, jacobian_done, _, _)| {
                 let config = *config;
                 if *last_main.borrow() != Some(config) {
                     *last_main.borrow_mut() = Some(config);
@@ -313,9 +360,9 @@ pub fn use_simulation(config: Config, pins: Vec<Config>) -> Simulation {
                                 let route = route.borrow();
                                 route.pin_request && route.pin_gen == Some(r.gen)
                             };
-                            if !in_flight {
+                            if !in_flight && *jacobian_done {
                                 route.borrow_mut().pin_request = true;
-                                runner.borrow().run(pin);
+                                runner.borrow().run_pinned(pin);
                             }
                             return;
                         }
@@ -324,8 +371,10 @@ pub fn use_simulation(config: Config, pins: Vec<Config>) -> Simulation {
                             return;
                         }
                         None => {
-                            route.borrow_mut().pin_request = true;
-                            runner.borrow().run(pin);
+                            if *jacobian_done {
+                                route.borrow_mut().pin_request = true;
+                                runner.borrow().run_pinned(pin);
+                            }
                             return;
                         }
                     }
@@ -334,6 +383,16 @@ pub fn use_simulation(config: Config, pins: Vec<Config>) -> Simulation {
         );
     }
     let engine = runner.borrow().engine();
+    let previous = state
+        .previous
+        .as_ref()
+        .map(|p| p.view.config())
+        .filter(|p| !same_run(p, &config) && !pins.iter().any(|pin| same_run(pin, p)))
+        .map(|p| PinnedRun {
+            config: *p,
+            label: previous_label(p, &config),
+            state: state.previous.as_ref().map(|s| (**s).clone()),
+        });
     let pins = pins
         .iter()
         .enumerate()
@@ -347,6 +406,7 @@ pub fn use_simulation(config: Config, pins: Vec<Config>) -> Simulation {
         state: (*state).clone(),
         engine,
         pins,
+        previous,
     }
 }
 
@@ -364,6 +424,77 @@ mod tests {
             corr_done: true,
             reused: 0,
         })
+    }
+
+    /// A new run keeps the run it replaced as its previous one (the last complete run when
+    /// changes come faster than runs finish) until it is done or fails.
+    #[test]
+    fn the_previous_run_stays_until_the_new_one_is_done() {
+        let config = Config {
+            depth: 3,
+            width: 8,
+            batch: 4,
+            ..Config::default()
+        };
+        let deeper = Config { depth: 5, ..config };
+        let sim = Sim::run(config).unwrap();
+        let s = Rc::new(RunState::new(config));
+        let s = s.reduce(RunEvent::Start { gen: 1, config });
+        assert!(s.previous.is_none(), "nothing before the first run");
+        let s = s.reduce(update(1, &sim));
+        let s = s.reduce(RunEvent::Theory {
+            gen: 1,
+            bundle: TheoryBundle::cached(&mut None, &config),
+        });
+        assert!(s.is_done());
+        let first = s.clone();
+        let s = s.reduce(RunEvent::Start {
+            gen: 2,
+            config: deeper,
+        });
+        let previous = s.previous.clone().expect("the first run stays");
+        assert_eq!(*previous.view.0, *first.view.0);
+        assert!(previous.previous.is_none());
+        // Superseded before it had anything: the complete first run stays the previous one.
+        let s = s.reduce(RunEvent::Start { gen: 3, config });
+        assert_eq!(*s.previous.as_ref().unwrap().view.0, *first.view.0);
+        let s = s.reduce(update(3, &sim));
+        assert!(
+            s.previous.is_some(),
+            "still computing: the theory is missing"
+        );
+        let s = s.reduce(RunEvent::Theory {
+            gen: 3,
+            bundle: TheoryBundle::cached(&mut None, &config),
+        });
+        assert!(s.is_done() && s.previous.is_none(), "done: it goes");
+        // A run superseded part-way is the previous one when no complete run precedes it.
+        let s = s.reduce(RunEvent::Start {
+            gen: 4,
+            config: deeper,
+        });
+        let partial = s.reduce(update(4, &Sim::run(deeper).unwrap()));
+        let s = partial.clone().reduce(RunEvent::Start { gen: 5, config });
+        assert_eq!(
+            *s.previous.as_ref().unwrap().view.0,
+            *first.view.0,
+            "gen 3's run"
+        );
+        let s = s.reduce(RunEvent::Failed {
+            gen: 5,
+            why: "stopped".into(),
+        });
+        assert!(s.previous.is_none(), "a failed run shows no previous one");
+        let fresh = Rc::new(RunState::new(config)).reduce(RunEvent::Start { gen: 1, config });
+        let s = fresh.reduce(update(1, &sim)).reduce(RunEvent::Start {
+            gen: 2,
+            config: deeper,
+        });
+        assert_eq!(
+            s.previous.as_ref().unwrap().view.stats().len(),
+            3,
+            "an incomplete run with results"
+        );
     }
 
     #[test]

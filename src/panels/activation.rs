@@ -106,14 +106,14 @@ pub fn ActivationPanel(props: &PanelProps) -> Html {
     );
     let readout = (!d.points.is_empty()).then(|| {
         let data = data.clone();
-        super::frame::Readout {
-            x_range: (d.points[0].0, d.points[d.points.len() - 1].0),
-            xs: d.points.iter().map(|p| p.0).collect(),
-            text: std::rc::Rc::new(move |i| {
+        super::frame::Readout::along_x(
+            (d.points[0].0, d.points[d.points.len() - 1].0),
+            d.points.iter().map(|p| p.0).collect(),
+            move |i| {
                 let (x, f, df) = data.points[i];
                 format!("x = {}: f(x) = {}, f′(x) = {}", fmt3(x), fmt3(f), fmt3(df))
-            }),
-        }
+            },
+        )
     });
     html! {
         <Frame name="activation" title={format!("Activation: {}", d.label)}

@@ -28,27 +28,37 @@ pub fn CorrPanel(props: &PanelProps) -> Html {
                 theory.clone(),
                 pins.clone(),
             );
-            move |c, style| match &theory {
-                Some(b) => {
-                    let pin_stats = pins.stats(false);
-                    let mut data = theory_view::corr_data(
-                        &b.theory,
-                        charts::layer_range(view.config().depth, &pin_stats).end as usize,
-                        view.stats(),
-                        &corr.values,
-                    );
-                    data.pins = pin_stats
-                        .iter()
-                        .map(|p| (p.index, p.label.clone(), p.points(|s| s.pair_corr, false)))
-                        .collect();
-                    charts::corr::draw(c, &data, style)
-                }
-                None => Ok(()),
+            move |c, style| {
+                let pin_stats = pins.stats(false);
+                let depth = charts::layer_range(view.config().depth, &pin_stats).end as usize;
+                let mut data = match &theory {
+                    Some(b) => theory_view::corr_data(&b.theory, depth, view.stats(), &corr.values),
+                    // The theory of a new run is on its way; the previous run's curve stays.
+                    None if !pin_stats.is_empty() => charts::corr::CorrData {
+                        depth,
+                        ..Default::default()
+                    },
+                    None => return Ok(()),
+                };
+                data.pins = pin_stats
+                    .iter()
+                    .map(|p| (p.index, p.label.clone(), p.points(|s| s.pair_corr, false)))
+                    .collect();
+                charts::corr::draw(c, &data, style)
             }
         },
     );
     let Some(bundle) = theory else {
-        return html! { <PendingPanel name="corr" title={PanelId::Corr.title()} /> };
+        if props.previous.is_none() {
+            return html! { <PendingPanel name="corr" title={PanelId::Corr.title()} /> };
+        }
+        // The previous run's curve stays while the new run's theory is computed.
+        return html! {
+            <Frame name="corr" title={PanelId::Corr.title()} canvas={canvas} renderer={renderer}
+                summary={"Line chart of the previous setting's pair correlation; this setting's mean-field theory is being computed.".to_string()}
+                csv={Callback::from(|()| ("activation-lab-corr.csv".to_string(), String::new()))}
+                caption={html! { "Computing the mean-field theory of this setting; the grey dashed curve is the previous setting's." }} />
+        };
     };
     let s = &*props.run.view;
     let th = &bundle.theory;

@@ -120,19 +120,38 @@ fn draw_pending() {
             dpr,
             theme: d.theme,
         };
-        if !charts::fit_canvas_to(&c, w, h, dpr) {
-            continue;
-        }
-        charts::axes::start_record();
-        if let Err(e) = (d.draw)(&c, &style) {
-            web::log_error(&e);
-        }
-        // What the chart layer drew where (tick labels, plots, legends), for the tests.
-        let record = charts::axes::take_record();
-        let _ = c.set_attribute("data-label-boxes", &record.to_json());
-        // The first plot's box (canvas pixels), where the readout maps the pointer.
-        if let Some(p) = record.plots.first() {
-            let _ = c.set_attribute("data-plot", &format!("{},{},{},{}", p[0], p[1], p[2], p[3]));
+        // The stylesheet's height first; a chart whose plots get less than their minimum
+        // height there (a long legend on a phone) is drawn again on a taller canvas.
+        let (w, h) = if c
+            .style()
+            .get_property_value("height")
+            .is_ok_and(|v| !v.is_empty())
+        {
+            let _ = c.style().remove_property("height");
+            (c.client_width(), c.client_height())
+        } else {
+            (w, h)
+        };
+        let drawn = draw_recorded(&c, (w, h), &style, &d.draw).and_then(|record| {
+            let extra = record.extra_height();
+            if extra <= 0 {
+                return Some(record);
+            }
+            let height = f64::from(h) + (f64::from(extra) / style.dpr).ceil();
+            let _ = c.style().set_property("height", &format!("{height}px"));
+            draw_recorded(&c, (c.client_width(), c.client_height()), &style, &d.draw)
+        });
+        if let Some(record) = drawn {
+            // What the chart layer drew where (tick labels, plots, legends), for the tests.
+            let _ = c.set_attribute("data-label-boxes", &record.to_json());
+            // The plots' boxes (canvas pixels), where the readout maps the pointer.
+            let plots = record
+                .plots
+                .iter()
+                .map(|p| format!("{},{},{},{}", p[0], p[1], p[2], p[3]))
+                .collect::<Vec<_>>()
+                .join(";");
+            let _ = c.set_attribute("data-plot", &plots);
         }
     }
     if left.is_empty() {
@@ -153,6 +172,24 @@ fn draw_pending() {
     if !web::on_next_frame(draw_pending) {
         draw_pending();
     }
+}
+
+/// Draws the chart at the canvas's laid-out size and returns what the chart layer recorded;
+/// None when the canvas is not laid out (hidden).
+fn draw_recorded(
+    c: &HtmlCanvasElement,
+    (w, h): (i32, i32),
+    style: &Style,
+    draw: &DrawFn,
+) -> Option<charts::axes::Record> {
+    if !charts::fit_canvas_to(c, w, h, style.dpr) {
+        return None;
+    }
+    charts::axes::start_record();
+    if let Err(e) = draw(c, style) {
+        web::log_error(&e);
+    }
+    Some(charts::axes::take_record())
 }
 
 /// The theme the charts draw with (the page provides it as a context).
@@ -210,27 +247,132 @@ pub struct FrameProps {
     /// is faded and says so.
     #[prop_or_default]
     pub busy: bool,
+    /// Told the readout's point whenever the cursor moves (a chart that draws its own cursor).
+    #[prop_or_default]
+    pub on_cursor: Option<Callback<usize>>,
 }
 
 /// A chart's readout: the values at the point nearest the pointer, or at a cursor that the
 /// arrow keys move when the chart has the keyboard focus; told in a live text line.
+///
+/// Along x (a line chart over layers or steps) the cursor is a vertical line; with
+/// [`Readout::plane`] the points lie in the plot's plane (a map, a heat map), the pointer picks
+/// the nearest one in pixels and the cursor is a ring. Axes are linear in the units given (a
+/// log axis: give log10 of the values and of the range).
 #[derive(Clone)]
 pub struct Readout {
     /// The plot's x axis as drawn (data units), left to right.
     pub x_range: (f64, f64),
-    /// The x of every point that can be read, increasing.
+    /// The x of every point that can be read, increasing (along x only).
     pub xs: Vec<f64>,
     /// The text for point i.
     pub text: Rc<dyn Fn(usize) -> String>,
+    /// Points in the plane: the y axis and each point's y.
+    pub plane: Option<Plane>,
+}
+
+/// A readout's second axis.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plane {
+    /// The plot's y axis as drawn (data units), bottom to top.
+    pub y_range: (f64, f64),
+    /// The y of every point.
+    pub ys: Vec<f64>,
+    /// Points on a grid: the arrows move along its rows and columns (else every arrow steps
+    /// through the points in order).
+    pub grid: Option<Grid>,
+}
+
+/// How a readout's points fill a grid.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Grid {
+    /// Row by row from the bottom, this many a row.
+    Rows(usize),
+    /// Column by column from the left, this many a column (from the bottom): a grid that
+    /// grows to the right keeps its points' numbers.
+    Columns(usize),
 }
 
 impl PartialEq for Readout {
     fn eq(&self, o: &Self) -> bool {
-        self.x_range == o.x_range && self.xs == o.xs && Rc::ptr_eq(&self.text, &o.text)
+        self.x_range == o.x_range
+            && self.xs == o.xs
+            && self.plane == o.plane
+            && Rc::ptr_eq(&self.text, &o.text)
     }
 }
 
 impl Readout {
+    /// A readout along x: point i at `xs[i]`.
+    pub fn along_x(
+        x_range: (f64, f64),
+        xs: Vec<f64>,
+        text: impl Fn(usize) -> String + 'static,
+    ) -> Readout {
+        Readout {
+            x_range,
+            xs,
+            text: Rc::new(text),
+            plane: None,
+        }
+    }
+
+    /// A readout of points in the plane: point i at (`xs[i]`, `ys[i]`).
+    pub fn in_plane(
+        x_range: (f64, f64),
+        y_range: (f64, f64),
+        points: Vec<(f64, f64)>,
+        grid: Option<Grid>,
+        text: impl Fn(usize) -> String + 'static,
+    ) -> Readout {
+        let (xs, ys) = points.into_iter().unzip();
+        Readout {
+            x_range,
+            xs,
+            text: Rc::new(text),
+            plane: Some(Plane { y_range, ys, grid }),
+        }
+    }
+
+    /// Where point i lies in a plot `w` x `h` pixels: (from the left, from the top), clamped
+    /// to the plot.
+    fn pixel(&self, i: usize, w: f64, h: f64) -> Option<(f64, f64)> {
+        let fraction = |v: f64, (a, b): (f64, f64)| {
+            if b > a {
+                ((v - a) / (b - a)).clamp(0.0, 1.0)
+            } else {
+                0.5
+            }
+        };
+        let x = fraction(*self.xs.get(i)?, self.x_range) * w;
+        let y = match &self.plane {
+            Some(p) => (1.0 - fraction(*p.ys.get(i)?, p.y_range)) * h,
+            None => 0.0,
+        };
+        Some((x, y))
+    }
+
+    /// The point nearest the pointer at (`px`, `py`) pixels from the top left of a plot `w` x
+    /// `h` pixels: along x only, or in the plane.
+    pub fn pick(&self, px: f64, py: f64, w: f64, h: f64) -> Option<usize> {
+        if self.plane.is_none() {
+            let t = if w > 0.0 {
+                (px / w).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            return self.nearest(self.x_range.0 + t * (self.x_range.1 - self.x_range.0));
+        }
+        (0..self.xs.len())
+            .filter_map(|i| {
+                let (x, y) = self.pixel(i, w, h)?;
+                let d = (x - px).powi(2) + (y - py).powi(2);
+                d.is_finite().then_some((i, d))
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(i, _)| i)
+    }
+
     /// The index of the point nearest to x.
     pub fn nearest(&self, x: f64) -> Option<usize> {
         let i = self.xs.partition_point(|&v| v < x);
@@ -242,14 +384,48 @@ impl Readout {
     }
 }
 
-/// The key's new cursor position among `n` points (None: not a readout key).
-pub fn readout_key(key: &str, cursor: Option<usize>, n: usize) -> Option<usize> {
+/// The key's new cursor position among `n` points (None: not a readout key); on a grid the
+/// arrows move along its rows and columns, and stop at its edges.
+pub fn readout_key(
+    key: &str,
+    cursor: Option<usize>,
+    n: usize,
+    grid: Option<Grid>,
+) -> Option<usize> {
     if n == 0 {
         return None;
     }
     let last = n - 1;
     let at = cursor.unwrap_or(0).min(last);
     let page = (n / 10).max(1);
+    if let (Some(grid), Some(_)) = (grid, cursor) {
+        // Points a line, and the steps (in points) right and up.
+        let (line, right, up) = match grid {
+            Grid::Rows(k) => (k.max(1), 1, k.max(1)),
+            Grid::Columns(k) => (k.max(1), k.max(1), 1),
+        };
+        // Within a line (a step of one point) a move stops at the line's ends; across lines
+        // at the grid's.
+        let step = |delta: usize, within: bool, forward: bool| -> usize {
+            let next = if forward {
+                at.checked_add(delta).filter(|&v| v <= last)
+            } else {
+                at.checked_sub(delta)
+            };
+            match next {
+                Some(v) if !within || v / line == at / line => v,
+                _ => at,
+            }
+        };
+        let rows = matches!(grid, Grid::Rows(_));
+        match key {
+            "ArrowRight" => return Some(step(right, rows, true)),
+            "ArrowLeft" => return Some(step(right, rows, false)),
+            "ArrowUp" => return Some(step(up, !rows, true)),
+            "ArrowDown" => return Some(step(up, !rows, false)),
+            _ => {}
+        }
+    }
     Some(match key {
         "ArrowRight" | "ArrowUp" if cursor.is_some() => (at + 1).min(last),
         "ArrowLeft" | "ArrowDown" if cursor.is_some() => at.saturating_sub(1),
@@ -278,6 +454,7 @@ impl PartialEq for FrameProps {
             && self.onclick == o.onclick
             && self.readout == o.readout
             && self.busy == o.busy
+            && self.on_cursor == o.on_cursor
     }
 }
 
@@ -435,10 +612,19 @@ pub fn Frame(props: &FrameProps) -> Html {
         }
         _ => String::new(),
     };
+    {
+        let on_cursor = props.on_cursor.clone();
+        use_effect_with(at, move |at| {
+            if let (Some(cb), Some(i)) = (on_cursor, at) {
+                cb.emit(*i);
+            }
+        });
+    }
     let onkeydown = props.readout.as_ref().map(|r| {
         let (cursor, n) = (cursor.clone(), r.xs.len());
+        let grid = r.plane.as_ref().and_then(|p| p.grid);
         Callback::from(move |e: KeyboardEvent| {
-            if let Some(next) = readout_key(&e.key(), *cursor, n) {
+            if let Some(next) = readout_key(&e.key(), *cursor, n, grid) {
                 e.prevent_default();
                 cursor.set(Some(next));
             }
@@ -447,11 +633,9 @@ pub fn Frame(props: &FrameProps) -> Html {
     let onmousemove = props.readout.as_ref().map(|r| {
         let (cursor, r, canvas) = (cursor.clone(), r.clone(), props.canvas.clone());
         Callback::from(move |e: MouseEvent| {
-            if let Some(x) = pointer_x(&canvas, &r, e.offset_x()) {
-                if let Some(i) = r.nearest(x) {
-                    if *cursor != Some(i) {
-                        cursor.set(Some(i));
-                    }
+            if let Some(i) = pointed(&canvas, &r, e.offset_x(), e.offset_y()) {
+                if *cursor != Some(i) {
+                    cursor.set(Some(i));
                 }
             }
         })
@@ -481,7 +665,8 @@ pub fn Frame(props: &FrameProps) -> Html {
                     aria-describedby={props.readout.is_some().then(|| format!("readout-{}", props.name))}
                     {onkeydown} {onmousemove}></canvas>
                 if props.readout.is_some() {
-                    <div ref={cursor_line} class="readout-cursor" hidden={at.is_none()} aria-hidden="true"></div>
+                    <div ref={cursor_line} class={classes!("readout-cursor", props.readout.as_ref().is_some_and(|r| r.plane.is_some()).then_some("ring"))}
+                        hidden={at.is_none()} aria-hidden="true"></div>
                 }
             </div>
             if props.readout.is_some() {
@@ -604,11 +789,15 @@ pub fn slide_options(name: &str, theme: Theme, options: &UseStateHandle<SlideOpt
     }
 }
 
-/// The plot box (canvas pixels) the chart drew, from the canvas's `data-plot`.
-fn plot_box(c: &HtmlCanvasElement) -> Option<[f64; 4]> {
-    let text = c.get_attribute("data-plot")?;
-    let v: Vec<f64> = text.split(',').filter_map(|t| t.parse().ok()).collect();
-    (v.len() == 4 && v[2] > 0.0).then(|| [v[0], v[1], v[2], v[3]])
+/// The plot boxes (canvas pixels) the chart drew, from the canvas's `data-plot`.
+fn plot_boxes(c: &HtmlCanvasElement) -> Vec<[f64; 4]> {
+    let text = c.get_attribute("data-plot").unwrap_or_default();
+    text.split(';')
+        .filter_map(|b| {
+            let v: Vec<f64> = b.split(',').filter_map(|t| t.parse().ok()).collect();
+            (v.len() == 4 && v[2] > 0.0 && v[3] > 0.0).then(|| [v[0], v[1], v[2], v[3]])
+        })
+        .collect()
 }
 
 /// Device pixels per CSS pixel of the canvas as laid out.
@@ -621,16 +810,28 @@ fn canvas_scale(c: &HtmlCanvasElement) -> f64 {
     }
 }
 
-/// The data x under the pointer at `offset_x` CSS pixels from the canvas's left edge.
-fn pointer_x(canvas: &NodeRef, r: &Readout, offset_x: i32) -> Option<f64> {
-    let c = canvas.cast::<HtmlCanvasElement>()?;
-    let b = plot_box(&c)?;
-    let px = f64::from(offset_x) * canvas_scale(&c);
-    let t = ((px - b[0]) / b[2]).clamp(0.0, 1.0);
-    Some(r.x_range.0 + t * (r.x_range.1 - r.x_range.0))
+/// The plot box under a point (canvas pixels), else the first: charts of several plots that
+/// share their axes (the Train section's three heat maps) read in each.
+fn box_at(boxes: &[[f64; 4]], x: f64, y: f64) -> Option<[f64; 4]> {
+    boxes
+        .iter()
+        .find(|b| x >= b[0] && x <= b[0] + b[2] && y >= b[1] && y <= b[1] + b[3])
+        .or(boxes.first())
+        .copied()
 }
 
-/// Moves the cursor line to point `at` (CSS pixels within the wrapper).
+/// The readout's point under the pointer at (`offset_x`, `offset_y`) CSS pixels from the
+/// canvas's top left.
+fn pointed(canvas: &NodeRef, r: &Readout, offset_x: i32, offset_y: i32) -> Option<usize> {
+    let c = canvas.cast::<HtmlCanvasElement>()?;
+    let k = canvas_scale(&c);
+    let (x, y) = (f64::from(offset_x) * k, f64::from(offset_y) * k);
+    let b = box_at(&plot_boxes(&c), x, y)?;
+    r.pick(x - b[0], y - b[1], b[2], b[3])
+}
+
+/// Moves the cursor to point `at`: a line across the first plot at its x, or a ring at the
+/// point (CSS pixels within the wrapper).
 fn place_cursor(canvas: &NodeRef, line: &NodeRef, r: Option<&Readout>, at: Option<usize>) {
     let (Some(c), Some(line), Some(r), Some(at)) = (
         canvas.cast::<HtmlCanvasElement>(),
@@ -640,22 +841,27 @@ fn place_cursor(canvas: &NodeRef, line: &NodeRef, r: Option<&Readout>, at: Optio
     ) else {
         return;
     };
-    let (Some(b), Some(&x)) = (plot_box(&c), r.xs.get(at)) else {
+    let Some(b) = plot_boxes(&c).first().copied() else {
+        return;
+    };
+    let Some((x, y)) = r.pixel(at, b[2], b[3]) else {
         return;
     };
     let k = canvas_scale(&c);
-    let span = r.x_range.1 - r.x_range.0;
-    if span <= 0.0 {
-        return;
-    }
-    let left = (b[0] + (x - r.x_range.0) / span * b[2]) / k + f64::from(c.offset_left());
-    let style = line.style();
-    let _ = style.set_property("left", &format!("{left:.1}px"));
-    let _ = style.set_property(
-        "top",
-        &format!("{:.1}px", b[1] / k + f64::from(c.offset_top())),
+    let (left, top) = (
+        (b[0] + x) / k + f64::from(c.offset_left()),
+        b[1] / k + f64::from(c.offset_top()),
     );
-    let _ = style.set_property("height", &format!("{:.1}px", b[3] / k));
+    let style = line.style();
+    if r.plane.is_some() {
+        // The ring's centre on the point (its size is the stylesheet's).
+        let _ = style.set_property("left", &format!("{left:.1}px"));
+        let _ = style.set_property("top", &format!("{:.1}px", top + y / k));
+    } else {
+        let _ = style.set_property("left", &format!("{left:.1}px"));
+        let _ = style.set_property("top", &format!("{top:.1}px"));
+        let _ = style.set_property("height", &format!("{:.1}px", b[3] / k));
+    }
 }
 
 #[cfg(test)]
@@ -664,11 +870,7 @@ mod tests {
 
     #[test]
     fn the_readout_finds_the_nearest_point() {
-        let r = Readout {
-            x_range: (0.5, 4.5),
-            xs: vec![1.0, 2.0, 3.0, 4.0],
-            text: Rc::new(|i| i.to_string()),
-        };
+        let r = Readout::along_x((0.5, 4.5), vec![1.0, 2.0, 3.0, 4.0], |i| i.to_string());
         assert_eq!(r.nearest(0.5), Some(0));
         assert_eq!(r.nearest(2.49), Some(1));
         assert_eq!(r.nearest(2.51), Some(2));
@@ -683,15 +885,84 @@ mod tests {
     #[test]
     fn arrow_keys_move_the_cursor_within_the_points() {
         // The first arrow shows the first point; then one point per press, clamped at the ends.
-        assert_eq!(readout_key("ArrowRight", None, 50), Some(0));
-        assert_eq!(readout_key("ArrowRight", Some(0), 50), Some(1));
-        assert_eq!(readout_key("ArrowLeft", Some(0), 50), Some(0));
-        assert_eq!(readout_key("ArrowRight", Some(49), 50), Some(49));
-        assert_eq!(readout_key("PageUp", Some(3), 50), Some(8));
-        assert_eq!(readout_key("PageDown", Some(3), 50), Some(0));
-        assert_eq!(readout_key("End", None, 50), Some(49));
-        assert_eq!(readout_key("Home", Some(20), 50), Some(0));
-        assert_eq!(readout_key("a", Some(2), 50), None);
-        assert_eq!(readout_key("ArrowRight", None, 0), None);
+        let key = |k, at, n| readout_key(k, at, n, None);
+        assert_eq!(key("ArrowRight", None, 50), Some(0));
+        assert_eq!(key("ArrowRight", Some(0), 50), Some(1));
+        assert_eq!(key("ArrowUp", Some(0), 50), Some(1));
+        assert_eq!(key("ArrowLeft", Some(0), 50), Some(0));
+        assert_eq!(key("ArrowRight", Some(49), 50), Some(49));
+        assert_eq!(key("PageUp", Some(3), 50), Some(8));
+        assert_eq!(key("PageDown", Some(3), 50), Some(0));
+        assert_eq!(key("End", None, 50), Some(49));
+        assert_eq!(key("Home", Some(20), 50), Some(0));
+        assert_eq!(key("a", Some(2), 50), None);
+        assert_eq!(key("ArrowRight", None, 0), None);
+    }
+
+    /// On a grid of 4 columns and 3 rows, up and down move a row and left and right a column,
+    /// stopping at the edges; filled row by row (point = row * 4 + column) or column by column
+    /// (point = column * 3 + row).
+    #[test]
+    fn on_a_grid_the_arrows_move_along_rows_and_columns() {
+        let rows = |k, at| readout_key(k, at, 12, Some(Grid::Rows(4)));
+        assert_eq!(
+            rows("ArrowUp", None),
+            Some(0),
+            "the first press shows the first point"
+        );
+        assert_eq!(rows("ArrowUp", Some(1)), Some(5));
+        assert_eq!(rows("ArrowUp", Some(9)), Some(9), "the top row stays");
+        assert_eq!(rows("ArrowDown", Some(9)), Some(5));
+        assert_eq!(rows("ArrowDown", Some(2)), Some(2), "the bottom row stays");
+        assert_eq!(rows("ArrowRight", Some(2)), Some(3));
+        assert_eq!(rows("ArrowRight", Some(3)), Some(3), "the right edge stays");
+        assert_eq!(rows("ArrowLeft", Some(4)), Some(4), "the left edge stays");
+        let columns = |k, at| readout_key(k, at, 12, Some(Grid::Columns(3)));
+        assert_eq!(columns("ArrowUp", Some(0)), Some(1));
+        assert_eq!(
+            columns("ArrowUp", Some(2)),
+            Some(2),
+            "the top of a column stays"
+        );
+        assert_eq!(columns("ArrowDown", Some(3)), Some(3), "the bottom stays");
+        assert_eq!(columns("ArrowRight", Some(1)), Some(4));
+        assert_eq!(
+            columns("ArrowRight", Some(10)),
+            Some(10),
+            "the right edge stays"
+        );
+        assert_eq!(columns("ArrowLeft", Some(10)), Some(7));
+        assert_eq!(
+            columns("ArrowLeft", Some(1)),
+            Some(1),
+            "the left edge stays"
+        );
+        assert_eq!(columns("End", Some(1)), Some(11));
+        // A grid one point wide or high.
+        let one = |k, at| readout_key(k, at, 3, Some(Grid::Rows(1)));
+        assert_eq!(one("ArrowUp", Some(0)), Some(1));
+        assert_eq!(one("ArrowRight", Some(0)), Some(0));
+    }
+
+    /// In the plane the pointer picks the nearest point in pixels (not in data units: the
+    /// axes' scales differ); along x, only x counts.
+    #[test]
+    fn in_the_plane_the_nearest_point_is_nearest_on_screen() {
+        // x from 0 to 10 over 100 px, y from 0 to 1 over 100 px (up).
+        let r = Readout::in_plane(
+            (0.0, 10.0),
+            (0.0, 1.0),
+            vec![(1.0, 0.9), (2.0, 0.1), (9.0, 0.5)],
+            None,
+            |i| i.to_string(),
+        );
+        // The points lie at (10, 10), (20, 90) and (90, 50) px from the top left.
+        assert_eq!(r.pick(15.0, 85.0, 100.0, 100.0), Some(1));
+        assert_eq!(r.pick(12.0, 15.0, 100.0, 100.0), Some(0));
+        assert_eq!(r.pick(95.0, 50.0, 100.0, 100.0), Some(2));
+        assert_eq!(r.pixel(2, 100.0, 100.0), Some((90.0, 50.0)));
+        let line = Readout::along_x((0.0, 10.0), vec![1.0, 2.0, 9.0], |i| i.to_string());
+        assert_eq!(line.pick(17.0, 99.0, 100.0, 100.0), Some(1));
+        assert_eq!(line.pick(100.0, 0.0, 100.0, 100.0), Some(2));
     }
 }

@@ -10,11 +10,33 @@ use crate::{charts, csv};
 use lab_core::SimView;
 use yew::prelude::*;
 
-/// The heat map exactly as drawn: shared value range, then counts per layer and bin.
+/// The heat map as drawn once the run is done: shared value range, then counts per layer and
+/// bin.
 pub fn heatmap_of(s: &SimView) -> charts::hist::Heatmap {
+    heatmap_within(s, None)
+}
+
+/// The value range the heat map of `s` spans on its own.
+fn value_range_of(s: &SimView) -> (f64, f64) {
     let shown = shown_layers(s);
     let samples: Vec<&[f32]> = (1..=shown).map(|l| s.samples(l)).collect();
-    let (lo, hi) = charts::hist::value_range(&s.stats()[..shown], &samples);
+    charts::hist::value_range(&s.stats()[..shown], &samples)
+}
+
+/// The heat map of `s` over its value range widened to `also` (the previous run's, while this
+/// one computes, so that the value axis does not jump).
+fn heatmap_within(s: &SimView, also: Option<(f64, f64)>) -> charts::hist::Heatmap {
+    let shown = shown_layers(s);
+    let samples: Vec<&[f32]> = (1..=shown).map(|l| s.samples(l)).collect();
+    let (mut lo, mut hi) = charts::hist::value_range(&s.stats()[..shown], &samples);
+    if let Some((a, b)) = also {
+        // A run with no layers yet spans a made-up unit window: the previous run's alone.
+        if shown == 0 {
+            (lo, hi) = (a, b);
+        } else {
+            (lo, hi) = (lo.min(a), hi.max(b));
+        }
+    }
     charts::hist::Heatmap::build(&samples, lo, hi)
 }
 
@@ -38,7 +60,12 @@ pub fn HistPanel(props: &PanelProps) -> Html {
             (props.run.view.clone(), props.resize, pins.clone()),
             move |c, style| {
                 let s = &*view;
-                let map = heatmap_of(s);
+                let previous = pins
+                    .0
+                    .iter()
+                    .find(|p| p.0 == charts::PREVIOUS)
+                    .map(|p| value_range_of(&p.2.view));
+                let map = heatmap_within(s, previous);
                 charts::hist::draw(
                     c,
                     &map,
@@ -65,8 +92,8 @@ pub fn HistPanel(props: &PanelProps) -> Html {
         let (view, pins) = (props.run.view.clone(), pins.clone());
         let pick: fn(&lab_core::LayerStats) -> Vec<(&'static str, f64)> =
             |s| vec![("mean", s.post_mean), ("std", s.post_var.max(0.0).sqrt())];
-        let depth = s.config().depth;
-        layer_readout(0.5..(depth as f64 + 0.5), 1, shown_layers(s), move |l| {
+        let x_range = charts::layer_range(s.config().depth, &pins.stats(true));
+        layer_readout(x_range, 1, shown_layers(s), move |l| {
             let st = &view.stats()[l - 1];
             format!(
                 "Layer {l}: x mean {}, std {}{}",

@@ -1,10 +1,10 @@
 //! `jacobian`: the singular values of the input-output Jacobian of one input, as a histogram on a
 //! log axis with its summary, and a one-click comparison of orthogonal with Gaussian weights.
 
-use super::frame::{use_chart, Frame};
+use super::frame::{use_chart, Frame, Readout};
 use super::{PanelId, PanelProps};
 use crate::charts;
-use crate::charts::jacobian::{value_range, Histogram, JacobianData, Series};
+use crate::charts::jacobian::{value_range, Histogram, JacobianData, Series, BINS};
 use crate::csv;
 use crate::engine::jacobian_wire::JacobianUpdate;
 use lab_core::theory::sigma_w2_of;
@@ -102,11 +102,59 @@ fn fmt_resolved(v: f64, floor: f64) -> String {
     }
 }
 
+/// "He normal weights", "Orthogonal weights": the initializer as the controls and the pins'
+/// legends name it.
 fn weights_label(config: &Config) -> String {
-    match config.init {
-        Initializer::Orthogonal => "orthogonal weights".to_string(),
-        init => format!("{} weights", init.name().replace('_', " ")),
-    }
+    format!("{} weights", crate::params::short(config.init.label()))
+}
+
+/// The histograms of this run's and the compared run's singular values over one range, as
+/// drawn.
+fn histograms(
+    current: Option<&Finished>,
+    compare: Option<&Finished>,
+) -> (Option<Histogram>, Option<Histogram>) {
+    let floor = |f: &Finished| JacobianSummary::new(&f.values, &f.config).floor;
+    let sets: Vec<(&[f64], f64)> = current
+        .iter()
+        .chain(compare.iter())
+        .map(|f| (f.values.as_slice(), floor(f)))
+        .collect();
+    let (lo, hi) = value_range(&sets);
+    let hist = |f: &Finished| Histogram::build(&f.values, lo, hi, floor(f));
+    (current.map(hist), compare.map(hist))
+}
+
+/// The histogram's readout, bin by bin along the log axis (in log10 units): its range and
+/// counts, this run's and the compared run's.
+fn bins_readout(current: Option<&Finished>, compare: Option<&Finished>) -> Option<Readout> {
+    let (Some(hist), other) = histograms(current, compare) else {
+        return None;
+    };
+    let (llo, lhi) = (hist.lo.log10(), hist.hi.log10());
+    let xs = (0..BINS)
+        .map(|b| llo + (b as f64 + 0.5) * (lhi - llo) / BINS as f64)
+        .collect();
+    let other_label = compare.map(|c| weights_label(&c.config));
+    Some(Readout::along_x((llo, lhi), xs, move |b| {
+        let (a, z) = hist.edges(b);
+        let mut text = format!(
+            "Singular values from {} to {}: {} of this run",
+            fmt_sv(a),
+            fmt_sv(z),
+            hist.counts[b]
+        );
+        if let (Some(o), Some(label)) = (&other, &other_label) {
+            text += &format!(", {} of the previous run ({label})", o.counts[b]);
+        }
+        if b == 0 && hist.below > 0 {
+            text += &format!(
+                "; and {} below the f64 floor, piled at this edge",
+                hist.below
+            );
+        }
+        text
+    }))
 }
 
 /// The numbers under the plot, in plain words.
@@ -207,16 +255,7 @@ pub fn JacobianPanel(props: &PanelProps) -> Html {
                 banner.clone(),
             );
             move |c, style| {
-                let floor = |f: &Finished| JacobianSummary::new(&f.values, &f.config).floor;
-                let sets: Vec<(&[f64], f64)> = current
-                    .iter()
-                    .chain(compare.iter())
-                    .map(|f| (f.values.as_slice(), floor(f)))
-                    .collect();
-                let (lo, hi) = value_range(&sets);
-                let hist = |f: &Finished| Histogram::build(&f.values, lo, hi, floor(f));
-                let current_hist = current.as_ref().map(hist);
-                let compare_hist = compare.as_ref().map(hist);
+                let (current_hist, compare_hist) = histograms(current.as_ref(), compare.as_ref());
                 let data = JacobianData {
                     current: current
                         .as_ref()
@@ -289,7 +328,7 @@ pub fn JacobianPanel(props: &PanelProps) -> Html {
         <Frame name="jacobian" title={PanelId::Jacobian.title()}
             canvas={canvas} renderer={renderer} summary={aria}
             warning={(!update.reason.is_empty()).then(|| update.reason.clone())}
-            csv={csv} tools={tools}
+            csv={csv} tools={tools} readout={bins_readout(current.as_ref(), compare.as_ref())}
             extra={html!{ <p class="jacobian-summary">{ text }</p> }}
             caption={html!{ <>
                 { "How the whole network stretches small changes of one input: the singular values of its input-output Jacobian J = ∂x" }<sup>{"L"}</sup>{ "/∂x" }<sup>{"0"}</sup>
@@ -358,6 +397,21 @@ mod tests {
         let deeper = Config { depth: 80, ..b };
         h.record(&done(3), deeper);
         assert!(h.compare.is_none());
+    }
+
+    /// The legend names the weights as the initializer control does, proper names capitalized.
+    #[test]
+    fn the_legend_names_the_weights_as_the_controls_do() {
+        let label = |init| {
+            weights_label(&Config {
+                init,
+                ..Config::default()
+            })
+        };
+        assert_eq!(label(Initializer::HeNormal), "He normal weights");
+        assert_eq!(label(Initializer::LecunUniform), "LeCun uniform weights");
+        assert_eq!(label(Initializer::Orthogonal), "Orthogonal weights");
+        assert_eq!(label(Initializer::Normal), "Standard normal weights");
     }
 
     #[test]

@@ -37,31 +37,61 @@ pub struct PanelProps {
     /// The pinned runs, drawn as references on the stats, grads, hist and corr panels.
     #[prop_or_default]
     pub pins: Vec<PinnedRun>,
+    /// The run the current one replaced, drawn like a pin on the same panels while the
+    /// current one computes.
+    #[prop_or_default]
+    pub previous: Option<PinnedRun>,
 }
 
 /// The pinned runs that have results, for a chart's closure: (pin number, legend label, the
-/// run's view). A run still computing says so in its label and shows its layers so far.
+/// run's view). A run still computing says so in its label and shows its layers so far. The
+/// previous run, while the current one computes, is among them as pin number
+/// [`charts::PREVIOUS`](crate::charts::PREVIOUS), last.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct PinViews(pub Vec<(usize, String, RunState)>);
 
 impl PinViews {
-    pub fn of(pins: &[PinnedRun]) -> PinViews {
-        PinViews(
-            pins.iter()
-                .enumerate()
-                .filter_map(|(i, p)| {
-                    let state = p.state.as_ref()?;
-                    let label = if let Some(why) = &state.failed {
-                        format!("{} (failed: {why})", p.label)
-                    } else if state.view.is_done() {
-                        p.label.clone()
-                    } else {
-                        format!("{} (computing…)", p.label)
-                    };
-                    Some((i, label, state.clone()))
-                })
-                .collect(),
-        )
+    pub fn of(pins: &[PinnedRun], previous: Option<&PinnedRun>) -> PinViews {
+        let mut views: Vec<_> = pins
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let state = p.state.as_ref()?;
+                let label = if let Some(why) = &state.failed {
+                    format!("{} (failed: {why})", p.label)
+                } else if state.view.is_done() {
+                    p.label.clone()
+                } else {
+                    format!("{} (computing…)", p.label)
+                };
+                Some((i, label, state.clone()))
+            })
+            .collect();
+        if let Some((p, state)) = previous.and_then(|p| Some((p, p.state.as_ref()?))) {
+            let label = if state.view.is_done() {
+                p.label.clone()
+            } else {
+                format!("{} (as far as it got)", p.label)
+            };
+            views.push((crate::charts::PREVIOUS, label, state.clone()));
+        }
+        PinViews(views)
+    }
+
+    /// The pinned runs only (not the previous run).
+    fn pinned(&self) -> impl Iterator<Item = &(usize, String, RunState)> {
+        self.0
+            .iter()
+            .filter(|(i, _, _)| *i != crate::charts::PREVIOUS)
+    }
+
+    /// "pin 2", or "previous" for the previous run.
+    pub fn name(index: usize) -> String {
+        if index == crate::charts::PREVIOUS {
+            "previous".to_string()
+        } else {
+            format!("pin {}", index + 1)
+        }
     }
 
     /// As the charts take them; `forward`: only the layers before an explosion (as the
@@ -82,10 +112,9 @@ impl PinViews {
             .collect()
     }
 
-    /// (run name, results) of each pin for the CSVs: "pin1", "pin2", ...
+    /// (run name, results) of each pin (not the previous run) for the CSVs: "pin1", "pin2", ...
     pub fn named(&self) -> Vec<(String, RunState)> {
-        self.0
-            .iter()
+        self.pinned()
             .map(|(i, _, r)| (format!("pin{}", i + 1), r.clone()))
             .collect()
     }
@@ -93,7 +122,7 @@ impl PinViews {
     /// One CSV of the current run (`current`) and the pins: `current` alone (unchanged, no
     /// `run` column) without pins.
     pub fn csv(&self, current: String, of: impl Fn(&RunState) -> String) -> String {
-        if self.0.is_empty() {
+        if self.pinned().next().is_none() {
             return current;
         }
         let mut runs = vec![("current".to_string(), current)];
@@ -112,9 +141,9 @@ impl PanelProps {
             .map(|b| b.theory.clone())
     }
 
-    /// The pinned runs with results.
+    /// The pinned runs with results, and the previous run while this one computes.
     pub fn pin_views(&self) -> PinViews {
-        PinViews::of(&self.pins)
+        PinViews::of(&self.pins, self.previous.as_ref())
     }
 
     /// The theory bundle of the current run, once computed.

@@ -1,12 +1,10 @@
 //! `phase`: chi_1 over the weight and bias variances, with the edge of chaos; a click moves
 //! the network there.
 
-use super::frame::{
-    csv_download, export_menu, png_download, png_download_2x, slide_options, use_chart,
-    use_chart_theme, ExportInfo, PendingPanel, SlideOptions,
-};
+use super::frame::{use_chart, Frame, Grid, PendingPanel, Readout};
+use super::text::fmt3;
 use super::{PanelId, PanelProps};
-use crate::charts::{self, phase::Frame};
+use crate::charts::{self, phase::PhaseData};
 use crate::hooks::Same;
 use crate::theory_view;
 use yew::prelude::*;
@@ -14,10 +12,7 @@ use yew::prelude::*;
 #[function_component]
 pub fn PhasePanel(props: &PanelProps) -> Html {
     let canvas = use_node_ref();
-    let frame = use_mut_ref(Frame::default);
-    let theme = use_chart_theme();
-    let info = use_context::<ExportInfo>().unwrap_or_default();
-    let options = use_state(SlideOptions::default);
+    let frame = use_mut_ref(charts::phase::Frame::default);
     let (theory, busy) = super::use_theory(props);
     let drawn = use_memo(theory.clone(), |t| {
         t.as_ref().map(|b| theory_view::phase_data(b))
@@ -75,29 +70,60 @@ pub fn PhasePanel(props: &PanelProps) -> Html {
         theory_view::PHASE_SB2.0,
         theory_view::PHASE_SB2.1
     );
+    let readout = (*drawn).clone().and_then(phase_readout);
     html! {
-        <section id="panel-phase" class={classes!("panel", busy.then_some("busy"))}
-            aria-labelledby="panel-phase-title" aria-busy={busy.then_some("true")}>
-            <div class="panel-head">
-                <h2 id="panel-phase-title">{ PanelId::Phase.title() }</h2>
-                if busy {
-                    <span class="busy-note">{ "updating for the new setting…" }</span>
-                }
-                { export_menu(
-                    "phase",
-                    csv_download(&csv),
-                    png_download(&canvas, "phase", info.stem().to_string()),
-                    png_download_2x(&canvas, &renderer, "phase", theme, info.clone(), (*options).clone()),
-                    slide_options("phase", theme, &options),
-                ) }
-            </div>
-            <canvas ref={canvas} class="plot plot-phase clickable" role="img" aria-label={summary} {onclick}></canvas>
-            <p class="caption">
+        <Frame name="phase" {busy} title={PanelId::Phase.title()}
+            canvas={canvas} renderer={renderer} summary={summary} csv={csv}
+            onclick={Some(onclick)} readout={readout}
+            caption={html!{ <>
                 { "χ₁ = σ_w² E[φ′(√q* z)²] for every weight variance σ_w² and bias variance σ_b² (Schoenholz et al. 2017): blue where χ₁ < 1 (ordered, gradients vanish), red where χ₁ > 1 (chaotic, gradients explode), the solid black line is the edge of chaos χ₁ = 1 and the ring marks the current setting. " }
                 <strong>{ "Click the map" }</strong>
                 { " to move there: it sets the gain and the bias std. " }
                 { crate::claims::phase_note(&bundle.theory, jumps) }
-            </p>
-        </section>
+            </> }} />
     }
+}
+
+/// The phase map's readout: one point per grid cell, row by row from the smallest σ_b² (the
+/// up and down arrows change σ_b², left and right σ_w²).
+fn phase_readout(data: PhaseData) -> Option<Readout> {
+    let (n, m) = (data.sw.len(), data.sb.len());
+    if n == 0 || m == 0 || data.chi1.len() < n * m {
+        return None;
+    }
+    let points = (0..m)
+        .flat_map(|j| (0..n).map(move |i| (i, j)))
+        .map(|(i, j)| (data.sw[i], data.sb[j]))
+        .collect();
+    Some(Readout::in_plane(
+        PhaseData::cell_edges(&data.sw),
+        PhaseData::cell_edges(&data.sb),
+        points,
+        Some(Grid::Rows(n)),
+        move |k| {
+            let (i, j) = (k % n, k / n);
+            let chi1 = data.chi1[k];
+            let phase = if !chi1.is_finite() {
+                "not defined here"
+            } else if chi1 < 1.0 {
+                "ordered"
+            } else if chi1 > 1.0 {
+                "chaotic"
+            } else {
+                "critical"
+            };
+            let q = data
+                .q_star
+                .get(k)
+                .filter(|q| q.is_finite())
+                .map(|q| format!(", q* = {}", fmt3(*q)))
+                .unwrap_or_default();
+            format!(
+                "σ_w² = {}, σ_b² = {}: χ₁ = {} ({phase}){q}",
+                fmt3(data.sw[i]),
+                fmt3(data.sb[j]),
+                fmt3(chi1)
+            )
+        },
+    ))
 }

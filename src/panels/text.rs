@@ -101,14 +101,14 @@ pub fn layer_readout(
     if last < first {
         return None;
     }
-    Some(super::frame::Readout {
-        x_range: (x_range.start, x_range.end),
-        xs: (first..=last).map(|l| l as f64).collect(),
-        text: std::rc::Rc::new(move |i| text(first + i)),
-    })
+    Some(super::frame::Readout::along_x(
+        (x_range.start, x_range.end),
+        (first..=last).map(|l| l as f64).collect(),
+        move |i| text(first + i),
+    ))
 }
 
-/// ", pin 1: name a, name b" for each pin that has layer l, from `pick` (name, value) pairs.
+/// "; pin 1: name a, name b" ("; previous: ...") for each pin that has layer l, from `pick` (name, value) pairs.
 pub fn pins_at(
     pins: &super::PinViews,
     layer: usize,
@@ -123,7 +123,7 @@ pub fn pins_at(
                 .map(|(name, v)| format!("{name} {}", fmt3(v)))
                 .collect::<Vec<_>>()
                 .join(", ");
-            Some(format!("; pin {}: {values}", i + 1))
+            Some(format!("; {}: {values}", super::PinViews::name(*i)))
         })
         .collect()
 }

@@ -111,6 +111,17 @@ pub fn same_run(a: &Config, b: &Config) -> bool {
 /// What a pin is, in a few words for its legend entry: "pin 1: ReLU, He normal", then the
 /// settings that differ from the current run's, e.g. ", depth 100, BatchNorm".
 pub fn pin_label(index: usize, pin: &Config, current: &Config) -> String {
+    format!("pin {}: {}", index + 1, describe(pin, current))
+}
+
+/// The legend entry of the run a new one replaced while the new one computes: "previous:
+/// SELU, LeCun normal, depth 50" (what differs from the current run, as for a pin).
+pub fn previous_label(previous: &Config, current: &Config) -> String {
+    format!("previous: {}", describe(previous, current))
+}
+
+/// "ReLU, He normal", then the settings of `pin` that differ from `current`'s.
+fn describe(pin: &Config, current: &Config) -> String {
     let mut parts = vec![act_short(pin), short(pin.init.label()).to_string()];
     let (p, c) = (
         Params {
@@ -146,12 +157,12 @@ pub fn pin_label(index: usize, pin: &Config, current: &Config) -> String {
             _ => format!("{key} {}", p.get(key)),
         });
     }
-    format!("pin {}: {}", index + 1, parts.join(", "))
+    parts.join(", ")
 }
 
 /// A label without its formula or explanation: "He normal N(0, 2/fan_in)" is "He normal",
 /// "BatchNorm (per unit, over the batch)" is "BatchNorm".
-fn short(label: &str) -> &str {
+pub fn short(label: &str) -> &str {
     [" N(", " U(", " ("]
         .iter()
         .filter_map(|cut| label.find(cut))

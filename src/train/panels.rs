@@ -5,11 +5,12 @@
 use super::state::TrainState;
 use crate::charts::decision::DecisionData;
 use crate::charts::loss::{LossData, LossRun};
+use crate::charts::train_common::MAX_RUNS;
 use crate::charts::train_stats::TrainStatsData;
 use crate::charts::weights::{WeightsData, WeightsRun};
 use crate::charts::{self};
 use crate::components::widgets::Toggle;
-use crate::panels::frame::{use_chart, Frame};
+use crate::panels::frame::{use_chart, Frame, Grid, Readout};
 use crate::panels::text::fmt3;
 use crate::params::Params;
 use lab_core::train::{self, History, Shape2d, Task};
@@ -61,13 +62,14 @@ pub fn LossPanel(props: &TrainPanelProps) -> Html {
         })
     };
     let summary = loss_summary(&props.state);
+    let readout = loss_readout(&data);
     let on_log = {
         let log_y = log_y.clone();
         Callback::from(move |v: bool| log_y.set(v))
     };
     html! {
         <Frame name="loss" title="Loss and accuracy while training"
-            canvas={canvas} renderer={renderer} summary={summary} csv={csv}
+            canvas={canvas} renderer={renderer} summary={summary} csv={csv} readout={readout}
             tools={html!{ <div class="panel-tools">
                 <Toggle name="loss_log" label="Log loss axis" checked={*log_y} onchange={on_log} />
             </div> }}
@@ -76,6 +78,59 @@ pub fn LossPanel(props: &TrainPanelProps) -> Html {
                 <strong>{ "Look for: " }</strong>
                 { "whether the loss leaves the guessing line at all (a network whose signal vanishes before the output cannot learn: the preset \u{201c}ReLU with LeCun weights cannot learn when deep\u{201d}), how fast each run falls, and the gap between training and test loss (overfitting)." }
             </> }} />
+    }
+}
+
+/// The loss chart's readout, at each evaluation step: every run's losses and accuracy there,
+/// and its smoothed minibatch loss.
+fn loss_readout(data: &LossData) -> Option<Readout> {
+    let runs: Vec<LossRun> = data.runs.iter().take(MAX_RUNS).cloned().collect();
+    let mut steps: Vec<usize> = runs
+        .iter()
+        .flat_map(|r| r.evals.iter().map(|e| e.0))
+        .collect();
+    steps.sort_unstable();
+    steps.dedup();
+    if steps.is_empty() {
+        return None;
+    }
+    let x = charts::train_common::step_axis(data.steps);
+    let smoothed: Vec<Vec<f64>> = runs
+        .iter()
+        .map(|r| charts::loss::ema(&r.batch_loss, charts::loss::EMA_WEIGHT))
+        .collect();
+    let xs = steps.iter().map(|&s| s as f64).collect();
+    Some(Readout::along_x((x.start, x.end), xs, move |i| {
+        let step = steps[i];
+        let parts: Vec<String> = runs
+            .iter()
+            .zip(&smoothed)
+            .filter_map(|(r, smooth)| {
+                let e = r.evals.iter().find(|e| e.0 == step)?;
+                let batch = step
+                    .checked_sub(1)
+                    .and_then(|k| smooth.get(k))
+                    .map(|v| format!(", smoothed minibatch loss {}", fmt3(*v)))
+                    .unwrap_or_default();
+                Some(format!(
+                    "{}training loss {}, test loss {}, test accuracy {}{batch}",
+                    run_name(&r.label),
+                    fmt3(e.1),
+                    fmt3(e.3),
+                    fmt3(e.4)
+                ))
+            })
+            .collect();
+        format!("Step {step}: {}", parts.join("; "))
+    }))
+}
+
+/// "label: " before a run's values (nothing for a run without a label: a single run).
+fn run_name(label: &str) -> String {
+    if label.is_empty() {
+        String::new()
+    } else {
+        format!("{label}: ")
     }
 }
 
@@ -129,23 +184,46 @@ pub fn TrainStatsPanel(props: &TrainPanelProps) -> Html {
             }
         })
     };
-    let readout = run.and_then(|r| {
-        let h = &*r.history;
-        let (e, l) = match *picked {
-            Some(p) => p,
-            None => (h.evals.len().checked_sub(1)?, 0),
-        };
-        let eval = h.evals.get(e)?;
-        let p = eval.layers.get(l)?;
-        Some(format!(
-            "Step {}, layer {}: post-activation mean {}, variance {}, gradient RMS {} (click a cell to read another).",
-            eval.step,
-            l + 1,
-            fmt3(p.post_mean),
-            fmt3(p.post_var),
-            fmt3(p.grad_rms)
+    // The readout: one point per cell, column by column (evaluation e, layer l at
+    // e * layers + l, as the data), the same cell in each of the three maps.
+    let readout = data.clone().and_then(|d| {
+        let (evals, layers) = (d.steps.len(), d.layers);
+        let n = (evals * layers)
+            .min(d.post_mean.len())
+            .min(d.post_var.len())
+            .min(d.grad_rms.len());
+        let evals = n.checked_div(layers).unwrap_or(0);
+        if evals == 0 {
+            return None;
+        }
+        let points = (0..evals * layers)
+            .map(|k| ((k / layers) as f64 + 0.5, (k % layers) as f64 + 0.5))
+            .collect();
+        Some(Readout::in_plane(
+            (0.0, evals as f64),
+            (0.0, layers as f64),
+            points,
+            Some(Grid::Columns(layers)),
+            move |k| {
+                format!(
+                    "Step {}, layer {}: post-activation mean {}, variance {}, gradient RMS {}",
+                    d.steps[k / layers],
+                    k % layers + 1,
+                    fmt3(d.post_mean[k]),
+                    fmt3(d.post_var[k]),
+                    fmt3(d.grad_rms[k])
+                )
+            },
         ))
     });
+    let on_cursor = {
+        let (picked, layers) = (picked.clone(), data.as_ref().map_or(0, |d| d.layers));
+        Callback::from(move |k: usize| {
+            if let (Some(e), Some(l)) = (k.checked_div(layers), k.checked_rem(layers)) {
+                picked.set(Some((e, l)));
+            }
+        })
+    };
     let csv = {
         let state = props.state.clone();
         Callback::from(move |()| {
@@ -180,8 +258,8 @@ pub fn TrainStatsPanel(props: &TrainPanelProps) -> Html {
     html! {
         <Frame name="train_stats" title="Layer statistics through training"
             canvas={canvas} renderer={renderer} summary={summary} csv={csv} onclick={Some(onclick)}
+            readout={readout} on_cursor={Some(on_cursor)}
             tools={html!{ <div class="panel-tools">{ picker }</div> }}
-            extra={html!{ if let Some(r) = readout { <p class="theory-fixed train-readout" aria-live="polite">{ r }</p> } }}
             caption={html!{ <>
                 { "Each column is one evaluation step, each row one hidden layer, measured on a fixed probe batch of up to 256 training examples in training mode: the post-activation mean (white at 0), variance (white at 1, log scale) and the backward signal's RMS (log scale). " }
                 <strong>{ "Look for: " }</strong>
@@ -233,15 +311,59 @@ pub fn WeightsPanel(props: &TrainPanelProps) -> Html {
         })
         .collect::<Vec<_>>()
         .join("; ");
+    let readout = weights_readout(&data);
     html! {
         <Frame name="weights" title="Weights against the SNN paper's box"
             canvas={canvas} renderer={renderer} summary={if summary.is_empty() { "Weights chart: not trained yet.".to_string() } else { summary }} csv={csv}
+            readout={readout}
             caption={html!{ <>
                 { "For each hidden layer, ω (the sum of a unit's incoming weights) and τ (the sum of their squares), averaged over the units, through training; shaded: the box ω ∈ [−0.1, 0.1], τ ∈ [0.95, 1.1] of Theorem 1 of the SNN paper (Klambauer et al. 2017), and below, the fraction of units inside it. " }
                 <strong>{ "Look for: " }</strong>
                 { "LeCun normal weights start with mean τ ≈ 1 (the width times the weight variance) and mean ω ≈ 0; single units scatter around those values (τ by about √(2/fan_in), ω by about 1), so at initialization already few of them are inside the box. The theorem's guarantee is about weights in the box; compare how far training moves the weights with how far the layers' statistics drift (the panel above)." }
             </> }} />
     }
+}
+
+/// The weights chart's readout, at each evaluation step: every run's mean ω and τ of layer 1
+/// and of the last layer (the thick and the marked lines), and its units inside the box.
+fn weights_readout(data: &WeightsData) -> Option<Readout> {
+    let runs: Vec<WeightsRun> = data.runs.iter().take(MAX_RUNS).cloned().collect();
+    let mut steps: Vec<usize> = runs
+        .iter()
+        .flat_map(|r| r.steps[..r.evals()].iter().copied())
+        .collect();
+    steps.sort_unstable();
+    steps.dedup();
+    let last = *steps.last()?;
+    let x = charts::train_common::step_axis(if data.steps > 0 { data.steps } else { last });
+    let xs = steps.iter().map(|&s| s as f64).collect();
+    Some(Readout::along_x((x.start, x.end), xs, move |i| {
+        let step = steps[i];
+        let parts: Vec<String> = runs
+            .iter()
+            .filter_map(|r| {
+                let e = r.steps[..r.evals()].iter().position(|&s| s == step)?;
+                let at = |v: &[f64], l: usize| fmt3(v[e * r.layers + l]);
+                let top = r.layers - 1;
+                let inside = r.inside_box[e * r.layers..(e + 1) * r.layers]
+                    .iter()
+                    .sum::<f64>()
+                    / r.layers as f64;
+                Some(format!(
+                    "{}mean ω layer 1 {}, layer {} {}; mean τ layer 1 {}, layer {} {}; {:.0}% of the units inside the box",
+                    run_name(&r.label),
+                    at(&r.omega_mean, 0),
+                    top + 1,
+                    at(&r.omega_mean, top),
+                    at(&r.tau_mean, 0),
+                    top + 1,
+                    at(&r.tau_mean, top),
+                    100.0 * inside
+                ))
+            })
+            .collect();
+        format!("Step {step}: {}", parts.join("; "))
+    }))
 }
 
 /// The 2-D task's training and test points in the data's coordinates (as the worker splits
@@ -322,15 +444,73 @@ pub fn DecisionPanel(props: &TrainPanelProps) -> Html {
             pts.1.len()
         ),
     };
+    let readout = decision_readout(data);
     html! {
         <Frame name="decision" title="Decision map"
-            canvas={canvas} renderer={renderer} summary={summary} csv={csv}
+            canvas={canvas} renderer={renderer} summary={summary} csv={csv} readout={readout}
             caption={html!{ <>
                 { "The first run's predicted probability of class 1 at every point of the plane (orange where it predicts class 0, blue where it predicts class 1, white where it is undecided), with the training points (filled) and the test points (outlined), as TensorFlow Playground draws it. " }
                 <strong>{ "Look for: " }</strong>
                 { "the boundary bending around the data as the loss falls; a network whose signal vanished with depth draws one flat colour." }
             </> }} />
     }
+}
+
+/// The decision map's readout: each cell of the map, row by row (p(class 1) at i2 * n + i1,
+/// as the data), or before the first map, each data point.
+fn decision_readout(data: DecisionData) -> Option<Readout> {
+    let ((a0, a1), (b0, b1)) = data.ranges();
+    if data.has_map() {
+        let n = data.x1.len();
+        let points = (0..data.p1.len())
+            .map(|k| (data.x1[k % n], data.x2[k / n]))
+            .collect();
+        return Some(Readout::in_plane(
+            (a0, a1),
+            (b0, b1),
+            points,
+            Some(Grid::Rows(n)),
+            move |k| {
+                let p = f64::from(data.p1[k]);
+                let class = if !p.is_finite() {
+                    "no prediction".to_string()
+                } else if p > 0.5 {
+                    "predicts class 1".to_string()
+                } else if p < 0.5 {
+                    "predicts class 0".to_string()
+                } else {
+                    "undecided".to_string()
+                };
+                format!(
+                    "x₁ = {}, x₂ = {}: p(class 1) = {} ({class})",
+                    fmt3(data.x1[k % n]),
+                    fmt3(data.x2[k / n]),
+                    fmt3(p)
+                )
+            },
+        ));
+    }
+    let n_train = data.train.len();
+    let all: Vec<(f64, f64, u32)> = data.train.iter().chain(&data.test).copied().collect();
+    if all.is_empty() {
+        return None;
+    }
+    let points = all.iter().map(|p| (p.0, p.1)).collect();
+    Some(Readout::in_plane(
+        (a0, a1),
+        (b0, b1),
+        points,
+        None,
+        move |k| {
+            let (x1, x2, class) = all[k];
+            format!(
+                "{} point x₁ = {}, x₂ = {}: class {class}",
+                if k < n_train { "Training" } else { "Test" },
+                fmt3(x1),
+                fmt3(x2)
+            )
+        },
+    ))
 }
 
 #[derive(Properties, PartialEq)]

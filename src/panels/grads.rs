@@ -96,7 +96,10 @@ pub fn GradsPanel(props: &PanelProps) -> Html {
             caption={html!{ <>
                 { "RMS of δ" }<sup>{"l"}</sup>{ " = ∂L/∂h" }<sup>{"l"}</sup>{ " for the loss L = Σ g·x at the last layer, with g a fixed random N(0, 1) pattern; this is what training sends back to layer l. On this log axis a straight line is geometric growth or decay per layer. " }
                 <strong>{ "Look for: " }</strong>
-                { "a line falling toward layer 1 (vanishing gradients: early layers barely learn) or rising (exploding). Stable forward statistics do not imply a flat line: SELU with LeCun normal weights keeps mean 0 and variance 1, yet its backward signal grows slowly toward the input. " }
+                { "a line falling toward layer 1 (vanishing gradients: early layers barely learn) or rising (exploding). " }
+                if s.config().activation.kind == lab_core::ActivationKind::Selu {
+                    { "Stable forward statistics do not imply a flat line: SELU with LeCun normal weights keeps mean 0 and variance 1, yet its backward signal grows slowly toward the input. " }
+                }
                 { slope.map(|t| format!("{t} ")).unwrap_or_default() }
                 { note.unwrap_or_default() }
             </> }} />

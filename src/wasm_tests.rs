@@ -279,6 +279,12 @@ fn worker_messages_carry_results_and_theory_unchanged() {
         Ok((5, config))
     );
     assert!(wire::read_run_request(&wire::theory(3, &bundle)).is_err());
+    // A request needs the Jacobian unless it says not (a pinned run).
+    let request = wire::run_request(6, &config);
+    assert!(wire::wants_jacobian(&request));
+    wire::without_jacobian(&request);
+    assert!(!wire::wants_jacobian(&request));
+    assert_eq!(wire::read_run_request(&request), Ok((6, config)));
 }
 
 // ---------------------------------------------------------------------------------------------

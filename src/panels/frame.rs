@@ -243,10 +243,10 @@ pub struct FrameProps {
     /// The values under the pointer or the keyboard cursor, if the chart has a readout.
     #[prop_or_default]
     pub readout: Option<Readout>,
-    /// The chart still shows the previous setting's theory while the new one is computed: it
-    /// is faded and says so.
+    /// The chart still shows the previous setting's theory (the new one is being computed, or
+    /// its run stopped): it is faded and says so with this note.
     #[prop_or_default]
-    pub busy: bool,
+    pub busy: Option<&'static str>,
     /// Told the readout's point whenever the cursor moves (a chart that draws its own cursor).
     #[prop_or_default]
     pub on_cursor: Option<Callback<usize>>,
@@ -642,12 +642,12 @@ pub fn Frame(props: &FrameProps) -> Html {
     });
     let title_id = format!("panel-{}-title", props.name);
     html! {
-        <section id={format!("panel-{}", props.name)} class={classes!("panel", props.busy.then_some("busy"))}
-            aria-labelledby={title_id.clone()} aria-busy={props.busy.then_some("true")}>
+        <section id={format!("panel-{}", props.name)} class={classes!("panel", props.busy.map(|_| "busy"))}
+            aria-labelledby={title_id.clone()} aria-busy={props.busy.map(|_| "true")}>
             <div class="panel-head">
                 <h2 id={title_id}>{ &props.title }</h2>
-                if props.busy {
-                    <span class="busy-note">{ "updating for the new setting…" }</span>
+                if let Some(note) = props.busy {
+                    <span class="busy-note">{ note }</span>
                 }
                 { export_menu(
                     props.name,

@@ -160,22 +160,28 @@ impl PanelProps {
     }
 }
 
-/// The theory a theory panel draws, and whether it is stale: the current run's once computed;
-/// before that (a fraction of a second after a change) the last one this panel drew, which the
-/// panel shows faded and marked as updating ([`frame::Frame`]'s `busy`). The panel stays in
-/// place rather than being replaced by a placeholder and rebuilt at every step of a drag.
+/// The theory a theory panel draws, and the note it shows when that theory is stale: the
+/// current run's once computed (no note); before that (a fraction of a second after a change)
+/// the last one this panel drew, which the panel shows faded ([`frame::Frame`]'s `busy`) with
+/// a note saying it is being updated, or, when the run stopped (its worker died), that it is
+/// the previous setting's. The panel stays in place rather than being replaced by a
+/// placeholder and rebuilt at every step of a drag.
 #[hook]
-pub fn use_theory(props: &PanelProps) -> (Option<Same<TheoryBundle>>, bool) {
+pub fn use_theory(props: &PanelProps) -> (Option<Same<TheoryBundle>>, Option<&'static str>) {
     let last = use_mut_ref(|| None::<Same<TheoryBundle>>);
     match props.theory_bundle() {
         Some(t) => {
             *last.borrow_mut() = Some(t.clone());
-            (Some(t), false)
+            (Some(t), None)
         }
         None => {
             let last = last.borrow().clone();
-            let stale = last.is_some();
-            (last, stale)
+            let note = match (&last, &props.run.failed) {
+                (None, _) => None,
+                (Some(_), None) => Some("updating for the new setting…"),
+                (Some(_), Some(_)) => Some("the previous setting's theory: this run stopped"),
+            };
+            (last, note)
         }
     }
 }

@@ -6,6 +6,12 @@ use lab_core::theory::{point_on_grid, MapArrows, PhaseGrid, TheorySummary};
 use lab_core::{Activation, Config};
 use std::rc::Rc;
 
+thread_local! {
+    /// The last summary made by [`TheoryBundle::cached`] in this thread, and its config.
+    static LAST_SUMMARY: std::cell::RefCell<Option<(Config, TheorySummary)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct TheoryBundle {
     pub theory: Rc<TheorySummary>,
@@ -18,10 +24,9 @@ pub struct TheoryBundle {
 }
 
 impl TheoryBundle {
-    /// The bundle for `config`, sharing `grid` (the phase grid of the same activation; it
-    /// depends on nothing else).
-    pub fn of(config: &Config, grid: &Rc<PhaseGrid>) -> TheoryBundle {
-        let theory = TheorySummary::of(config);
+    /// The bundle for `config` around its summary `theory`, sharing `grid` (the phase grid of
+    /// the same activation; it depends on nothing else).
+    fn with_summary(config: &Config, grid: &Rc<PhaseGrid>, theory: TheorySummary) -> TheoryBundle {
         let current = point_on_grid(&grid.sw, &grid.sb, (theory.sigma_w2, theory.sigma_b2));
         let map = MapArrows::of(&theory, &config.activation);
         TheoryBundle {
@@ -33,7 +38,9 @@ impl TheoryBundle {
     }
 
     /// The bundle for `config`, computing the phase grid only when `cache` holds another
-    /// activation's.
+    /// activation's, and the mean field only when the last summary made in this thread is of
+    /// other settings than depth ([`TheorySummary::for_depth`]: a depth drag recomputes only
+    /// the per-layer predictions). The result is the same as without the caches.
     pub fn cached(
         cache: &mut Option<(Activation, Rc<PhaseGrid>)>,
         config: &Config,
@@ -46,6 +53,15 @@ impl TheoryBundle {
                 grid
             }
         };
-        TheoryBundle::of(config, &grid)
+        let theory = LAST_SUMMARY.with(|last| {
+            let mut last = last.borrow_mut();
+            let theory = last
+                .as_ref()
+                .and_then(|(c, t): &(Config, TheorySummary)| t.for_depth(c, config))
+                .unwrap_or_else(|| TheorySummary::of(config));
+            *last = Some((*config, theory.clone()));
+            theory
+        });
+        TheoryBundle::with_summary(config, &grid, theory)
     }
 }

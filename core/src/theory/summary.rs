@@ -65,6 +65,29 @@ impl TheorySummary {
             classic: config.norm == Normalization::None && !config.is_residual(),
         }
     }
+
+    /// The summary of `config` made from `self`, the summary of `previous`, when the two
+    /// differ in depth only: the mean field (the costly part, a fixed-point search over Gaussian
+    /// integrals) depends on the settings, not the depth, so only the per-layer predictions and
+    /// the caveat are made anew. Equal to [`TheorySummary::of`]`(config)`; None when the
+    /// settings differ in anything but depth.
+    pub fn for_depth(&self, previous: &Config, config: &Config) -> Option<TheorySummary> {
+        if (Config {
+            depth: 0,
+            ..*previous
+        }) != (Config {
+            depth: 0,
+            ..*config
+        }) {
+            return None;
+        }
+        let prediction = config_prediction(config);
+        Some(TheorySummary {
+            caveat: caveat(config, &prediction),
+            layers: prediction.ok(),
+            ..self.clone()
+        })
+    }
 }
 
 /// The caveat that goes with the theory of `config` (see [`TheorySummary::caveat`]).
@@ -632,6 +655,57 @@ mod tests {
             job.values[0], 0.5,
             "layer 1 of zero-mean pairs without bias keeps c0"
         );
+    }
+
+    /// A summary made for another depth equals a fresh one, for plain, normalized and residual
+    /// networks, deeper and shallower; other settings are refused.
+    #[test]
+    fn a_summary_for_another_depth_equals_a_fresh_one() {
+        for (kind, norm, arch) in [
+            (
+                ActivationKind::Selu,
+                Normalization::None,
+                crate::config::Arch::Plain,
+            ),
+            (
+                ActivationKind::Tanh,
+                Normalization::Layer,
+                crate::config::Arch::Plain,
+            ),
+            (
+                ActivationKind::Relu,
+                Normalization::None,
+                crate::config::Arch::Residual,
+            ),
+            (
+                ActivationKind::Gelu,
+                Normalization::Batch,
+                crate::config::Arch::Plain,
+            ),
+        ] {
+            let config = |depth| Config {
+                activation: Activation::new(kind),
+                norm,
+                arch,
+                depth,
+                ..Config::default()
+            };
+            let at_50 = TheorySummary::of(&config(50));
+            for depth in [1, 49, 53, 1000] {
+                // By their printed values: NaN (an undefined depth scale) is not equal to
+                // itself.
+                assert_eq!(
+                    format!("{:?}", at_50.for_depth(&config(50), &config(depth))),
+                    format!("{:?}", Some(TheorySummary::of(&config(depth)))),
+                    "{kind:?} {norm:?} {arch:?} 50 -> {depth}"
+                );
+            }
+            let other = Config {
+                gain: 1.5,
+                ..config(50)
+            };
+            assert_eq!(at_50.for_depth(&config(50), &other), None);
+        }
     }
 
     /// A job continued to a deeper (or, before it got there, shallower) network of the same

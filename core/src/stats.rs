@@ -299,6 +299,32 @@ impl Moments {
         }
     }
 
+    /// The sums as six numbers (pivot, count, S1, S2, non-finite count, their sum), e.g. for a
+    /// message between workers; [`Moments::from_raw`] gives them back exactly (counts below
+    /// 2^53).
+    pub fn to_raw(&self) -> [f64; 6] {
+        [
+            self.pivot,
+            self.count as f64,
+            self.sum,
+            self.sum2,
+            self.nonfinite as f64,
+            self.nonfinite_sum,
+        ]
+    }
+
+    /// The sums written by [`Moments::to_raw`].
+    pub fn from_raw(raw: [f64; 6]) -> Self {
+        Moments {
+            pivot: raw[0],
+            count: raw[1] as u64,
+            sum: raw[2],
+            sum2: raw[3],
+            nonfinite: raw[4] as u64,
+            nonfinite_sum: raw[5],
+        }
+    }
+
     /// Number of finite values added.
     pub fn count(&self) -> u64 {
         self.count

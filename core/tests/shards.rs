@@ -298,3 +298,22 @@ fn block_moments_combine_to_the_two_pass_mean_and_variance() {
         );
     }
 }
+
+/// The raw form of the moments (for messages between workers) gives them back exactly, and a
+/// shard's parts rebuilt from it combine to the same statistics.
+#[test]
+fn moments_survive_their_raw_form() {
+    let config = config(7, 80, Normalization::None, NormAt::Pre, Arch::Plain);
+    let sim = whole(config, ALL_KEPT);
+    for part in sim.layer_parts() {
+        for m in part.pre.iter().chain(&part.post) {
+            let back = Moments::from_raw(m.to_raw());
+            assert_eq!(back, *m);
+        }
+    }
+    let mut m = Moments::new(1.5);
+    m.push_row(KernelPath::Scalar, &[f32::NAN, 2.0, f32::NEG_INFINITY]);
+    let back = Moments::from_raw(m.to_raw());
+    assert_eq!((back.count(), back.nonfinite()), (1, 2));
+    assert!(back.mean().to_bits() == m.mean().to_bits());
+}

@@ -257,6 +257,74 @@ impl Moments {
         }
     }
 
+    /// The mean, variance and non-finite count of the values of several `Moments` (each about
+    /// its own pivot), combined in the order given by the parallel formula of Chan, Golub &
+    /// LeVeque (1979): with delta = mean_b - mean_a and n = n_a + n_b, mean = mean_a + delta n_b
+    /// / n and M2 = M2_a + M2_b + delta^2 n_a n_b / n, where a block's M2 = S2 - S1^2 / n_b.
+    /// One block gives exactly [`Moments::mean`] and [`Moments::var`]; blocks without finite
+    /// values add only their non-finite count.
+    pub fn combine<'a>(blocks: impl IntoIterator<Item = &'a Moments>) -> Combined {
+        let (mut count, mut mean, mut m2) = (0u64, f64::NAN, f64::NAN);
+        let (mut nonfinite, mut nonfinite_sum) = (0u64, 0.0f64);
+        for b in blocks {
+            nonfinite += b.nonfinite;
+            nonfinite_sum += b.nonfinite_sum;
+            if b.count == 0 {
+                continue;
+            }
+            let n_b = b.count as f64;
+            let mean_b = b.pivot + b.sum / n_b;
+            let m2_b = b.sum2 - b.sum * b.sum / n_b;
+            if count == 0 {
+                (count, mean, m2) = (b.count, mean_b, m2_b);
+                continue;
+            }
+            let n_a = count as f64;
+            let n = n_a + n_b;
+            let delta = mean_b - mean;
+            mean += delta * (n_b / n);
+            m2 += m2_b + delta * delta * (n_a * n_b / n);
+            count += b.count;
+        }
+        if count == 0 && nonfinite > 0 {
+            mean = nonfinite_sum / nonfinite as f64;
+        }
+        let var = m2 / count as f64;
+        Combined {
+            mean,
+            // Not f64::max, which would turn NaN into 0.
+            var: if var < 0.0 { 0.0 } else { var },
+            count,
+            nonfinite,
+        }
+    }
+
+    /// The sums as six numbers (pivot, count, S1, S2, non-finite count, their sum), e.g. for a
+    /// message between workers; [`Moments::from_raw`] gives them back exactly (counts below
+    /// 2^53).
+    pub fn to_raw(&self) -> [f64; 6] {
+        [
+            self.pivot,
+            self.count as f64,
+            self.sum,
+            self.sum2,
+            self.nonfinite as f64,
+            self.nonfinite_sum,
+        ]
+    }
+
+    /// The sums written by [`Moments::to_raw`].
+    pub fn from_raw(raw: [f64; 6]) -> Self {
+        Moments {
+            pivot: raw[0],
+            count: raw[1] as u64,
+            sum: raw[2],
+            sum2: raw[3],
+            nonfinite: raw[4] as u64,
+            nonfinite_sum: raw[5],
+        }
+    }
+
     /// Number of finite values added.
     pub fn count(&self) -> u64 {
         self.count
@@ -287,6 +355,19 @@ impl Moments {
             var
         }
     }
+}
+
+/// The combination of several [`Moments`] ([`Moments::combine`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Combined {
+    /// Mean of the finite values (see [`Moments::mean`] when there are none).
+    pub mean: f64,
+    /// Population variance of the finite values (NaN when there are none).
+    pub var: f64,
+    /// Finite values.
+    pub count: u64,
+    /// Non-finite values.
+    pub nonfinite: u64,
 }
 
 /// The first finite value (0 when there is none): the pivot for [`Moments`].

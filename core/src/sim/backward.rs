@@ -4,6 +4,7 @@
 
 use super::norm::RowNorm;
 use super::plan::Task;
+use super::shard::{combine_layer, draw_rows, ExchangeKind, ROW_BLOCK};
 use super::Simulation;
 use crate::config::Normalization;
 use crate::kernels;
@@ -27,8 +28,8 @@ pub(super) struct Backward {
     /// Residual blocks: the branch's contribution to dL/dx^(l-1) (delta^l (W^l)^T, then back
     /// through the normalization of the stream).
     branch: Vec<f32>,
-    /// Sum of delta^2 over the current layer.
-    sum2: f64,
+    /// Sums of delta^2 over the current layer, one per block of [`ROW_BLOCK`] rows.
+    sum2: Vec<f64>,
 }
 
 impl Backward {
@@ -48,18 +49,25 @@ impl Backward {
         self.grad = Vec::new();
         self.delta = Vec::new();
         self.branch = Vec::new();
-        self.sum2 = 0.0;
+        self.sum2 = Vec::new();
     }
 }
 
 impl Simulation {
-    /// Draws rows of g, the seed of dL/dx^depth.
+    /// Draws rows of g, the seed of dL/dx^depth (rows of the whole batch; a shard keeps its
+    /// own).
     pub(super) fn seed_rows(&mut self, rows: Range<usize>) {
-        let (n, b) = (self.config.width, self.config.batch);
-        self.back.grad.resize(b * n, 0.0);
-        self.cursor
-            .stream
-            .fill_normal_f32(&mut self.back.grad[rows], 0.0, 1.0);
+        let n = self.config.width;
+        self.back.grad.resize(self.rows.len() * n, 0.0);
+        draw_rows(
+            &mut self.cursor.stream,
+            &mut self.back.grad,
+            &self.rows,
+            rows,
+            n,
+            0.0,
+            1.0,
+        );
     }
 
     /// Backward through phi (and LayerNorm) for rows r0..r1: dL/dy = dL/dx^l phi'(y) with y the
@@ -91,24 +99,29 @@ impl Simulation {
         }
         match self.config.norm {
             Normalization::None => {
-                for &d in &back.delta[rows] {
-                    back.sum2 += f64::from(d).powi(2);
+                for (i, d_row) in back.delta[rows].chunks_exact(n).enumerate() {
+                    let sum2 = &mut back.sum2[(r0 + i) / ROW_BLOCK];
+                    for &d in d_row {
+                        *sum2 += f64::from(d).powi(2);
+                    }
                 }
             }
             Normalization::Batch => {
                 self.norm
-                    .add_backward_sums(&back.delta[rows.clone()], &y[rows], n)
+                    .add_backward_sums(&back.delta[rows.clone()], &y[rows], n, r0)
             }
             Normalization::Layer | Normalization::Group | Normalization::Rms => {
                 let row_norm = RowNorm::of(&self.config).expect("a per-example normalization");
                 let g = row_norm.groups;
                 let s = &back.inv_std_store[layer - 1];
-                for ((d_row, y_row), inv_std) in back.delta[rows.clone()]
+                for (i, ((d_row, y_row), inv_std)) in back.delta[rows.clone()]
                     .chunks_exact_mut(n)
                     .zip(y[rows].chunks_exact(n))
                     .zip(s[r0 * g..r1 * g].chunks_exact(g))
+                    .enumerate()
                 {
-                    row_norm.backward_row(d_row, y_row, inv_std, &mut back.sum2);
+                    let sum2 = &mut back.sum2[(r0 + i) / ROW_BLOCK];
+                    row_norm.backward_row(d_row, y_row, inv_std, sum2);
                 }
             }
         }
@@ -127,9 +140,16 @@ impl Simulation {
             &back.pre_store[layer - 1][rows.clone()],
             &mut back.delta[rows.clone()],
         );
-        for (d, &g) in back.delta[rows.clone()].iter_mut().zip(&back.grad[rows]) {
-            *d = *d * g * s;
-            back.sum2 += f64::from(*d).powi(2);
+        for (i, (d_row, g_row)) in back.delta[rows.clone()]
+            .chunks_exact_mut(n)
+            .zip(back.grad[rows].chunks_exact(n))
+            .enumerate()
+        {
+            let sum2 = &mut back.sum2[(r0 + i) / ROW_BLOCK];
+            for (d, &g) in d_row.iter_mut().zip(g_row) {
+                *d = *d * g * s;
+                *sum2 += f64::from(*d).powi(2);
+            }
         }
     }
 
@@ -137,10 +157,12 @@ impl Simulation {
     /// and of its product with the stored normalized stream.
     pub(super) fn residual_batch_sums(&mut self, rows: Range<usize>) {
         let layer = self.cursor.layer;
+        let r0 = rows.start / self.config.width;
         self.norm.add_backward_sums(
             &self.back.branch[rows.clone()],
             &self.back.post_store[layer - 1][rows],
             self.config.width,
+            r0,
         );
     }
 
@@ -160,7 +182,8 @@ impl Simulation {
                 &back.post_store[layer - 1][rows.clone()],
                 &back.inv_std_store[layer - 1],
                 self.config.batch,
-                &mut unused,
+                r0,
+                &mut [],
             ),
             (_, Some(row_norm)) => {
                 let g = row_norm.groups;
@@ -191,7 +214,7 @@ impl Simulation {
         match RowNorm::of(&self.config) {
             None => {
                 self.norm
-                    .add_backward_sums(&back.grad[rows.clone()], &y[rows], n);
+                    .add_backward_sums(&back.grad[rows.clone()], &y[rows], n, r0);
             }
             Some(row_norm) => {
                 let g = row_norm.groups;
@@ -215,6 +238,8 @@ impl Simulation {
     /// with its sum of squares.
     fn through_phi(&mut self, rows: Range<usize>) {
         let layer = self.cursor.layer;
+        let n = self.config.width;
+        let r0 = rows.start / n;
         let back = &mut self.back;
         let mut deriv = vec![0.0f32; rows.len()];
         self.config.activation.derivative_slice_with(
@@ -222,9 +247,16 @@ impl Simulation {
             &back.pre_store[layer - 1][rows.clone()],
             &mut deriv,
         );
-        for (d, &p) in back.delta[rows].iter_mut().zip(&deriv) {
-            *d *= p;
-            back.sum2 += f64::from(*d).powi(2);
+        for (i, (d_row, p_row)) in back.delta[rows]
+            .chunks_exact_mut(n)
+            .zip(deriv.chunks_exact(n))
+            .enumerate()
+        {
+            let sum2 = &mut back.sum2[(r0 + i) / ROW_BLOCK];
+            for (d, &p) in d_row.iter_mut().zip(p_row) {
+                *d *= p;
+                *sum2 += f64::from(*d).powi(2);
+            }
         }
     }
 
@@ -233,16 +265,17 @@ impl Simulation {
     pub(super) fn back_batch_rows(&mut self, rows: Range<usize>) {
         let layer = self.cursor.layer;
         let post = self.post_norm();
+        let r0 = rows.start / self.config.width;
         let back = &mut self.back;
         if post {
             back.delta[rows.clone()].copy_from_slice(&back.grad[rows.clone()]);
-            let mut unused = 0.0;
             self.norm.batch_norm_backward_rows(
                 &mut back.delta[rows.clone()],
                 &back.post_store[layer - 1][rows.clone()],
                 &back.inv_std_store[layer - 1],
                 self.config.batch,
-                &mut unused,
+                r0,
+                &mut [],
             );
             self.through_phi(rows);
         } else {
@@ -251,6 +284,7 @@ impl Simulation {
                 &back.pre_store[layer - 1][rows],
                 &back.inv_std_store[layer - 1],
                 self.config.batch,
+                r0,
                 &mut back.sum2,
             );
         }
@@ -278,19 +312,21 @@ impl Simulation {
 
     /// The pass that has just finished is a backward one: finalizes it and picks the next task.
     pub(super) fn end_backward_pass(&mut self) {
-        let count = (self.config.batch * self.config.width) as f64;
+        let entries = self.config.batch * self.config.width;
         match self.cursor.task {
             Task::Seed => self.begin_backward_layer(self.config.depth),
             Task::BackWeights => self.cursor.task = Task::BackLocal,
             Task::BackLocal
                 if self.config.norm == Normalization::Batch && !self.config.is_residual() =>
             {
-                self.cursor.task = Task::BackBatchApply
+                self.gather(ExchangeKind::BackwardSums, Task::BackBatchApply)
             }
             Task::BackLocal | Task::BackBatchApply => {
                 let layer = self.cursor.layer;
-                self.results.stats[layer - 1].grad_rms = (self.back.sum2 / count).sqrt();
-                self.back.sum2 = 0.0;
+                let part = &mut self.results.parts[layer - 1];
+                part.grad_sum2 = std::mem::take(&mut self.back.sum2);
+                self.results.stats[layer - 1].grad_rms =
+                    combine_layer(&[part], entries, f64::NAN).0.grad_rms;
                 self.cursor.backward_reached = layer;
                 if layer > 1 {
                     self.cursor.task = Task::BackMatmul;
@@ -305,21 +341,23 @@ impl Simulation {
                     Task::ResBackAdd
                 }
             }
-            Task::ResBackSums => self.cursor.task = Task::ResBackAdd,
+            Task::ResBackSums => self.gather(ExchangeKind::BackwardSums, Task::ResBackAdd),
             Task::BackMatmul | Task::ResBackAdd => self.begin_backward_layer(self.cursor.layer - 1),
             task => unreachable!("not a backward pass: {task:?}"),
         }
     }
 
     fn begin_backward_layer(&mut self, layer: usize) {
-        let n = self.config.width;
+        let (n, b) = (self.config.width, self.rows.len());
+        let blocks = b.div_ceil(ROW_BLOCK);
         self.cursor.layer = layer;
-        self.back.delta.resize(self.config.batch * n, 0.0);
+        self.back.delta.resize(b * n, 0.0);
+        self.back.sum2 = vec![0.0; blocks];
         if self.config.is_residual() {
-            self.back.branch.resize(self.config.batch * n, 0.0);
+            self.back.branch.resize(b * n, 0.0);
         }
         if self.config.norm == Normalization::Batch {
-            self.norm.reset_columns(n);
+            self.norm.reset_partials(blocks, 2 * n);
         }
         // Without the cache, W^depth is still in memory from the forward pass and W^1 is not needed.
         if !self.plan.cache_weights && layer > 1 && layer < self.config.depth {

@@ -3,12 +3,14 @@
 
 use super::norm::RowNorm;
 use super::plan::{bias_flops, Task};
+use super::shard::{combine_layer, draw_rows, ExchangeKind, LayerPart, ROW_BLOCK};
 use super::{Simulation, CORR_PAIRS, MAX_SAMPLES};
 use crate::config::Normalization;
 use crate::init::WeightSampler;
 use crate::kernels;
+use crate::kernels::KernelPath;
 use crate::rng::{Rng, Stream};
-use crate::stats::{first_finite, LayerStats, Moments, NonFinite};
+use crate::stats::{first_finite, Moments};
 use std::ops::Range;
 
 /// The batch's activations.
@@ -94,45 +96,58 @@ impl LayerWeights {
 }
 
 /// What the forward pass accumulates about the current layer.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub(super) struct LayerAcc {
-    /// One-pass moments of h^l and x^l.
-    pre_moments: Moments,
-    post_moments: Moments,
-    pre_mean: f64,
-    pre_var: f64,
-    post_mean: f64,
-    post_var: f64,
+    /// One-pass moments of h^l and x^l, one per block of [`ROW_BLOCK`] rows, each about the
+    /// block's first finite entry (see [`super::shard`]).
+    part: LayerPart,
     /// Histogram samples of x^l.
     samples: Vec<f32>,
 }
 
-impl Default for LayerAcc {
-    fn default() -> Self {
-        LayerAcc {
-            pre_moments: Moments::new(0.0),
-            post_moments: Moments::new(0.0),
-            pre_mean: 0.0,
-            pre_var: 0.0,
-            post_mean: 0.0,
-            post_var: 0.0,
-            samples: Vec::new(),
+/// Pushes the moments of the blocks of `data` (rows of `n`, `total_rows` rows) that the rows
+/// before `rows_done` complete and `blocks` does not have yet, each about its first finite
+/// entry.
+fn push_blocks(
+    blocks: &mut Vec<Moments>,
+    path: KernelPath,
+    data: &[f32],
+    n: usize,
+    rows_done: usize,
+    total_rows: usize,
+) {
+    loop {
+        let start = blocks.len() * ROW_BLOCK;
+        let end = (start + ROW_BLOCK).min(total_rows);
+        if start >= total_rows || end > rows_done {
+            return;
         }
+        let values = &data[start * n..end * n];
+        let mut moments = Moments::new(first_finite(values));
+        // Row by row, so that the sums do not depend on the rows per unit.
+        moments.push_rows(path, values, n);
+        blocks.push(moments);
     }
 }
 
 impl Simulation {
-    /// Draws rows of x^0.
+    /// Draws rows of x^0 (rows of the whole batch; a shard keeps its own).
     pub(super) fn input_rows(&mut self, rows: Range<usize>) {
-        let (n, b) = (self.config.width, self.config.batch);
-        self.batch.input.resize(b * n, 0.0);
+        let n = self.config.width;
+        self.batch.input.resize(self.rows.len() * n, 0.0);
         let (mean, std) = (
             f64::from(self.config.input_mean),
             f64::from(self.config.input_std),
         );
-        self.cursor
-            .stream
-            .fill_normal_f32(&mut self.batch.input[rows], mean, std);
+        draw_rows(
+            &mut self.cursor.stream,
+            &mut self.batch.input,
+            &self.rows,
+            rows,
+            n,
+            mean,
+            std,
+        );
     }
 
     /// One unit of drawing W^l (forward, or again for the backward pass); returns its flops.
@@ -192,8 +207,8 @@ impl Simulation {
         };
         let h = &mut target[r0 * n..r1 * n];
         match task {
-            Task::BatchMean => self.norm.add_column_sums(h, n),
-            Task::BatchVar => self.norm.add_column_deviations(h, n),
+            Task::BatchMean => self.norm.add_column_sums(h, n, r0),
+            Task::BatchVar => self.norm.add_column_deviations(h, n, r0),
             Task::BatchApply => {
                 for h_row in h.chunks_exact_mut(n) {
                     self.norm.batch_norm_row(h_row);
@@ -215,7 +230,9 @@ impl Simulation {
 
     /// x^l = phi(h^l) for a block of rows, with the moments and the histogram samples.
     pub(super) fn activate_rows(&mut self, rows: Range<usize>) {
-        let (n, b) = (self.config.width, self.config.batch);
+        let n = self.config.width;
+        let (local, entries) = (self.rows.len(), self.config.batch * n);
+        let offset = self.rows.start * n;
         let path = self.config.kernels;
         let post_later = self.post_norm();
         let (batch, acc) = (&mut self.batch, &mut self.acc);
@@ -240,58 +257,68 @@ impl Simulation {
             );
         }
         if rows.start == 0 {
-            // Pivots (see `Moments`): the first entries of h^l and x^l when they are finite;
-            // else the first finite entry of h^l (all of it is computed by now) and, for x^l,
-            // the first finite one of this block or phi of h^l's pivot.
-            let h_pivot = first_finite(&batch.h);
-            let x_pivot = match batch.x[rows.clone()].iter().find(|v| v.is_finite()) {
-                Some(&v) => v,
-                None if self.config.is_residual() => 0.0,
-                None => self.config.activation.f(h_pivot),
-            };
-            acc.pre_moments = Moments::new(h_pivot);
-            acc.post_moments = Moments::new(x_pivot);
+            acc.part = LayerPart::default();
             acc.samples = Vec::with_capacity(MAX_SAMPLES);
         }
-        // Row by row, so that the sums do not depend on the rows per unit.
-        acc.pre_moments.push_rows(path, &batch.h[rows.clone()], n);
+        // The moments by blocks of rows, each once all of its rows are done.
+        let rows_done = rows.end / n;
+        push_blocks(&mut acc.part.pre, path, &batch.h, n, rows_done, local);
         if post_later {
             // x^l is normalized next; its moments and samples come after ([`Task::PostMoments`]).
             return;
         }
-        acc.post_moments.push_rows(path, &batch.x[rows.clone()], n);
-        Self::take_samples(acc, &batch.x, rows, b * n);
+        push_blocks(&mut acc.part.post, path, &batch.x, n, rows_done, local);
+        Self::take_samples(acc, &batch.x, rows, offset, entries);
     }
 
     /// The moments of the normalized x^l and its histogram samples for a block of rows (the
     /// normalization after the activation).
     pub(super) fn post_moments_rows(&mut self, rows: Range<usize>) {
-        let (n, b) = (self.config.width, self.config.batch);
+        let n = self.config.width;
+        let (local, entries) = (self.rows.len(), self.config.batch * n);
+        let offset = self.rows.start * n;
         let (batch, acc) = (&mut self.batch, &mut self.acc);
         if rows.start == 0 {
-            // All of x^l is normalized by now: pivot on its first finite entry.
-            acc.post_moments = Moments::new(first_finite(&batch.x));
+            acc.part.post.clear();
         }
-        acc.post_moments
-            .push_rows(self.config.kernels, &batch.x[rows.clone()], n);
-        Self::take_samples(acc, &batch.x, rows, b * n);
+        let rows_done = rows.end / n;
+        push_blocks(
+            &mut acc.part.post,
+            self.config.kernels,
+            &batch.x,
+            n,
+            rows_done,
+            local,
+        );
+        Self::take_samples(acc, &batch.x, rows, offset, entries);
     }
 
-    /// Every k-th entry of x^l in `rows` as histogram samples (k from the layer's size).
-    fn take_samples(acc: &mut LayerAcc, x: &[f32], rows: Range<usize>, entries: usize) {
+    /// Every k-th entry of x^l (of the whole batch's `entries`, k from their number) in `rows`
+    /// of this simulation's x, whose first entry is entry `offset` of the whole batch.
+    fn take_samples(
+        acc: &mut LayerAcc,
+        x: &[f32],
+        rows: Range<usize>,
+        offset: usize,
+        entries: usize,
+    ) {
         let stride = sample_stride(entries);
-        let first = rows.start.div_ceil(stride) * stride;
+        let first = (offset + rows.start).div_ceil(stride) * stride - offset;
         acc.samples
             .extend(x[first.min(rows.end)..rows.end].iter().step_by(stride));
     }
 
     /// The pass that has just finished is a forward one: finalizes it and picks the next task.
     pub(super) fn end_forward_pass(&mut self) {
-        let (n, b) = (self.config.width, self.config.batch);
+        let (n, b) = (self.config.width, self.rows.len());
         match self.cursor.task {
             Task::Input => {
                 self.batch.input_ready = true;
-                self.cursor.task = Task::PairInput;
+                if self.runs_pairs() {
+                    self.cursor.task = Task::PairInput;
+                } else {
+                    self.begin_forward_layer(1);
+                }
             }
             Task::PairInput => {
                 self.pairs.allocate(n);
@@ -325,14 +352,8 @@ impl Simulation {
                     self.begin_norm()
                 };
             }
-            Task::BatchMean => {
-                self.norm.finish_means(b);
-                self.cursor.task = Task::BatchVar;
-            }
-            Task::BatchVar => {
-                self.norm.finish_inv_stds(b);
-                self.cursor.task = Task::BatchApply;
-            }
+            Task::BatchMean => self.gather(ExchangeKind::ColumnSums, Task::BatchVar),
+            Task::BatchVar => self.gather(ExchangeKind::ColumnDeviations, Task::BatchApply),
             Task::BatchApply | Task::RowNorm => {
                 self.cursor.task = if self.config.is_residual() {
                     Task::Matmul
@@ -344,13 +365,12 @@ impl Simulation {
             }
             Task::Activate if self.post_norm() => self.cursor.task = self.begin_norm(),
             Task::Activate | Task::PostMoments => {
-                let acc = &mut self.acc;
-                acc.pre_mean = acc.pre_moments.mean();
-                acc.pre_var = acc.pre_moments.var();
-                acc.post_mean = acc.post_moments.mean();
-                acc.post_var = acc.post_moments.var();
                 self.pairs.cos_sum = 0.0;
-                self.cursor.task = Task::Pairs;
+                if self.runs_pairs() {
+                    self.cursor.task = Task::Pairs;
+                } else {
+                    self.end_forward_layer();
+                }
             }
             Task::Pairs => self.end_forward_layer(),
             task => unreachable!("not a forward pass: {task:?}"),
@@ -359,11 +379,11 @@ impl Simulation {
 
     /// Prepares the normalization of the current layer and returns its first pass.
     fn begin_norm(&mut self) -> Task {
-        let (n, b) = (self.config.width, self.config.batch);
+        let (n, b) = (self.config.width, self.rows.len());
         match self.config.norm {
             Normalization::None => Task::Activate,
             Normalization::Batch => {
-                self.norm.reset_columns(n);
+                self.norm.reset_partials(b.div_ceil(ROW_BLOCK), n);
                 Task::BatchMean
             }
             Normalization::Layer | Normalization::Group | Normalization::Rms => {
@@ -402,19 +422,18 @@ impl Simulation {
                 .batch_norm
                 .push((self.norm.col_sum.clone(), self.norm.inv_std.clone()));
         }
+        let pair_corr = if self.runs_pairs() {
+            self.pairs.cos_sum / CORR_PAIRS as f64
+        } else {
+            f64::NAN
+        };
         let acc = &mut self.acc;
-        self.results.stats.push(LayerStats {
-            pre_mean: acc.pre_mean,
-            pre_var: acc.pre_var,
-            post_mean: acc.post_mean,
-            post_var: acc.post_var,
-            grad_rms: f64::NAN,
-            pair_corr: self.pairs.cos_sum / CORR_PAIRS as f64,
-        });
-        self.results.nonfinite.push(NonFinite {
-            pre: acc.pre_moments.nonfinite(),
-            post: acc.post_moments.nonfinite(),
-        });
+        let part = std::mem::take(&mut acc.part);
+        let (stats, nonfinite) =
+            combine_layer(&[&part], self.config.batch * self.config.width, pair_corr);
+        self.results.stats.push(stats);
+        self.results.nonfinite.push(nonfinite);
+        self.results.parts.push(part);
         self.results.samples.push(std::mem::take(&mut acc.samples));
         if self.plan.backward {
             // After the activation, the normalized x^l is kept too (x^l itself goes on as the

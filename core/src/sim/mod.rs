@@ -36,12 +36,19 @@
 //! [`Config`] gives bit-identical results whatever the budgets. (The layer moments are summed row
 //! by row about fixed pivots, see [`Moments`](crate::stats::Moments), so the rows per unit do not matter either.)
 //!
+//! Every sum over the batch's rows is also cut at fixed blocks of [`ROW_BLOCK`] rows and the
+//! blocks' partials combined in block order (the moments about each block's own pivot, by the
+//! parallel formula of Chan et al.), so that the batch can be split into row shards
+//! ([`Simulation::into_shard`], `shard.rs`) whose combined results are bit-identical to one
+//! simulation's, whatever the number of shards.
+//!
 //! [`Config::kernels`] picks the kernel path: the matmuls are bit-identical on both, the
 //! activations and the order of the moment sums differ slightly (see [`crate::kernels::KernelPath`]).
 
 //! Files: `plan.rs` (the work units and the up-front memory plan), `forward.rs` (the batch's
 //! forward pass), `norm.rs` (BatchNorm and LayerNorm, forward and backward, for the batch and
-//! the pairs), `pairs.rs` (the correlation pairs), `backward.rs` (the backward pass).
+//! the pairs), `pairs.rs` (the correlation pairs), `backward.rs` (the backward pass), `shard.rs`
+//! (row shards and the combination of their partials).
 
 mod backward;
 mod budget;
@@ -49,6 +56,7 @@ mod forward;
 mod norm;
 mod pairs;
 mod plan;
+mod shard;
 
 use crate::config::{Config, ConfigError};
 use crate::rng::{Rng, Stream};
@@ -63,6 +71,11 @@ use forward::{Batch, LayerAcc, LayerWeights};
 use norm::NormStats;
 use pairs::Pairs;
 use plan::{estimate, estimate_forward, pair_input_flops, Plan, Task};
+pub use shard::{
+    combine_layer, combine_shards, fold_blocks, run_shards, shard_rows, Exchange, ExchangeKind,
+    LayerPart, ShardedResults, MAX_SHARDS, ROW_BLOCK,
+};
+use std::ops::Range;
 
 /// Most post-activation samples kept per layer for the histograms.
 pub const MAX_SAMPLES: usize = 2048;
@@ -119,6 +132,8 @@ struct Results {
     forwarded: usize,
     /// BatchNorm: each layer's column means and inverse stds ([`Simulation::batch_norm_stats`]).
     batch_norm: Vec<(Vec<f64>, Vec<f64>)>,
+    /// Each forwarded layer's per-block partials ([`Simulation::layer_parts`]).
+    parts: Vec<LayerPart>,
 }
 
 /// The rule of a simulation's memory decisions: a byte budget, or float limits (tests).
@@ -147,6 +162,11 @@ pub struct Simulation {
     pairs: Pairs,
     back: Backward,
     results: Results,
+    /// The rows of the batch this simulation computes: all of them, or a shard's
+    /// ([`Simulation::into_shard`]).
+    rows: Range<usize>,
+    /// A shard waiting for whole-batch sums: what it sent, and the task after them.
+    waiting: Option<(Exchange, Task)>,
 }
 
 impl Simulation {
@@ -201,9 +221,121 @@ impl Simulation {
             pairs: Pairs::default(),
             back: Backward::default(),
             results: Results::default(),
+            rows: 0..config.batch,
+            waiting: None,
             plan,
             config,
         })
+    }
+
+    /// This simulation (not started) as the shard of the batch's `rows` ([`shard_rows`] gives
+    /// them; they must be whole blocks of [`ROW_BLOCK`] rows, the last possibly cut by the
+    /// batch's end): it computes the network on those rows only, and its per-layer results
+    /// ([`Simulation::layer_parts`], [`Simulation::samples`], [`Simulation::output`]) are its
+    /// rows' share, which [`combine_shards`] combines into bit for bit the whole batch's. With
+    /// BatchNorm it stops at each whole-batch sum ([`Simulation::exchange`] and
+    /// [`Simulation::resume`]). Its own [`Simulation::stats`] are those of its rows only (with
+    /// the whole batch's counts), and only the shard of row 0 computes the correlation pairs.
+    /// Memory decisions are the whole batch's, so that every shard makes the same. Panics
+    /// (a caller's bug) on rows that are not whole blocks, or on a started simulation.
+    pub fn into_shard(mut self, rows: Range<usize>) -> Self {
+        let batch = self.config.batch;
+        assert!(
+            rows.start < rows.end
+                && rows.end <= batch
+                && rows.start.is_multiple_of(ROW_BLOCK)
+                && (rows.end.is_multiple_of(ROW_BLOCK) || rows.end == batch),
+            "shard rows {rows:?} are not whole blocks of a batch of {batch}"
+        );
+        assert!(
+            self.cursor.task == Task::Input && self.cursor.row == 0,
+            "a shard is made before the simulation starts"
+        );
+        let local = Config {
+            batch: rows.len(),
+            ..self.config
+        };
+        // Its rows, and the rows of x^0 and g it draws and drops.
+        self.cursor.flops_total = estimate(&local, &self.plan)
+            + rows.start as f64
+                * plan::Task::Input.row_flops(self.config.width)
+                * if self.plan.backward { 2.0 } else { 1.0 };
+        self.rows = rows;
+        self
+    }
+
+    /// The rows of the batch this simulation computes (all of them unless it is a shard).
+    pub fn rows(&self) -> Range<usize> {
+        self.rows.clone()
+    }
+
+    /// Each forwarded layer's per-block partials over this simulation's rows: the moments
+    /// of h^l and x^l and the sums of delta^2 ([`combine_layer`] turns them into the layer's
+    /// statistics).
+    pub fn layer_parts(&self) -> &[LayerPart] {
+        &self.results.parts
+    }
+
+    /// What a shard waits for: its blocks' partial sums ([`fold_blocks`] over every shard's, in
+    /// row order, gives the whole batch's sums for [`Simulation::resume`]); None when it is
+    /// not waiting (a simulation of the whole batch never waits).
+    pub fn exchange(&self) -> Option<&Exchange> {
+        self.waiting.as_ref().map(|(e, _)| e)
+    }
+
+    /// Continues a shard waiting at [`Simulation::exchange`] with the whole batch's sums (the
+    /// folded blocks of every shard); does nothing when it is not waiting.
+    pub fn resume(&mut self, sums: &[f64]) {
+        if let Some((exchange, next)) = self.waiting.take() {
+            self.absorb(exchange.kind, sums, next);
+        }
+    }
+
+    /// Whether this simulation computes the correlation pairs (the shard of row 0).
+    fn runs_pairs(&self) -> bool {
+        self.rows.start == 0
+    }
+
+    /// At the end of a pass that needs whole-batch sums (BatchNorm): the whole batch's are
+    /// folded here and the simulation goes on to `next`; a shard waits with its partials.
+    fn gather(&mut self, kind: ExchangeKind, next: Task) {
+        let blocks = std::mem::take(&mut self.norm.partials);
+        if self.rows == (0..self.config.batch) {
+            let sums = fold_blocks(blocks.iter().map(Vec::as_slice));
+            self.absorb(kind, &sums, next);
+        } else {
+            let exchange = Exchange {
+                layer: self.cursor.layer,
+                kind,
+                blocks,
+            };
+            self.waiting = Some((exchange, next));
+            self.cursor.task = Task::Wait;
+        }
+    }
+
+    /// Takes the whole batch's sums of `kind` and goes on to `next`.
+    fn absorb(&mut self, kind: ExchangeKind, sums: &[f64], next: Task) {
+        let (n, b) = (self.config.width, self.config.batch);
+        match kind {
+            ExchangeKind::ColumnSums => {
+                self.norm.col_sum = sums.to_vec();
+                self.norm.finish_means(b);
+                self.norm.col_sum2 = Vec::new();
+                self.norm
+                    .reset_partials(self.rows.len().div_ceil(ROW_BLOCK), n);
+            }
+            ExchangeKind::ColumnDeviations => {
+                self.norm.col_sum2 = sums.to_vec();
+                self.norm.finish_inv_stds(b);
+            }
+            ExchangeKind::BackwardSums => {
+                let (sum, sum_y) = sums.split_at(n.min(sums.len()));
+                self.norm.col_sum = sum.to_vec();
+                self.norm.col_sum2 = sum_y.to_vec();
+            }
+        }
+        self.cursor.task = next;
     }
 
     /// This simulation continued to `config`, a deeper network of the same settings: the
@@ -217,6 +349,10 @@ impl Simulation {
     /// afresh).
     pub fn extend(mut self, config: Config) -> Result<Self, Box<Self>> {
         let old = self.config;
+        if self.rows != (0..old.batch) {
+            // A shard is not continued (its partners would have to be too).
+            return Err(Box::new(self));
+        }
         let same_rest = Config {
             depth: old.depth,
             ..config
@@ -255,6 +391,9 @@ impl Simulation {
             let forwarded = self.results.stats.len();
             for s in &mut self.results.stats {
                 s.grad_rms = f64::NAN;
+            }
+            for part in &mut self.results.parts {
+                part.grad_sum2 = Vec::new();
             }
             self.cursor.forward_done = false;
             self.cursor.backward_reached = config.depth + 1;
@@ -296,7 +435,7 @@ impl Simulation {
     /// returns true when everything is finished. The results do not depend on the budgets.
     pub fn step(&mut self, flop_budget: f64) -> bool {
         let mut spent = 0.0;
-        while !self.is_done() {
+        while !self.is_done() && self.waiting.is_none() {
             let flops = self.unit();
             spent += flops;
             self.cursor.flops_done += flops;
@@ -414,11 +553,14 @@ impl Simulation {
         }
     }
 
-    /// Rows of the current row pass: the batch, or the 2 P pair rows.
+    /// Rows of the current row pass: this simulation's rows of the batch, the 2 P pair rows,
+    /// or (drawing x^0 and g, whose streams run through the whole batch) the rows up to the end
+    /// of this simulation's.
     fn pass_rows(&self) -> usize {
         match self.cursor.task {
             Task::Pairs => 2 * CORR_PAIRS,
-            _ => self.config.batch,
+            Task::Input | Task::Seed => self.rows.end,
+            _ => self.rows.len(),
         }
     }
 
@@ -431,7 +573,7 @@ impl Simulation {
         let r1 = (r0 + task.rows_per_unit(n)).min(pass_rows);
         let rows = r0 * n..r1 * n;
         match task {
-            Task::Done => return 0.0,
+            Task::Done | Task::Wait => return 0.0,
             Task::Weights | Task::BackWeights => return self.weights_unit(),
             Task::Bias => return self.bias_unit(),
             Task::PairInput => {
@@ -439,7 +581,7 @@ impl Simulation {
                 self.end_pass();
                 return pair_input_flops(n);
             }
-            Task::Input => self.input_rows(rows),
+            Task::Input => self.input_rows(r0..r1),
             Task::Matmul => self.matmul_rows(rows),
             Task::BatchMean | Task::BatchVar | Task::BatchApply | Task::RowNorm => {
                 self.norm_rows(task, r0, r1)
@@ -451,7 +593,7 @@ impl Simulation {
                 self.pairs
                     .rows(&self.config, layer, &self.weights, &self.norm, r0, r1)
             }
-            Task::Seed => self.seed_rows(rows),
+            Task::Seed => self.seed_rows(r0..r1),
             Task::BackLocal => self.back_local(r0, r1),
             Task::BackBatchApply => self.back_batch_rows(rows),
             Task::BackMatmul => self.back_matmul_rows(rows),
@@ -471,7 +613,7 @@ impl Simulation {
     /// Called when the current pass (task) has finished: finalizes it and picks the next task.
     fn end_pass(&mut self) {
         match self.cursor.task {
-            Task::Done => {}
+            Task::Done | Task::Wait => {}
             Task::Seed
             | Task::BackWeights
             | Task::BackLocal

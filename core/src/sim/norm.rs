@@ -8,6 +8,7 @@
 //! (dy - mean(dy) - y mean(dy y)) with s the inverse std and the means over the normalization
 //! group; RMSNorm drops the mean(dy) term (its y does not depend on the mean of h).
 
+use super::shard::ROW_BLOCK;
 use crate::config::{Config, Normalization, NORM_EPS};
 
 /// The current layer's normalization statistics: BatchNorm's column means and sums of squared
@@ -21,19 +22,24 @@ pub(super) struct NormStats {
     pub(super) col_sum2: Vec<f64>,
     /// Inverse standard deviations of the current layer (per column or per row).
     pub(super) inv_std: Vec<f64>,
+    /// BatchNorm: the column sums being accumulated, one partial per block of
+    /// [`ROW_BLOCK`] rows (see [`super::shard`]): width values (forward), or those of dL/dy
+    /// then of dL/dy y (backward, 2 width values).
+    pub(super) partials: Vec<Vec<f64>>,
 }
 
 impl NormStats {
-    /// Fresh column accumulators for a layer of `width` columns (BatchNorm).
-    pub(super) fn reset_columns(&mut self, width: usize) {
-        self.col_sum = vec![0.0; width];
-        self.col_sum2 = vec![0.0; width];
+    /// Fresh partial column sums of `len` values for `blocks` blocks of rows (BatchNorm).
+    pub(super) fn reset_partials(&mut self, blocks: usize, len: usize) {
+        self.partials = vec![vec![0.0; len]; blocks];
     }
 
-    /// Adds the rows of `h` (rows of `width`) to the column sums.
-    pub(super) fn add_column_sums(&mut self, h: &[f32], width: usize) {
-        for h_row in h.chunks_exact(width) {
-            for (s, &h) in self.col_sum.iter_mut().zip(h_row) {
+    /// Adds the rows of `h` (rows of `width`; the first is row `r0`) to their blocks' column
+    /// sums.
+    pub(super) fn add_column_sums(&mut self, h: &[f32], width: usize, r0: usize) {
+        for (i, h_row) in h.chunks_exact(width).enumerate() {
+            let partial = &mut self.partials[(r0 + i) / ROW_BLOCK];
+            for (s, &h) in partial.iter_mut().zip(h_row) {
                 *s += f64::from(h);
             }
         }
@@ -46,10 +52,12 @@ impl NormStats {
         }
     }
 
-    /// Adds the squared deviations of the rows of `h` from the column means.
-    pub(super) fn add_column_deviations(&mut self, h: &[f32], width: usize) {
-        for h_row in h.chunks_exact(width) {
-            for ((s2, &mean), &h) in self.col_sum2.iter_mut().zip(&self.col_sum).zip(h_row) {
+    /// Adds the squared deviations of the rows of `h` (the first is row `r0`) from the column
+    /// means to their blocks' sums.
+    pub(super) fn add_column_deviations(&mut self, h: &[f32], width: usize, r0: usize) {
+        for (i, h_row) in h.chunks_exact(width).enumerate() {
+            let partial = &mut self.partials[(r0 + i) / ROW_BLOCK];
+            for ((s2, &mean), &h) in partial.iter_mut().zip(&self.col_sum).zip(h_row) {
                 *s2 += (f64::from(h) - mean).powi(2);
             }
         }
@@ -205,35 +213,46 @@ fn layer_norm_backward_row(d_row: &mut [f32], y_row: &[f32], inv_std: f32, sum2:
 
 impl NormStats {
     /// BatchNorm backward, first pass: adds the column sums of dL/dy and dL/dy y over the rows
-    /// of `d` (dL/dy) and `y` (the stored normalized values).
-    pub(super) fn add_backward_sums(&mut self, d: &[f32], y: &[f32], width: usize) {
-        for (d_row, y_row) in d.chunks_exact(width).zip(y.chunks_exact(width)) {
+    /// of `d` (dL/dy) and `y` (the stored normalized values), the first being row `r0`, to
+    /// their blocks' partials.
+    pub(super) fn add_backward_sums(&mut self, d: &[f32], y: &[f32], width: usize, r0: usize) {
+        for (i, (d_row, y_row)) in d.chunks_exact(width).zip(y.chunks_exact(width)).enumerate() {
+            let (sum, sum_y) = self.partials[(r0 + i) / ROW_BLOCK].split_at_mut(width);
             for j in 0..width {
-                self.col_sum[j] += f64::from(d_row[j]);
-                self.col_sum2[j] += f64::from(d_row[j]) * f64::from(y_row[j]);
+                sum[j] += f64::from(d_row[j]);
+                sum_y[j] += f64::from(d_row[j]) * f64::from(y_row[j]);
             }
         }
     }
 
     /// BatchNorm backward, second pass: overwrites dL/dy in the rows of `d` by delta, with the
     /// column sums over `count` rows and the stored column inverse stds `inv_std`; adds each
-    /// delta^2 to `sum2`.
+    /// delta^2 to the sum of its block in `sum2` (the first row is row `r0`; an empty `sum2`
+    /// keeps no sums).
     pub(super) fn batch_norm_backward_rows(
         &self,
         d: &mut [f32],
         y: &[f32],
         inv_std: &[f32],
         count: usize,
-        sum2: &mut f64,
+        r0: usize,
+        sum2: &mut [f64],
     ) {
         let width = inv_std.len();
         let count = count as f64;
-        for (d_row, y_row) in d.chunks_exact_mut(width).zip(y.chunks_exact(width)) {
+        for (i, (d_row, y_row)) in d
+            .chunks_exact_mut(width)
+            .zip(y.chunks_exact(width))
+            .enumerate()
+        {
+            let mut block_sum = sum2.get_mut((r0 + i) / ROW_BLOCK);
             for j in 0..width {
                 let mean_dy = self.col_sum[j] / count;
                 let mean_dy_y = self.col_sum2[j] / count;
                 d_row[j] = backward_entry(inv_std[j], d_row[j], y_row[j], mean_dy, mean_dy_y);
-                *sum2 += f64::from(d_row[j]).powi(2);
+                if let Some(s) = block_sum.as_deref_mut() {
+                    *s += f64::from(d_row[j]).powi(2);
+                }
             }
         }
     }

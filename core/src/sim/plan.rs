@@ -51,6 +51,8 @@ pub(super) enum Task {
     /// A residual block: the branch's gradient back through the stream's normalization, added
     /// to dL/dx^l.
     ResBackAdd,
+    /// A shard waiting for whole-batch sums ([`super::Simulation::exchange`]).
+    Wait,
     Done,
 }
 
@@ -73,7 +75,12 @@ impl Task {
             Task::BackLocal => (ACTIVATION_FLOPS + 8.0) * n,
             // Matmul and bias, normalization (at most 8 n), cosine terms (3 n), phi.
             Task::Pairs => 2.0 * n * n + n + 8.0 * n + 3.0 * n + ACTIVATION_FLOPS * n,
-            Task::Weights | Task::Bias | Task::PairInput | Task::BackWeights | Task::Done => 0.0,
+            Task::Weights
+            | Task::Bias
+            | Task::PairInput
+            | Task::BackWeights
+            | Task::Wait
+            | Task::Done => 0.0,
         }
     }
 

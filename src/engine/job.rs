@@ -261,7 +261,10 @@ impl Job {
     }
 
     /// Works for about `timing.slice_ms` (by the clock `now`), then returns whether the run is
-    /// done and, when one is due (the first slice, every `publish_ms`, the last), the update.
+    /// done and, when one is due (the first slice, every `publish_ms`, the simulation's and
+    /// the correlation prediction's last), the update. The slice ends as soon as the
+    /// simulation and the prediction are done, so their last update goes out at once rather
+    /// than after the Jacobian's share of the slice and the publishing interval.
     pub fn slice(
         &mut self,
         timing: &Timing,
@@ -279,9 +282,13 @@ impl Job {
                 self.jacobian.start_batch_norm(self.sim.batch_norm_stats());
                 self.jacobian.step(timing.step_flops)
             };
+            if !final_sent && self.sim.is_done() && self.corr.is_done() {
+                break;
+            }
         }
         let t = now();
-        let due = done || !self.published || t - self.last_publish >= timing.publish_ms;
+        let finished = !final_sent && self.sim.is_done() && self.corr.is_done();
+        let due = done || finished || !self.published || t - self.last_publish >= timing.publish_ms;
         if !due {
             return (done, None);
         }
@@ -353,6 +360,42 @@ mod tests {
         assert!(corr.done && corr.values.len() == config.depth);
         let whole = SimView::of(&Simulation::run(config).unwrap());
         assert_eq!(view, whole);
+    }
+
+    /// The simulation's last update goes out in the slice that finishes it, though the
+    /// Jacobian is still to come and the publishing interval has not passed.
+    #[test]
+    fn the_last_simulation_update_is_not_held_back() {
+        let config = Config {
+            depth: 20,
+            width: 64,
+            batch: 64,
+            ..Config::default()
+        };
+        // A clock that barely moves: only the first update would be due by the interval.
+        let t = Cell::new(0.0);
+        let now = move || {
+            t.set(t.get() + 1e-3);
+            t.get()
+        };
+        let mut job = Job::new(1, config, MemoryBudget::default(), now()).unwrap();
+        let mut finals = 0;
+        loop {
+            let sim_was_done = job.sim.is_done() && job.corr.is_done();
+            let (done, update) = job.slice(&WORKER, &now);
+            let finished_now = !sim_was_done && job.sim.is_done() && job.corr.is_done();
+            if finished_now {
+                let u = update.expect("the slice that finishes the simulation publishes it");
+                assert_eq!(u.delta.phase, lab_core::RunPhase::Done);
+                assert!(u.corr_done);
+                assert!(!job.jacobian.is_done(), "the Jacobian is still to come");
+                finals += 1;
+            }
+            if done {
+                break;
+            }
+        }
+        assert_eq!(finals, 1);
     }
 
     /// Depth 50 then 60: the second run keeps the first's 50 layers and computes 10, with the

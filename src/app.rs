@@ -66,6 +66,10 @@ pub fn App() -> Html {
     };
 
     let embed = !params.embed.is_empty();
+    // The panels that draw pinned runs and the previous run's curves.
+    let curves_shown = ["stats", "grads", "hist", "corr"]
+        .iter()
+        .any(|p| params.shows_panel(p));
     let no_controls = all_hidden(params);
     let panel_props = PanelProps {
         run: sim.state.clone(),
@@ -108,8 +112,10 @@ pub fn App() -> Html {
                 if !no_controls {
                     <QuickBar params={params.clone()} set={set.clone()} />
                 }
-                <Status run={sim.state.clone()} engine={sim.engine} previous={sim.previous.as_ref().map(|p| p.label.clone())} />
-                if ["stats", "grads", "hist", "corr"].iter().any(|p| params.shows_panel(p)) {
+                // The status names the previous run's curves only where a panel draws them.
+                <Status run={sim.state.clone()} engine={sim.engine}
+                    previous={sim.previous.as_ref().filter(|_| curves_shown).map(|p| p.label.clone())} />
+                if curves_shown {
                     <PinBar pins={sim.pins.clone()} current={params.config} done={sim.state.is_done()}
                         set={set.clone()} />
                 }

@@ -89,7 +89,7 @@ fn exports(query: &str) -> Vec<(&'static str, String)> {
     view.apply(Delta::since(&sim, seen));
     assert!(view.is_done(), "{query}");
 
-    let bundle = TheoryBundle::cached(&mut None, &config);
+    let bundle = TheoryBundle::of(&config);
     let mut corr = CorrJob::new(&config);
     while !corr.step() {}
 

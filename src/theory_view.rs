@@ -157,7 +157,7 @@ mod tests {
             gain: 1.2,
             ..Config::default()
         };
-        let bundle = TheoryBundle::cached(&mut None, &config);
+        let bundle = TheoryBundle::of(&config);
         let data = map_data(&bundle.map, &[]);
         let core = MapArrows::of(&bundle.theory, &config.activation);
         assert_eq!(data.arrows, core.arrows);

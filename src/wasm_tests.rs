@@ -155,7 +155,7 @@ fn theory_charts_draw_something_visible() {
 
     let c = canvas(480, 320);
     charts::fit_canvas(&c, 1.0);
-    let bundle = crate::engine::TheoryBundle::cached(&mut None, &config);
+    let bundle = crate::engine::TheoryBundle::of(&config);
     assert!(
         bundle.map.fixed_point.is_some_and(|f| f.stable),
         "SELU's (0, 1) attracts"
@@ -265,7 +265,7 @@ fn worker_messages_carry_results_and_theory_unchanged() {
     view.apply(last.delta);
     assert_eq!(view, SimView::of(&sim));
     // The theory bundle through a Float64Array keeps every bit.
-    let bundle = crate::engine::TheoryBundle::cached(&mut None, &config);
+    let bundle = crate::engine::TheoryBundle::of(&config);
     let (gen, back) = wire::read_theory(&wire::theory(3, &bundle)).unwrap();
     assert_eq!(gen, 3);
     let (a, b) = (codec::encode(&bundle), codec::encode(&back));

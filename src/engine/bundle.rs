@@ -6,10 +6,12 @@ use lab_core::theory::{point_on_grid, MapArrows, PhaseGrid, TheorySummary};
 use lab_core::{Activation, Config};
 use std::rc::Rc;
 
-thread_local! {
-    /// The last summary made by [`TheoryBundle::cached`] in this thread, and its config.
-    static LAST_SUMMARY: std::cell::RefCell<Option<(Config, TheorySummary)>> =
-        const { std::cell::RefCell::new(None) };
+/// What the theory of one configuration leaves for the next ([`TheoryBundle::cached`]): the
+/// phase grid of its activation, and its summary.
+#[derive(Default)]
+pub struct TheoryCache {
+    grid: Option<(Activation, Rc<PhaseGrid>)>,
+    summary: Option<(Config, TheorySummary)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -37,31 +39,30 @@ impl TheoryBundle {
         }
     }
 
+    /// The bundle for `config`, computed from scratch.
+    pub fn of(config: &Config) -> TheoryBundle {
+        TheoryBundle::cached(&mut TheoryCache::default(), config)
+    }
+
     /// The bundle for `config`, computing the phase grid only when `cache` holds another
-    /// activation's, and the mean field only when the last summary made in this thread is of
-    /// other settings than depth ([`TheorySummary::for_depth`]: a depth drag recomputes only
-    /// the per-layer predictions). The result is the same as without the caches.
-    pub fn cached(
-        cache: &mut Option<(Activation, Rc<PhaseGrid>)>,
-        config: &Config,
-    ) -> TheoryBundle {
-        let grid = match cache {
+    /// activation's, and the mean field only when `cache` holds the summary of other settings
+    /// than depth ([`TheorySummary::for_depth`]: a depth drag recomputes only the per-layer
+    /// predictions). The result is the same as [`TheoryBundle::of`]'s.
+    pub fn cached(cache: &mut TheoryCache, config: &Config) -> TheoryBundle {
+        let grid = match &cache.grid {
             Some((act, grid)) if *act == config.activation => grid.clone(),
             _ => {
                 let grid = Rc::new(PhaseGrid::of(&config.activation));
-                *cache = Some((config.activation, grid.clone()));
+                cache.grid = Some((config.activation, grid.clone()));
                 grid
             }
         };
-        let theory = LAST_SUMMARY.with(|last| {
-            let mut last = last.borrow_mut();
-            let theory = last
-                .as_ref()
-                .and_then(|(c, t): &(Config, TheorySummary)| t.for_depth(c, config))
-                .unwrap_or_else(|| TheorySummary::of(config));
-            *last = Some((*config, theory.clone()));
-            theory
-        });
+        let theory = cache
+            .summary
+            .as_ref()
+            .and_then(|(c, t)| t.for_depth(c, config))
+            .unwrap_or_else(|| TheorySummary::of(config));
+        cache.summary = Some((*config, theory.clone()));
         TheoryBundle::with_summary(config, &grid, theory)
     }
 }

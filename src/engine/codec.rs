@@ -338,7 +338,7 @@ mod tests {
         ] {
             let (params, _) = Params::from_query(query);
             let config = params.config;
-            let bundle = TheoryBundle::cached(&mut None, &config);
+            let bundle = TheoryBundle::of(&config);
             let flat = encode(&bundle);
             let back: TheoryBundle = decode(&flat).expect(query);
             // NaN != NaN, so compare the encodings (every f64 bit pattern is kept).
@@ -357,7 +357,7 @@ mod tests {
     #[test]
     fn truncated_or_corrupted_data_is_rejected() {
         let (params, _) = Params::from_query("act=selu");
-        let flat = encode(&TheoryBundle::cached(&mut None, &params.config));
+        let flat = encode(&TheoryBundle::of(&params.config));
         assert!(decode::<TheoryBundle>(&flat[..flat.len() - 1]).is_none());
         let mut longer = flat.clone();
         longer.push(0.0);
@@ -386,7 +386,7 @@ mod tests {
             static FLAT: OnceLock<Vec<f64>> = OnceLock::new();
             FLAT.get_or_init(|| {
                 let (params, _) = Params::from_query("act=tanh&norm=batch&depth=4");
-                encode(&TheoryBundle::cached(&mut None, &params.config))
+                encode(&TheoryBundle::of(&params.config))
             })
         }
 

@@ -518,7 +518,7 @@ fn start_local(inner: &Rc<RefCell<Inner>>) {
         i.local_alive = Some(alive.clone());
         (i.gen, config, i.jacobian, i.sink.clone(), alive)
     };
-    let bundle = TheoryBundle::cached(&mut None, &config);
+    let bundle = TheoryBundle::of(&config);
     sink(RunEvent::Theory { gen, bundle });
     let budget = MemoryBudget::for_device(web::device_memory_gb());
     match Job::new(gen, config, budget, now_ms()) {

@@ -7,12 +7,11 @@
 //! Results go out after the first slice, then at most every `publish_ms`, and at the end.
 //! Each request first gets its mean-field theory ([`TheoryBundle`]), computed at once.
 
+use crate::engine::bundle::TheoryCache;
 use crate::engine::job::{self, Job};
 use crate::engine::train_job::TrainJob;
 use crate::engine::train_wire::{self, Control};
 use crate::engine::{jacobian_wire, wire, TheoryBundle};
-use lab_core::theory::PhaseGrid;
-use lab_core::Activation;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -40,8 +39,8 @@ struct Worker {
     finished: RefCell<Option<Job>>,
     /// A training run (in the Train section's workers; the simulation's worker has none).
     train: RefCell<Vec<TrainJob>>,
-    /// The phase grid of the last activation (it depends on nothing else).
-    phase_grid: RefCell<Option<(Activation, Rc<PhaseGrid>)>>,
+    /// What the last run's theory leaves for the next (its phase grid and summary).
+    theory_cache: RefCell<TheoryCache>,
     /// port2 -> port1 wakes the next slice.
     tick: MessageChannel,
     scheduled: Cell<bool>,
@@ -76,7 +75,7 @@ impl Worker {
             }
         };
         // The theory first: it is small and the page draws it over the simulation.
-        let bundle = TheoryBundle::cached(&mut self.phase_grid.borrow_mut(), &config);
+        let bundle = TheoryBundle::cached(&mut self.theory_cache.borrow_mut(), &config);
         self.post(&wire::theory(gen, &bundle));
         // A deeper network of the same settings continues the previous run's simulation.
         let previous = self
@@ -232,7 +231,7 @@ pub fn run() {
         job: RefCell::new(None),
         finished: RefCell::new(None),
         train: RefCell::new(Vec::new()),
-        phase_grid: RefCell::new(None),
+        theory_cache: RefCell::default(),
         tick,
         scheduled: Cell::new(false),
     });

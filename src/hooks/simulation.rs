@@ -444,7 +444,7 @@ mod tests {
         let s = s.reduce(update(1, &sim));
         let s = s.reduce(RunEvent::Theory {
             gen: 1,
-            bundle: TheoryBundle::cached(&mut None, &config),
+            bundle: TheoryBundle::of(&config),
         });
         assert!(s.is_done());
         let first = s.clone();
@@ -465,7 +465,7 @@ mod tests {
         );
         let s = s.reduce(RunEvent::Theory {
             gen: 3,
-            bundle: TheoryBundle::cached(&mut None, &config),
+            bundle: TheoryBundle::of(&config),
         });
         assert!(s.is_done() && s.previous.is_none(), "done: it goes");
         // A run superseded part-way is the previous one when no complete run precedes it.

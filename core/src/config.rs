@@ -78,6 +78,15 @@ named_enum! {
 }
 
 impl Config {
+    /// Whether `other` is this network at another depth (every other setting equal): what
+    /// continues a run, its correlation prediction or its theory summary at a new depth.
+    pub fn same_but_depth(&self, other: &Config) -> bool {
+        Config {
+            depth: self.depth,
+            ..*other
+        } == *self
+    }
+
     /// Whether the normalization sits after the activation, x^l = norm(phi(h^l)): placed there,
     /// present, and in a plain stack (a residual block normalizes the stream before its matmul
     /// whatever `norm_at` says).

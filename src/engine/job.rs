@@ -244,7 +244,13 @@ impl Job {
     }
 
     pub fn is_done(&self) -> bool {
-        self.sim.is_done() && self.corr.is_done() && self.jacobian.is_done()
+        self.results_done() && self.jacobian.is_done()
+    }
+
+    /// The simulation and the correlation prediction are done: the page's results are complete
+    /// (the Jacobian may still be computing).
+    fn results_done(&self) -> bool {
+        self.sim.is_done() && self.corr.is_done()
     }
 
     /// The Jacobian's state, when it changed since the last call and one is due (published
@@ -282,12 +288,12 @@ impl Job {
                 self.jacobian.start_batch_norm(self.sim.batch_norm_stats());
                 self.jacobian.step(timing.step_flops)
             };
-            if !final_sent && self.sim.is_done() && self.corr.is_done() {
+            if !final_sent && self.results_done() {
                 break;
             }
         }
         let t = now();
-        let finished = !final_sent && self.sim.is_done() && self.corr.is_done();
+        let finished = !final_sent && self.results_done();
         let due = done || finished || !self.published || t - self.last_publish >= timing.publish_ms;
         if !due {
             return (done, None);
@@ -299,7 +305,7 @@ impl Job {
             // Only the Jacobian is still being computed: its update goes out alone.
             return (done, None);
         }
-        self.final_sent = self.sim.is_done() && self.corr.is_done();
+        self.final_sent = self.results_done();
         let delta = Delta::since(&self.sim, self.samples_sent);
         self.samples_sent = self.sim.stats().len();
         let update = wire::Result {

@@ -353,10 +353,7 @@ impl Simulation {
             // A shard is not continued (its partners would have to be too).
             return Err(Box::new(self));
         }
-        let same_rest = Config {
-            depth: old.depth,
-            ..config
-        } == old;
+        let same_rest = old.same_but_depth(&config);
         let config = match config.validated() {
             Ok(c) if same_rest && c.depth > old.depth && c.branch_scale() == old.branch_scale() => {
                 c

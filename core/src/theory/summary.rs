@@ -72,13 +72,7 @@ impl TheorySummary {
     /// the caveat are made anew. Equal to [`TheorySummary::of`]`(config)`; None when the
     /// settings differ in anything but depth.
     pub fn for_depth(&self, previous: &Config, config: &Config) -> Option<TheorySummary> {
-        if (Config {
-            depth: 0,
-            ..*previous
-        }) != (Config {
-            depth: 0,
-            ..*config
-        }) {
+        if !previous.same_but_depth(config) {
             return None;
         }
         let prediction = config_prediction(config);
@@ -179,7 +173,7 @@ fn fmt_q(q: f64) -> String {
 /// The pairs have zero-mean inputs with std in_std and cosine c0 (see crate::sim).
 #[derive(Clone, Debug)]
 pub struct CorrJob {
-    /// The settings it predicts for, with depth 0 ([`CorrJob::extend`]).
+    /// The configuration it was made for ([`CorrJob::extend`] compares all but the depth).
     settings: Config,
     /// The map reached its fixed point: every further layer has the value `c`.
     converged: bool,
@@ -205,10 +199,7 @@ impl CorrJob {
         let applies =
             config.norm == Normalization::None && !config.is_residual() && q > 0.0 && q.is_finite();
         CorrJob {
-            settings: Config {
-                depth: 0,
-                ..*config
-            },
+            settings: *config,
             converged: false,
             pending: false,
             act: config.activation,
@@ -231,11 +222,7 @@ impl CorrJob {
     /// `config`. Gives the job back (Err) when the settings differ or `config` is shallower
     /// than the layers already computed.
     pub fn extend(mut self, config: &Config) -> Result<CorrJob, Box<CorrJob>> {
-        if (Config {
-            depth: 0,
-            ..*config
-        }) != self.settings
-        {
+        if !self.settings.same_but_depth(config) {
             return Err(Box::new(self));
         }
         let depth = CorrJob::new(config).depth;

@@ -37,7 +37,7 @@ pub fn App() -> Html {
     // Inside an iframe, tell the host page our height so it can size the frame.
     use_effect(web::post_height_to_parent);
 
-    let sim = use_simulation(params.config, params.pins.clone());
+    let sim = use_simulation(params.config, params.pins.clone(), params.workers);
     let resize = use_resize();
     let theme = use_theme(params.theme);
     let set = setter(&state);

@@ -245,6 +245,7 @@ fn worker_messages_carry_results_and_theory_unchanged() {
             corr: corr.values.clone(),
             corr_done: false,
             reused: 0,
+            shards: 1,
         });
         let got = wire::read_result(&sent).expect("a well-formed result");
         assert_eq!(got.gen, 7);
@@ -257,9 +258,11 @@ fn worker_messages_carry_results_and_theory_unchanged() {
         corr: corr.values.clone(),
         corr_done: true,
         reused: 2,
+        shards: 3,
     }))
     .unwrap();
     assert_eq!(last.reused, 2);
+    assert_eq!(last.shards, 3);
     assert!(last.corr_done);
     assert_eq!(last.corr, corr.values);
     view.apply(last.delta);

@@ -59,6 +59,14 @@ fn kept_text(run: &RunState) -> String {
     }
 }
 
+/// " 2 workers, each with a share of the batch's rows." when the rows are split among several.
+fn workers_text(run: &RunState) -> String {
+    match run.shards {
+        0 | 1 => String::new(),
+        n => format!(" {n} workers, each with a share of the batch's rows."),
+    }
+}
+
 fn progress_text(run: &RunState) -> String {
     let s = &run.view;
     let depth = s.config().depth;
@@ -70,23 +78,30 @@ fn progress_text(run: &RunState) -> String {
         )
     } else if run.is_done() {
         if s.backward_skipped().is_some() {
-            format!("Done: {depth} layers, forward pass only (the backward pass is skipped, see below).{}", kept_text(run))
+            format!(
+                "Done: {depth} layers, forward pass only (the backward pass is skipped, see below).{}{}",
+                kept_text(run),
+                workers_text(run)
+            )
         } else {
             format!(
-                "Done: {depth} layers, forward and backward.{}",
-                kept_text(run)
+                "Done: {depth} layers, forward and backward.{}{}",
+                kept_text(run),
+                workers_text(run)
             )
         }
     } else {
         match s.phase() {
             RunPhase::Forward => format!(
-                "Computing the forward pass: layer {} of {depth} ({progress:.0}% of all work).{}",
+                "Computing the forward pass: layer {} of {depth} ({progress:.0}% of all work).{}{}",
                 s.stats().len(),
-                kept_text(run)
+                kept_text(run),
+                workers_text(run)
             ),
-            RunPhase::Backward => {
-                format!("Computing the backward pass ({progress:.0}% of all work).")
-            }
+            RunPhase::Backward => format!(
+                "Computing the backward pass ({progress:.0}% of all work).{}",
+                workers_text(run)
+            ),
             // The simulation is done; the correlation prediction or the theory is not.
             RunPhase::Done => "Computing the mean-field theory.".to_string(),
         }
@@ -120,7 +135,7 @@ pub fn Status(props: &StatusProps) -> Html {
         None => status_text(run),
     } + &previous_text(run, props.previous.as_deref());
     html! {
-        <div class="status" role="status" aria-live="polite" data-done={run.is_done().to_string()} data-failed={run.failed.is_some().to_string()} data-engine={props.engine} data-reused={run.reused.to_string()}
+        <div class="status" role="status" aria-live="polite" data-done={run.is_done().to_string()} data-failed={run.failed.is_some().to_string()} data-engine={props.engine} data-reused={run.reused.to_string()} data-workers={run.shards.to_string()}
             data-previous={props.previous.is_some().to_string()}>
             <progress max="1" value={run.view.progress().to_string()} aria-label="Simulation progress"></progress>
             <span>{ text }</span>

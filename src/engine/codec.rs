@@ -7,6 +7,8 @@
 
 use crate::engine::train_job::TrainUpdate;
 use crate::engine::TheoryBundle;
+use lab_core::sim::{Exchange, ExchangeKind, LayerPart, ShardReport};
+use lab_core::stats::Moments;
 use lab_core::theory::{LayerFixedPoint, MapArrows, PhaseGrid, TheorySummary};
 use lab_core::theory::{LengthFixedPoint, MeanField, Phase, Prediction};
 use lab_core::train::{DecisionMap, Evaluation, LayerProbe};
@@ -320,10 +322,108 @@ flat_struct!(TrainUpdate {
     decision
 });
 
+/// The raw sums ([`Moments::to_raw`]), exactly.
+impl Flat for Moments {
+    fn put(&self, out: &mut Vec<f64>) {
+        out.extend(self.to_raw());
+    }
+    fn take(r: &mut Reader) -> Option<Self> {
+        let mut raw = [0.0; 6];
+        for v in &mut raw {
+            *v = r.next()?;
+        }
+        Some(Moments::from_raw(raw))
+    }
+}
+
+impl Flat for ExchangeKind {
+    fn put(&self, out: &mut Vec<f64>) {
+        let all = [
+            ExchangeKind::ColumnSums,
+            ExchangeKind::ColumnDeviations,
+            ExchangeKind::BackwardSums,
+        ];
+        out.push(all.iter().position(|k| k == self).unwrap_or(0) as f64);
+    }
+    fn take(r: &mut Reader) -> Option<Self> {
+        match r.tag()? {
+            0.0 => Some(ExchangeKind::ColumnSums),
+            1.0 => Some(ExchangeKind::ColumnDeviations),
+            2.0 => Some(ExchangeKind::BackwardSums),
+            _ => None,
+        }
+    }
+}
+
+flat_struct!(Exchange {
+    layer,
+    kind,
+    blocks
+});
+flat_struct!(LayerPart {
+    pre,
+    post,
+    grad_sum2
+});
+flat_struct!(ShardReport {
+    progress,
+    forward_done,
+    done,
+    backward_reached,
+    parts_from,
+    parts,
+    samples,
+    exchange
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::params::Params;
+
+    /// A shard's reports (partials, samples, an exchange, NaN and infinite values of an
+    /// exploding network) survive the trip bit for bit; a cut encoding is no report.
+    #[test]
+    fn shard_reports_survive_the_trip_bit_for_bit() {
+        use lab_core::sim::{RemoteShard, Simulation};
+        for query in [
+            "norm=batch&depth=3&width=5&batch=70",
+            "gain=40&depth=30&width=8&batch=80",
+        ] {
+            let (params, _) = Params::from_query(query);
+            let config = params.config;
+            let mut shard = RemoteShard::new(Simulation::new(config).unwrap(), 32..64);
+            let mut exchanges = 0;
+            loop {
+                let waits = shard.step(5e3);
+                let report = shard.report();
+                exchanges += usize::from(report.exchange.is_some());
+                let flat = encode(&report);
+                let back: ShardReport = decode(&flat).expect(query);
+                let again = encode(&back);
+                assert!(
+                    flat.len() == again.len()
+                        && flat
+                            .iter()
+                            .zip(&again)
+                            .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "{query}"
+                );
+                assert!(decode::<ShardReport>(&flat[..flat.len() - 1]).is_none());
+                if let Some(e) = &report.exchange {
+                    let sums = lab_core::sim::fold_blocks(e.blocks.iter().map(Vec::as_slice));
+                    shard.resume(&sums);
+                } else if waits && shard.is_done() {
+                    break;
+                }
+            }
+            assert_eq!(
+                exchanges > 0,
+                config.norm == lab_core::Normalization::Batch,
+                "{query}"
+            );
+        }
+    }
 
     #[test]
     fn every_bundle_survives_the_trip_bit_for_bit() {

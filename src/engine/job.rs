@@ -4,9 +4,9 @@
 
 use crate::engine::jacobian_wire::JacobianUpdate;
 use crate::engine::wire;
-use lab_core::sim::MemoryBudget;
+use lab_core::sim::{MemoryBudget, ShardReport, ShardSet};
 use lab_core::theory::CorrJob;
-use lab_core::{Config, ConfigError, Delta, JacobianRun, Simulation};
+use lab_core::{Config, ConfigError, JacobianRun, Simulation};
 
 /// Most estimated flops of a Jacobian computed with every run: depth 100 at width 512 (with
 /// orthogonal weights, whose QR is drawn again) is about 70 Gflop.
@@ -46,7 +46,13 @@ pub const MAIN_THREAD: Timing = Timing {
 
 pub struct Job {
     gen: u64,
-    sim: Simulation,
+    /// The simulation, in one piece or as row 0's shard of several (the others run in the
+    /// pool's other workers and report to this job).
+    sim: ShardSet,
+    /// Whole-batch sums to send to the other shards (each lets them go on past an exchange).
+    resumes: Vec<Vec<f64>>,
+    /// The shards went out of step (a bug), not yet reported.
+    failure: Option<String>,
     /// Layers kept from the previous run.
     reused: usize,
     corr: CorrJob,
@@ -172,37 +178,56 @@ impl Job {
         budget: MemoryBudget,
         now: f64,
     ) -> Result<Job, ConfigError> {
-        Ok(Job::of(
-            gen,
-            Simulation::with_budget(config, budget)?,
-            0,
-            now,
-        ))
+        Job::sharded(gen, config, budget, now, 1)
+    }
+
+    /// Like [`Job::new`], the simulation split into at most `shards` row shards (fewer when
+    /// the batch has fewer blocks of rows): this job computes the first and combines the
+    /// others' reports ([`Job::remote_rows`] says which rows they are to compute;
+    /// [`Job::apply`] takes their reports and [`Job::take_resumes`] gives what to send them).
+    /// Every shard plans its memory by the whole batch's estimate within `budget`, so each
+    /// uses at most what one simulation of the whole batch would.
+    pub fn sharded(
+        gen: u64,
+        config: Config,
+        budget: MemoryBudget,
+        now: f64,
+        shards: usize,
+    ) -> Result<Job, ConfigError> {
+        let sim = ShardSet::new(Simulation::with_budget(config, budget)?, shards);
+        Ok(Job::of(gen, sim, 0, now))
     }
 
     /// The run numbered `gen` of `config` after `previous`: when `config` is a deeper network
     /// of the same settings with the same memory decisions (within the previous run's budget),
     /// the previous simulation continues (its layers are kept, see `Simulation::extend`, the results are the
-    /// same as a fresh run's); otherwise a fresh run.
+    /// same as a fresh run's); otherwise a fresh run, in at most `shards` row shards. A
+    /// simulation in several shards is not continued: the run is fresh, in shards.
     pub fn after(
         previous: Option<Job>,
         gen: u64,
         config: Config,
         budget: MemoryBudget,
         now: f64,
+        shards: usize,
     ) -> Result<Job, ConfigError> {
         let Some(previous) = previous else {
-            return Job::new(gen, config, budget, now);
+            return Job::sharded(gen, config, budget, now, shards);
         };
         // The correlation prediction of the same settings continues too (its layers depend on
         // the settings and the layer only), even when the simulation cannot.
         let corr = previous.corr.extend(&config).ok();
-        let mut job = match previous.sim.extend(config) {
-            Ok(sim) => {
+        let whole = previous
+            .sim
+            .into_whole()
+            .filter(|_| lab_core::sim::shard_rows(config.batch, shards).len() == 1);
+        let extended = whole.map(|sim| sim.extend(config));
+        let mut job = match extended {
+            Some(Ok(sim)) => {
                 let reused = sim.stats().len();
-                Job::of(gen, sim, reused, now)
+                Job::of(gen, ShardSet::whole(sim), reused, now)
             }
-            Err(_) => Job::new(gen, config, budget, now)?,
+            _ => Job::sharded(gen, config, budget, now, shards)?,
         };
         if let Some(corr) = corr {
             job.corr = corr;
@@ -210,12 +235,14 @@ impl Job {
         Ok(job)
     }
 
-    fn of(gen: u64, sim: Simulation, reused: usize, now: f64) -> Job {
+    fn of(gen: u64, sim: ShardSet, reused: usize, now: f64) -> Job {
         let config = *sim.config();
         Job {
             gen,
             corr: CorrJob::new(sim.config()),
             sim,
+            resumes: Vec::new(),
+            failure: None,
             reused,
             samples_sent: 0,
             last_publish: now,
@@ -237,10 +264,53 @@ impl Job {
         part.update.reason = "not computed for a pinned run".to_string();
     }
 
+    /// The run's number.
+    pub fn gen(&self) -> u64 {
+        self.gen
+    }
+
+    /// The rows of the other shards (shard 1, 2, ...), for the pool's other workers.
+    pub fn remote_rows(&self) -> &[std::ops::Range<usize>] {
+        self.sim.remote_rows()
+    }
+
+    /// Takes in shard `shard`'s report (1-based among the others); an error for a report
+    /// that does not fit (a bug).
+    pub fn apply(&mut self, shard: usize, report: ShardReport) -> Result<(), String> {
+        self.sim.apply(shard, report)?;
+        self.exchange();
+        Ok(())
+    }
+
+    /// When every shard waits at a whole-batch sum: row 0's shard goes on, the sums wait in
+    /// [`Job::take_resumes`] for the others.
+    fn exchange(&mut self) {
+        match self.sim.exchange() {
+            Ok(Some(sums)) => self.resumes.push(sums),
+            Ok(None) => {}
+            Err(e) => self.failure = Some(e),
+        }
+    }
+
+    /// The whole-batch sums to send to the other shards, in order.
+    pub fn take_resumes(&mut self) -> Vec<Vec<f64>> {
+        std::mem::take(&mut self.resumes)
+    }
+
+    /// Whether this job waits for the other shards (nothing to do until a report arrives).
+    pub fn waits(&self) -> bool {
+        self.sim.waits() && (self.sim.own().exchange().is_some() || self.corr.is_done())
+    }
+
+    /// Why the shards cannot go on (they wait at different sums: a bug), once.
+    pub fn take_failure(&mut self) -> Option<String> {
+        self.failure.take()
+    }
+
     /// Forward layers this run computed itself (not kept from the previous run).
     #[cfg(test)]
     pub fn layers_computed(&self) -> usize {
-        self.sim.layers_forwarded() - self.reused
+        self.sim.own().layers_forwarded() - self.reused
     }
 
     pub fn is_done(&self) -> bool {
@@ -280,14 +350,23 @@ impl Job {
         let mut done = self.is_done();
         let final_sent = self.final_sent;
         while !done && now() - start < timing.slice_ms {
-            done = if !self.sim.is_done() {
-                self.sim.step(timing.step_flops) && self.corr.is_done() && self.jacobian.is_done()
+            if !self.sim.waits() && !self.sim.is_done() {
+                self.sim.step(timing.step_flops);
+                self.exchange();
+            } else if self.sim.own().exchange().is_some() {
+                // Waits for the other shards' sums (a report starts a new slice).
+                break;
             } else if !self.corr.is_done() {
-                self.corr.step() && self.jacobian.is_done()
+                self.corr.step();
+            } else if self.sim.is_done() {
+                self.jacobian
+                    .start_batch_norm(self.sim.own().batch_norm_stats());
+                self.jacobian.step(timing.step_flops);
             } else {
-                self.jacobian.start_batch_norm(self.sim.batch_norm_stats());
-                self.jacobian.step(timing.step_flops)
-            };
+                // Row 0's shard is done; the others' last reports are to come.
+                break;
+            }
+            done = self.is_done();
             if !final_sent && self.results_done() {
                 break;
             }
@@ -306,14 +385,15 @@ impl Job {
             return (done, None);
         }
         self.final_sent = self.results_done();
-        let delta = Delta::since(&self.sim, self.samples_sent);
-        self.samples_sent = self.sim.stats().len();
+        let delta = self.sim.delta_since(self.samples_sent);
+        self.samples_sent = delta.stats.len();
         let update = wire::Result {
             gen: self.gen,
             delta,
             corr: self.corr.values.clone(),
             corr_done: self.corr.is_done(),
             reused: self.reused,
+            shards: self.sim.shards(),
         };
         (done, Some(update))
     }
@@ -443,7 +523,7 @@ mod tests {
             ..config
         };
         let mut second =
-            Job::after(Some(first), 2, deeper, MemoryBudget::default(), now()).unwrap();
+            Job::after(Some(first), 2, deeper, MemoryBudget::default(), now(), 1).unwrap();
         let mut view = SimView::new(deeper);
         assert_eq!(run_to_end(&mut second, &mut view), 50);
         assert_eq!(second.layers_computed(), 10);
@@ -455,8 +535,15 @@ mod tests {
             depth: 40,
             ..config
         };
-        let mut back =
-            Job::after(Some(second), 3, shallower, MemoryBudget::default(), now()).unwrap();
+        let mut back = Job::after(
+            Some(second),
+            3,
+            shallower,
+            MemoryBudget::default(),
+            now(),
+            1,
+        )
+        .unwrap();
         run_to_end(&mut back, &mut SimView::new(shallower));
         assert_eq!(back.corr.values, fresh_corr(&shallower));
         let second = back;
@@ -464,7 +551,7 @@ mod tests {
             activation: lab_core::Activation::new(lab_core::ActivationKind::Tanh),
             ..deeper
         };
-        let third = Job::after(Some(second), 3, other, MemoryBudget::default(), now()).unwrap();
+        let third = Job::after(Some(second), 3, other, MemoryBudget::default(), now(), 1).unwrap();
         assert_eq!(third.layers_computed(), 0);
         assert_eq!(third.reused, 0);
     }

@@ -6,11 +6,20 @@
 //! (`static/worker.js`, copied next to the page) that imports the JS and wasm files trunk
 //! built, found through the page's preload links; no second binary. Latest wins: every configuration gets a new
 //! generation number, and results of older generations are dropped on arrival.
+//!
+//! The pool: a run may be split into row shards over several workers ([`pool_size`]; the
+//! `workers` URL parameter asks for fewer). The other workers of the pool run the same wasm
+//! in the shard role and are started with the first run that can use them; the page gives the
+//! simulation worker (the coordinator) a MessagePort to each, and the workers talk directly
+//! (see worker.rs and pool_wire.rs). The page holds a run back until the pool's workers are
+//! ready (at most [`POOL_WAIT_MS`]), so a run's number of workers does not depend on when the
+//! workers happened to start. A pool worker that fails is dropped; the run in flight starts
+//! again without it.
 
 use crate::engine::jacobian_wire::{self, JacobianUpdate};
 use crate::engine::job::{self, Job};
 use crate::engine::wire;
-use crate::engine::TheoryBundle;
+use crate::engine::{pool_wire, TheoryBundle};
 use crate::web::{self, now_ms};
 use gloo_timers::callback::{Interval, Timeout};
 use lab_core::sim::MemoryBudget;
@@ -53,6 +62,24 @@ const READY_TIMEOUT_MS: u32 = 15_000;
 /// The simulation worker's name.
 const SIMULATION_WORKER: &str = "activation-lab-simulation";
 
+/// The names of the pool's other workers: this, then the shard number (1, 2, ...).
+const SHARD_WORKER: &str = "activation-lab-shard-";
+
+/// A run waits at most this long for the pool's workers to start; it goes on with those
+/// ready by then.
+const POOL_WAIT_MS: u32 = 3_000;
+
+/// The workers a simulation may use on this machine: one per logical processor but one (the
+/// page's thread also draws), at least 2 on a machine with 2 (the page draws only at animation
+/// frames, so both processors go to the simulation while it computes), at most
+/// [`lab_core::sim::MAX_SHARDS`]; 1 on a single processor.
+pub fn pool_size() -> usize {
+    match web::hardware_concurrency() {
+        0 | 1 => 1,
+        n => (n - 1).clamp(2, lab_core::sim::MAX_SHARDS),
+    }
+}
+
 /// The page pings the worker this often; any message from the worker answers.
 const HEARTBEAT_MS: u32 = 1_000;
 
@@ -92,6 +119,23 @@ struct Inner {
     retried: Option<u64>,
     /// Stops the main-thread fallback's loop.
     local_alive: Option<Rc<Cell<bool>>>,
+    /// The workers the runs ask for (1 to [`pool_size`]).
+    workers: usize,
+    /// The pool's other workers (shard 1, 2, ...), once started.
+    helpers: Vec<Helper>,
+    /// The pool has started (its workers ready, failed or waited for long enough).
+    pool_settled: bool,
+    /// The coordinator has ports to the pool's ready workers.
+    pool_wired: bool,
+    _pool_wait: Option<Timeout>,
+}
+
+/// One of the pool's other workers.
+struct Helper {
+    worker: Worker,
+    ready: bool,
+    _on_message: Closure<dyn Fn(MessageEvent)>,
+    _on_error: Closure<dyn Fn(web_sys::Event)>,
 }
 
 /// Starts runs and reports their results to the sink.
@@ -114,6 +158,11 @@ impl Runner {
             acked: false,
             retried: None,
             local_alive: None,
+            workers: pool_size(),
+            helpers: Vec::new(),
+            pool_settled: false,
+            pool_wired: false,
+            _pool_wait: None,
         }));
         if let Err(e) = start_worker(&inner) {
             web::log_error(&format!(
@@ -149,6 +198,11 @@ impl Runner {
         self.start(config, true);
     }
 
+    /// The workers the next runs ask for (clamped to 1..=[`pool_size`]).
+    pub fn set_workers(&self, workers: usize) {
+        self.inner.borrow_mut().workers = workers.clamp(1, pool_size());
+    }
+
     /// Starts computing a pinned run of `config`, without its Jacobian (the page shows only
     /// a pin's statistics); the run in flight is superseded.
     pub fn run_pinned(&self, config: Config) {
@@ -156,32 +210,37 @@ impl Runner {
     }
 
     fn start(&self, config: Config, jacobian: bool) {
-        let (gen, sink) = {
-            let mut inner = self.inner.borrow_mut();
-            inner.gen += 1;
-            inner.current = Some(config);
-            inner.jacobian = jacobian;
-            inner.in_flight = false;
-            inner.acked = false;
-            if let Some(alive) = inner.local_alive.take() {
-                alive.set(false);
-            }
-            (inner.gen, inner.sink.clone())
-        };
-        sink(RunEvent::Start { gen, config });
-        if self.inner.borrow().local {
-            start_local(&self.inner);
+        start_run(&self.inner, config, jacobian);
+    }
+}
+
+fn start_run(inner: &Rc<RefCell<Inner>>, config: Config, jacobian: bool) {
+    let (gen, sink) = {
+        let mut inner = inner.borrow_mut();
+        inner.gen += 1;
+        inner.current = Some(config);
+        inner.jacobian = jacobian;
+        inner.in_flight = false;
+        inner.acked = false;
+        if let Some(alive) = inner.local_alive.take() {
+            alive.set(false);
+        }
+        (inner.gen, inner.sink.clone())
+    };
+    sink(RunEvent::Start { gen, config });
+    if inner.borrow().local {
+        start_local(inner);
+        return;
+    }
+    // After a dead worker, a fresh one for the new request.
+    if inner.borrow().slot.is_none() {
+        if let Err(e) = start_worker(inner) {
+            fall_back(inner, &format!("no fresh worker: {e}"));
             return;
         }
-        // After a dead worker, a fresh one for the new request.
-        if self.inner.borrow().slot.is_none() {
-            if let Err(e) = start_worker(&self.inner) {
-                fall_back(&self.inner, &format!("no fresh worker: {e}"));
-                return;
-            }
-        }
-        post_current(&self.inner);
     }
+    start_pool(inner, &config);
+    post_current(inner);
 }
 
 impl Drop for Runner {
@@ -190,9 +249,176 @@ impl Drop for Runner {
         if let Some(slot) = inner.slot.take() {
             slot.worker.terminate();
         }
+        for helper in inner.helpers.drain(..) {
+            helper.worker.terminate();
+        }
         if let Some(alive) = inner.local_alive.take() {
             alive.set(false);
         }
+    }
+}
+
+/// Starts the pool's other workers when `config`'s run can use them (more than one worker
+/// asked for, a batch of more than one block of rows) and they are not started yet.
+fn start_pool(inner: &Rc<RefCell<Inner>>, config: &Config) {
+    let wanted = {
+        let i = inner.borrow();
+        if i.pool_settled || !i.helpers.is_empty() || i.local {
+            return;
+        }
+        lab_core::sim::shard_rows(config.batch, i.workers).len() > 1
+    };
+    if !wanted {
+        return;
+    }
+    let others = pool_size() - 1;
+    for k in 1..=others {
+        match start_helper(inner, k) {
+            Ok(helper) => inner.borrow_mut().helpers.push(helper),
+            Err(e) => {
+                web::log_error(&format!(
+                    "Activation Lab: worker {k} of the pool did not start ({e}); the pool has {k}"
+                ));
+                break;
+            }
+        }
+    }
+    let wait = {
+        let inner = inner.clone();
+        Timeout::new(POOL_WAIT_MS, move || settle_pool(&inner))
+    };
+    let mut i = inner.borrow_mut();
+    i._pool_wait = Some(wait);
+    if i.helpers.is_empty() {
+        i.pool_settled = true;
+    }
+}
+
+fn start_helper(inner: &Rc<RefCell<Inner>>, k: usize) -> Result<Helper, String> {
+    let worker = spawn_worker(&format!("{SHARD_WORKER}{k}"))?;
+    let on_message = {
+        let inner = inner.clone();
+        let worker = worker.clone();
+        Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
+            match wire::kind(&e.data()).as_str() {
+                "ready" => {
+                    if let Some(h) = helper_of(&mut inner.borrow_mut(), &worker) {
+                        h.ready = true;
+                    }
+                    let all = inner.borrow().helpers.iter().all(|h| h.ready);
+                    if all {
+                        settle_pool(&inner);
+                    }
+                }
+                // A panic in the worker (its hook posts it).
+                "error" => drop_helper(&inner, &worker, &wire::read_error(&e.data())),
+                _ => {}
+            }
+        })
+    };
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    let on_error = {
+        let inner = inner.clone();
+        let worker = worker.clone();
+        Closure::<dyn Fn(web_sys::Event)>::new(move |e: web_sys::Event| {
+            e.prevent_default();
+            drop_helper(&inner, &worker, "it raised an error");
+        })
+    };
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    Ok(Helper {
+        worker,
+        ready: false,
+        _on_message: on_message,
+        _on_error: on_error,
+    })
+}
+
+fn helper_of<'a>(inner: &'a mut Inner, worker: &Worker) -> Option<&'a mut Helper> {
+    inner
+        .helpers
+        .iter_mut()
+        .find(|h| JsValue::from(&h.worker) == JsValue::from(worker))
+}
+
+/// The pool has started: the workers not ready by now are given up, the others wired to the
+/// coordinator, and the held run goes out.
+fn settle_pool(inner: &Rc<RefCell<Inner>>) {
+    {
+        let mut i = inner.borrow_mut();
+        if i.pool_settled {
+            return;
+        }
+        i.pool_settled = true;
+        let (ready, late): (Vec<Helper>, Vec<Helper>) = i.helpers.drain(..).partition(|h| h.ready);
+        for helper in late {
+            web::log_error("Activation Lab: a worker of the pool did not start in time");
+            helper.worker.terminate();
+        }
+        i.helpers = ready;
+        i._pool_wait = None;
+    }
+    wire_pool(inner);
+    post_current(inner);
+}
+
+/// Gives the coordinator (once ready) a MessagePort to each of the pool's ready workers, and
+/// each of them the other end.
+fn wire_pool(inner: &Rc<RefCell<Inner>>) {
+    let mut i = inner.borrow_mut();
+    if !i.pool_settled || !i.slot.as_ref().is_some_and(|s| s.ready) {
+        return;
+    }
+    let mut ports = Vec::new();
+    for helper in &i.helpers {
+        let Ok(channel) = web_sys::MessageChannel::new() else {
+            break;
+        };
+        let (message, transfer) = pool_wire::shard_port(&channel.port2());
+        if helper
+            .worker
+            .post_message_with_transfer(&message, &transfer)
+            .is_err()
+        {
+            break;
+        }
+        ports.push(channel.port1());
+    }
+    let (message, transfer) = pool_wire::pool(&ports);
+    if let Some(slot) = i.slot.as_ref() {
+        i.pool_wired = slot
+            .worker
+            .post_message_with_transfer(&message, &transfer)
+            .is_ok();
+    }
+}
+
+/// A worker of the pool failed: it is dropped, the rest wired again, and the run in flight
+/// (which may have waited for it) starts again without it.
+fn drop_helper(inner: &Rc<RefCell<Inner>>, worker: &Worker, why: &str) {
+    let (config, jacobian) = {
+        let mut i = inner.borrow_mut();
+        let before = i.helpers.len();
+        i.helpers
+            .retain(|h| JsValue::from(&h.worker) != JsValue::from(worker));
+        if i.helpers.len() == before {
+            return;
+        }
+        worker.terminate();
+        web::log_error(&format!(
+            "Activation Lab: a worker of the pool stopped ({why}); the pool goes on with {}",
+            i.helpers.len() + 1
+        ));
+        let pending = i.in_flight || !i.pool_settled;
+        (i.current.filter(|_| pending), i.jacobian)
+    };
+    let all_ready = inner.borrow().helpers.iter().all(|h| h.ready);
+    if all_ready {
+        settle_pool(inner);
+    }
+    wire_pool(inner);
+    if let Some(config) = config {
+        start_run(inner, config, jacobian);
     }
 }
 
@@ -263,7 +489,13 @@ fn post_current(inner: &Rc<RefCell<Inner>>) {
     let Some(slot) = i.slot.as_ref().filter(|s| s.ready) else {
         return;
     };
+    let starting = !i.helpers.is_empty() && !i.pool_settled;
+    if starting {
+        return; // the pool's ready, or its wait over, sends it
+    }
     let request = wire::run_request(gen, &config);
+    let pool = if i.pool_wired { i.helpers.len() + 1 } else { 1 };
+    wire::with_workers(&request, i.workers.min(pool));
     if !i.jacobian {
         wire::without_jacobian(&request);
     }
@@ -310,6 +542,8 @@ fn on_message(inner: &Rc<RefCell<Inner>>, message: &JsValue) {
             if let Some(slot) = inner.borrow_mut().slot.as_mut() {
                 slot.ready = true;
             }
+            // (A fresh coordinator after a dead one gets fresh ports to the pool.)
+            wire_pool(inner);
             post_current(inner);
             return;
         }
@@ -393,6 +627,7 @@ fn failed(inner: &Rc<RefCell<Inner>>, why: &str, before_ready: &str) {
         if let Some(slot) = i.slot.take() {
             slot.worker.terminate();
         }
+        i.pool_wired = false;
         let retry = i.in_flight && !i.acked && i.retried != Some(i.gen);
         let report = i.in_flight && !retry;
         i.in_flight = false;
@@ -442,6 +677,12 @@ fn fall_back(inner: &Rc<RefCell<Inner>>, why: &str) {
         if let Some(slot) = i.slot.take() {
             slot.worker.terminate();
         }
+        // The main thread computes alone.
+        for helper in i.helpers.drain(..) {
+            helper.worker.terminate();
+        }
+        i.pool_wired = false;
+        i.pool_settled = true;
         if i.local {
             return; // already on the main thread
         }

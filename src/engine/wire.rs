@@ -125,6 +125,24 @@ pub fn without_jacobian(message: &JsValue) {
     let _ = Reflect::set(message, &JsValue::from_str("jacobian"), &false.into());
 }
 
+/// Asks for a run computed by up to `workers` workers of the pool (row shards).
+pub fn with_workers(message: &JsValue, workers: usize) {
+    let _ = Reflect::set(
+        message,
+        &JsValue::from_str("workers"),
+        &(workers as f64).into(),
+    );
+}
+
+/// The workers a run request asks for: 1 to [`lab_core::sim::MAX_SHARDS`] (1 when it says
+/// nothing or something else).
+pub fn read_workers(message: &JsValue) -> usize {
+    get(message, "workers")
+        .as_f64()
+        .filter(|w| w.fract() == 0.0 && (1.0..=lab_core::sim::MAX_SHARDS as f64).contains(w))
+        .map_or(1, |w| w as usize)
+}
+
 /// Whether a run request needs the Jacobian: unless it says `jacobian: false`.
 pub fn wants_jacobian(message: &JsValue) -> bool {
     get(message, "jacobian").as_bool() != Some(false)
@@ -185,6 +203,8 @@ pub struct Result {
     /// Layers kept from the previous run (a deeper network of the same settings continues the
     /// shallower one: `Simulation::extend`); 0 for a fresh run.
     pub reused: usize,
+    /// The row shards (workers) the simulation was computed in.
+    pub shards: usize,
 }
 
 /// A result message's fields as JS carries them (numbers as f64, stats flattened), before
@@ -205,6 +225,7 @@ pub struct ResultFields {
     pub corr: Vec<f64>,
     pub corr_done: bool,
     pub reused: f64,
+    pub shards: f64,
 }
 
 impl ResultFields {
@@ -240,6 +261,7 @@ impl ResultFields {
             corr: r.corr.clone(),
             corr_done: r.corr_done,
             reused: r.reused as f64,
+            shards: r.shards as f64,
         }
     }
 }
@@ -274,6 +296,7 @@ pub fn result(r: &Result) -> JsValue {
     set(&o, "corr", &Float64Array::from(f.corr.as_slice()).into());
     set(&o, "corr_done", &f.corr_done.into());
     set(&o, "reused", &f.reused.into());
+    set(&o, "shards", &f.shards.into());
     o.into()
 }
 
@@ -312,6 +335,7 @@ pub fn read_result(message: &JsValue) -> Decoded<Result> {
         corr: get_f64_array(message, "corr")?,
         corr_done: get_bool(message, "corr_done")?,
         reused: get_number(message, "reused")?,
+        shards: get_number(message, "shards")?,
     })
 }
 
@@ -387,6 +411,10 @@ pub fn decode_result(f: ResultFields) -> Decoded<Result> {
         corr: f.corr,
         corr_done: f.corr_done,
         reused: count("reused", f.reused, stats_len)?,
+        shards: match count("shards", f.shards, lab_core::sim::MAX_SHARDS)? {
+            0 => return Err("`shards` is 0".to_string()),
+            n => n,
+        },
     })
 }
 
@@ -488,6 +516,7 @@ mod tests {
                             corr: corr.clone(),
                             corr_done: done,
                             reused: from,
+                            shards: 1 + from % lab_core::sim::MAX_SHARDS,
                         })
                     })
                 },
@@ -513,6 +542,7 @@ mod tests {
             && bits(&a.corr) == bits(&b.corr)
             && a.corr_done == b.corr_done
             && a.reused.to_bits() == b.reused.to_bits()
+            && a.shards.to_bits() == b.shards.to_bits()
     }
 
     /// Any f64, with the special values and small integers (the fields' valid values) common.
@@ -567,6 +597,7 @@ mod tests {
                         corr,
                         corr_done: done,
                         reused: from,
+                        shards: 1.0 + (from % 8.0),
                     }
                 },
             )
@@ -635,6 +666,7 @@ mod tests {
             corr: vec![],
             corr_done: false,
             reused: 1.0,
+            shards: 2.0,
         };
         assert!(decode_result(good.clone()).is_ok());
         let bad = |f: fn(&mut ResultFields)| {
@@ -643,6 +675,8 @@ mod tests {
             decode_result(fields).expect_err("malformed")
         };
         assert!(bad(|f| f.gen = -1.0).contains("gen"));
+        assert!(bad(|f| f.shards = 0.0).contains("shards"));
+        assert!(bad(|f| f.shards = 9.0).contains("shards"));
         assert!(bad(|f| f.gen = 0.5).contains("gen"));
         assert!(bad(|f| f.progress = f64::NAN).contains("progress"));
         assert!(bad(|f| f.phase = "sideways".into()).contains("phase"));

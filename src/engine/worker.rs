@@ -6,17 +6,25 @@
 //! MessageChannel, which has no timer clamping), so a newer request is seen within one slice.
 //! Results go out after the first slice, then at most every `publish_ms`, and at the end.
 //! Each request first gets its mean-field theory ([`TheoryBundle`]), computed at once.
+//!
+//! The worker pool (`pool_wire.rs`): the simulation worker is the coordinator. A run asking for
+//! several workers is split into row shards; the coordinator computes row 0's (with the
+//! correlation prediction and the Jacobian) and sends each other shard to one of the pool's
+//! other workers, through the MessagePorts the page gave it. Those workers run the same code
+//! in the shard role: they compute their rows, report, wait at each whole-batch sum for the
+//! coordinator's `shard_resume`, and drop their work for a newer run's.
 
 use crate::engine::bundle::TheoryCache;
 use crate::engine::job::{self, Job};
 use crate::engine::train_job::TrainJob;
 use crate::engine::train_wire::{self, Control};
-use crate::engine::{jacobian_wire, wire, TheoryBundle};
+use crate::engine::{jacobian_wire, pool_wire, wire, TheoryBundle};
+use lab_core::sim::{RemoteShard, Simulation};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent};
+use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent, MessagePort};
 
 /// Whether this code runs in a dedicated worker (and not in a page).
 pub fn in_worker() -> bool {
@@ -32,6 +40,9 @@ fn now_ms() -> f64 {
         .map_or_else(js_sys::Date::now, |p| p.now())
 }
 
+/// A MessagePort of the pool and its message handler.
+type Port = (MessagePort, Closure<dyn Fn(MessageEvent)>);
+
 struct Worker {
     scope: DedicatedWorkerGlobalScope,
     job: RefCell<Option<Job>>,
@@ -44,6 +55,14 @@ struct Worker {
     /// port2 -> port1 wakes the next slice.
     tick: MessageChannel,
     scheduled: Cell<bool>,
+    /// The coordinator's ports to the pool's other workers (shard k's is `pool[k - 1]`), with
+    /// their handlers.
+    pool: RefCell<Vec<Port>>,
+    /// The pool's ports that got a shard of the current run.
+    pool_used: Cell<usize>,
+    /// In the shard role: the port to the coordinator (with its handler), and the shard.
+    coordinator: RefCell<Option<Port>>,
+    shard: RefCell<Option<(u64, RemoteShard)>>,
 }
 
 impl Worker {
@@ -59,10 +78,12 @@ impl Worker {
         }
     }
 
-    fn on_request(&self, message: &JsValue) {
+    fn on_request(self: &Rc<Self>, message: &JsValue) {
         match wire::kind(message).as_str() {
             "run" => {}
             "ping" => return self.post(&wire::pong()),
+            "pool" => return self.on_pool(message),
+            "shard_port" => return self.on_shard_port(message),
             "train" => return self.on_train(message),
             "train_control" => return self.on_train_control(message),
             _ => return,
@@ -83,15 +104,208 @@ impl Worker {
             .borrow_mut()
             .take()
             .or_else(|| self.finished.borrow_mut().take());
-        match Job::after(previous, gen, config, wire::read_budget(message), now_ms()) {
+        let workers = wire::read_workers(message).min(self.pool.borrow().len() + 1);
+        let budget = wire::read_budget(message);
+        match Job::after(previous, gen, config, budget, now_ms(), workers) {
             Ok(mut job) => {
                 if !wire::wants_jacobian(message) {
                     job.skip_jacobian();
                 }
+                self.hand_out_shards(gen, &config, job.remote_rows(), message);
                 *self.job.borrow_mut() = Some(job);
                 self.schedule();
             }
             Err(e) => self.post(&wire::error(&format!("invalid configuration: {e}"))),
+        }
+    }
+
+    /// The coordinator: sends each other shard of run `gen` to a worker of the pool, and tells
+    /// the workers without one to drop their old work.
+    fn hand_out_shards(
+        &self,
+        gen: u64,
+        config: &lab_core::Config,
+        rows: &[std::ops::Range<usize>],
+        request: &JsValue,
+    ) {
+        let device_memory = wire::get(request, "deviceMemory").as_f64();
+        let pool = self.pool.borrow();
+        for (i, (port, _)) in pool.iter().enumerate() {
+            let message = match rows.get(i) {
+                Some(rows) => pool_wire::shard_run(gen, config, rows, device_memory),
+                None if i < self.pool_used.get() => pool_wire::shard_stop(),
+                None => continue,
+            };
+            port.post_message(&message).ok();
+        }
+        self.pool_used.set(rows.len());
+    }
+
+    /// The coordinator: the page's ports to the pool's other workers (replacing any before).
+    fn on_pool(self: &Rc<Self>, message: &JsValue) {
+        let ports = pool_wire::read_pool(message);
+        let mut pool = self.pool.borrow_mut();
+        for (port, _) in pool.drain(..) {
+            port.close();
+        }
+        for (i, port) in ports.into_iter().enumerate() {
+            let worker = Rc::downgrade(self);
+            let handler = Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
+                if let Some(worker) = worker.upgrade() {
+                    worker.on_shard_message(i + 1, &e.data());
+                }
+            });
+            port.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+            pool.push((port, handler));
+        }
+        self.pool_used.set(0);
+    }
+
+    /// The coordinator: a message from shard `shard`'s worker.
+    fn on_shard_message(&self, shard: usize, message: &JsValue) {
+        let mut slot = self.job.borrow_mut();
+        let Some(job) = slot.as_mut() else {
+            return;
+        };
+        let outcome = match wire::kind(message).as_str() {
+            "shard_report" => match pool_wire::read_shard_report(message) {
+                Ok((gen, report)) if gen == job.gen() => job.apply(shard, report),
+                Ok(_) => return, // an older run's
+                Err(e) => Err(format!("malformed shard report: {e}")),
+            },
+            "shard_error" => {
+                if wire::get(message, "gen").as_f64() != Some(job.gen() as f64) {
+                    return;
+                }
+                Err(wire::read_error(message))
+            }
+            _ => return,
+        };
+        drop(slot);
+        match outcome {
+            Ok(()) => {
+                self.send_resumes();
+                self.schedule();
+            }
+            Err(e) => self.fail_job(&format!("a worker of the pool failed: {e}")),
+        }
+    }
+
+    /// The coordinator: sends the other shards the whole-batch sums they wait for.
+    fn send_resumes(&self) {
+        let (gen, resumes) = match self.job.borrow_mut().as_mut() {
+            Some(job) => (job.gen(), job.take_resumes()),
+            None => return,
+        };
+        let pool = self.pool.borrow();
+        for sums in resumes {
+            let message = pool_wire::shard_resume(gen, &sums);
+            for (port, _) in pool.iter().take(self.pool_used.get()) {
+                port.post_message(&message).ok();
+            }
+        }
+    }
+
+    /// The current run cannot go on: the page is told (as for a panic) and the job dropped.
+    fn fail_job(&self, why: &str) {
+        self.job.borrow_mut().take();
+        for (port, _) in self.pool.borrow().iter() {
+            port.post_message(&pool_wire::shard_stop()).ok();
+        }
+        self.post(&wire::error(why));
+    }
+
+    /// The shard role: the page's port to the coordinator.
+    fn on_shard_port(self: &Rc<Self>, message: &JsValue) {
+        let Some(port) = pool_wire::read_shard_port(message) else {
+            return;
+        };
+        let worker = Rc::downgrade(self);
+        let handler = Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
+            if let Some(worker) = worker.upgrade() {
+                worker.on_shard_request(&e.data());
+            }
+        });
+        port.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+        if let Some((old, _)) = self.coordinator.replace(Some((port, handler))) {
+            old.close();
+        }
+        self.shard.borrow_mut().take();
+    }
+
+    /// The shard role: a request from the coordinator.
+    fn on_shard_request(&self, message: &JsValue) {
+        match wire::kind(message).as_str() {
+            "shard_run" => {
+                let run = match pool_wire::read_shard_run(message) {
+                    Ok(run) => run,
+                    Err(e) => {
+                        let gen = wire::get(message, "gen").as_f64().unwrap_or(0.0) as u64;
+                        return self.to_coordinator(&pool_wire::shard_error(
+                            gen,
+                            &format!("malformed shard request: {e}"),
+                        ));
+                    }
+                };
+                match Simulation::with_budget(run.config, run.budget) {
+                    Ok(sim) => {
+                        *self.shard.borrow_mut() = Some((run.gen, RemoteShard::new(sim, run.rows)));
+                        self.schedule();
+                    }
+                    Err(e) => self.to_coordinator(&pool_wire::shard_error(
+                        run.gen,
+                        &format!("invalid configuration: {e}"),
+                    )),
+                }
+            }
+            "shard_resume" => {
+                let Ok((gen, sums)) = pool_wire::read_shard_resume(message) else {
+                    return;
+                };
+                if let Some((g, shard)) = self.shard.borrow_mut().as_mut() {
+                    if *g == gen {
+                        shard.resume(&sums);
+                    }
+                }
+                self.schedule();
+            }
+            "shard_stop" => {
+                self.shard.borrow_mut().take();
+            }
+            _ => {}
+        }
+    }
+
+    fn to_coordinator(&self, message: &JsValue) {
+        if let Some((port, _)) = self.coordinator.borrow().as_ref() {
+            port.post_message(message).ok();
+        }
+    }
+
+    /// The shard role: works on the shard for a slice, then reports; it goes on unless it
+    /// waits for sums or is done.
+    fn shard_slice(&self) {
+        let mut slot = self.shard.borrow_mut();
+        let Some((gen, shard)) = slot.as_mut() else {
+            return;
+        };
+        let start = now_ms();
+        let mut waits = false;
+        while now_ms() - start < job::WORKER.slice_ms {
+            waits = shard.step(job::WORKER.step_flops);
+            if waits {
+                break;
+            }
+        }
+        let report = pool_wire::shard_report(*gen, &shard.report());
+        let done = shard.is_done();
+        if done {
+            slot.take();
+        }
+        drop(slot);
+        self.to_coordinator(&report);
+        if !waits && !done {
+            self.schedule();
         }
     }
 
@@ -186,6 +400,7 @@ impl Worker {
     fn slice(&self) {
         self.scheduled.set(false);
         self.train_slice();
+        self.shard_slice();
         let mut slot = self.job.borrow_mut();
         let Some(job) = slot.as_mut() else {
             return;
@@ -197,10 +412,18 @@ impl Worker {
         if let Some(jacobian) = job.take_jacobian() {
             self.post(&jacobian_wire::jacobian(&jacobian));
         }
+        let failure = job.take_failure();
+        let waits = job.waits();
         if done {
             *self.finished.borrow_mut() = slot.take();
-        } else {
-            drop(slot);
+            return;
+        }
+        drop(slot);
+        self.send_resumes();
+        if let Some(why) = failure {
+            self.fail_job(&format!("the shards went out of step: {why}"));
+        } else if !waits {
+            // (While it waits, the other shards' reports schedule the next slice.)
             self.schedule();
         }
     }
@@ -234,6 +457,10 @@ pub fn run() {
         theory_cache: RefCell::default(),
         tick,
         scheduled: Cell::new(false),
+        pool: RefCell::default(),
+        pool_used: Cell::new(0),
+        coordinator: RefCell::new(None),
+        shard: RefCell::new(None),
     });
     let on_tick = {
         let worker = worker.clone();

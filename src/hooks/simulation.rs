@@ -50,6 +50,8 @@ pub struct RunState {
     pub failed: Option<String>,
     /// Layers kept from the previous run (a deeper network of the same settings).
     pub reused: usize,
+    /// The workers (row shards) computing the simulation (1 until its first result).
+    pub shards: usize,
     /// The Jacobian's singular values (computed after the simulation), as far as known.
     pub jacobian: Same<JacobianUpdate>,
     /// The run this one replaced, kept while this one computes so that its curves stay on the
@@ -68,6 +70,7 @@ impl RunState {
             theory: None,
             failed: None,
             reused: 0,
+            shards: 1,
             jacobian: Same(Rc::new(JacobianUpdate::default())),
             previous: None,
         }
@@ -117,6 +120,7 @@ impl Reducible for RunState {
                         done: update.corr_done,
                     })),
                     reused: update.reused,
+                    shards: update.shards,
                     ..(*self).clone()
                 })
             }
@@ -258,7 +262,7 @@ pub struct Simulation {
 /// another through the same runner (a pin of the current setting takes its results as they
 /// are); a change of `config` supersedes a pinned run, which starts again afterwards.
 #[hook]
-pub fn use_simulation(config: Config, pins: Vec<Config>) -> Simulation {
+pub fn use_simulation(config: Config, pins: Vec<Config>, workers: usize) -> Simulation {
     let state = use_reducer(|| RunState::new(config));
     let cache = use_reducer(PinCache::default);
     let route = use_mut_ref(Route::default);
@@ -308,7 +312,7 @@ pub fn use_simulation(config: Config, pins: Vec<Config>) -> Simulation {
             }))
         })
     };
-    let last_main = use_mut_ref(|| None::<Config>);
+    let last_main = use_mut_ref(|| None::<(Config, usize)>);
     {
         let runner = runner.clone();
         let (main, cache) = ((*state).clone(), cache.clone());
@@ -323,17 +327,21 @@ pub fn use_simulation(config: Config, pins: Vec<Config>) -> Simulation {
         use_effect_with(
             (
                 config,
+                workers,
                 pins.clone(),
                 main.is_done(),
                 jacobian_done,
                 main.gen,
                 progress,
             ),
-            move |(config, pins, main_done, jacobian_done, _, _)| {
+            move |(config, workers, pins, main_done, jacobian_done, _, _)| {
                 let config = *config;
-                if *last_main.borrow() != Some(config) {
-                    *last_main.borrow_mut() = Some(config);
+                // Another number of workers runs the setting again (the same numbers; the
+                // point is to compare the time).
+                if *last_main.borrow() != Some((config, *workers)) {
+                    *last_main.borrow_mut() = Some((config, *workers));
                     route.borrow_mut().pin_request = false;
+                    runner.borrow().set_workers(*workers);
                     runner.borrow().run(config);
                     return;
                 }
@@ -423,6 +431,7 @@ mod tests {
             corr: vec![0.5],
             corr_done: true,
             reused: 0,
+            shards: 1,
         })
     }
 

@@ -52,7 +52,13 @@ pub struct Params {
     pub train: TrainParams,
     /// Pinned runs drawn as references (`pin=`), at most [`MAX_PINS`].
     pub pins: Vec<Config>,
+    /// The workers a simulation may use (`workers=`), 1 to [`MAX_WORKERS`]; the page uses at
+    /// most its pool's size (the default, [`MAX_WORKERS`], means all of them).
+    pub workers: usize,
 }
+
+/// Most workers of `workers=` (lab_core's most row shards).
+pub const MAX_WORKERS: usize = lab_core::sim::MAX_SHARDS;
 
 /// The Train section's settings as they live in the URL.
 #[derive(Clone, Debug, PartialEq)]
@@ -211,6 +217,7 @@ pub const CONTROL_NAMES: &[&str] = &[
     "c0",
     "seed",
     "kernels",
+    "workers",
     "task",
     "noise",
     "opt",
@@ -266,6 +273,7 @@ impl Default for Params {
             theme: "auto",
             train: TrainParams::default(),
             pins: Vec::new(),
+            workers: MAX_WORKERS,
         }
     }
 }

@@ -342,6 +342,22 @@ pub static FIELDS: &[Field] = &[
         },
     },
     Field {
+        name: "workers",
+        label: "Workers",
+        kind: Kind::Int {
+            min: 1,
+            max: MAX_WORKERS as i64,
+        },
+        get: |p| p.workers.to_string(),
+        control: number(
+            Group::Computation,
+            "Workers (the batch's rows split among them; the same numbers; at most this \
+             machine's pool)",
+            1.0,
+        ),
+        set: |p, v| p.workers = v.parse().unwrap_or(p.workers),
+    },
+    Field {
         name: "c0",
         label: "Input pair correlation c0",
         kind: Kind::Real {

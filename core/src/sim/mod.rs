@@ -48,7 +48,8 @@
 //! Files: `plan.rs` (the work units and the up-front memory plan), `forward.rs` (the batch's
 //! forward pass), `norm.rs` (BatchNorm and LayerNorm, forward and backward, for the batch and
 //! the pairs), `pairs.rs` (the correlation pairs), `backward.rs` (the backward pass), `shard.rs`
-//! (row shards and the combination of their partials).
+//! (row shards and the combination of their partials), `pool.rs` (shards that run apart and
+//! report by messages).
 
 mod backward;
 mod budget;
@@ -56,6 +57,7 @@ mod forward;
 mod norm;
 mod pairs;
 mod plan;
+mod pool;
 mod shard;
 
 use crate::config::{Config, ConfigError};
@@ -71,6 +73,7 @@ use forward::{Batch, LayerAcc, LayerWeights};
 use norm::NormStats;
 use pairs::Pairs;
 use plan::{estimate, estimate_forward, pair_input_flops, Plan, Task};
+pub use pool::{RemoteShard, ShardReport, ShardSet};
 pub use shard::{
     combine_layer, combine_shards, fold_blocks, run_shards, shard_rows, Exchange, ExchangeKind,
     LayerPart, ShardedResults, MAX_SHARDS, ROW_BLOCK,

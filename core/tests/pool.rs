@@ -1,0 +1,117 @@
+//! Shards that run apart and talk only by reports ([`ShardSet`], [`RemoteShard`]), the way the
+//! page's workers do: the views built from the coordinator's deltas end equal, bit for bit, to
+//! the view of one simulation of the whole batch, whatever the number of shards and however the
+//! reports and the work interleave.
+
+use lab_core::activation::{Activation, ActivationKind};
+use lab_core::config::{Arch, Config, NormAt, Normalization};
+use lab_core::init::Initializer;
+use lab_core::sim::{RemoteShard, ShardSet, Simulation};
+use lab_core::{Rng, SimView, Stream};
+
+fn config(norm: Normalization, norm_at: NormAt, arch: Arch, batch: usize) -> Config {
+    Config {
+        activation: Activation::new(ActivationKind::Selu),
+        init: Initializer::LecunNormal,
+        bias_std: 0.05,
+        depth: 6,
+        width: 9,
+        batch,
+        norm,
+        norm_at,
+        arch,
+        groups: 3,
+        seed: 11,
+        ..Config::default()
+    }
+}
+
+/// Runs `config` as `shards` shards; each round, a shard picked by `schedule` works a little or
+/// reports (reports may arrive while the coordinator is mid-layer, or waits). The coordinator's
+/// deltas go into a view, as they do on the page; returns the view and the number of shards.
+fn pooled(config: Config, shards: usize, schedule: u64) -> (SimView, usize) {
+    let mut set = ShardSet::new(Simulation::new(config).unwrap(), shards);
+    let mut remotes: Vec<RemoteShard> = set
+        .remote_rows()
+        .iter()
+        .map(|rows| RemoteShard::new(Simulation::new(config).unwrap(), rows.clone()))
+        .collect();
+    let mut pick = Rng::stream(schedule, Stream::Input);
+    let mut view = SimView::new(config);
+    let mut rounds = 0;
+    while !set.is_done() {
+        rounds += 1;
+        assert!(rounds < 1_000_000, "the pool does not finish");
+        let who = (pick.next_u64() % (remotes.len() as u64 + 1)) as usize;
+        let flops = 2e3 * (1 + pick.next_u64() % 50) as f64;
+        if who == 0 {
+            set.step(flops);
+        } else {
+            let remote = &mut remotes[who - 1];
+            remote.step(flops);
+            if pick.next_u64().is_multiple_of(3) || remote.is_done() {
+                set.apply(who, remote.report()).unwrap();
+            }
+        }
+        if let Some(sums) = set.exchange().unwrap() {
+            for r in &mut remotes {
+                r.resume(&sums);
+            }
+        }
+        if pick.next_u64().is_multiple_of(4) {
+            view.apply(set.delta_since(view.samples_len()));
+        }
+    }
+    view.apply(set.delta_since(view.samples_len()));
+    (view, set.shards())
+}
+
+#[test]
+fn a_pool_gives_one_simulations_results() {
+    let mut split = 0;
+    for norm in Normalization::ALL {
+        for norm_at in [NormAt::Pre, NormAt::Post] {
+            for arch in [Arch::Plain, Arch::Residual] {
+                for batch in [20, 70, 130] {
+                    let config = config(norm, norm_at, arch, batch);
+                    let whole = SimView::of(&Simulation::run(config).unwrap());
+                    for shards in [1, 2, 3] {
+                        for schedule in 0..3 {
+                            let (view, used) = pooled(config, shards, schedule);
+                            split += usize::from(used > 1);
+                            assert_eq!(
+                                used,
+                                shards.min(batch.div_ceil(32)),
+                                "{batch} rows in {shards} shards"
+                            );
+                            assert!(
+                                view == whole,
+                                "{norm:?} {norm_at:?} {arch:?} batch {batch}, {shards} shards, \
+                                 schedule {schedule}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(split > 0);
+}
+
+/// A report that does not continue the last, or from a shard the run does not have, is an
+/// error, not a panic.
+#[test]
+fn a_bad_report_is_an_error() {
+    let config = config(Normalization::None, NormAt::Pre, Arch::Plain, 100);
+    let mut set = ShardSet::new(Simulation::new(config).unwrap(), 2);
+    let mut remote = RemoteShard::new(
+        Simulation::new(config).unwrap(),
+        set.remote_rows()[0].clone(),
+    );
+    while !remote.step(1e9) {}
+    let mut report = remote.report();
+    assert!(set.apply(2, report.clone()).is_err());
+    assert!(set.apply(0, report.clone()).is_err());
+    report.parts_from = 3;
+    assert!(set.apply(1, report).is_err());
+}

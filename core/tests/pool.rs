@@ -26,19 +26,13 @@ fn config(norm: Normalization, norm_at: NormAt, arch: Arch, batch: usize) -> Con
     }
 }
 
-/// Runs `config` as `shards` shards; each round, a shard picked by `schedule` works a little or
-/// reports (reports may arrive while the coordinator is mid-layer, or waits). The coordinator's
-/// deltas go into a view, as they do on the page; returns the view and the number of shards.
-fn pooled(config: Config, shards: usize, schedule: u64) -> (SimView, usize) {
-    let mut set = ShardSet::new(Simulation::new(config).unwrap(), shards);
-    let mut remotes: Vec<RemoteShard> = set
-        .remote_rows()
-        .iter()
-        .map(|rows| RemoteShard::new(Simulation::new(config).unwrap(), rows.clone()))
-        .collect();
+/// Runs the shards to the end; each round, a shard picked by `schedule` works a little or
+/// reports (reports may arrive while the coordinator is mid-layer, or waits). The
+/// coordinator's deltas go into `view`, as they do on the page.
+fn drive(set: &mut ShardSet, remotes: &mut [RemoteShard], schedule: u64, view: &mut SimView) {
     let mut pick = Rng::stream(schedule, Stream::Input);
-    let mut view = SimView::new(config);
     let mut rounds = 0;
+    let mut sent = vec![(0, 0); remotes.len()];
     while !set.is_done() {
         rounds += 1;
         assert!(rounds < 1_000_000, "the pool does not finish");
@@ -50,11 +44,16 @@ fn pooled(config: Config, shards: usize, schedule: u64) -> (SimView, usize) {
             let remote = &mut remotes[who - 1];
             remote.step(flops);
             if pick.next_u64().is_multiple_of(3) || remote.is_done() {
-                set.apply(who, remote.report()).unwrap();
+                let report = remote.report();
+                // Each layer's partials and gradient sums go out once: a deep network's
+                // reports do not grow with the layers already sent.
+                sent[who - 1].0 += report.parts.len();
+                sent[who - 1].1 += report.grads.len();
+                set.apply(who, report).unwrap();
             }
         }
         if let Some(sums) = set.exchange().unwrap() {
-            for r in &mut remotes {
+            for r in remotes.iter_mut() {
                 r.resume(&sums);
             }
         }
@@ -63,6 +62,30 @@ fn pooled(config: Config, shards: usize, schedule: u64) -> (SimView, usize) {
         }
     }
     view.apply(set.delta_since(view.samples_len()));
+    for (parts, grads) in sent {
+        assert!(
+            parts <= set.config().depth && grads <= set.config().depth,
+            "{parts} parts and {grads} gradient sums sent"
+        );
+    }
+}
+
+/// `config` started in `shards` shards: the coordinator's set and the other shards.
+fn start(config: Config, shards: usize) -> (ShardSet, Vec<RemoteShard>) {
+    let set = ShardSet::new(Simulation::new(config).unwrap(), shards);
+    let remotes = set
+        .remote_rows()
+        .iter()
+        .map(|rows| RemoteShard::new(Simulation::new(config).unwrap(), rows.clone()))
+        .collect();
+    (set, remotes)
+}
+
+/// Runs `config` as `shards` shards ([`drive`]); returns the view and the number of shards.
+fn pooled(config: Config, shards: usize, schedule: u64) -> (SimView, usize) {
+    let (mut set, mut remotes) = start(config, shards);
+    let mut view = SimView::new(config);
+    drive(&mut set, &mut remotes, schedule, &mut view);
     (view, set.shards())
 }
 
@@ -114,4 +137,57 @@ fn a_bad_report_is_an_error() {
     assert!(set.apply(0, report.clone()).is_err());
     report.parts_from = 3;
     assert!(set.apply(1, report).is_err());
+}
+
+/// A finished pool continued to a deeper network (every shard continues its own rows) gives
+/// one fresh simulation's results of the deeper network; an unfinished pool, or other shards,
+/// do not continue.
+#[test]
+fn a_finished_pool_continues_to_a_deeper_network() {
+    for norm in [
+        Normalization::None,
+        Normalization::Batch,
+        Normalization::Layer,
+    ] {
+        for arch in [Arch::Plain, Arch::Residual] {
+            let config = config(norm, NormAt::Pre, arch, 130);
+            let deeper = Config {
+                depth: 10,
+                ..config
+            };
+            let whole = SimView::of(&Simulation::run(deeper).unwrap());
+            for shards in [2, 3] {
+                let (mut set, mut remotes) = start(config, shards);
+                drive(&mut set, &mut remotes, 1, &mut SimView::new(config));
+                let Ok(mut set) = set.extend(deeper, shards) else {
+                    panic!("{norm:?} {arch:?} {shards}: a finished pool continues");
+                };
+                let mut remotes: Vec<RemoteShard> = remotes
+                    .into_iter()
+                    .map(|r| {
+                        r.extend(deeper)
+                            .unwrap_or_else(|_| panic!("a shard continues"))
+                    })
+                    .collect();
+                let mut view = SimView::new(deeper);
+                drive(&mut set, &mut remotes, 2, &mut view);
+                assert!(
+                    view == whole,
+                    "{norm:?} {arch:?}, {shards} shards, continued"
+                );
+                assert_eq!(set.own().layers_forwarded(), 10);
+            }
+            // Unfinished, or split otherwise: not continued.
+            let (mut set, _) = start(config, 2);
+            set.step(1e4);
+            let set = set
+                .extend(deeper, 2)
+                .err()
+                .expect("an unfinished pool does not continue");
+            assert!(
+                set.extend(deeper, 3).is_err(),
+                "other shards do not continue"
+            );
+        }
+    }
 }

@@ -373,6 +373,8 @@ flat_struct!(ShardReport {
     parts_from,
     parts,
     samples,
+    grads_from,
+    grads,
     exchange
 });
 

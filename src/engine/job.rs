@@ -202,7 +202,9 @@ impl Job {
     /// of the same settings with the same memory decisions (within the previous run's budget),
     /// the previous simulation continues (its layers are kept, see `Simulation::extend`, the results are the
     /// same as a fresh run's); otherwise a fresh run, in at most `shards` row shards. A
-    /// simulation in several shards is not continued: the run is fresh, in shards.
+    /// simulation in several shards continues only once all are done, in the same shards
+    /// ([`ShardSet::extend`]; the other workers are then to continue theirs,
+    /// [`Job::continues_shards`]).
     pub fn after(
         previous: Option<Job>,
         gen: u64,
@@ -217,17 +219,12 @@ impl Job {
         // The correlation prediction of the same settings continues too (its layers depend on
         // the settings and the layer only), even when the simulation cannot.
         let corr = previous.corr.extend(&config).ok();
-        let whole = previous
-            .sim
-            .into_whole()
-            .filter(|_| lab_core::sim::shard_rows(config.batch, shards).len() == 1);
-        let extended = whole.map(|sim| sim.extend(config));
-        let mut job = match extended {
-            Some(Ok(sim)) => {
-                let reused = sim.stats().len();
-                Job::of(gen, ShardSet::whole(sim), reused, now)
+        let mut job = match previous.sim.extend(config, shards) {
+            Ok(sim) => {
+                let reused = sim.own().stats().len();
+                Job::of(gen, sim, reused, now)
             }
-            _ => Job::sharded(gen, config, budget, now, shards)?,
+            Err(_) => Job::sharded(gen, config, budget, now, shards)?,
         };
         if let Some(corr) = corr {
             job.corr = corr;
@@ -267,6 +264,12 @@ impl Job {
     /// The run's number.
     pub fn gen(&self) -> u64 {
         self.gen
+    }
+
+    /// Whether this run continues the previous run's shards (the other workers are to continue
+    /// theirs rather than start afresh).
+    pub fn continues_shards(&self) -> bool {
+        self.reused > 0 && self.sim.shards() > 1
     }
 
     /// The rows of the other shards (shard 1, 2, ...), for the pool's other workers.
@@ -353,6 +356,10 @@ impl Job {
             if !self.sim.waits() && !self.sim.is_done() {
                 self.sim.step(timing.step_flops);
                 self.exchange();
+                if !self.resumes.is_empty() {
+                    // The other shards wait for these sums: they go out now.
+                    break;
+                }
             } else if self.sim.own().exchange().is_some() {
                 // Waits for the other shards' sums (a report starts a new slice).
                 break;

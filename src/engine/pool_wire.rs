@@ -1,7 +1,8 @@
 //! Messages of the simulation's worker pool. The page gives the simulation worker (the
 //! coordinator, which computes row 0's shard) one MessagePort to each other worker of the
 //! pool (`pool`, and `shard_port` to the other end); over these ports the coordinator sends
-//! each other worker its shard of a run (`shard_run`), the whole-batch sums it waits for
+//! each other worker its shard of a run (`shard_run`, or `shard_extend` to continue its finished
+//! shard to a deeper network), the whole-batch sums it waits for
 //! (`shard_resume`) or an end to its work (`shard_stop`), and the worker answers with what it
 //! has new (`shard_report`, the [`ShardReport`] flat-encoded) or why it cannot (`shard_error`).
 
@@ -71,6 +72,26 @@ pub fn shard_run(
     let o: JsValue = o.into();
     add_device_memory(&o, device_memory_gb);
     o
+}
+
+/// The coordinator to a worker: continue the finished shard of the previous run to run `gen`
+/// of `config`, a deeper network of the same settings.
+pub fn shard_extend(gen: u64, config: &Config) -> JsValue {
+    let o = message("shard_extend", gen);
+    set(
+        &o,
+        "config",
+        &Float64Array::from(config_wire::encode(config).as_slice()).into(),
+    );
+    o.into()
+}
+
+/// (gen, config) of a `shard_extend`.
+pub fn read_shard_extend(message: &JsValue) -> Decoded<(u64, Config)> {
+    decode_run_request(
+        get_number(message, "gen")?,
+        &get_f64_array(message, "config")?,
+    )
 }
 
 /// A shard's work: its run's number, configuration, rows and memory budget.

@@ -111,7 +111,7 @@ impl Worker {
                 if !wire::wants_jacobian(message) {
                     job.skip_jacobian();
                 }
-                self.hand_out_shards(gen, &config, job.remote_rows(), message);
+                self.hand_out_shards(gen, &config, &job, message);
                 *self.job.borrow_mut() = Some(job);
                 self.schedule();
             }
@@ -119,19 +119,16 @@ impl Worker {
         }
     }
 
-    /// The coordinator: sends each other shard of run `gen` to a worker of the pool, and tells
-    /// the workers without one to drop their old work.
-    fn hand_out_shards(
-        &self,
-        gen: u64,
-        config: &lab_core::Config,
-        rows: &[std::ops::Range<usize>],
-        request: &JsValue,
-    ) {
+    /// The coordinator: sends each other shard of run `gen` to a worker of the pool (to
+    /// continue, when the job continues the previous run's shards), and tells the workers
+    /// without one to drop their old work.
+    fn hand_out_shards(&self, gen: u64, config: &lab_core::Config, job: &Job, request: &JsValue) {
         let device_memory = wire::get(request, "deviceMemory").as_f64();
+        let rows = job.remote_rows();
         let pool = self.pool.borrow();
         for (i, (port, _)) in pool.iter().enumerate() {
             let message = match rows.get(i) {
+                Some(_) if job.continues_shards() => pool_wire::shard_extend(gen, config),
                 Some(rows) => pool_wire::shard_run(gen, config, rows, device_memory),
                 None if i < self.pool_used.get() => pool_wire::shard_stop(),
                 None => continue,
@@ -258,6 +255,30 @@ impl Worker {
                     )),
                 }
             }
+            "shard_extend" => {
+                let (gen, config) = match pool_wire::read_shard_extend(message) {
+                    Ok(request) => request,
+                    Err(e) => {
+                        let gen = wire::get(message, "gen").as_f64().unwrap_or(0.0) as u64;
+                        return self.to_coordinator(&pool_wire::shard_error(
+                            gen,
+                            &format!("malformed shard request: {e}"),
+                        ));
+                    }
+                };
+                let held = self.shard.borrow_mut().take();
+                match held.map(|(_, shard)| shard.extend(config)) {
+                    Some(Ok(shard)) => {
+                        *self.shard.borrow_mut() = Some((gen, shard));
+                        self.schedule();
+                    }
+                    // The coordinator continues only what every shard finished: a bug.
+                    _ => self.to_coordinator(&pool_wire::shard_error(
+                        gen,
+                        "this worker has no finished shard to continue",
+                    )),
+                }
+            }
             "shard_resume" => {
                 let Ok((gen, sums)) = pool_wire::read_shard_resume(message) else {
                     return;
@@ -286,7 +307,8 @@ impl Worker {
     /// waits for sums or is done.
     fn shard_slice(&self) {
         let mut slot = self.shard.borrow_mut();
-        let Some((gen, shard)) = slot.as_mut() else {
+        let Some((gen, shard)) = slot.as_mut().filter(|(_, shard)| !shard.is_done()) else {
+            // (A finished shard stays, for a deeper network to continue it.)
             return;
         };
         let start = now_ms();
@@ -299,9 +321,6 @@ impl Worker {
         }
         let report = pool_wire::shard_report(*gen, &shard.report());
         let done = shard.is_done();
-        if done {
-            slot.take();
-        }
         drop(slot);
         self.to_coordinator(&report);
         if !waits && !done {

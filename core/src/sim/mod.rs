@@ -349,11 +349,12 @@ impl Simulation {
     /// simulation back unchanged (Err) when `config` differs in anything but a larger depth, or
     /// when its branch scale or its memory decisions (weights cached, backward pass run; by the
     /// budget or limits this simulation was made with) would differ (the caller then starts
-    /// afresh).
+    /// afresh). A shard continues too, on its rows; every shard of the simulation must (they
+    /// make the same decision), and only once they are all done, since a waiting shard's
+    /// partners would be in another run ([`ShardSet::extend`]).
     pub fn extend(mut self, config: Config) -> Result<Self, Box<Self>> {
         let old = self.config;
-        if self.rows != (0..old.batch) {
-            // A shard is not continued (its partners would have to be too).
+        if self.waiting.is_some() {
             return Err(Box::new(self));
         }
         let same_rest = old.same_but_depth(&config);

@@ -23,11 +23,17 @@ pub struct ShardReport {
     pub backward_reached: usize,
     /// Index (0-based layer) of the first entry of `parts` and of `samples`.
     pub parts_from: usize,
-    /// The shard's partials of layers `parts_from`, `parts_from` + 1, ... (new layers, and the
-    /// layers whose gradient sums are new).
+    /// The shard's partials of the layers forwarded since the last report, `parts_from`,
+    /// `parts_from` + 1, ...
     pub parts: Vec<LayerPart>,
     /// The shard's histogram samples of the same layers.
     pub samples: Vec<Vec<f32>>,
+    /// Index (0-based layer) of the first entry of `grads`.
+    pub grads_from: usize,
+    /// The sums of delta^2 (per block) of the layers the backward pass reached since the last
+    /// report, `grads_from`, `grads_from` + 1, ... (each layer's sums are sent once: a deep
+    /// network's backward pass must not resend the layers above).
+    pub grads: Vec<Vec<f64>>,
     /// The whole-batch sums the shard waits for, sent once.
     pub exchange: Option<Exchange>,
 }
@@ -72,12 +78,40 @@ impl RemoteShard {
         self.sim.is_done()
     }
 
+    /// This finished shard continued to `config`, a deeper network of the same settings (see
+    /// [`Simulation::extend`]; the coordinator continues its [`ShardSet`] the same way): its
+    /// layers' partials were reported, the new layers' and every layer's new gradient sums
+    /// will be. Given back unchanged (Err) when it is not done or cannot continue.
+    pub fn extend(self, config: Config) -> Result<RemoteShard, Box<RemoteShard>> {
+        if !self.sim.is_done() {
+            return Err(Box::new(self));
+        }
+        let RemoteShard {
+            sim, parts_sent, ..
+        } = self;
+        match sim.extend(config) {
+            Ok(sim) => Ok(RemoteShard {
+                reached_sent: sim.config().depth + 1,
+                sim,
+                parts_sent,
+                exchange_sent: false,
+            }),
+            Err(sim) => Err(Box::new(RemoteShard {
+                reached_sent: sim.config().depth + 1,
+                sim: *sim,
+                parts_sent,
+                exchange_sent: false,
+            })),
+        }
+    }
+
     /// What is new since the last report.
     pub fn report(&mut self) -> ShardReport {
         let parts = self.sim.layer_parts();
         let reached = self.sim.backward_reached();
+        let from = self.parts_sent.min(parts.len());
         // Layers reached by the backward pass since the last report have new gradient sums.
-        let from = self.parts_sent.min(reached.min(self.reached_sent) - 1);
+        let grads = (reached - 1).min(parts.len())..(self.reached_sent - 1).min(parts.len());
         let report = ShardReport {
             progress: self.sim.progress(),
             forward_done: self.sim.phase() != RunPhase::Forward,
@@ -88,6 +122,8 @@ impl RemoteShard {
             samples: (from + 1..=parts.len())
                 .map(|l| self.sim.samples(l).to_vec())
                 .collect(),
+            grads_from: grads.start,
+            grads: parts[grads].iter().map(|p| p.grad_sum2.clone()).collect(),
             exchange: match self.sim.exchange() {
                 Some(e) if !self.exchange_sent => Some(e.clone()),
                 _ => None,
@@ -145,11 +181,6 @@ impl ShardSet {
         }
     }
 
-    /// A plain simulation (one shard), as [`ShardSet::new`] with one shard.
-    pub fn whole(sim: Simulation) -> ShardSet {
-        ShardSet::new(sim, 1)
-    }
-
     /// The number of shards.
     pub fn shards(&self) -> usize {
         self.rows.len()
@@ -170,10 +201,43 @@ impl ShardSet {
         &self.own
     }
 
-    /// The plain simulation, when there is one shard (to be continued by
-    /// [`Simulation::extend`]).
-    pub fn into_whole(self) -> Option<Simulation> {
-        (self.rows.len() == 1).then_some(self.own)
+    /// This simulation continued to `config`, a deeper network of the same settings, in
+    /// `shards` shards ([`Simulation::extend`]; each other shard continues with
+    /// [`RemoteShard::extend`]). Given back unchanged (Err) when `config`'s shards are not these,
+    /// when the shards are not all done (a simulation of one shard continues in any phase), or
+    /// when the simulation cannot continue.
+    pub fn extend(self, config: Config, shards: usize) -> Result<ShardSet, Box<ShardSet>> {
+        let ShardSet {
+            own,
+            mut others,
+            rows,
+        } = self;
+        let done = own.is_done() && others.iter().all(|k| k.done);
+        if shard_rows(config.batch, shards) != rows || (rows.len() > 1 && !done) {
+            return Err(Box::new(ShardSet { own, others, rows }));
+        }
+        match own.extend(config) {
+            Ok(own) => {
+                let reached = own.config().depth + 1;
+                for k in &mut others {
+                    *k = Known {
+                        backward_reached: reached,
+                        parts: std::mem::take(&mut k.parts),
+                        samples: std::mem::take(&mut k.samples),
+                        ..Known::default()
+                    };
+                    for part in &mut k.parts {
+                        part.grad_sum2 = Vec::new();
+                    }
+                }
+                Ok(ShardSet { own, others, rows })
+            }
+            Err(own) => Err(Box::new(ShardSet {
+                own: *own,
+                others,
+                rows,
+            })),
+        }
     }
 
     /// Takes in shard `shard`'s (1-based among the others) report.
@@ -182,7 +246,11 @@ impl ShardSet {
             .checked_sub(1)
             .and_then(|i| self.others.get_mut(i))
             .ok_or_else(|| format!("a report from shard {shard}, which this run does not have"))?;
-        if report.parts_from > known.parts.len() || report.samples.len() != report.parts.len() {
+        let layers = report.parts_from + report.parts.len();
+        if report.parts_from > known.parts.len()
+            || report.samples.len() != report.parts.len()
+            || report.grads_from + report.grads.len() > layers
+        {
             return Err(format!("shard {shard}'s report does not continue its last"));
         }
         known.progress = report.progress;
@@ -193,6 +261,12 @@ impl ShardSet {
         known.parts.extend(report.parts);
         known.samples.truncate(report.parts_from);
         known.samples.extend(report.samples);
+        for (part, grad) in known.parts[report.grads_from..]
+            .iter_mut()
+            .zip(report.grads)
+        {
+            part.grad_sum2 = grad;
+        }
         if report.exchange.is_some() {
             known.exchange = report.exchange;
         }

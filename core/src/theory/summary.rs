@@ -219,12 +219,22 @@ impl CorrJob {
     /// This job continued to `config`, a network of the same settings and another depth: c^l
     /// depends on the settings and l only, so the layers computed so far are kept and the job
     /// goes on from where it stopped; its values end bit-identical to [`CorrJob::new`]'s for
-    /// `config`. Gives the job back (Err) when the settings differ or `config` is shallower
-    /// than the layers already computed.
+    /// `config`. The seed, the batch, the kernels and the input mean do not enter the
+    /// prediction (the pairs have zero mean), so they may differ too. Gives the job back (Err)
+    /// when the settings differ otherwise or `config` is shallower than the layers already
+    /// computed.
     pub fn extend(mut self, config: &Config) -> Result<CorrJob, Box<CorrJob>> {
-        if !self.settings.same_but_depth(config) {
+        let predicted = |c: &Config| Config {
+            seed: 0,
+            batch: 1,
+            kernels: Default::default(),
+            input_mean: 0.0,
+            ..*c
+        };
+        if !predicted(&self.settings).same_but_depth(&predicted(config)) {
             return Err(Box::new(self));
         }
+        self.settings = *config;
         let depth = CorrJob::new(config).depth;
         if depth < self.values.len() {
             return Err(Box::new(self));
@@ -730,11 +740,34 @@ mod tests {
             partial.step();
             let between = run(partial.extend(&config(old.max(2))).unwrap());
             assert_eq!(between.values[..], fresh.values[..old.max(2)]);
-            let other = Config {
+            // Another seed, batch, kernel path or input mean: the same prediction, continued.
+            let resampled = Config {
                 seed: 2,
+                batch: 7,
+                kernels: crate::KernelPath::Scalar,
+                input_mean: 0.4,
                 ..config(new)
             };
-            assert!(old_job.clone().extend(&other).is_err(), "another seed");
+            let again = run(old_job.clone().extend(&resampled).unwrap());
+            assert!(again
+                .values
+                .iter()
+                .zip(&fresh.values)
+                .all(|(a, b)| a.to_bits() == b.to_bits()));
+            assert_eq!(run(CorrJob::new(&resampled)).values.len(), new);
+            assert!(
+                run(CorrJob::new(&resampled))
+                    .values
+                    .iter()
+                    .zip(&fresh.values)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "a fresh job ignores them too"
+            );
+            let other = Config {
+                gain: gain + 0.1,
+                ..config(new)
+            };
+            assert!(old_job.clone().extend(&other).is_err(), "another gain");
             assert!(
                 run(CorrJob::new(&config(new)))
                     .extend(&config(old))

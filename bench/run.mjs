@@ -91,6 +91,7 @@ let result;
 let coldMs = [];
 let longTasks = null;
 let depthDrag = null;
+const poolRuns = [];
 const fourRuns = [];
 // Four runs of the Train section on digits (depth 16, width 64, Adam, 1000 steps, evaluations
 // every 100), each with another activation/initializer/normalization; and a tiny twin for --smoke.
@@ -204,6 +205,47 @@ try {
     }, smoke ? 2 : 20);
     say(`depth drag at the default view: ${JSON.stringify(depthDrag)}`);
     await ctx.close();
+  }
+
+  // ---- the worker pool: a recomputation of depth 100, width 512, batch 1024 (without
+  // normalization and with BatchNorm) with 2 workers against 1 (workers=), timed in the page
+  // from a new seed committed in the seed box to the status's done (the simulation and the
+  // correlation prediction; the Jacobian follows after). Median of 3 (1 in smoke mode).
+  for (const norm of ["none", "batch"]) {
+    for (const workers of [1, 2]) {
+      const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+      const p = await ctx.newPage();
+      p.on("pageerror", (e) => failures.push(`app page error: ${e.message}`));
+      const query = smoke ? `?depth=10&width=64&batch=256&norm=${norm}&workers=${workers}` : `?depth=100&width=512&batch=1024&norm=${norm}&workers=${workers}`;
+      await p.goto(`${appSite.origin}/${query}`);
+      await p.waitForSelector('.status[data-done="true"]', { timeout: 180000 });
+      const used = Number(await p.getAttribute(".status", "data-workers"));
+      const times = await p.evaluate(async (repeats) => {
+        const box = document.getElementById("ctl-seed");
+        const out = [];
+        for (let i = 0; i < repeats; i++) {
+          const t0 = performance.now();
+          box.value = String(100 + i);
+          box.dispatchEvent(new Event("input", { bubbles: true }));
+          box.dispatchEvent(new Event("change", { bubbles: true }));
+          await new Promise((resolve) => {
+            let started = false;
+            const check = () => {
+              const done = document.querySelector(".status").dataset.done === "true";
+              if (!done) started = true;
+              if (started && done) resolve();
+              else setTimeout(check, 2);
+            };
+            check();
+          });
+          out.push(performance.now() - t0);
+        }
+        return out.sort((a, b) => a - b);
+      }, smoke ? 1 : 3);
+      poolRuns.push({ norm, workers, used, median: times[times.length >> 1], times });
+      say(`pool ${query}: ${workers} asked, ${used} used, ${times.map((t) => t.toFixed(0)).join(", ")} ms`);
+      await ctx.close();
+    }
   }
 
   // ---- four compared runs in the app's Train section: the same URL with the page's
@@ -335,6 +377,16 @@ if (depthDrag) {
     `depth + 1 committed in the depth box to the stats chart drawn with the finished run (live depth: one layer forwarded, the backward pass redone), ${depthDrag.steps} steps from 50 (ended at ${depthDrag.depth}); worst step ${depthDrag.worst.toFixed(0)} ms`);
 }
 
+for (const [norm, goal] of [["none", 1.7], ["batch", 1.6]]) {
+  const one = poolRuns.find((r) => r.norm === norm && r.workers === 1);
+  const two = poolRuns.find((r) => r.norm === norm && r.workers === 2);
+  if (one && two) {
+    const speedup = one.median / two.median;
+    row(`recomputation ${smoke ? "10x256x64" : "100x1024x512"} ${norm === "none" ? "without normalization" : "BatchNorm"}, 2 workers vs 1`, two.median, one.median, "ms", speedup, `>= ${goal}x`, speedup >= goal,
+      `a new seed committed to the status's done (simulation and correlation prediction), median of ${two.times.length}; ours = workers=2 (${two.used} used), peer = workers=1; ratio = peer / ours (larger is better)`);
+  }
+}
+
 if (fourRuns.length === 2) {
   const [one, all] = fourRuns;
   const ratio = all.ms / one.ms;
@@ -376,6 +428,7 @@ const json = {
   losses: result.mlp.map((r) => ({ shape: shapeKey(r.depth, r.batch, r.width), ...r.loss })),
   train: result.train,
   four_runs: fourRuns,
+  pool_runs: poolRuns,
   warnings: result.warnings,
 };
 fs.writeFileSync(path.join(outDir, "results.json"), JSON.stringify(json, null, 2) + "\n");

@@ -160,28 +160,36 @@ const MiB = 1024 * 1024;
 /** The default memory budget (README, "Limits"): 1 GiB of wasm memory per simulation. */
 const BUDGET = 1024 * MiB;
 
-/** Wasm memory of the page and of its simulation worker, and the page's JS heap after a
- * garbage collection (CDP Runtime.getHeapUsage). The wasm-bindgen module's init returns the
+/** Wasm memory of the page and of its simulation workers (the largest of one worker, and the
+ * sum over the pool: the simulation worker and the shard workers), and the page's JS heap after
+ * a garbage collection (CDP Runtime.getHeapUsage). The wasm-bindgen module's init returns the
  * running instance's exports when called again, in the page and in the worker alike. */
 async function memory(page) {
   const js = await page.$eval("link[rel=modulepreload][href$='.js']", (l) => l.href);
   const pageWasm = await page.evaluate(async (url) => (await (await import(url)).default()).memory.buffer.byteLength, js);
   let workerWasm = 0;
+  let poolWasm = 0;
   for (const w of page.workers()) {
     const r = await w
       .evaluate(async (url) => ({ name: self.name, bytes: (await (await import(url)).default()).memory.buffer.byteLength }), js)
       .catch(() => null);
-    if (r && r.name === "activation-lab-simulation") workerWasm = Math.max(workerWasm, r.bytes);
+    if (r && SIMULATION_WORKERS.test(r.name)) {
+      workerWasm = Math.max(workerWasm, r.bytes);
+      poolWasm += r.bytes;
+    }
   }
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("HeapProfiler.collectGarbage");
   const { usedSize } = await cdp.send("Runtime.getHeapUsage");
   await cdp.detach();
-  return { pageWasm, workerWasm, jsHeap: usedSize, workerJsHeap: await workerJsHeap(page) };
+  return { pageWasm, workerWasm, poolWasm, jsHeap: usedSize, workerJsHeap: await workerJsHeap(page) };
 }
 
-/** The simulation worker's JS heap after a garbage collection: the page's CDP session attaches
- * to its workers (Target.setAutoAttach) and talks to the simulation worker through
+/** The simulation's workers: the coordinator and the pool's shard workers. */
+const SIMULATION_WORKERS = /^activation-lab-(simulation|shard-\d+)$/;
+
+/** The largest JS heap of a simulation worker after a garbage collection: the page's CDP
+ * session attaches to its workers (Target.setAutoAttach) and talks to each through
  * Target.sendMessageToTarget, since Playwright opens CDP sessions on pages only. */
 async function workerJsHeap(page) {
   const cdp = await page.context().newCDPSession(page);
@@ -201,7 +209,7 @@ async function workerJsHeap(page) {
       cdp.send("Target.sendMessageToTarget", { sessionId, message: JSON.stringify({ id, method }) });
     });
   let bytes = 0;
-  for (const t of attached.filter((t) => t.targetInfo.title === "activation-lab-simulation")) {
+  for (const t of attached.filter((t) => SIMULATION_WORKERS.test(t.targetInfo.title))) {
     await call(t.sessionId, "HeapProfiler.collectGarbage");
     const reply = await call(t.sessionId, "Runtime.getHeapUsage");
     bytes = Math.max(bytes, reply.result?.usedSize ?? 0);
@@ -221,8 +229,9 @@ test("the memory budget follows navigator.deviceMemory: a network that fits 1 Gi
     await waitDone(page, 120000);
     assert.match(await page.textContent(".status"), /Done: 1000 layers, forward and backward/);
     const m = await memory(page);
-    console.log(`budget test, default budget: page wasm ${mb(m.pageWasm)}, worker wasm ${mb(m.workerWasm)}, JS heap ${mb(m.jsHeap)}`);
-    assert.ok(m.workerWasm > 250 * MiB, `the stored activations are in the worker (${mb(m.workerWasm)})`);
+    console.log(`budget test, default budget: page wasm ${mb(m.pageWasm)}, largest worker wasm ${mb(m.workerWasm)}, the pool's ${mb(m.poolWasm)}, JS heap ${mb(m.jsHeap)}`);
+    // Each worker of the pool stores its share of the batch's rows.
+    assert.ok(m.poolWasm > 250 * MiB, `the stored activations are in the workers (${mb(m.poolWasm)})`);
     assert.ok(m.workerWasm <= BUDGET && m.pageWasm <= BUDGET, JSON.stringify(m));
     assert.deepEqual(problems, []);
     await context.close();
@@ -408,7 +417,7 @@ test("leaks: 20 cycles between a large and a small network keep the JS heap and 
     series.push(await memory(page));
   }
   const show = (key) => series.map((m) => (m[key] / MiB).toFixed(1)).join(" ");
-  console.log(`leaks, after each cycle (MiB):\n  JS heap ${show("jsHeap")}\n  worker JS heap ${show("workerJsHeap")}\n  page wasm ${show("pageWasm")}\n  worker wasm ${show("workerWasm")}`);
+  console.log(`leaks, after each cycle (MiB):\n  JS heap ${show("jsHeap")}\n  worker JS heap ${show("workerJsHeap")}\n  page wasm ${show("pageWasm")}\n  worker wasm ${show("workerWasm")}\n  the pool's wasm ${show("poolWasm")}`);
   const [first, middle, last] = [series[0], series[9], series[19]];
   const grew = (key, a, b) => b[key] - a[key];
   // A leaked large run would keep its 20 MiB of stored activations (and 1.3 MiB of samples on
@@ -418,6 +427,7 @@ test("leaks: 20 cycles between a large and a small network keep the JS heap and 
   assert.ok(series.every((m) => m.workerJsHeap > 0), "the simulation worker's JS heap was read");
   assert.ok(grew("workerJsHeap", first, last) < 2 * MiB, `worker JS heap grew ${mb(grew("workerJsHeap", first, last))}`);
   assert.ok(grew("workerWasm", first, last) <= 16 * MiB, `worker wasm grew ${mb(grew("workerWasm", first, last))}`);
+  assert.ok(grew("poolWasm", first, last) <= 32 * MiB, `the pool's wasm grew ${mb(grew("poolWasm", first, last))}`);
   assert.ok(grew("pageWasm", first, last) <= 16 * MiB, `page wasm grew ${mb(grew("pageWasm", first, last))}`);
   assert.ok(grew("pageWasm", middle, last) <= 4 * MiB, `page wasm grew ${mb(grew("pageWasm", middle, last))} over the last ten cycles`);
   assert.ok(grew("workerWasm", middle, last) <= 4 * MiB, `worker wasm grew ${mb(grew("workerWasm", middle, last))} over the last ten cycles`);

@@ -27,8 +27,9 @@ async function results(query) {
 
 for (const norm of ["none", "batch", "layer", "group", "rms"]) {
   test(`1, 2 and 3 workers give the same numbers (${norm})`, async () => {
-    // 100 rows: blocks of 32, 32, 32 and 4 rows, so 3 workers get unequal shares.
-    const query = `?depth=12&width=48&batch=100&groups=4&norm=${norm}`;
+    // 100 rows: blocks of 32, 32, 32 and 4 rows, so 3 workers get unequal shares. (Width 96:
+    // a network with fewer than 1e6 flops per layer is not split.)
+    const query = `?depth=12&width=96&batch=100&groups=4&norm=${norm}`;
     const one = await results(`${query}&workers=1`);
     assert.equal(one.workers, 1);
     assert.doesNotMatch(one.status, /workers, each/);
@@ -49,10 +50,11 @@ for (const norm of ["none", "batch", "layer", "group", "rms"]) {
   });
 }
 
-test("the default uses the whole pool; a small batch is not split; more than the pool is the pool", async () => {
+test("the default uses the whole pool; a small batch or network is not split; more than the pool is the pool", async () => {
   for (const [query, expected] of [
     ["?batch=128", 3],
     ["?batch=32", 1],
+    ["?depth=20&width=16&batch=1024&norm=batch", 1],
     ["?batch=128&workers=8", 3],
   ]) {
     const r = await results(query);

@@ -191,3 +191,24 @@ fn a_finished_pool_continues_to_a_deeper_network() {
         }
     }
 }
+
+/// A network whose layers are a few tens of microseconds of work is computed in one piece:
+/// the messages would cost more than they save. From 1e6 flops per layer (2 batch width^2)
+/// on, it is split.
+#[test]
+fn small_networks_are_not_split() {
+    let of = |width, batch| Config {
+        width,
+        batch,
+        ..Config::default()
+    };
+    // 2 * 1024 * 16^2 = 524288 flops per layer.
+    assert_eq!(lab_core::sim::pool_rows(&of(16, 1024), 3).len(), 1);
+    // 2 * 1024 * 32^2 = 2097152.
+    assert_eq!(lab_core::sim::pool_rows(&of(32, 1024), 3).len(), 3);
+    // 2 * 128 * 63^2 = 1016064 (just above), 2 * 128 * 62^2 = 984064 (just below).
+    assert_eq!(lab_core::sim::pool_rows(&of(63, 128), 2).len(), 2);
+    assert_eq!(lab_core::sim::pool_rows(&of(62, 128), 2).len(), 1);
+    // The default view (50 x 128 x 128) is split.
+    assert_eq!(lab_core::sim::pool_rows(&Config::default(), 2).len(), 2);
+}

@@ -201,7 +201,8 @@ impl Job {
     /// The run numbered `gen` of `config` after `previous`: when `config` is a deeper network
     /// of the same settings with the same memory decisions (within the previous run's budget),
     /// the previous simulation continues (its layers are kept, see `Simulation::extend`, the results are the
-    /// same as a fresh run's); otherwise a fresh run, in at most `shards` row shards. A
+    /// same as a fresh run's); otherwise a fresh run, in at most `shards` row shards (fewer
+    /// for a small network, `pool_rows`). A
     /// simulation in several shards continues only once all are done, in the same shards
     /// ([`ShardSet::extend`]; the other workers are then to continue theirs,
     /// [`Job::continues_shards`]).
@@ -213,6 +214,8 @@ impl Job {
         now: f64,
         shards: usize,
     ) -> Result<Job, ConfigError> {
+        // As many as are worth it for this network.
+        let shards = lab_core::sim::pool_rows(&config, shards).len();
         let Some(previous) = previous else {
             return Job::sharded(gen, config, budget, now, shards);
         };

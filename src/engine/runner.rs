@@ -259,14 +259,14 @@ impl Drop for Runner {
 }
 
 /// Starts the pool's other workers when `config`'s run can use them (more than one worker
-/// asked for, a batch of more than one block of rows) and they are not started yet.
+/// asked for, a network large enough to split, see `pool_rows`) and they are not started yet.
 fn start_pool(inner: &Rc<RefCell<Inner>>, config: &Config) {
     let wanted = {
         let i = inner.borrow();
         if i.pool_settled || !i.helpers.is_empty() || i.local {
             return;
         }
-        lab_core::sim::shard_rows(config.batch, i.workers).len() > 1
+        lab_core::sim::pool_rows(config, i.workers).len() > 1
     };
     if !wanted {
         return;

@@ -73,7 +73,7 @@ use forward::{Batch, LayerAcc, LayerWeights};
 use norm::NormStats;
 use pairs::Pairs;
 use plan::{estimate, estimate_forward, pair_input_flops, Plan, Task};
-pub use pool::{RemoteShard, ShardReport, ShardSet};
+pub use pool::{pool_rows, RemoteShard, ShardReport, ShardSet, MIN_SPLIT_FLOPS};
 pub use shard::{
     combine_layer, combine_shards, fold_blocks, run_shards, shard_rows, Exchange, ExchangeKind,
     LayerPart, ShardedResults, MAX_SHARDS, ROW_BLOCK,

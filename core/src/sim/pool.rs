@@ -12,6 +12,24 @@ use crate::view::Delta;
 use crate::RunPhase;
 use std::ops::Range;
 
+/// Least flops of a layer's forward matmul over the whole batch (2 batch width^2) for a run
+/// to be split: below it, a layer is a few tens of microseconds of work, less than the
+/// messages between the workers cost (a BatchNorm layer waits for three exchanges).
+pub const MIN_SPLIT_FLOPS: f64 = 1e6;
+
+/// The rows of each shard of `config`'s run on at most `workers` workers: [`shard_rows`], or
+/// the whole batch in one when the network is too small to gain from splitting
+/// ([`MIN_SPLIT_FLOPS`]).
+pub fn pool_rows(config: &Config, workers: usize) -> Vec<Range<usize>> {
+    let layer_flops = 2.0 * config.batch as f64 * (config.width as f64).powi(2);
+    let workers = if layer_flops < MIN_SPLIT_FLOPS {
+        1
+    } else {
+        workers
+    };
+    shard_rows(config.batch, workers)
+}
+
 /// What a shard has new since its last report.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ShardReport {
@@ -159,7 +177,8 @@ pub struct ShardSet {
 
 impl ShardSet {
     /// `sim` (not started) split into at most `shards` shards ([`shard_rows`]: fewer when the
-    /// batch has fewer blocks of rows); this one computes the first.
+    /// batch has fewer blocks of rows); this one computes the first. (The page asks
+    /// [`pool_rows`] how many are worth it.)
     pub fn new(sim: Simulation, shards: usize) -> ShardSet {
         let rows = shard_rows(sim.config().batch, shards);
         let reached = sim.config().depth + 1;

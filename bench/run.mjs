@@ -172,6 +172,7 @@ try {
       const box = document.getElementById("ctl-depth");
       const canvas = document.querySelector("#panel-stats canvas");
       const times = [];
+      const forwardTimes = [];
       for (let i = 0; i < steps; i++) {
         const before = document.querySelector(".status").textContent;
         const t0 = performance.now();
@@ -179,14 +180,21 @@ try {
         box.value = String(Number(new URL(location.href).searchParams.get("depth")) + 1);
         box.dispatchEvent(new Event("input", { bubbles: true }));
         box.dispatchEvent(new Event("change", { bubbles: true }));
+        let forwardMs = null;
         await new Promise((resolve) => {
-          // Done with a new status line, then the stats chart drawn after that.
+          // The new depth's forward pass in the status line (the backward pass computing, or
+          // done), then the stats chart drawn after that: the forward statistics on screen.
+          // Done with a new status line, then the stats chart drawn after that: the whole run.
+          let forward = false;
           let done = false;
           const observer = new MutationObserver(() => {
             const status = document.querySelector(".status");
-            if (!done && status.dataset.done === "true" && status.textContent !== before) done = true;
+            if (status.textContent === before) return;
+            if (!forward && /Computing the backward pass|Done:/.test(status.textContent)) forward = true;
+            if (!done && status.dataset.done === "true") done = true;
           });
           const drawn = new MutationObserver(() => {
+            if (forward && forwardMs === null) forwardMs = performance.now() - t0;
             if (done) {
               observer.disconnect();
               drawn.disconnect();
@@ -197,11 +205,14 @@ try {
           drawn.observe(canvas, { attributes: true, attributeFilter: ["data-label-boxes"] });
         });
         times.push(performance.now() - t0);
+        forwardTimes.push(forwardMs ?? times[times.length - 1]);
         await new Promise((r) => setTimeout(r, 50));
       }
       const depth = Number(new URL(location.href).searchParams.get("depth"));
       times.sort((a, b) => a - b);
-      return { depth, steps, median: times[steps >> 1], worst: times[steps - 1] };
+      forwardTimes.sort((a, b) => a - b);
+      const workers = Number(document.querySelector(".status").dataset.workers);
+      return { depth, steps, workers, median: times[steps >> 1], worst: times[steps - 1], forwardMedian: forwardTimes[steps >> 1], forwardWorst: forwardTimes[steps - 1] };
     }, smoke ? 2 : 20);
     say(`depth drag at the default view: ${JSON.stringify(depthDrag)}`);
     await ctx.close();
@@ -373,8 +384,10 @@ if (longTasks) {
 }
 
 if (depthDrag) {
-  row("depth drag at the default view, one layer a step (median)", depthDrag.median, null, "ms", null, "<= 33 ms (two frames)", depthDrag.median <= 33.4,
-    `depth + 1 committed in the depth box to the stats chart drawn with the finished run (live depth: one layer forwarded, the backward pass redone), ${depthDrag.steps} steps from 50 (ended at ${depthDrag.depth}); worst step ${depthDrag.worst.toFixed(0)} ms`);
+  row("depth drag at the default view: forward statistics drawn (median)", depthDrag.forwardMedian, null, "ms", null, "<= 33 ms (two frames)", depthDrag.forwardMedian <= 33.4,
+    `depth + 1 committed in the depth box to the stats chart drawn with the new depth's forward statistics (the backward pass still computing), ${depthDrag.steps} steps from 50 on ${depthDrag.workers} workers; worst step ${depthDrag.forwardWorst.toFixed(0)} ms`);
+  row("depth drag at the default view: whole run drawn (median)", depthDrag.median, null, "ms", null, "<= 33 ms (two frames)", depthDrag.median <= 33.4,
+    `depth + 1 committed in the depth box to the stats chart drawn with the finished run (live depth: one layer forwarded, the backward pass redone), ${depthDrag.steps} steps from 50 (ended at ${depthDrag.depth}) on ${depthDrag.workers} workers; worst step ${depthDrag.worst.toFixed(0)} ms`);
 }
 
 for (const [norm, goal] of [["none", 1.7], ["batch", 1.6]]) {

@@ -60,6 +60,10 @@ pub struct Job {
     samples_sent: usize,
     last_publish: f64,
     published: bool,
+    /// The update with the whole forward pass (every layer's statistics but the gradients) has
+    /// gone out: it goes out as soon as the forward pass is done, since the forward panels can
+    /// draw the new setting while the backward pass computes (a depth drag redraws them then).
+    forward_sent: bool,
     /// The simulation's last update (done, with the correlation) has gone out.
     final_sent: bool,
     jacobian: JacobianPart,
@@ -247,6 +251,7 @@ impl Job {
             samples_sent: 0,
             last_publish: now,
             published: false,
+            forward_sent: false,
             final_sent: false,
             jacobian: JacobianPart::new(gen, config),
         }
@@ -329,6 +334,11 @@ impl Job {
         self.sim.is_done() && self.corr.is_done()
     }
 
+    /// The forward pass is done and its update has not gone out.
+    fn forward_due(&self) -> bool {
+        !self.forward_sent && self.sim.forward_done()
+    }
+
     /// The Jacobian's state, when it changed since the last call and one is due (published
     /// with the simulation's updates, at the same pace).
     pub fn take_jacobian(&mut self) -> Option<JacobianUpdate> {
@@ -377,13 +387,17 @@ impl Job {
                 break;
             }
             done = self.is_done();
-            if !final_sent && self.results_done() {
+            if !final_sent && (self.results_done() || self.forward_due()) {
                 break;
             }
         }
         let t = now();
         let finished = !final_sent && self.results_done();
-        let due = done || finished || !self.published || t - self.last_publish >= timing.publish_ms;
+        let due = done
+            || finished
+            || self.forward_due()
+            || !self.published
+            || t - self.last_publish >= timing.publish_ms;
         if !due {
             return (done, None);
         }
@@ -395,6 +409,7 @@ impl Job {
             return (done, None);
         }
         self.final_sent = self.results_done();
+        self.forward_sent |= self.sim.forward_done();
         let delta = self.sim.delta_since(self.samples_sent);
         self.samples_sent = delta.stats.len();
         let update = wire::Result {
@@ -492,6 +507,43 @@ mod tests {
             }
         }
         assert_eq!(finals, 1);
+    }
+
+    /// The update with the whole forward pass goes out in the slice that finishes it, before
+    /// the backward pass (the forward panels draw the new setting meanwhile).
+    #[test]
+    fn the_forward_pass_goes_out_when_it_is_done() {
+        let config = Config {
+            depth: 20,
+            width: 64,
+            batch: 64,
+            ..Config::default()
+        };
+        // A clock that barely moves: only the first update would be due by the interval.
+        let t = Cell::new(0.0);
+        let now = move || {
+            t.set(t.get() + 1e-3);
+            t.get()
+        };
+        let mut job = Job::new(1, config, MemoryBudget::default(), now()).unwrap();
+        let mut forward_updates = 0;
+        loop {
+            let before = job.sim.forward_done();
+            let (done, update) = job.slice(&WORKER, &now);
+            if !before && job.sim.forward_done() {
+                let u = update.expect("the slice that finishes the forward pass publishes it");
+                assert_eq!(u.delta.phase, lab_core::RunPhase::Backward);
+                assert_eq!(u.delta.stats.len(), 20);
+                // Before the backward pass reached the first layer.
+                assert!(u.delta.stats[0].grad_rms.is_nan());
+                assert!(u.delta.backward_reached > 1);
+                forward_updates += 1;
+            }
+            if done {
+                break;
+            }
+        }
+        assert_eq!(forward_updates, 1);
     }
 
     /// Depth 50 then 60: the second run keeps the first's 50 layers and computes 10, with the

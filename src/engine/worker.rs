@@ -313,9 +313,11 @@ impl Worker {
         };
         let start = now_ms();
         let mut waits = false;
+        let forward_done = shard.forward_done();
         while now_ms() - start < job::WORKER.slice_ms {
             waits = shard.step(job::WORKER.step_flops);
-            if waits {
+            // A finished forward pass is reported at once (the page draws it meanwhile).
+            if waits || shard.forward_done() != forward_done {
                 break;
             }
         }

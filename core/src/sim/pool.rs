@@ -96,6 +96,11 @@ impl RemoteShard {
         self.sim.is_done()
     }
 
+    /// The shard has forwarded every layer.
+    pub fn forward_done(&self) -> bool {
+        self.sim.phase() != RunPhase::Forward
+    }
+
     /// This finished shard continued to `config`, a deeper network of the same settings (see
     /// [`Simulation::extend`]; the coordinator continues its [`ShardSet`] the same way): its
     /// layers' partials were reported, the new layers' and every layer's new gradient sums
@@ -132,7 +137,7 @@ impl RemoteShard {
         let grads = (reached - 1).min(parts.len())..(self.reached_sent - 1).min(parts.len());
         let report = ShardReport {
             progress: self.sim.progress(),
-            forward_done: self.sim.phase() != RunPhase::Forward,
+            forward_done: self.forward_done(),
             done: self.sim.is_done(),
             backward_reached: reached,
             parts_from: from,
@@ -343,6 +348,11 @@ impl ShardSet {
         self.own.is_done() && self.others.iter().all(|k| k.done)
     }
 
+    /// Every shard has forwarded every layer (the forward statistics are complete).
+    pub fn forward_done(&self) -> bool {
+        self.own.phase() != RunPhase::Forward && self.others.iter().all(|k| k.forward_done)
+    }
+
     /// Fraction of the work done, in [0, 1] (the shards' mean: they have nearly equal rows).
     pub fn progress(&self) -> f64 {
         if self.is_done() {
@@ -390,9 +400,7 @@ impl ShardSet {
             .fold(self.own.backward_reached(), usize::max);
         let phase = if self.is_done() {
             RunPhase::Done
-        } else if self.own.phase() != RunPhase::Forward
-            && self.others.iter().all(|k| k.forward_done)
-        {
+        } else if self.forward_done() {
             RunPhase::Backward
         } else {
             RunPhase::Forward

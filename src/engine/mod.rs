@@ -9,6 +9,7 @@ pub mod config_wire;
 mod flat;
 pub mod jacobian_wire;
 pub mod job;
+pub mod modules;
 pub mod runner;
 pub mod train_job;
 pub mod train_runner;

@@ -8,12 +8,34 @@
 //! Layout: matrices are row-major; a weight matrix W is fan_in x fan_out with W[i][j] at
 //! `w[i * fan_out + j]`, and a batch of row vectors x is rows x fan_in, so h = x W.
 //!
-//! Two code paths ([`KernelPath`]) compute every kernel: `Scalar`, the definitions below, and
+//! Three code paths ([`KernelPath`]) compute every kernel: `Scalar`, the definitions below,
 //! `Simd`, register-blocked versions written over `crate::lanes` (wasm simd128 `v128`
-//! instructions in the browser, plain arrays that the compiler vectorizes natively). The `Simd`
-//! path performs, for every output element, exactly the same f32 additions and multiplications in
-//! the same order as the `Scalar` path, so both give bit-identical results (tests/kernels.rs and
-//! the wasm tests check this).
+//! instructions in the browser, plain arrays that the compiler vectorizes natively), and
+//! `Relaxed`. The `Simd` path performs, for every output element, exactly the same f32 additions
+//! and multiplications in the same order as the `Scalar` path, so both give bit-identical results
+//! (tests/kernels.rs and the wasm tests check this).
+//!
+//! `Relaxed` is the `Simd` code with each multiply-add `acc + a * b` replaced by one fused
+//! multiply-add (`F32x4::mul_add`), in the same order; its definitions are the `*_fused`
+//! references ([`matmul_fused`], [`dot_fused`], [`matmul_transposed_fused`],
+//! [`matmul_grad_w_fused`]: the scalar definitions' order, `f32::mul_add` for every term).
+//! - Natively, and in a wasm build without relaxed SIMD, the multiply-add is `f32::mul_add`,
+//!   always fused, so `Relaxed` equals the references bit for bit (tests/relaxed.rs). Without
+//!   an FMA instruction (the default wasm build, or x86-64 built without `-C target-cpu` that
+//!   has FMA) it is a software `fmaf`: exact, but many times slower than `Simd`; the page never
+//!   asks the default wasm build for it except in the fallback described in the app's
+//!   `engine::modules`.
+//! - In a wasm build with `target_feature = "relaxed-simd"` it is `f32x4.relaxed_madd`, which
+//!   the engine may compute fused or as a multiply and an add. On a CPU with FMA, Chromium fuses,
+//!   and `Relaxed` equals the references bit for bit; otherwise it equals `Simd` bit for bit
+//!   (the wasm tests check whichever holds). Either way each output of a length-k sum is within
+//!   k eps sum |a_i b_i| of the exact sum (Higham, Accuracy and Stability, 3.1), so `Relaxed`
+//!   and `Simd` differ by at most 2 k eps sum |a_i b_i|: the documented tolerance. Results may
+//!   therefore differ between machines, which is why `Simd` stays the default.
+//!
+//! The activations and the statistics have no multiply-add in their definitions to fuse:
+//! `Relaxed` evaluates them as `Simd` does (the polynomials of `crate::vecmath` keep their
+//! separate multiplies and adds, so their documented accuracy holds unchanged).
 //!
 //! Keeping `Scalar` scalar: the wasm build enables simd128 for the whole crate, so LLVM would
 //! autovectorize the scalar loops (the i-k-j inner loop is a textbook case) and the `Scalar` path

@@ -27,8 +27,10 @@ const NO_RELAXED = () => {
 
 /** Opens `query`, waits for the run, and returns the stats CSV, the status and the URLs of every
  * request the page and its workers made. */
-async function run(query, { initScript = null, label } = {}) {
+async function run(query, { initScript = null, label, blockRelaxed = false } = {}) {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+  // A relaxed module that cannot load (as after a partial deployment): its wasm answers 404.
+  if (blockRelaxed) await context.route(/activation-lab-relaxed-[0-9a-f]{16}_bg\.wasm$/, (route) => route.fulfill({ status: 404, body: "not found" }));
   // Every request of the page and of its workers, recorded from the start.
   const requests = [];
   const problems = [];
@@ -115,4 +117,24 @@ test("kernels=relaxed where relaxed SIMD does not validate: a notice, simd128 in
   assert.equal(await fallback.page.locator("#ctl-kernels").inputValue(), "simd");
   assert.equal(fallback.csv, simd.csv, "byte for byte the simd128 page's CSV");
   await fallback.context.close();
+});
+
+test("kernels=relaxed whose module cannot load: the main thread computes the same fused results, and the status says how", async () => {
+  const relaxed = await run(`${QUERY}&kernels=relaxed`);
+  assert.deepEqual(relaxed.problems, []);
+  await relaxed.context.close();
+  const blocked = await run(`${QUERY}&kernels=relaxed`, { blockRelaxed: true, label: "relaxed-unloadable" });
+  // The runner logs the worker's failure; nothing else may go wrong.
+  assert.deepEqual(blocked.problems.filter((p) => !/simulation worker failed|404/.test(p)), []);
+  assert.equal(blocked.status.engine, "main-thread");
+  assert.equal(blocked.status.kernels, "relaxed");
+  assert.match(blocked.status.text, /Kernels: relaxed SIMD, computed on the main thread in the default module \(f32::mul_add in software: fused but slow\)\./);
+  // f32::mul_add is always fused; relaxed_madd is fused on a CPU with FMA (then the two CSVs are
+  // the same bytes), else it is simd128's arithmetic (then within the relaxed tolerance).
+  const a = parseCsv(relaxed.csv).rows;
+  const b = parseCsv(blocked.csv).rows;
+  const same = relaxed.csv === blocked.csv;
+  console.log(`relaxed worker vs main-thread fallback: ${same ? "byte-identical" : "different"} stats CSV`);
+  a.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - b[i][j]) <= 1e-4 * Math.max(1, Math.abs(v)), `layer ${i + 1} column ${j}`)));
+  await blocked.context.close();
 });

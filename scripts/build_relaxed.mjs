@@ -49,13 +49,14 @@ fs.rmSync(outDir, { recursive: true, force: true });
 run("wasm-bindgen", ["--target", "web", "--no-typescript", "--out-dir", outDir, "--out-name", "activation-lab-relaxed", wasmIn]);
 const bg = path.join(outDir, "activation-lab-relaxed_bg.wasm");
 if (release) {
-  // index.html's data-wasm-opt-params, and relaxed SIMD.
-  run("wasm-opt", [
-    "-O3",
-    "--enable-simd", "--enable-relaxed-simd", "--enable-bulk-memory", "--enable-nontrapping-float-to-int",
-    "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
-    bg, "-o", bg,
-  ]);
+  // The level and the feature flags index.html gives trunk's wasm-opt for the default module
+  // (data-wasm-opt, data-wasm-opt-params), and relaxed SIMD.
+  const indexSource = fs.readFileSync(process.env.TRUNK_HTML_FILE || path.join(source, "index.html"), "utf8");
+  const rustLink = indexSource.match(/<link data-trunk rel="rust"[^>]*>/);
+  if (!rustLink) throw new Error("build_relaxed: no rust link in index.html");
+  const level = (rustLink[0].match(/data-wasm-opt="([^"]*)"/) || [])[1] || "3";
+  const params = ((rustLink[0].match(/data-wasm-opt-params="([^"]*)"/) || [])[1] || "").split(/\s+/).filter(Boolean);
+  run("wasm-opt", [`-O${level}`, ...params, "--enable-relaxed-simd", bg, "-o", bg]);
 }
 
 const js = fs.readFileSync(path.join(outDir, "activation-lab-relaxed.js"));

@@ -45,6 +45,29 @@ function run(cmd, args, { capture = false } = {}) {
 run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "lab-bench"]);
 run("wasm-bindgen", ["--target", "web", "--out-dir", pkgDir, path.join(cargoTarget, "wasm32-unknown-unknown/release/lab_bench.wasm")]);
 const native = JSON.parse(run("cargo", ["run", "--quiet", "--release", "-p", "lab-bench", "--bin", "native-bench", "--", ...(smoke ? ["--smoke"] : [])], { capture: true }));
+// The relaxed-SIMD twin of the bench module, in the target dir of the app's relaxed build
+// (scripts/build_relaxed.mjs), and the best native build: -C target-cpu=native (AVX2 and FMA where
+// the CPU has them), in its own target dir.
+const relaxedTarget = path.join(root, "target", "relaxed");
+const pkgRelaxedDir = path.join(outDir, "pkg-relaxed");
+run("env", [
+  "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS=-C target-feature=+simd128,+relaxed-simd",
+  `CARGO_TARGET_DIR=${relaxedTarget}`,
+  "cargo", "build", "--release", "--target", "wasm32-unknown-unknown", "-p", "lab-bench",
+]);
+run("wasm-bindgen", ["--target", "web", "--out-dir", pkgRelaxedDir, path.join(relaxedTarget, "wasm32-unknown-unknown/release/lab_bench.wasm")]);
+const nativeBest = JSON.parse(run("env", [
+  "RUSTFLAGS=-C target-cpu=native", `CARGO_TARGET_DIR=${path.join(root, "target", "native-cpu")}`,
+  "cargo", "run", "--quiet", "--release", "-p", "lab-bench", "--bin", "native-bench", "--", ...(smoke ? ["--smoke"] : []),
+], { capture: true }));
+const cpuFlags = (() => {
+  try {
+    return (fs.readFileSync("/proc/cpuinfo", "utf8").match(/^flags\s*:(.*)$/m) || ["", ""])[1].trim().split(/\s+/);
+  } catch {
+    return [];
+  }
+})();
+const cpuFma = cpuFlags.includes("fma");
 if (!(skipAppBuild && fs.existsSync(path.join(dist, "index.html")))) run("trunk", ["build", "--release"]);
 
 // ---- shipped size: gzip -9 of every .wasm and .js trunk put into dist/
@@ -75,6 +98,7 @@ function serve(routes) {
 const benchSite = await serve([
   ["/tfjs-wasm/", path.join(here, "node_modules/@tensorflow/tfjs-backend-wasm/dist")],
   ["/tfjs/", path.join(here, "node_modules/@tensorflow/tfjs/dist")],
+  ["/pkg-relaxed/", pkgRelaxedDir],
   ["/pkg/", pkgDir],
   ["/", path.join(here, "page")],
 ]);
@@ -352,6 +376,24 @@ for (const r of result.mlp) {
     row(`wasm vs native matmul ${native.matmul.n}^3 simd`, wasm.simdMs, native.matmul.ms, "ms", ratio, "<= 4.5x", ratio <= 4.5,
       "ours = wasm in Chromium, peer = the same code native; ratio = wasm ms / native ms (smaller is better)");
   }
+  const r = result.relaxed;
+  if (r) {
+    const ratio = r.simdMs / r.relaxedMs;
+    row(`matmul ${r.n}^3 relaxed vs simd128 (CPU FMA: ${cpuFma ? "yes" : "no"}; relaxed_madd fused here: ${r.fuses ? "yes" : "no"})`,
+      gflops(r.n, r.relaxedMs), gflops(r.n, r.simdMs), "GFLOP/s", ratio, ">= 1.6x", cpuFma ? ratio >= 1.6 : null,
+      "ours = the relaxed-SIMD build's relaxed path (f32x4.relaxed_madd), peer = the same build's simd128 path; ratio = relaxed speed / simd128 speed; the goal applies where the CPU has FMA");
+  }
+  const best = nativeBest.matmul;
+  if (wasm && best.n === native.matmul.n) {
+    const ratio = wasm.simdMs / best.ms;
+    row(`wasm simd128 vs native -C target-cpu=native matmul ${best.n}^3`, wasm.simdMs, best.ms, "ms", ratio, "-", null,
+      "ours = the simd path, wasm in Chromium; peer = the simd path compiled natively for this CPU; ratio = wasm ms / native ms");
+  }
+  if (r && best.n === r.n && best.relaxed_ms !== null) {
+    const ratio = r.relaxedMs / best.relaxed_ms;
+    row(`wasm relaxed vs native -C target-cpu=native matmul ${best.n}^3`, r.relaxedMs, best.relaxed_ms, "ms", ratio, "<= 2x", ratio <= 2,
+      "ours = the relaxed path, wasm in Chromium; peer = the relaxed path compiled natively for this CPU (f32::mul_add as FMA); ratio = wasm ms / native ms");
+  }
   const g = native.grad_step;
   const wasmGrad = mlpByShape[shapeKey(g.depth, g.batch, g.width)];
   if (wasmGrad) {
@@ -371,9 +413,18 @@ result.sim.forEach((s, i) => {
   row(`Simulation::run depth ${s.depth} width ${s.width} batch ${s.batch}`, s.ms, null, "ms", null, `<= ${goal} ms`, s.ms <= goal,
     "the app's full recomputation (forward, backward, statistics, histograms, correlation pairs)");
 });
-const gzipTotal = shipped.reduce((a, f) => a + f.gzip, 0) / 1024;
+// The relaxed-SIMD module is fetched only by pages asking for kernels=relaxed: not the default's.
+const isRelaxed = (f) => f.file.startsWith("activation-lab-relaxed-");
+const defaultFiles = shipped.filter((f) => !isRelaxed(f));
+const gzipTotal = defaultFiles.reduce((a, f) => a + f.gzip, 0) / 1024;
 row("release wasm + js, gzip -9", gzipTotal, null, "KiB", null, "<= 350 KB", gzipTotal <= 350,
-  `trunk build --release output as shipped (${shipped.map((f) => f.file).join(", ")}), each file gzipped at level 9, summed`);
+  `trunk build --release output the default page loads (${defaultFiles.map((f) => f.file).join(", ")}), each file gzipped at level 9, summed`);
+const relaxedFiles = shipped.filter(isRelaxed);
+if (relaxedFiles.length) {
+  const relaxedGzip = relaxedFiles.reduce((a, f) => a + f.gzip, 0) / 1024;
+  row("relaxed-SIMD module (kernels=relaxed only), gzip -9", relaxedGzip, null, "KiB", null, "-", null,
+    `loaded by the workers of a page asking for kernels=relaxed, besides the default files (${relaxedFiles.map((f) => f.file).join(", ")})`);
+}
 const coldBest = Math.min(...coldMs);
 row(`cold load to default plots drawn (best of ${coldMs.length})`, coldBest, null, "ms", null, "<= 1500 ms", coldBest <= 1500,
   "fresh browser context, navigation start to .status[data-done=true] on loopback");
@@ -438,6 +489,8 @@ const json = {
   cold_load_ms: coldMs,
   shipped,
   native,
+  nativeBest,
+  cpuFma,
   losses: result.mlp.map((r) => ({ shape: shapeKey(r.depth, r.batch, r.width), ...r.loss })),
   train: result.train,
   four_runs: fourRuns,

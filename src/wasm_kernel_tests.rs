@@ -1,8 +1,16 @@
 //! The SIMD kernels as the browser runs them (wasm simd128 `v128` code, which native tests never
 //! execute): Simd against Scalar bit for bit for the three matmuls, the vectorized activations
-//! against the f64 definitions, and a timing report (printed, never asserted).
+//! against the f64 definitions, the Relaxed path against the fused references, and a timing
+//! report (printed, never asserted).
+//!
+//! scripts/check.sh runs these tests twice: in the default build (simd128; `Relaxed` is then
+//! `f32::mul_add` in software, always fused) and, those whose name contains `relaxed`, in a
+//! build with relaxed SIMD (`relaxed_madd`, fused or not as the machine chooses).
 
-use lab_core::kernels::{matmul_grad_w_with, matmul_transposed_with, matmul_with, KernelPath};
+use lab_core::kernels::{
+    matmul_fused, matmul_grad_w_fused, matmul_grad_w_with, matmul_transposed_fused,
+    matmul_transposed_with, matmul_with, KernelPath,
+};
 use lab_core::mlp::Mlp;
 use lab_core::rng::Rng;
 use lab_core::{Activation, ActivationKind, Config, Simulation};
@@ -148,7 +156,7 @@ fn report_simd128_speed() {
         let mut out = vec![0.0f32; n * n];
         let flops = 2.0 * (n as f64).powi(3);
         let reps = if n == 256 { 10 } else { 3 };
-        for path in KernelPath::ALL {
+        for path in report_paths() {
             let mm = best_ms(reps, || matmul_with(path, &x, &w, n, n, &mut out));
             let tr = best_ms(reps, || {
                 matmul_transposed_with(path, &x, &w, n, n, &mut out)
@@ -167,7 +175,7 @@ fn report_simd128_speed() {
     let mut out = vec![0.0f32; xs.len()];
     for kind in ActivationKind::ALL {
         let act = Activation::new(kind);
-        for path in KernelPath::ALL {
+        for path in report_paths() {
             let t = best_ms(10, || act.apply_slice_with(path, &xs, &mut out));
             let td = best_ms(10, || act.derivative_slice_with(path, &xs, &mut out));
             console_log!(
@@ -181,7 +189,7 @@ fn report_simd128_speed() {
     }
     for (depth, batch, width) in [(10, 256, 256), (100, 64, 128), (1000, 256, 16)] {
         let mut mlp = Mlp::new(depth, batch, width, ActivationKind::Selu, 1);
-        for path in KernelPath::ALL {
+        for path in report_paths() {
             let t = best_ms(3, || {
                 mlp.grad_step(path);
             });
@@ -193,4 +201,144 @@ fn report_simd128_speed() {
             );
         }
     }
+}
+
+/// The paths worth timing in this build: `Relaxed` only where it is `relaxed_madd` (in the
+/// default build it is a software `fmaf`, about a hundred times slower).
+fn report_paths() -> Vec<KernelPath> {
+    KernelPath::ALL
+        .into_iter()
+        .filter(|&p| p != KernelPath::Relaxed || cfg!(target_feature = "relaxed-simd"))
+        .collect()
+}
+
+/// Whether this build's `Relaxed` multiply-add is fused on this machine: 1 + 2^-12 squared is
+/// 1 + 2^-11 + 2^-24, so C = -(1 + 2^-11) plus it gives 2^-24 fused and 0 unfused (the product
+/// rounds to 1 + 2^-11). Four columns: the vector body, not the scalar tail.
+fn relaxed_fuses() -> bool {
+    let a = 1.0f32 + 1.0 / 4096.0;
+    let c = -(1.0f32 + 1.0 / 2048.0);
+    let x = [c, a];
+    let w = [1.0, 1.0, 1.0, 1.0, a, a, a, a];
+    let mut out = [f32::NAN; 4];
+    matmul_with(KernelPath::Relaxed, &x, &w, 2, 4, &mut out);
+    let fused = 1.0 / 16_777_216.0;
+    assert!(
+        out.iter().all(|&v| v == fused) || out.iter().all(|&v| v == 0.0),
+        "relaxed_madd neither fused nor unfused in every lane: {out:?}"
+    );
+    out[0] == fused
+}
+
+/// |got - exact| <= k eps sum |a_k b_k|, the bound of a length-k sum (Higham 3.1), fused or not:
+/// the documented tolerance of the Relaxed path (so it is within 2 k eps sum |a_k b_k| of the
+/// Simd path's result).
+fn within_bound(got: f32, terms: impl Iterator<Item = f64> + Clone, k: usize) -> bool {
+    let exact: f64 = terms.clone().sum();
+    let abs_sum: f64 = terms.map(f64::abs).sum();
+    (f64::from(got) - exact).abs() <= (k.max(1) as f64) * f64::from(f32::EPSILON) * abs_sum + 1e-37
+}
+
+/// Where the machine fuses, `Relaxed` equals the fused references bit for bit; where it does not
+/// (relaxed_madd as a multiply and an add), it equals the Simd path bit for bit. Either way every
+/// output is within the sum's error bound. `Simd` stays bit-identical to `Scalar` in this build.
+#[wasm_bindgen_test]
+fn relaxed_matmuls_equal_the_fused_reference_where_the_machine_fuses() {
+    let fuses = relaxed_fuses();
+    console_log!(
+        "relaxed-simd build: {}, relaxed multiply-add fused here: {fuses}",
+        cfg!(target_feature = "relaxed-simd")
+    );
+    if !cfg!(target_feature = "relaxed-simd") {
+        assert!(fuses, "f32::mul_add is always fused");
+    }
+    let sizes = [0usize, 1, 3, 4, 5, 8, 13, 17, 64, 67];
+    for &n_in in &sizes {
+        for &n_out in &sizes {
+            for rows in [1usize, 2, 4, 5, 9] {
+                let x = data(rows * n_in, 21 + n_in as u64);
+                let w = data(n_in * n_out, 22 + n_out as u64);
+                let d = data(rows * n_out, 23 + rows as u64);
+                let reference = |fused: &[f32], separate: &[f32]| {
+                    if fuses {
+                        bits(fused)
+                    } else {
+                        bits(separate)
+                    }
+                };
+                let mut fused = vec![f32::NAN; rows * n_out];
+                let mut simd = vec![f32::NAN; rows * n_out];
+                let mut scalar = vec![f32::NAN; rows * n_out];
+                let mut relaxed = vec![f32::NAN; rows * n_out];
+                matmul_fused(&x, &w, n_in, n_out, &mut fused);
+                matmul_with(KernelPath::Simd, &x, &w, n_in, n_out, &mut simd);
+                matmul_with(KernelPath::Scalar, &x, &w, n_in, n_out, &mut scalar);
+                matmul_with(KernelPath::Relaxed, &x, &w, n_in, n_out, &mut relaxed);
+                assert_eq!(
+                    bits(&scalar),
+                    bits(&simd),
+                    "simd matmul {rows}x{n_in}x{n_out}"
+                );
+                assert_eq!(
+                    reference(&fused, &simd),
+                    bits(&relaxed),
+                    "relaxed matmul {rows}x{n_in}x{n_out}"
+                );
+                for r in 0..rows {
+                    for j in 0..n_out {
+                        let terms = (0..n_in)
+                            .map(|k| f64::from(x[r * n_in + k]) * f64::from(w[k * n_out + j]));
+                        assert!(within_bound(relaxed[r * n_out + j], terms, n_in));
+                    }
+                }
+                let mut fused = vec![f32::NAN; rows * n_in];
+                let mut simd = vec![f32::NAN; rows * n_in];
+                let mut relaxed = vec![f32::NAN; rows * n_in];
+                matmul_transposed_fused(&d, &w, n_in, n_out, &mut fused);
+                matmul_transposed_with(KernelPath::Simd, &d, &w, n_in, n_out, &mut simd);
+                matmul_transposed_with(KernelPath::Relaxed, &d, &w, n_in, n_out, &mut relaxed);
+                assert_eq!(
+                    reference(&fused, &simd),
+                    bits(&relaxed),
+                    "relaxed transposed {rows}x{n_out}x{n_in}"
+                );
+                let mut fused = vec![f32::NAN; n_in * n_out];
+                let mut simd = vec![f32::NAN; n_in * n_out];
+                let mut relaxed = vec![f32::NAN; n_in * n_out];
+                matmul_grad_w_fused(&x, &d, n_in, n_out, &mut fused);
+                matmul_grad_w_with(KernelPath::Simd, &x, &d, n_in, n_out, &mut simd);
+                matmul_grad_w_with(KernelPath::Relaxed, &x, &d, n_in, n_out, &mut relaxed);
+                assert_eq!(
+                    reference(&fused, &simd),
+                    bits(&relaxed),
+                    "relaxed grad_w {rows}x{n_in}x{n_out}"
+                );
+            }
+        }
+    }
+}
+
+/// The relaxed build's speed on matmul 512^3 against simd128 in the same build (printed, never
+/// asserted; `make bench` has the figures against the default build and native code).
+#[wasm_bindgen_test]
+fn report_relaxed_speed() {
+    if !cfg!(target_feature = "relaxed-simd") {
+        return;
+    }
+    let n = 512;
+    let x = data(n * n, 11);
+    let w = data(n * n, 12);
+    let mut out = vec![0.0f32; n * n];
+    let flops = 2.0 * (n as f64).powi(3);
+    let simd = best_ms(3, || matmul_with(KernelPath::Simd, &x, &w, n, n, &mut out));
+    let relaxed = best_ms(3, || {
+        matmul_with(KernelPath::Relaxed, &x, &w, n, n, &mut out)
+    });
+    console_log!(
+        "wasm relaxed build, matmul 512^3: simd {:.2} GFLOP/s, relaxed {:.2} GFLOP/s ({:.2}x; fused here: {})",
+        flops / simd * 1e-6,
+        flops / relaxed * 1e-6,
+        simd / relaxed,
+        relaxed_fuses()
+    );
 }

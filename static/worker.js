@@ -1,4 +1,5 @@
-// The workers' entry (simulation and training): loads the page's own JS and wasm, whose hashed
+// The workers' entry (simulation and training): loads the page's own JS and wasm, or in a page
+// opened with kernels=relaxed the relaxed-SIMD build of them (src/engine/modules.rs), whose hashed
 // names the page passes in the query (?js=...&wasm=...), so the app needs no Blob URL and runs
 // under a content security policy with worker-src 'self'. Only files of this origin are loaded.
 const params = new URL(self.location.href).searchParams;

@@ -170,6 +170,21 @@ export async function runBench(plan) {
       `transposed ${transposedMs.toFixed(3)} ms, grad_w ${gradWMs.toFixed(3)} ms`);
   }
 
+  // The relaxed-SIMD twin of the bench module (built by bench/run.mjs into /pkg-relaxed/): the
+  // matmul on its simd128 and its relaxed path, where this browser validates it.
+  out.relaxed = null;
+  try {
+    const relaxed = await import("/pkg-relaxed/lab_bench.js");
+    await relaxed.default();
+    const n = plan.matmul[plan.matmul.length - 1];
+    const simdMs = relaxed.bench_matmul(n, "simd", budget.reps, budget.minMs);
+    const relaxedMs = relaxed.bench_matmul(n, "relaxed", budget.reps, budget.minMs);
+    out.relaxed = { n, simdMs, relaxedMs, compiled: relaxed.relaxed_simd_compiled(), fuses: relaxed.relaxed_fuses() };
+    log(`relaxed build, matmul ${n}^3: simd ${simdMs.toFixed(3)} ms, relaxed ${relaxedMs.toFixed(3)} ms, fused ${out.relaxed.fuses}`);
+  } catch (e) {
+    out.warnings.push(`the relaxed-SIMD module did not run: ${e}`);
+  }
+
   {
     const count = lab.normals_per_call();
     const zigguratMs = lab.bench_normals(true, budget.reps, budget.minMs);

@@ -25,7 +25,27 @@ pub fn simd128_compiled() -> bool {
     cfg!(target_feature = "simd128")
 }
 
-/// Best ms of one n x n x n matmul on the kernel path `path_name` ("scalar" or "simd").
+/// Whether this module was compiled with relaxed SIMD (the relaxed twin that bench/run.mjs
+/// builds into target/relaxed).
+#[wasm_bindgen]
+pub fn relaxed_simd_compiled() -> bool {
+    cfg!(target_feature = "relaxed-simd")
+}
+
+/// Whether the Relaxed path's multiply-add is fused on this machine: (1 + 2^-12)^2 - (1 + 2^-11)
+/// is 2^-24 fused and 0 when the product is rounded first.
+#[wasm_bindgen]
+pub fn relaxed_fuses() -> bool {
+    let a = 1.0f32 + 1.0 / 4096.0;
+    let x = [-(1.0f32 + 1.0 / 2048.0), a];
+    let w = [1.0, 1.0, 1.0, 1.0, a, a, a, a];
+    let mut out = [0.0f32; 4];
+    crate::matmul_with(KernelPath::Relaxed, &x, &w, 2, 4, &mut out);
+    out[0] != 0.0
+}
+
+/// Best ms of one n x n x n matmul on the kernel path `path_name` ("scalar", "simd" or
+/// "relaxed").
 #[wasm_bindgen]
 pub fn bench_matmul(n: usize, path_name: &str, reps: u32, min_ms: f64) -> Result<f64, JsError> {
     Ok(crate::matmul_best_ms(

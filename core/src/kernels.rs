@@ -8,12 +8,34 @@
 //! Layout: matrices are row-major; a weight matrix W is fan_in x fan_out with W[i][j] at
 //! `w[i * fan_out + j]`, and a batch of row vectors x is rows x fan_in, so h = x W.
 //!
-//! Two code paths ([`KernelPath`]) compute every kernel: `Scalar`, the definitions below, and
+//! Three code paths ([`KernelPath`]) compute every kernel: `Scalar`, the definitions below,
 //! `Simd`, register-blocked versions written over `crate::lanes` (wasm simd128 `v128`
-//! instructions in the browser, plain arrays that the compiler vectorizes natively). The `Simd`
-//! path performs, for every output element, exactly the same f32 additions and multiplications in
-//! the same order as the `Scalar` path, so both give bit-identical results (tests/kernels.rs and
-//! the wasm tests check this).
+//! instructions in the browser, plain arrays that the compiler vectorizes natively), and
+//! `Relaxed`. The `Simd` path performs, for every output element, exactly the same f32 additions
+//! and multiplications in the same order as the `Scalar` path, so both give bit-identical results
+//! (tests/kernels.rs and the wasm tests check this).
+//!
+//! `Relaxed` is the `Simd` code with each multiply-add `acc + a * b` replaced by one fused
+//! multiply-add (`F32x4::mul_add`), in the same order; its definitions are the `*_fused`
+//! references ([`matmul_fused`], [`dot_fused`], [`matmul_transposed_fused`],
+//! [`matmul_grad_w_fused`]: the scalar definitions' order, `f32::mul_add` for every term).
+//! - Natively, and in a wasm build without relaxed SIMD, the multiply-add is `f32::mul_add`,
+//!   always fused, so `Relaxed` equals the references bit for bit (tests/relaxed.rs). Without
+//!   an FMA instruction (the default wasm build, or x86-64 built without `-C target-cpu` that
+//!   has FMA) it is a software `fmaf`: exact, but many times slower than `Simd`; the page never
+//!   asks the default wasm build for it except in the fallback described in the app's
+//!   `engine::modules`.
+//! - In a wasm build with `target_feature = "relaxed-simd"` it is `f32x4.relaxed_madd`, which
+//!   the engine may compute fused or as a multiply and an add. On a CPU with FMA, Chromium fuses,
+//!   and `Relaxed` equals the references bit for bit; otherwise it equals `Simd` bit for bit
+//!   (the wasm tests check whichever holds). Either way each output of a length-k sum is within
+//!   k eps sum |a_i b_i| of the exact sum (Higham, Accuracy and Stability, 3.1), so `Relaxed`
+//!   and `Simd` differ by at most 2 k eps sum |a_i b_i|: the documented tolerance. Results may
+//!   therefore differ between machines, which is why `Simd` stays the default.
+//!
+//! The activations and the statistics have no multiply-add in their definitions to fuse:
+//! `Relaxed` evaluates them as `Simd` does (the polynomials of `crate::vecmath` keep their
+//! separate multiplies and adds, so their documented accuracy holds unchanged).
 //!
 //! Keeping `Scalar` scalar: the wasm build enables simd128 for the whole crate, so LLVM would
 //! autovectorize the scalar loops (the i-k-j inner loop is a textbook case) and the `Scalar` path
@@ -23,7 +45,7 @@
 //! any value, so the results stay those documented here. It costs a little more than plain
 //! scalar code would; the native benchmark (`cargo bench -p lab-core`) shows the price.
 
-use crate::lanes::F32x4;
+use crate::lanes::{mul_add1, F32x4};
 
 named_enum! {
     /// Which implementation of the kernels (and of the vectorized activations) runs.
@@ -35,6 +57,10 @@ named_enum! {
         /// activations.
         #[default]
         Simd = ("simd", "SIMD (f32 lanes)"),
+        /// The `Simd` kernels with every multiply-add of the matmuls fused (`relaxed_madd` in a
+        /// build with relaxed SIMD): results equal the `*_fused` references where the machine
+        /// fuses, and may differ between machines (see the module documentation).
+        Relaxed = ("relaxed", "Relaxed SIMD (fused multiply-add)"),
     }
 }
 
@@ -201,7 +227,78 @@ fn check_grad_w(x: &[f32], d: &[f32], n_in: usize, n_out: usize, dw: &[f32]) -> 
     rows
 }
 
-/// [`matmul`] by the chosen path; the results are bit-identical.
+/// [`matmul`] with each multiply-add fused: the same i-k-j order, out[r][j] =
+/// fma(x[r][n_in-1], W[n_in-1][j], ... fma(x[r][1], W[1][j], fma(x[r][0], W[0][j], 0))), one
+/// rounding per term (`f32::mul_add`). The reference of the `Relaxed` path.
+pub fn matmul_fused(x: &[f32], w: &[f32], n_in: usize, n_out: usize, out: &mut [f32]) {
+    if !matmul_has_work(x, w, n_in, n_out, out) {
+        return;
+    }
+    for (x_row, out_row) in x.chunks_exact(n_in).zip(out.chunks_exact_mut(n_out)) {
+        out_row.fill(0.0);
+        for (&a, w_row) in x_row.iter().zip(w.chunks_exact(n_out)) {
+            for (o, &wv) in out_row.iter_mut().zip(w_row) {
+                *o = a.mul_add(wv, *o);
+            }
+        }
+    }
+}
+
+/// [`dot`] with each multiply-add fused (`f32::mul_add`): the same 8 lanes, combined in the same
+/// order, then the remaining products added one fused step at a time.
+pub fn dot_fused(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len(), "dot_fused: lengths differ");
+    let whole = a.len() / DOT_LANES * DOT_LANES;
+    let mut lanes = [0.0f32; DOT_LANES];
+    for (ca, cb) in a[..whole]
+        .chunks_exact(DOT_LANES)
+        .zip(b[..whole].chunks_exact(DOT_LANES))
+    {
+        for l in 0..DOT_LANES {
+            lanes[l] = ca[l].mul_add(cb[l], lanes[l]);
+        }
+    }
+    let mut sum = ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5]))
+        + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
+    for (&ai, &bi) in a[whole..].iter().zip(&b[whole..]) {
+        sum = ai.mul_add(bi, sum);
+    }
+    sum
+}
+
+/// [`matmul_transposed`] with each multiply-add fused: out[r][i] = [`dot_fused`](d[r], W[i]).
+pub fn matmul_transposed_fused(d: &[f32], w: &[f32], n_in: usize, n_out: usize, out: &mut [f32]) {
+    if !transposed_has_work(d, w, n_in, n_out, out) {
+        return;
+    }
+    for (d_row, out_row) in d.chunks_exact(n_out).zip(out.chunks_exact_mut(n_in)) {
+        for (o, w_row) in out_row.iter_mut().zip(w.chunks_exact(n_out)) {
+            *o = dot_fused(d_row, w_row);
+        }
+    }
+}
+
+/// [`matmul_grad_w`] with each multiply-add fused: rows ascending, dW[i][j] = fma(x[r][i],
+/// d[r][j], dW[i][j]).
+pub fn matmul_grad_w_fused(x: &[f32], d: &[f32], n_in: usize, n_out: usize, dw: &mut [f32]) {
+    let rows = check_grad_w(x, d, n_in, n_out, dw);
+    dw.fill(0.0);
+    if n_out == 0 {
+        return;
+    }
+    for r in 0..rows {
+        let x_row = &x[r * n_in..(r + 1) * n_in];
+        let d_row = &d[r * n_out..(r + 1) * n_out];
+        for (&a, dw_row) in x_row.iter().zip(dw.chunks_exact_mut(n_out)) {
+            for (o, &dv) in dw_row.iter_mut().zip(d_row) {
+                *o = a.mul_add(dv, *o);
+            }
+        }
+    }
+}
+
+/// [`matmul`] by the chosen path: `Scalar` and `Simd` are bit-identical; `Relaxed` equals
+/// [`matmul_fused`] where the machine fuses (always natively).
 pub fn matmul_with(
     path: KernelPath,
     x: &[f32],
@@ -217,12 +314,20 @@ pub fn matmul_with(
                 return;
             }
             let rows = x.len() / n_in;
-            gemm(x, n_in, 1, rows, n_in, w, n_out, out);
+            gemm::<Separate>(x, n_in, 1, rows, n_in, w, n_out, out);
+        }
+        KernelPath::Relaxed => {
+            if !matmul_has_work(x, w, n_in, n_out, out) {
+                return;
+            }
+            let rows = x.len() / n_in;
+            gemm::<Fused>(x, n_in, 1, rows, n_in, w, n_out, out);
         }
     }
 }
 
-/// [`matmul_transposed`] by the chosen path; the results are bit-identical.
+/// [`matmul_transposed`] by the chosen path: `Scalar` and `Simd` are bit-identical; `Relaxed`
+/// equals [`matmul_transposed_fused`] where the machine fuses.
 pub fn matmul_transposed_with(
     path: KernelPath,
     d: &[f32],
@@ -237,13 +342,20 @@ pub fn matmul_transposed_with(
             if !transposed_has_work(d, w, n_in, n_out, out) {
                 return;
             }
-            dots(d, w, n_in, n_out, out);
+            dots::<Separate>(d, w, n_in, n_out, out);
+        }
+        KernelPath::Relaxed => {
+            if !transposed_has_work(d, w, n_in, n_out, out) {
+                return;
+            }
+            dots::<Fused>(d, w, n_in, n_out, out);
         }
     }
 }
 
 /// dw = x^T d (overwritten): x is rows x n_in, d is rows x n_out, dw is n_in x n_out (the weight
-/// gradient); [`matmul_grad_w`] by the chosen path, bit-identical.
+/// gradient); [`matmul_grad_w`] by the chosen path (`Scalar` and `Simd` bit-identical; `Relaxed`
+/// equals [`matmul_grad_w_fused`] where the machine fuses).
 pub fn matmul_grad_w_with(
     path: KernelPath,
     x: &[f32],
@@ -254,14 +366,18 @@ pub fn matmul_grad_w_with(
 ) {
     match path {
         KernelPath::Scalar => matmul_grad_w(x, d, n_in, n_out, dw),
-        KernelPath::Simd => {
+        KernelPath::Simd | KernelPath::Relaxed => {
             let rows = check_grad_w(x, d, n_in, n_out, dw);
             if rows == 0 || n_in == 0 || n_out == 0 {
                 dw.fill(0.0);
                 return;
             }
             // dW = A d with A[i][r] = x[r][i]: row stride 1, column stride n_in.
-            gemm(x, 1, n_in, n_in, rows, d, n_out, dw);
+            if path == KernelPath::Relaxed {
+                gemm::<Fused>(x, 1, n_in, n_in, rows, d, n_out, dw);
+            } else {
+                gemm::<Separate>(x, 1, n_in, n_in, rows, d, n_out, dw);
+            }
         }
     }
 }
@@ -281,7 +397,7 @@ const GEMM_VECTORS: usize = 2;
 /// Blocking: strips of 8 columns of B (which stay in L1 while every block of 4 rows of A passes
 /// over them), then 4 columns, then single columns; blocks of 4 rows, then the remaining rows.
 #[allow(clippy::too_many_arguments)]
-fn gemm(
+fn gemm<M: Madd>(
     a: &[f32],
     a_row: usize,
     a_col: usize,
@@ -294,18 +410,18 @@ fn gemm(
     let a = Strided { a, a_row, a_col };
     let mut j0 = 0;
     while j0 + 4 * GEMM_VECTORS <= n {
-        gemm_strip::<GEMM_VECTORS>(&a, m, kdim, b, n, j0, c);
+        gemm_strip::<M, GEMM_VECTORS>(&a, m, kdim, b, n, j0, c);
         j0 += 4 * GEMM_VECTORS;
     }
     while j0 + 4 <= n {
-        gemm_strip::<1>(&a, m, kdim, b, n, j0, c);
+        gemm_strip::<M, 1>(&a, m, kdim, b, n, j0, c);
         j0 += 4;
     }
     for j in j0..n {
         for i in 0..m {
             let mut acc = 0.0f32;
             for k in 0..kdim {
-                acc += a.at(i, k) * b[k * n + j];
+                acc = M::madd1(a.at(i, k), b[k * n + j], acc);
             }
             c[i * n + j] = acc;
         }
@@ -328,7 +444,7 @@ impl Strided<'_> {
 
 /// Columns j0..j0 + 4 V of C, all rows, in blocks of [`GEMM_ROWS`] rows.
 #[inline(always)]
-fn gemm_strip<const V: usize>(
+fn gemm_strip<M: Madd, const V: usize>(
     a: &Strided,
     m: usize,
     kdim: usize,
@@ -339,17 +455,17 @@ fn gemm_strip<const V: usize>(
 ) {
     let mut i0 = 0;
     while i0 + GEMM_ROWS <= m {
-        gemm_block::<GEMM_ROWS, V>(a, i0, kdim, b, n, j0, c);
+        gemm_block::<M, GEMM_ROWS, V>(a, i0, kdim, b, n, j0, c);
         i0 += GEMM_ROWS;
     }
     for i in i0..m {
-        gemm_block::<1, V>(a, i, kdim, b, n, j0, c);
+        gemm_block::<M, 1, V>(a, i, kdim, b, n, j0, c);
     }
 }
 
 /// The R x 4V block of C at (i0, j0): R x V vector accumulators, k ascending.
 #[inline(always)]
-fn gemm_block<const R: usize, const V: usize>(
+fn gemm_block<M: Madd, const R: usize, const V: usize>(
     a: &Strided,
     i0: usize,
     kdim: usize,
@@ -372,7 +488,7 @@ fn gemm_block<const R: usize, const V: usize>(
             let av = F32x4::splat(a.a[*at]);
             *at += a.a_col;
             for (acc, &bv) in acc_row.iter_mut().zip(&bv) {
-                *acc = *acc + av * bv;
+                *acc = M::madd(av, bv, *acc);
             }
         }
     }
@@ -396,7 +512,7 @@ const DOTS_W_BLOCK_BYTES: usize = 16 * 1024;
 /// so W is read from memory once per block instead of once per pair of d rows (at width 256, W
 /// is 256 KiB: it does not fit L1, and the unblocked loop streamed it from L2 for every pair).
 /// Each output is still one [`dot`] in its own order: blocking changes no value.
-fn dots(d: &[f32], w: &[f32], n_in: usize, n_out: usize, out: &mut [f32]) {
+fn dots<M: Madd>(d: &[f32], w: &[f32], n_in: usize, n_out: usize, out: &mut [f32]) {
     let rows = d.len() / n_out;
     let block = (DOTS_W_BLOCK_BYTES / (4 * n_out)).max(2) & !1;
     let mut b0 = 0;
@@ -404,11 +520,11 @@ fn dots(d: &[f32], w: &[f32], n_in: usize, n_out: usize, out: &mut [f32]) {
         let b1 = (b0 + block).min(n_in);
         let mut r0 = 0;
         while r0 + 2 <= rows {
-            dots_rows::<2>(d, w, n_in, n_out, r0, b0..b1, out);
+            dots_rows::<M, 2>(d, w, n_in, n_out, r0, b0..b1, out);
             r0 += 2;
         }
         if r0 < rows {
-            dots_rows::<1>(d, w, n_in, n_out, r0, b0..b1, out);
+            dots_rows::<M, 1>(d, w, n_in, n_out, r0, b0..b1, out);
         }
         b0 = b1;
     }
@@ -416,7 +532,7 @@ fn dots(d: &[f32], w: &[f32], n_in: usize, n_out: usize, out: &mut [f32]) {
 
 /// Rows r0..r0 + RD of out, columns (W rows) `cols`, W rows in pairs.
 #[inline(always)]
-fn dots_rows<const RD: usize>(
+fn dots_rows<M: Madd, const RD: usize>(
     d: &[f32],
     w: &[f32],
     n_in: usize,
@@ -427,17 +543,17 @@ fn dots_rows<const RD: usize>(
 ) {
     let mut i0 = cols.start;
     while i0 + 2 <= cols.end {
-        dots_block::<RD, 2>(d, w, n_in, n_out, r0, i0, out);
+        dots_block::<M, RD, 2>(d, w, n_in, n_out, r0, i0, out);
         i0 += 2;
     }
     if i0 < cols.end {
-        dots_block::<RD, 1>(d, w, n_in, n_out, r0, i0, out);
+        dots_block::<M, RD, 1>(d, w, n_in, n_out, r0, i0, out);
     }
 }
 
 /// The RD x RW dot products of rows r0.. of d with rows i0.. of W.
 #[inline(always)]
-fn dots_block<const RD: usize, const RW: usize>(
+fn dots_block<M: Madd, const RD: usize, const RW: usize>(
     d: &[f32],
     w: &[f32],
     n_in: usize,
@@ -464,8 +580,8 @@ fn dots_block<const RD: usize, const RW: usize>(
             let d_lo = F32x4::load(&d_rows[p][c..]);
             let d_hi = F32x4::load(&d_rows[p][c + 4..]);
             for q in 0..RW {
-                lo[p][q] = lo[p][q] + d_lo * wv[q].0;
-                hi[p][q] = hi[p][q] + d_hi * wv[q].1;
+                lo[p][q] = M::madd(d_lo, wv[q].0, lo[p][q]);
+                hi[p][q] = M::madd(d_hi, wv[q].1, hi[p][q]);
             }
         }
         c += DOT_LANES;
@@ -476,9 +592,45 @@ fn dots_block<const RD: usize, const RW: usize>(
             let s = (lo[p][q] + hi[p][q]).to_array();
             let mut sum = (s[0] + s[1]) + (s[2] + s[3]);
             for (&dv, &wv) in d_rows[p][whole..].iter().zip(&w_rows[q][whole..]) {
-                sum += dv * wv;
+                sum = M::madd1(dv, wv, sum);
             }
             out[(r0 + p) * n_in + i0 + q] = sum;
         }
+    }
+}
+
+/// How the blocked kernels accumulate a product: `acc + a * b` with two roundings
+/// ([`Separate`], the `Simd` path) or one ([`Fused`], the `Relaxed` path).
+trait Madd {
+    fn madd(a: F32x4, b: F32x4, acc: F32x4) -> F32x4;
+    fn madd1(a: f32, b: f32, acc: f32) -> f32;
+}
+
+/// A multiply, then an add: the scalar definitions' arithmetic.
+struct Separate;
+
+impl Madd for Separate {
+    #[inline(always)]
+    fn madd(a: F32x4, b: F32x4, acc: F32x4) -> F32x4 {
+        acc + a * b
+    }
+    #[inline(always)]
+    fn madd1(a: f32, b: f32, acc: f32) -> f32 {
+        acc + a * b
+    }
+}
+
+/// One multiply-add ([`F32x4::mul_add`]: `relaxed_madd` in a relaxed-SIMD build, else
+/// `f32::mul_add`).
+struct Fused;
+
+impl Madd for Fused {
+    #[inline(always)]
+    fn madd(a: F32x4, b: F32x4, acc: F32x4) -> F32x4 {
+        a.mul_add(b, acc)
+    }
+    #[inline(always)]
+    fn madd1(a: f32, b: f32, acc: f32) -> f32 {
+        mul_add1(a, b, acc)
     }
 }

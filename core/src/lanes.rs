@@ -5,8 +5,16 @@
 //! `core::arch::wasm32` instruction; elsewhere it is a plain array and every operation is the same
 //! IEEE operation applied lane by lane (which compilers usually vectorize). Only operations that
 //! IEEE 754 defines exactly are offered (add, sub, mul, div, comparisons, selects, bit operations,
-//! integer conversions; no fused multiply-add, no approximate reciprocal), so the same sequence of
-//! operations gives bit-identical lanes on both implementations.
+//! integer conversions; no approximate reciprocal), so the same sequence of operations gives
+//! bit-identical lanes on both implementations.
+//!
+//! One exception, used only by the `Relaxed` kernel path ([`crate::kernels::KernelPath`]):
+//! [`F32x4::mul_add`], a multiply-add with one rounding. With `target_feature = "relaxed-simd"`
+//! it is wasm's `f32x4.relaxed_madd`, which the engine may compute fused (one rounding, on CPUs
+//! with FMA) or as a multiply and an add (two roundings): the relaxed-SIMD proposal leaves the
+//! choice to the machine. Everywhere else it is `f32::mul_add` lane by lane, always fused (in a
+//! wasm build without relaxed-simd that is a software `fmaf`: exact but slow, see
+//! `crate::kernels`).
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod imp {
@@ -122,6 +130,44 @@ mod imp {
                 self.0, self.0,
             )))
         }
+        /// self * b + c: `f32x4.relaxed_madd` (fused where the CPU has FMA, else a multiply and
+        /// an add, as the engine chooses).
+        #[cfg(target_feature = "relaxed-simd")]
+        #[inline(always)]
+        pub fn mul_add(self, b: Self, c: Self) -> Self {
+            F32x4(f32x4_relaxed_madd(self.0, b.0, c.0))
+        }
+        /// self * b + c with one rounding, lane by lane (`f32::mul_add`: a software `fmaf` in a
+        /// build without relaxed-simd, since simd128 has no fused multiply-add).
+        #[cfg(not(target_feature = "relaxed-simd"))]
+        #[inline(always)]
+        pub fn mul_add(self, b: Self, c: Self) -> Self {
+            let (a, b, c) = (self.to_array(), b.to_array(), c.to_array());
+            F32x4(f32x4(
+                a[0].mul_add(b[0], c[0]),
+                a[1].mul_add(b[1], c[1]),
+                a[2].mul_add(b[2], c[2]),
+                a[3].mul_add(b[3], c[3]),
+            ))
+        }
+    }
+
+    /// a * b + c for one value, computed as the lanes of [`F32x4::mul_add`] are (so that a
+    /// kernel's scalar tail rounds like its vector body on every machine).
+    #[cfg(target_feature = "relaxed-simd")]
+    #[inline(always)]
+    pub fn mul_add1(a: f32, b: f32, c: f32) -> f32 {
+        f32x4_extract_lane::<0>(f32x4_relaxed_madd(
+            f32x4_splat(a),
+            f32x4_splat(b),
+            f32x4_splat(c),
+        ))
+    }
+    /// a * b + c with one rounding (`f32::mul_add`).
+    #[cfg(not(target_feature = "relaxed-simd"))]
+    #[inline(always)]
+    pub fn mul_add1(a: f32, b: f32, c: f32) -> f32 {
+        a.mul_add(b, c)
     }
 
     impl Mask {
@@ -296,6 +342,17 @@ mod imp {
         pub fn promote_high(self) -> F64x2 {
             F64x2([f64::from(self.0[2]), f64::from(self.0[3])])
         }
+        /// self * b + c with one rounding per lane (`f32::mul_add`).
+        #[inline(always)]
+        pub fn mul_add(self, b: Self, c: Self) -> Self {
+            F32x4([0, 1, 2, 3].map(|l| self.0[l].mul_add(b.0[l], c.0[l])))
+        }
+    }
+
+    /// a * b + c with one rounding (`f32::mul_add`).
+    #[inline(always)]
+    pub fn mul_add1(a: f32, b: f32, c: f32) -> f32 {
+        a.mul_add(b, c)
     }
 
     impl Mask {
@@ -357,4 +414,4 @@ mod imp {
     binop!(F64x2, Mul, mul, *, 2);
 }
 
-pub use imp::{F32x4, F64x2, I32x4};
+pub use imp::{mul_add1, F32x4, F64x2, I32x4};

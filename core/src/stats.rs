@@ -187,7 +187,7 @@ impl Moments {
         }
     }
 
-    /// Adds one row. Scalar: v in increasing index. Simd: two f64x2 accumulators for each of S1
+    /// Adds one row. Scalar: v in increasing index. Simd (and Relaxed, the same): two f64x2 accumulators for each of S1
     /// and S2 take v[4m], v[4m + 1] and v[4m + 2], v[4m + 3], are combined as
     /// ((a0 + a1) + (b0 + b1)), then the last len mod 4 values follow in increasing index.
     /// A row with a non-finite value (then S2 is not finite: finite f32 values cannot overflow
@@ -197,7 +197,7 @@ impl Moments {
         let (mut s1, mut s2) = (0.0f64, 0.0f64);
         let whole = match path {
             KernelPath::Scalar => 0,
-            KernelPath::Simd => {
+            KernelPath::Simd | KernelPath::Relaxed => {
                 let kv = F64x2::splat(k);
                 let zero = F64x2::splat(0.0);
                 let (mut lo1, mut hi1, mut lo2, mut hi2) = (zero, zero, zero, zero);

@@ -24,6 +24,24 @@ pub fn previous_text(run: &RunState, previous: Option<&str>) -> String {
     }
 }
 
+/// Which kernels compute, where that is not the default's plain SIMD: the relaxed kernels, or
+/// simd128 after a request for them could not be met (the notice says why).
+pub fn kernels_text(kernels: lab_core::KernelPath, engine: &str) -> String {
+    match kernels {
+        lab_core::KernelPath::Relaxed if engine == "main-thread" => " Kernels: relaxed SIMD, \
+            computed on the main thread in the default module (f32::mul_add in software: fused \
+            but slow)."
+            .to_string(),
+        lab_core::KernelPath::Relaxed => {
+            " Kernels: relaxed SIMD (fused multiply-add), in the relaxed-SIMD module.".to_string()
+        }
+        lab_core::KernelPath::Simd if crate::engine::modules::relaxed_refused() => {
+            " Kernels: SIMD (simd128); relaxed SIMD is not available here.".to_string()
+        }
+        _ => String::new(),
+    }
+}
+
 /// The status line's text for a run's state: what is being computed, then where non-finite
 /// values first appeared, if they did.
 pub fn status_text(run: &RunState) -> String {
@@ -133,9 +151,10 @@ pub fn Status(props: &StatusProps) -> Html {
     let text = match wait {
         Some(w) => format!("{} {w}", status_text(run)),
         None => status_text(run),
-    } + &previous_text(run, props.previous.as_deref());
+    } + &previous_text(run, props.previous.as_deref())
+        + &kernels_text(run.view.config().kernels, props.engine);
     html! {
-        <div class="status" role="status" aria-live="polite" data-done={run.is_done().to_string()} data-failed={run.failed.is_some().to_string()} data-engine={props.engine} data-reused={run.reused.to_string()} data-workers={run.shards.to_string()}
+        <div class="status" role="status" aria-live="polite" data-done={run.is_done().to_string()} data-failed={run.failed.is_some().to_string()} data-engine={props.engine} data-kernels={run.view.config().kernels.name()} data-reused={run.reused.to_string()} data-workers={run.shards.to_string()}
             data-previous={props.previous.is_some().to_string()}>
             <progress max="1" value={run.view.progress().to_string()} aria-label="Simulation progress"></progress>
             <span>{ text }</span>

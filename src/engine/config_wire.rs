@@ -101,6 +101,7 @@ mod tests {
             "",
             "act=leaky_relu&slope=0.2&init=orthogonal&depth=1000&width=2&batch=4096",
             "act=silu&beta=7.5&norm=layer&in_mean=-3.25&c0=-1&seed=4294967295&kernels=scalar",
+            "act=gelu&kernels=relaxed",
         ] {
             let (p, _) = Params::from_query(q);
             let back = decode(&encode(&p.config)).unwrap();
@@ -121,7 +122,7 @@ mod tests {
             (8, 1e9),
             (9, -1.0),
             (14, 1e300),
-            (15, 2.0),
+            (15, KernelPath::ALL.len() as f64),
         ] {
             let mut d = good.clone();
             d[i] = bad;

@@ -9,6 +9,7 @@ pub mod config_wire;
 mod flat;
 pub mod jacobian_wire;
 pub mod job;
+pub mod modules;
 pub mod pool_wire;
 pub mod runner;
 pub mod train_job;

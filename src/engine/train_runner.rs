@@ -2,7 +2,7 @@
 //! the page's own wasm (as the simulation's). Latest wins: a new start gets a new generation
 //! and updates of older ones are dropped.
 
-use crate::engine::runner::spawn_worker;
+use crate::engine::modules::spawn_worker;
 use crate::engine::train_job::TrainUpdate;
 use crate::engine::train_wire::{self, Control, Start};
 use crate::engine::wire;

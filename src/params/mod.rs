@@ -322,6 +322,18 @@ impl Params {
             });
         }
         let (text, notice) = validate(field, raw, &current);
+        if field.name == "kernels" && text == lab_core::KernelPath::Relaxed.name() {
+            if let Some(why) = crate::engine::modules::relaxed_unavailable() {
+                (field.set)(self, lab_core::KernelPath::Simd.name());
+                return Some(Notice {
+                    param: field.name.to_string(),
+                    message: format!(
+                        "Kernels (kernels): relaxed SIMD is not available ({why}); the \
+                         simulation runs the SIMD (simd128) kernels instead."
+                    ),
+                });
+            }
+        }
         (field.set)(self, &text);
         notice
     }

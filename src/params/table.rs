@@ -329,10 +329,19 @@ pub static FIELDS: &[Field] = &[
             Group::Computation,
             "Kernels (same maths; SIMD is about 8x faster)",
             || {
-                vec![
+                let mut options = vec![
                     ("simd", "SIMD (wasm simd128)"),
                     ("scalar", "Scalar (the reference definitions)"),
-                ]
+                ];
+                // Offered only where the workers run the relaxed module (the page was opened
+                // with kernels=relaxed): elsewhere choosing it could only fall back.
+                if crate::engine::modules::relaxed_workers() {
+                    options.push((
+                        "relaxed",
+                        "Relaxed SIMD (fused multiply-add; last digits vary by machine)",
+                    ));
+                }
+                options
             },
         ),
         set: |p, v| {

@@ -26,10 +26,18 @@ fn main() {
         )
     };
     let matmul_ms = matmul_best_ms(n, KernelPath::Simd, budget);
+    // The Relaxed path is f32::mul_add: one instruction where the build targets FMA (bench/run.mjs
+    // builds this binary a second time with -C target-cpu=native), a libm call otherwise, which
+    // is not worth timing.
+    let relaxed_ms = if cfg!(target_feature = "fma") || cfg!(target_arch = "aarch64") {
+        matmul_best_ms(n, KernelPath::Relaxed, budget).to_string()
+    } else {
+        "null".to_string()
+    };
     let mut mlp = Mlp::new(depth, batch, width, ActivationKind::Selu, 1);
     let grad_ms = grad_step_best_ms(&mut mlp, KernelPath::Simd, budget);
     println!(
-        "{{\"target\": \"{}\", \"matmul\": {{\"n\": {n}, \"path\": \"simd\", \"ms\": {matmul_ms}}}, \
+        "{{\"target\": \"{}\", \"matmul\": {{\"n\": {n}, \"path\": \"simd\", \"ms\": {matmul_ms}, \"relaxed_ms\": {relaxed_ms}}}, \
          \"grad_step\": {{\"depth\": {depth}, \"batch\": {batch}, \"width\": {width}, \"path\": \"simd\", \"ms\": {grad_ms}}}}}",
         std::env::consts::ARCH
     );

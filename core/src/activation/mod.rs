@@ -316,7 +316,7 @@ impl Activation {
     pub fn apply_slice_with(&self, path: KernelPath, input: &[f32], output: &mut [f32]) {
         match path {
             KernelPath::Scalar => self.apply_slice(input, output),
-            KernelPath::Simd => self.simd_apply(input, output),
+            KernelPath::Simd | KernelPath::Relaxed => self.simd_apply(input, output),
         }
     }
 
@@ -332,7 +332,7 @@ impl Activation {
     pub fn derivative_slice_with(&self, path: KernelPath, input: &[f32], output: &mut [f32]) {
         match path {
             KernelPath::Scalar => self.derivative_slice(input, output),
-            KernelPath::Simd => self.simd_derivative(input, output),
+            KernelPath::Simd | KernelPath::Relaxed => self.simd_derivative(input, output),
         }
     }
 }

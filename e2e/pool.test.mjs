@@ -1,7 +1,7 @@
 // The worker pool: a run split into row shards over 1, 2 and 3 workers gives the same CSVs,
 // byte for byte, for every normalization; the status says how many workers computed it. The
-// machine's processor count is set for the page (4 logical processors: a pool of 3), so that
-// the test means the same on any machine.
+// machine's processor count is set for the page (4 logical processors: 3 workers by default,
+// up to 4 when asked), so that the test means the same on any machine.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
@@ -50,12 +50,14 @@ for (const norm of ["none", "batch", "layer", "group", "rms"]) {
   });
 }
 
-test("the default uses the whole pool; a small batch or network is not split; more than the pool is the pool", async () => {
+test("auto uses one worker per processor but one; a small batch or network is not split; more than the processors is the processors", async () => {
   for (const [query, expected] of [
     ["?batch=128", 3],
+    ["?batch=128&workers=auto", 3],
     ["?batch=32", 1],
     ["?depth=20&width=16&batch=1024&norm=batch", 1],
-    ["?batch=128&workers=8", 3],
+    ["?batch=128&workers=4", 4],
+    ["?batch=128&workers=8", 4],
   ]) {
     const r = await results(query);
     assert.equal(r.workers, expected, query);

@@ -8,9 +8,10 @@
 //! relaxed-SIMD build). Latest wins: every configuration gets a new
 //! generation number, and results of older generations are dropped on arrival.
 //!
-//! The pool: a run may be split into row shards over several workers ([`pool_size`]; the
-//! `workers` URL parameter asks for fewer). The other workers of the pool run the same wasm
-//! in the shard role and are started with the first run that can use them; the page gives the
+//! The pool: a run may be split into row shards over several workers ([`workers_for`]: one
+//! per processor but one by default, `workers=` asks for another number). The other workers
+//! of the pool run the same wasm in the shard role and are started with the first run that can
+//! use them (more when a run asks for more); the page gives the
 //! simulation worker (the coordinator) a MessagePort to each, and the workers talk directly
 //! (see worker.rs and pool_wire.rs). The page holds a run back until the pool's workers are
 //! ready (at most [`POOL_WAIT_MS`]), so a run's number of workers does not depend on when the
@@ -71,14 +72,21 @@ const SHARD_WORKER: &str = "activation-lab-shard-";
 /// ready by then.
 const POOL_WAIT_MS: u32 = 3_000;
 
-/// The workers a simulation may use on this machine: one per logical processor but one (the
-/// page's thread also draws), at least 2 on a machine with 2 (the page draws only at animation
-/// frames, so both processors go to the simulation while it computes), at most
-/// [`lab_core::sim::MAX_SHARDS`]; 1 on a single processor.
+/// The workers a simulation uses by default (`workers=auto`): one per logical processor but one,
+/// which stays for the page (it draws while they compute), at least 1, at most
+/// [`lab_core::sim::MAX_SHARDS`].
 pub fn pool_size() -> usize {
-    match web::hardware_concurrency() {
-        0 | 1 => 1,
-        n => (n - 1).clamp(2, lab_core::sim::MAX_SHARDS),
+    workers_for(0)
+}
+
+/// The workers a run uses when `asked` for (0: auto, [`pool_size`]): at most one per logical
+/// processor (`workers=2` on a 2-processor machine uses both, the page then sharing one).
+pub fn workers_for(asked: usize) -> usize {
+    let processors = web::hardware_concurrency().max(1);
+    let most = lab_core::sim::MAX_SHARDS;
+    match asked {
+        0 => (processors - 1).clamp(1, most),
+        n => n.clamp(1, processors.min(most)),
     }
 }
 
@@ -121,11 +129,11 @@ struct Inner {
     retried: Option<u64>,
     /// Stops the main-thread fallback's loop.
     local_alive: Option<Rc<Cell<bool>>>,
-    /// The workers the runs ask for (1 to [`pool_size`]).
+    /// The workers the runs ask for ([`workers_for`]).
     workers: usize,
     /// The pool's other workers (shard 1, 2, ...), once started.
     helpers: Vec<Helper>,
-    /// The pool has started (its workers ready, failed or waited for long enough).
+    /// No worker of the pool is starting (those started are ready, or were given up).
     pool_settled: bool,
     /// The coordinator has ports to the pool's ready workers.
     pool_wired: bool,
@@ -162,7 +170,7 @@ impl Runner {
             local_alive: None,
             workers: pool_size(),
             helpers: Vec::new(),
-            pool_settled: false,
+            pool_settled: true,
             pool_wired: false,
             _pool_wait: None,
         }));
@@ -200,9 +208,10 @@ impl Runner {
         self.start(config, true);
     }
 
-    /// The workers the next runs ask for (clamped to 1..=[`pool_size`]).
-    pub fn set_workers(&self, workers: usize) {
-        self.inner.borrow_mut().workers = workers.clamp(1, pool_size());
+    /// The workers the next runs ask for: `asked` as `workers=` gives it (0: auto), see
+    /// [`workers_for`].
+    pub fn set_workers(&self, asked: usize) {
+        self.inner.borrow_mut().workers = workers_for(asked);
     }
 
     /// Starts computing a pinned run of `config`, without its Jacobian (the page shows only
@@ -260,21 +269,19 @@ impl Drop for Runner {
     }
 }
 
-/// Starts the pool's other workers when `config`'s run can use them (more than one worker
-/// asked for, a network large enough to split, see `pool_rows`) and they are not started yet.
+/// Starts the pool's other workers that `config`'s run can use (a network large enough to
+/// split, see `pool_rows`, on more workers than are started) and that are not started yet.
 fn start_pool(inner: &Rc<RefCell<Inner>>, config: &Config) {
-    let wanted = {
+    let (from, to) = {
         let i = inner.borrow();
-        if i.pool_settled || !i.helpers.is_empty() || i.local {
+        let wanted = lab_core::sim::pool_rows(config, i.workers).len();
+        if i.local || !i.pool_settled || i.helpers.len() + 1 >= wanted {
             return;
         }
-        lab_core::sim::pool_rows(config, i.workers).len() > 1
+        (i.helpers.len() + 1, wanted - 1)
     };
-    if !wanted {
-        return;
-    }
-    let others = pool_size() - 1;
-    for k in 1..=others {
+    inner.borrow_mut().pool_settled = false;
+    for k in from..=to {
         match start_helper(inner, k) {
             Ok(helper) => inner.borrow_mut().helpers.push(helper),
             Err(e) => {
@@ -289,10 +296,9 @@ fn start_pool(inner: &Rc<RefCell<Inner>>, config: &Config) {
         let inner = inner.clone();
         Timeout::new(POOL_WAIT_MS, move || settle_pool(&inner))
     };
-    let mut i = inner.borrow_mut();
-    i._pool_wait = Some(wait);
-    if i.helpers.is_empty() {
-        i.pool_settled = true;
+    inner.borrow_mut()._pool_wait = Some(wait);
+    if inner.borrow().helpers.iter().all(|h| h.ready) {
+        settle_pool(inner);
     }
 }
 

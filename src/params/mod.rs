@@ -52,13 +52,14 @@ pub struct Params {
     pub train: TrainParams,
     /// Pinned runs drawn as references (`pin=`), at most [`MAX_PINS`].
     pub pins: Vec<Config>,
-    /// The workers a simulation may use (`workers=`), 1 to [`MAX_WORKERS`]; the page uses at
-    /// most its pool's size (the default, [`MAX_WORKERS`], means all of them).
+    /// The workers a simulation may use (`workers=`): 0 for `auto` (one per processor but
+    /// one, at least one), else 1 to 8, at most the processors.
     pub workers: usize,
 }
 
-/// Most workers of `workers=` (lab_core's most row shards).
-pub const MAX_WORKERS: usize = lab_core::sim::MAX_SHARDS;
+/// Values of `workers=` (up to lab_core's most row shards).
+pub const WORKER_NAMES: &[&str] = &["auto", "1", "2", "3", "4", "5", "6", "7", "8"];
+const _: () = assert!(WORKER_NAMES.len() == lab_core::sim::MAX_SHARDS + 1);
 
 /// The Train section's settings as they live in the URL.
 #[derive(Clone, Debug, PartialEq)]
@@ -273,7 +274,7 @@ impl Default for Params {
             theme: "auto",
             train: TrainParams::default(),
             pins: Vec::new(),
-            workers: MAX_WORKERS,
+            workers: 0,
         }
     }
 }

@@ -353,18 +353,29 @@ pub static FIELDS: &[Field] = &[
     Field {
         name: "workers",
         label: "Workers",
-        kind: Kind::Int {
-            min: 1,
-            max: MAX_WORKERS as i64,
+        kind: Kind::Choice(WORKER_NAMES),
+        get: |p| match p.workers {
+            0 => "auto".to_string(),
+            n => n.to_string(),
         },
-        get: |p| p.workers.to_string(),
-        control: number(
+        control: select(
             Group::Computation,
-            "Workers (the batch's rows split among them; the same numbers; at most this \
-             machine's pool)",
-            1.0,
+            "Workers (the batch's rows split among them; the same numbers)",
+            || {
+                vec![
+                    ("auto", "Auto (one per processor but one)"),
+                    ("1", "1"),
+                    ("2", "2"),
+                    ("3", "3"),
+                    ("4", "4"),
+                    ("5", "5"),
+                    ("6", "6"),
+                    ("7", "7"),
+                    ("8", "8"),
+                ]
+            },
         ),
-        set: |p, v| p.workers = v.parse().unwrap_or(p.workers),
+        set: |p, v| p.workers = v.parse().unwrap_or(0),
     },
     Field {
         name: "c0",

@@ -38,9 +38,13 @@ function unexpected(problems) {
   return problems.filter((p) => !/the simulation worker stopped/.test(p));
 }
 
+/** Types a depth and commits it, then waits until the status line has left the previous
+ * run's text (the page shows a new run's start with its first results, up to 40 ms later). */
 async function setDepth(page, depth) {
+  const before = await page.textContent(".status");
   await page.fill("#ctl-depth", String(depth));
   await page.press("#ctl-depth", "Enter");
+  await page.waitForFunction((b) => document.querySelector(".status")?.textContent !== b, before, { timeout: 30000 });
 }
 
 test("a worker killed mid-run: the status says so and the next change works", async () => {

@@ -112,9 +112,6 @@ export async function openDevice(device, query, { initScript = null } = {}) {
 }
 
 export async function waitDone(page, timeout = 60000) {
-  // A change's run shows its start together with its first results, up to 40 ms later (the
-  // page's START_HOLD_MS): wait that out, so that the previous run's done is not taken for it.
-  await page.waitForTimeout(60);
   await page.waitForSelector('.status[data-done="true"]', { timeout });
   // Let the last publish's effects draw.
   await page.waitForTimeout(150);

@@ -39,7 +39,7 @@ function unexpected(problems) {
 }
 
 /** Types a depth and commits it, then waits until the status line has left the previous
- * run's text (the page shows a new run's start with its first results, up to 40 ms later). */
+ * run's text (so that the previous run's done is not taken for the new run's). */
 async function setDepth(page, depth) {
   const before = await page.textContent(".status");
   await page.fill("#ctl-depth", String(depth));

@@ -64,3 +64,25 @@ test("auto uses one worker per processor but one; a small batch or network is no
     await r.context.close();
   }
 });
+
+test("live depth on two workers: each continues its rows, and the numbers are a fresh run's", async () => {
+  const query = "?depth=12&width=96&batch=100&norm=batch";
+  const { page, context, problems } = await openPage(`${query}&workers=2`, { initScript: FOUR_PROCESSORS });
+  await waitDone(page);
+  const before = await page.textContent(".status");
+  await page.fill("#ctl-depth", "15");
+  await page.press("#ctl-depth", "Enter");
+  await page.waitForFunction((b) => {
+    const s = document.querySelector(".status");
+    return s.textContent !== b && s.dataset.done === "true" && /Done: 15 layers/.test(s.textContent);
+  }, before, { timeout: 60000 });
+  assert.equal(await page.getAttribute(".status", "data-reused"), "12", "the 12 layers were kept");
+  assert.equal(await page.getAttribute(".status", "data-workers"), "2");
+  const continued = {};
+  for (const panel of ["stats", "grads", "hist"]) continued[panel] = await downloadCsv(page, panel);
+  const fresh = await results(query.replace("depth=12", "depth=15") + "&workers=1");
+  for (const panel of Object.keys(continued)) assert.equal(continued[panel], fresh.csv[panel], panel);
+  assert.deepEqual(problems, []);
+  await fresh.context.close();
+  await context.close();
+});

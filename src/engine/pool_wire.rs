@@ -6,11 +6,11 @@
 //! (`shard_resume`) or an end to its work (`shard_stop`), and the worker answers with what it
 //! has new (`shard_report`, the [`ShardReport`] flat-encoded) or why it cannot (`shard_error`).
 
+use crate::engine::codec;
 use crate::engine::wire::{
-    add_device_memory, decode_run_request, get, get_f64_array, get_number, read_budget, set,
-    Decoded,
+    add_device_memory, get, get_f64_array, get_number, read_budget, read_run_request, run_request,
+    set, Decoded,
 };
-use crate::engine::{codec, config_wire};
 use js_sys::{Array, Float64Array, Object};
 use lab_core::sim::{MemoryBudget, ShardReport};
 use lab_core::{Config, BATCH_RANGE};
@@ -61,12 +61,7 @@ pub fn shard_run(
     rows: &Range<usize>,
     device_memory_gb: Option<f64>,
 ) -> JsValue {
-    let o = message("shard_run", gen);
-    set(
-        &o,
-        "config",
-        &Float64Array::from(config_wire::encode(config).as_slice()).into(),
-    );
+    let o = retyped(run_request(gen, config), "shard_run");
     set(&o, "from", &(rows.start as f64).into());
     set(&o, "to", &(rows.end as f64).into());
     let o: JsValue = o.into();
@@ -77,21 +72,15 @@ pub fn shard_run(
 /// The coordinator to a worker: continue the finished shard of the previous run to run `gen`
 /// of `config`, a deeper network of the same settings.
 pub fn shard_extend(gen: u64, config: &Config) -> JsValue {
-    let o = message("shard_extend", gen);
-    set(
-        &o,
-        "config",
-        &Float64Array::from(config_wire::encode(config).as_slice()).into(),
-    );
-    o.into()
+    retyped(run_request(gen, config), "shard_extend").into()
 }
 
-/// (gen, config) of a `shard_extend`.
-pub fn read_shard_extend(message: &JsValue) -> Decoded<(u64, Config)> {
-    decode_run_request(
-        get_number(message, "gen")?,
-        &get_f64_array(message, "config")?,
-    )
+/// A run request's message as another kind of message (the same `gen` and `config`, read by
+/// `wire::read_run_request`).
+fn retyped(request: JsValue, kind: &str) -> Object {
+    let o: Object = request.unchecked_into();
+    set(&o, "type", &kind.into());
+    o
 }
 
 /// A shard's work: its run's number, configuration, rows and memory budget.
@@ -103,10 +92,7 @@ pub struct ShardRun {
 }
 
 pub fn read_shard_run(message: &JsValue) -> Decoded<ShardRun> {
-    let (gen, config) = decode_run_request(
-        get_number(message, "gen")?,
-        &get_f64_array(message, "config")?,
-    )?;
+    let (gen, config) = read_run_request(message)?;
     let row = |key: &str| -> Decoded<usize> {
         let v = get_number(message, key)?;
         if (0.0..=*BATCH_RANGE.end() as f64).contains(&v) && v.fract() == 0.0 {

@@ -256,7 +256,7 @@ impl Worker {
                 }
             }
             "shard_extend" => {
-                let (gen, config) = match pool_wire::read_shard_extend(message) {
+                let (gen, config) = match wire::read_run_request(message) {
                     Ok(request) => request,
                     Err(e) => {
                         let gen = wire::get(message, "gen").as_f64().unwrap_or(0.0) as u64;

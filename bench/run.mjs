@@ -259,16 +259,17 @@ try {
         const box = document.getElementById("ctl-seed");
         const out = [];
         for (let i = 0; i < repeats; i++) {
+          const gen = document.querySelector(".status").dataset.gen;
           const t0 = performance.now();
           box.value = String(100 + i);
           box.dispatchEvent(new Event("input", { bubbles: true }));
           box.dispatchEvent(new Event("change", { bubbles: true }));
           await new Promise((resolve) => {
-            let started = false;
+            // The new run (another data-gen) done; a fast run's start and end may render in
+            // one frame, so done is never seen false.
             const check = () => {
-              const done = document.querySelector(".status").dataset.done === "true";
-              if (!done) started = true;
-              if (started && done) resolve();
+              const s = document.querySelector(".status").dataset;
+              if (s.gen !== gen && s.done === "true") resolve();
               else setTimeout(check, 2);
             };
             check();

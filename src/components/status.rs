@@ -154,7 +154,7 @@ pub fn Status(props: &StatusProps) -> Html {
     } + &previous_text(run, props.previous.as_deref())
         + &kernels_text(run.view.config().kernels, props.engine);
     html! {
-        <div class="status" role="status" aria-live="polite" data-done={run.is_done().to_string()} data-failed={run.failed.is_some().to_string()} data-engine={props.engine} data-kernels={run.view.config().kernels.name()} data-reused={run.reused.to_string()} data-workers={run.shards.to_string()}
+        <div class="status" role="status" aria-live="polite" data-done={run.is_done().to_string()} data-failed={run.failed.is_some().to_string()} data-engine={props.engine} data-kernels={run.view.config().kernels.name()} data-reused={run.reused.to_string()} data-workers={run.shards.to_string()} data-gen={run.gen.to_string()}
             data-previous={props.previous.is_some().to_string()}>
             <progress max="1" value={run.view.progress().to_string()} aria-label="Simulation progress"></progress>
             <span>{ text }</span>

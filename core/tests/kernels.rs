@@ -3,22 +3,13 @@
 //! mean and variance; the MLP's gradients against finite differences.
 
 use lab_core::kernels::{matmul_grad_w_with, matmul_transposed_with, matmul_with, KernelPath};
-use lab_core::rng::Rng;
 
-/// Entries of mixed magnitude and sign, some exactly zero, some negative zero.
+mod common;
+use common::bits;
+
+/// [`common::data`] from this file's stream.
 fn data(len: usize, seed: u64) -> Vec<f32> {
-    let mut rng = Rng::from_seed_and_id(seed, 99);
-    (0..len)
-        .map(|i| match i % 11 {
-            3 => 0.0,
-            7 => -0.0,
-            _ => (rng.normal() * 10f64.powf(rng.uniform() * 4.0 - 2.0)) as f32,
-        })
-        .collect()
-}
-
-fn bits(v: &[f32]) -> Vec<u32> {
-    v.iter().map(|x| x.to_bits()).collect()
+    common::data(len, seed, 99)
 }
 
 const SIZES: [usize; 9] = [0, 1, 3, 5, 8, 17, 64, 67, 33];

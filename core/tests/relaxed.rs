@@ -9,23 +9,14 @@ use lab_core::kernels::{
     dot, dot_fused, matmul, matmul_fused, matmul_grad_w_fused, matmul_grad_w_with,
     matmul_transposed_fused, matmul_transposed_with, matmul_with, KernelPath,
 };
-use lab_core::rng::Rng;
 use lab_core::stats::moments;
 
-/// Entries of mixed magnitude and sign, some exactly zero, some negative zero.
-fn data(len: usize, seed: u64) -> Vec<f32> {
-    let mut rng = Rng::from_seed_and_id(seed, 77);
-    (0..len)
-        .map(|i| match i % 11 {
-            3 => 0.0,
-            7 => -0.0,
-            _ => (rng.normal() * 10f64.powf(rng.uniform() * 4.0 - 2.0)) as f32,
-        })
-        .collect()
-}
+mod common;
+use common::bits;
 
-fn bits(v: &[f32]) -> Vec<u32> {
-    v.iter().map(|x| x.to_bits()).collect()
+/// [`common::data`] from this file's stream.
+fn data(len: usize, seed: u64) -> Vec<f32> {
+    common::data(len, seed, 77)
 }
 
 /// Lengths around the blocking sizes: 0, below and above 4 and 8 (the vector widths), primes.

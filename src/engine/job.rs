@@ -30,9 +30,11 @@ pub struct Timing {
     pub publish_ms: f64,
 }
 
-/// In the worker: long slices, since the page stays responsive anyway.
+/// In the worker: the page stays responsive anyway, but a new request waits for the slice in
+/// progress to end (the Jacobian of the run before, during a depth drag): 8 ms of waiting at
+/// most, for a yield (a MessageChannel message) that costs a few microseconds.
 pub const WORKER: Timing = Timing {
-    slice_ms: 25.0,
+    slice_ms: 8.0,
     step_flops: 4.0e6,
     publish_ms: 100.0,
 };

@@ -9,7 +9,7 @@ use crate::engine::TheoryBundle;
 use crate::params::{pin_label, previous_label, same_run};
 use crate::web;
 use lab_core::{Config, SimView};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ops::Deref;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -237,6 +237,54 @@ enum Routed {
     Pin(RunEvent),
 }
 
+/// A run's start alone waits at most this long for the run's first results, so that a fast
+/// run (a depth drag's next layer) renders once, with its results, rather than first emptied
+/// (the previous run faded) and a frame later filled.
+const START_HOLD_MS: f64 = 40.0;
+
+/// The runner's events waiting for the next animation frame, and where they go.
+struct Pump {
+    queue: RefCell<Vec<Routed>>,
+    /// When the first event of the queue arrived.
+    first_at: Cell<f64>,
+    main: UseReducerDispatcher<RunState>,
+    pinned: UseReducerDispatcher<PinCache>,
+}
+
+impl Pump {
+    fn schedule(self: &Rc<Self>) {
+        let pump = self.clone();
+        if !web::on_next_frame(move || pump.on_frame()) {
+            self.apply();
+        }
+    }
+
+    /// At an animation frame: the queue is applied, unless it is only a start younger than
+    /// [`START_HOLD_MS`] (it waits another frame for its results).
+    fn on_frame(self: &Rc<Self>) {
+        let only_starts = self
+            .queue
+            .borrow()
+            .iter()
+            .all(|e| matches!(e, Routed::Main(RunEvent::Start { .. })));
+        if only_starts && web::now_ms() - self.first_at.get() < START_HOLD_MS {
+            self.schedule();
+        } else {
+            self.apply();
+        }
+    }
+
+    fn apply(&self) {
+        let events = std::mem::take(&mut *self.queue.borrow_mut());
+        for event in events {
+            match event {
+                Routed::Main(e) => self.main.dispatch(e),
+                Routed::Pin(e) => self.pinned.dispatch(PinAction::Event(e)),
+            }
+        }
+    }
+}
+
 /// Which reducer the runner's events go to: the newest request is a pinned run's, and the
 /// generation it got.
 #[derive(Default)]
@@ -272,19 +320,12 @@ pub fn use_simulation(config: Config, pins: Vec<Config>, workers: usize) -> Simu
         // The events of one frame are applied together at the next animation frame: one
         // render of the page for all of them (a small network's run sends its start, results,
         // theory and Jacobian within a few milliseconds; a storm of changes sends many runs').
-        let queue: Rc<RefCell<Vec<Routed>>> = Rc::default();
-        let apply = {
-            let queue = queue.clone();
-            move || {
-                let events = std::mem::take(&mut *queue.borrow_mut());
-                for event in events {
-                    match event {
-                        Routed::Main(e) => main.dispatch(e),
-                        Routed::Pin(e) => pinned.dispatch(PinAction::Event(e)),
-                    }
-                }
-            }
-        };
+        let pump = Rc::new(Pump {
+            queue: RefCell::default(),
+            first_at: Cell::new(0.0),
+            main,
+            pinned,
+        });
         use_mut_ref(move || {
             Runner::new(Rc::new(move |event: RunEvent| {
                 let to_pin = {
@@ -298,7 +339,7 @@ pub fn use_simulation(config: Config, pins: Vec<Config>, workers: usize) -> Simu
                     }
                 };
                 let first = {
-                    let mut q = queue.borrow_mut();
+                    let mut q = pump.queue.borrow_mut();
                     q.push(if to_pin {
                         Routed::Pin(event)
                     } else {
@@ -306,8 +347,9 @@ pub fn use_simulation(config: Config, pins: Vec<Config>, workers: usize) -> Simu
                     });
                     q.len() == 1
                 };
-                if first && !web::on_next_frame(apply.clone()) {
-                    apply();
+                if first {
+                    pump.first_at.set(web::now_ms());
+                    pump.schedule();
                 }
             }))
         })

@@ -41,6 +41,56 @@ pub fn on_next_frame(f: impl FnOnce() + 'static) -> bool {
     w.request_animation_frame(callback.unchecked_ref()).is_ok()
 }
 
+thread_local! {
+    /// Inside a frame opened by [`on_next_frame_open`] or [`soon_open`], until its microtasks
+    /// have run.
+    static FRAME_OPEN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Calls `f` once after the current task and the microtasks queued before it
+/// (`queueMicrotask`), before the browser renders; false (and `f` dropped) where there is no
+/// window.
+fn after_microtasks(f: impl FnOnce() + 'static) -> bool {
+    let Some(w) = window() else { return false };
+    let callback = wasm_bindgen::closure::Closure::once_into_js(f);
+    w.queue_microtask(callback.unchecked_ref());
+    true
+}
+
+/// Runs `f` with the frame open to [`in_this_frame`] until the microtasks it queues have run
+/// (Yew renders the state `f` dispatches in one): a chart that the new state asks to draw
+/// then draws before the next paint, in this task, not at the frame after.
+fn open(f: impl FnOnce()) {
+    FRAME_OPEN.with(|o| o.set(true));
+    f();
+    // Queued after `f`'s microtasks (Yew's render among them), so it runs after them.
+    if !after_microtasks(|| FRAME_OPEN.with(|o| o.set(false))) {
+        FRAME_OPEN.with(|o| o.set(false));
+    }
+}
+
+/// Like [`on_next_frame`], `f` run [`open`].
+pub fn on_next_frame_open(f: impl FnOnce() + 'static) -> bool {
+    on_next_frame(move || open(f))
+}
+
+/// Calls `f` after the current task's microtasks, [`open`] (not from inside a render); false
+/// (and `f` dropped) where there is no window.
+pub fn soon_open(f: impl FnOnce() + 'static) -> bool {
+    after_microtasks(move || open(f))
+}
+
+/// Calls `f` in this frame, after the current microtasks, when called from a frame opened by
+/// [`on_next_frame_open`] or [`soon_open`]; else at the next frame ([`on_next_frame`]). False (and `f` dropped)
+/// where no frame can be requested.
+pub fn in_this_frame(f: impl FnOnce() + 'static) -> bool {
+    if FRAME_OPEN.with(|o| o.get()) {
+        after_microtasks(f)
+    } else {
+        on_next_frame(f)
+    }
+}
+
 /// The current query string, e.g. `?act=relu`.
 pub fn query_string() -> String {
     window()

@@ -247,35 +247,88 @@ struct Pump {
     queue: RefCell<Vec<Routed>>,
     /// When the first event of the queue arrived.
     first_at: Cell<f64>,
+    /// When the queue was last applied.
+    applied_at: Cell<f64>,
+    /// An application is queued for after the current task ([`Pump::arrived`]).
+    soon: Cell<bool>,
     main: UseReducerDispatcher<RunState>,
     pinned: UseReducerDispatcher<PinCache>,
 }
 
+/// A frame, in ms: the least time between two applications of the queue.
+const FRAME_MS: f64 = 16.0;
+
 impl Pump {
+    /// An event was queued (the first of the queue when `first`). Results that arrive after a
+    /// frame without any are applied at once, after the current task, and their charts drawn
+    /// in the same task: the next paint shows them, rather than the paint after the next
+    /// animation frame (a depth drag's next layer, 8 to 16 ms sooner). Anything else waits
+    /// for the next animation frame, which applies all that arrived meanwhile together.
+    fn arrived(self: &Rc<Self>, first: bool) {
+        let now = web::now_ms();
+        if first {
+            self.first_at.set(now);
+        }
+        if self.soon.get() {
+            return;
+        }
+        if now - self.applied_at.get() >= FRAME_MS && !self.waits_for_results() {
+            self.soon.set(true);
+            let pump = self.clone();
+            if !web::soon_open(move || {
+                pump.soon.set(false);
+                pump.apply();
+            }) {
+                self.soon.set(false);
+                self.apply();
+            }
+        } else if first {
+            self.schedule();
+        }
+    }
+
     fn schedule(self: &Rc<Self>) {
         let pump = self.clone();
-        if !web::on_next_frame(move || pump.on_frame()) {
+        // An open frame: the charts the events change draw in it.
+        if !web::on_next_frame_open(move || pump.on_frame()) {
             self.apply();
         }
     }
 
-    /// At an animation frame: the queue is applied, unless it is only a start younger than
-    /// [`START_HOLD_MS`] (it waits another frame for its results).
+    /// At an animation frame: the queue is applied, unless the newest run's start has no
+    /// results yet and is younger than [`START_HOLD_MS`] (it waits another frame for them;
+    /// the theory the worker sends first does not end the wait).
     fn on_frame(self: &Rc<Self>) {
-        let only_starts = self
-            .queue
-            .borrow()
-            .iter()
-            .all(|e| matches!(e, Routed::Main(RunEvent::Start { .. })));
-        if only_starts && web::now_ms() - self.first_at.get() < START_HOLD_MS {
+        if self.waits_for_results() && web::now_ms() - self.first_at.get() < START_HOLD_MS {
             self.schedule();
         } else {
             self.apply();
         }
     }
 
+    /// Whether the queue holds the current run's start and nothing after it that shows a
+    /// result or the end of that run.
+    fn waits_for_results(&self) -> bool {
+        let queue = self.queue.borrow();
+        let Some(start) = queue
+            .iter()
+            .rposition(|e| matches!(e, Routed::Main(RunEvent::Start { .. })))
+        else {
+            return false;
+        };
+        !queue[start..].iter().any(|e| {
+            matches!(
+                e,
+                Routed::Main(RunEvent::Update(_) | RunEvent::Failed { .. })
+            )
+        })
+    }
+
     fn apply(&self) {
         let events = std::mem::take(&mut *self.queue.borrow_mut());
+        if !events.is_empty() {
+            self.applied_at.set(web::now_ms());
+        }
         for event in events {
             match event {
                 Routed::Main(e) => self.main.dispatch(e),
@@ -323,6 +376,8 @@ pub fn use_simulation(config: Config, pins: Vec<Config>, workers: usize) -> Simu
         let pump = Rc::new(Pump {
             queue: RefCell::default(),
             first_at: Cell::new(0.0),
+            applied_at: Cell::new(f64::NEG_INFINITY),
+            soon: Cell::new(false),
             main,
             pinned,
         });
@@ -347,14 +402,22 @@ pub fn use_simulation(config: Config, pins: Vec<Config>, workers: usize) -> Simu
                     });
                     q.len() == 1
                 };
-                if first {
-                    pump.first_at.set(web::now_ms());
-                    pump.schedule();
-                }
+                pump.arrived(first);
             }))
         })
     };
     let last_main = use_mut_ref(|| None::<(Config, usize)>);
+    // A new setting (or another number of workers, to compare the time: the same numbers)
+    // is sent to the worker here, while the page renders, rather than in an effect after the
+    // whole page has rendered: the worker computes while the page renders the new controls
+    // (a depth drag's next layer is back about 8 ms sooner). Once per change: `last_main`.
+    let started_now = *last_main.borrow() != Some((config, workers));
+    if started_now {
+        *last_main.borrow_mut() = Some((config, workers));
+        route.borrow_mut().pin_request = false;
+        runner.borrow().set_workers(workers);
+        runner.borrow().run(config);
+    }
     {
         let runner = runner.clone();
         let (main, cache) = ((*state).clone(), cache.clone());
@@ -376,15 +439,9 @@ pub fn use_simulation(config: Config, pins: Vec<Config>, workers: usize) -> Simu
                 main.gen,
                 progress,
             ),
-            move |(config, workers, pins, main_done, jacobian_done, _, _)| {
+            move |(config, _, pins, main_done, jacobian_done, _, _)| {
                 let config = *config;
-                // Another number of workers runs the setting again (the same numbers; the
-                // point is to compare the time).
-                if *last_main.borrow() != Some((config, *workers)) {
-                    *last_main.borrow_mut() = Some((config, *workers));
-                    route.borrow_mut().pin_request = false;
-                    runner.borrow().set_workers(*workers);
-                    runner.borrow().run(config);
+                if started_now {
                     return;
                 }
                 if cache.runs.len() > pins.len()

@@ -89,7 +89,7 @@ pub fn draw_on_screen(canvas: &NodeRef, renderer: &Renderer, theme: Theme, draw:
         }
         first
     });
-    if first && !web::on_next_frame(draw_pending) {
+    if first && !web::in_this_frame(draw_pending) {
         draw_pending();
     }
 }

@@ -168,7 +168,7 @@ test("residual blocks: the architecture and branch-scale controls change the URL
   await context.close();
 });
 
-test("live depth: going from 50 to 60 layers keeps the first 50 and computes 10, with a fresh load's numbers", async () => {
+test("live depth: going from 50 to 60 layers keeps the first 50 and computes 10, back to 40 computes none, with a fresh load's numbers", async () => {
   const { page, context, problems } = await openPage("?depth=50&width=128&batch=128");
   await waitDone(page);
   assert.equal(await page.getAttribute(".status", "data-reused"), "0");
@@ -187,6 +187,21 @@ test("live depth: going from 50 to 60 layers keeps the first 50 and computes 10,
   await waitDone(fresh.page);
   assert.equal(await fresh.page.getAttribute(".status", "data-reused"), "0");
   assert.equal(await downloadCsv(fresh.page, "stats"), continued);
+  // Back to 40 layers: cut from the 60 held, nothing forwarded, the backward pass redone; the
+  // same bytes as a fresh load of depth 40, panel by panel.
+  await page.fill("#ctl-depth", "40");
+  await page.press("#ctl-depth", "Enter");
+  await page.waitForFunction(() => {
+    const s = document.querySelector(".status");
+    return s && s.dataset.done === "true" && s.dataset.reused === "40";
+  }, null, { timeout: 60000 });
+  assert.match(await page.textContent(".status"), /Done: 40 layers, forward and backward\. Every layer's forward pass was computed before, by an earlier and deeper run: only the backward pass is new\./);
+  await fresh.page.goto(fresh.page.url().replace("depth=60", "depth=40"));
+  await waitDone(fresh.page);
+  assert.equal(await fresh.page.getAttribute(".status", "data-reused"), "0");
+  for (const panel of ["stats", "grads", "hist", "corr"]) {
+    assert.equal(await downloadCsv(page, panel), await downloadCsv(fresh.page, panel), `${panel} at depth 40`);
+  }
   // Another setting starts afresh.
   await page.selectOption("#ctl-act", "tanh");
   await waitDone(page);

@@ -176,6 +176,13 @@ fn a_finished_pool_continues_to_a_deeper_network() {
                     "{norm:?} {arch:?}, {shards} shards, continued"
                 );
                 assert_eq!(set.own().layers_forwarded(), 10);
+                // A shallower network is not cut from shards (their partners would keep the
+                // deeper results): the pool starts afresh.
+                let shallower = Config { depth: 4, ..config };
+                assert!(
+                    set.extend(shallower, shards).is_err(),
+                    "{norm:?} {arch:?} {shards}: a pool is not cut"
+                );
             }
             // Unfinished, or split otherwise: not continued.
             let (mut set, _) = start(config, 2);

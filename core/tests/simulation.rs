@@ -838,10 +838,97 @@ fn a_deeper_network_reuses_the_computed_layers_exactly() {
     }
 }
 
-/// What cannot be continued is given back unchanged: another activation, a smaller depth, a
+/// A fresh simulation of `config` within the float limits, run to the end.
+fn fresh_run(config: Config, stored: usize, cached: usize) -> Simulation {
+    let mut sim = Simulation::with_memory_limits(config, stored, cached).unwrap();
+    while !sim.step(f64::INFINITY) {}
+    sim
+}
+
+/// A shallower network, and then a deeper one again, continue a finished run without any
+/// forward pass where its layers are held (only the layers beyond the deepest run so far are
+/// forwarded), bit for bit as fresh runs: for every normalization, plain and residual, with the
+/// backward pass run or skipped. With regenerated weights, or before the forward pass is done,
+/// a shallower network is refused (the caller starts afresh).
+#[test]
+fn a_shallower_network_is_cut_from_the_computed_layers_exactly() {
+    for norm in Normalization::ALL {
+        for arch in [Arch::Plain, Arch::Residual] {
+            for (stored, cached) in [(usize::MAX, usize::MAX), (usize::MAX, 0), (0, 0)] {
+                let base = Config {
+                    norm,
+                    arch,
+                    norm_at: if arch == Arch::Plain && norm == Normalization::Rms {
+                        NormAt::Post
+                    } else {
+                        NormAt::Pre
+                    },
+                    bias_std: 0.2,
+                    ..config(ActivationKind::Gelu, Initializer::Orthogonal, 9, 24, 7, 3)
+                };
+                let label = format!("{norm:?} {arch:?} {stored} {cached}");
+                let backward = stored > 0;
+                let sim = fresh_run(base, stored, cached);
+                let cut = sim.extend(Config { depth: 5, ..base });
+                if backward && cached == 0 {
+                    let sim = *cut.expect_err(&label);
+                    assert_eq!(sim.config().depth, 9, "{label}: given back unchanged");
+                    continue;
+                }
+                let mut sim = cut.unwrap_or_else(|_| panic!("{label}"));
+                // (depth, layers forwarded by this object in all): 5 and 8 need no forward
+                // pass; 11 forwards layers 10 and 11 only.
+                for (depth, forwarded) in [(5, 9), (8, 9), (11, 11), (2, 11)] {
+                    if depth != sim.config().depth {
+                        sim = sim
+                            .extend(Config { depth, ..base })
+                            .unwrap_or_else(|_| panic!("{label} to {depth}"));
+                    }
+                    while !sim.step(1e5) {}
+                    let fresh = fresh_run(Config { depth, ..base }, stored, cached);
+                    let at = format!("{label} at depth {depth}");
+                    assert_eq!(bits(sim.stats()), bits(fresh.stats()), "{at}");
+                    assert_eq!(sim.stats().len(), depth, "{at}");
+                    assert_eq!(sim.nonfinite(), fresh.nonfinite(), "{at}");
+                    assert_eq!(sim.layer_parts(), fresh.layer_parts(), "{at}");
+                    for l in 1..=12 {
+                        assert_eq!(sim.samples(l), fresh.samples(l), "{at} layer {l}");
+                    }
+                    assert_eq!(sim.forward_signal(), fresh.forward_signal(), "{at}");
+                    assert_eq!(sim.backward_signal(), fresh.backward_signal(), "{at}");
+                    assert_eq!(sim.backward_skipped(), fresh.backward_skipped(), "{at}");
+                    assert_eq!(sim.progress(), 1.0, "{at}");
+                    assert_eq!(sim.layers_forwarded(), forwarded, "{at}");
+                    // x of the deepest is held, not x^depth.
+                    assert_eq!(sim.output().is_some(), depth == forwarded, "{at}");
+                }
+            }
+        }
+    }
+}
+
+/// A shallower network is refused before the forward pass is done (its last layer would be
+/// cut in the middle), and continued once it is.
+#[test]
+fn a_shallower_network_waits_for_the_forward_pass() {
+    let base = config(ActivationKind::Tanh, Initializer::LecunNormal, 8, 16, 4, 1);
+    let mut sim = Simulation::new(base).unwrap();
+    while sim.stats().len() < 6 {
+        sim.step(0.0);
+    }
+    let mut sim = *sim.extend(Config { depth: 4, ..base }).unwrap_err();
+    assert_eq!(sim.config().depth, 8);
+    while !sim.step(f64::INFINITY) {}
+    let mut cut = sim.extend(Config { depth: 4, ..base }).unwrap();
+    while !cut.step(f64::INFINITY) {}
+    let fresh = Simulation::run(Config { depth: 4, ..base }).unwrap();
+    assert_eq!(bits(cut.stats()), bits(fresh.stats()));
+}
+
+/// What cannot be continued is given back unchanged: another activation, the same depth, a
 /// residual scale that follows the depth.
 #[test]
-fn only_a_deeper_network_of_the_same_settings_is_continued() {
+fn only_another_depth_of_the_same_settings_is_continued() {
     let base = config(ActivationKind::Tanh, Initializer::LecunNormal, 5, 16, 4, 1);
     let sim = Simulation::run(base).unwrap();
     let sim = *sim
@@ -851,7 +938,7 @@ fn only_a_deeper_network_of_the_same_settings_is_continued() {
             ..base
         })
         .unwrap_err();
-    let sim = *sim.extend(Config { depth: 4, ..base }).unwrap_err();
+    let sim = *sim.extend(Config { depth: 5, ..base }).unwrap_err();
     assert_eq!(sim.config().depth, 5);
     let scaled = Config {
         arch: Arch::Residual,

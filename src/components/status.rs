@@ -68,11 +68,20 @@ pub fn nonfinite_text(run: &RunState) -> Option<String> {
     ))
 }
 
-/// " The first 50 layers are the previous run's." when a deeper network continued it.
+/// " The first 50 layers are the previous run's." when a deeper network continued it; " Every
+/// layer's forward pass was computed before, ..." when the network is no deeper than one
+/// computed before (see `Simulation::extend`).
 fn kept_text(run: &RunState) -> String {
+    let depth = run.view.config().depth;
     match run.reused {
         0 => String::new(),
-        1 => " The first layer is the previous run's.".to_string(),
+        n if n >= depth && run.view.backward_skipped().is_some() => " Every layer was \
+            computed before, by an earlier and deeper run: nothing was computed again."
+            .to_string(),
+        n if n >= depth => " Every layer's forward pass was computed before, by an earlier and \
+            deeper run: only the backward pass is new."
+            .to_string(),
+        1 => " The first layer is the previous run's, not computed again.".to_string(),
         n => format!(" The first {n} layers are the previous run's, not computed again."),
     }
 }
@@ -215,6 +224,47 @@ mod tests {
         assert_eq!(
             status_text(&new),
             "Computing the forward pass: layer 0 of 12 (0% of all work)."
+        );
+    }
+
+    /// What a continued run says it kept, for a network of depth 3.
+    #[test]
+    fn the_layers_kept_from_earlier_runs_are_named() {
+        let with = |reused| RunState {
+            reused,
+            ..run_with(vec![NonFinite::default()])
+        };
+        assert_eq!(kept_text(&with(0)), "");
+        assert_eq!(
+            kept_text(&with(1)),
+            " The first layer is the previous run's, not computed again."
+        );
+        assert_eq!(
+            kept_text(&with(2)),
+            " The first 2 layers are the previous run's, not computed again."
+        );
+        assert_eq!(
+            kept_text(&with(3)),
+            " Every layer's forward pass was computed before, by an earlier and deeper run: \
+             only the backward pass is new."
+        );
+        let mut skipped = with(3);
+        let mut view = (*skipped.view.0).clone();
+        view.apply(Delta {
+            progress: 1.0,
+            phase: RunPhase::Done,
+            backward_reached: 4,
+            backward_skipped: Some("too large".into()),
+            stats: view.stats().to_vec(),
+            nonfinite: vec![NonFinite::default(); view.stats().len()],
+            samples_from: view.stats().len(),
+            samples: vec![],
+        });
+        skipped.view = crate::hooks::Same(Rc::new(view));
+        assert_eq!(
+            kept_text(&skipped),
+            " Every layer was computed before, by an earlier and deeper run: nothing was \
+             computed again."
         );
     }
 

@@ -55,8 +55,10 @@ pub struct Job {
     resumes: Vec<Vec<f64>>,
     /// The shards went out of step (a bug), not yet reported.
     failure: Option<String>,
-    /// Layers kept from the previous run.
+    /// Layers of this network kept from the previous run (all of them for a shallower one).
     reused: usize,
+    /// Forward layers the simulation object had computed before this run continued it.
+    forwarded_before: usize,
     corr: CorrJob,
     /// Layers whose samples were already sent.
     samples_sent: usize,
@@ -204,13 +206,13 @@ impl Job {
         Ok(Job::of(gen, sim, 0, now))
     }
 
-    /// The run numbered `gen` of `config` after `previous`: when `config` is a deeper network
-    /// of the same settings with the same memory decisions (within the previous run's budget),
-    /// the previous simulation continues (its layers are kept, see `Simulation::extend`, the results are the
-    /// same as a fresh run's); otherwise a fresh run, in at most `shards` row shards (fewer
-    /// for a small network, `pool_rows`). A
-    /// simulation in several shards continues only once all are done, in the same shards
-    /// ([`ShardSet::extend`]; the other workers are then to continue theirs,
+    /// The run numbered `gen` of `config` after `previous`: when `config` is the same settings
+    /// at another depth with the same memory decisions (within the previous run's budget), the
+    /// previous simulation continues (its layers are kept, a shallower network's cut from
+    /// them, see `Simulation::extend`; the results are the same as a fresh run's); otherwise a
+    /// fresh run, in at most `shards` row shards (fewer for a small network, `pool_rows`). A
+    /// simulation in several shards continues only to a deeper network, once all are done, in
+    /// the same shards ([`ShardSet::extend`]; the other workers are then to continue theirs,
     /// [`Job::continues_shards`]).
     pub fn after(
         previous: Option<Job>,
@@ -228,10 +230,13 @@ impl Job {
         // The correlation prediction of the same settings continues too (its layers depend on
         // the settings and the layer only), even when the simulation cannot.
         let corr = previous.corr.extend(&config).ok();
+        let forwarded_before = previous.sim.own().layers_forwarded();
         let mut job = match previous.sim.extend(config, shards) {
             Ok(sim) => {
                 let reused = sim.own().stats().len();
-                Job::of(gen, sim, reused, now)
+                let mut job = Job::of(gen, sim, reused, now);
+                job.forwarded_before = forwarded_before;
+                job
             }
             Err(_) => Job::sharded(gen, config, budget, now, shards)?,
         };
@@ -250,6 +255,7 @@ impl Job {
             resumes: Vec::new(),
             failure: None,
             reused,
+            forwarded_before: 0,
             samples_sent: 0,
             last_publish: now,
             published: false,
@@ -323,7 +329,7 @@ impl Job {
     /// Forward layers this run computed itself (not kept from the previous run).
     #[cfg(test)]
     pub fn layers_computed(&self) -> usize {
-        self.sim.own().layers_forwarded() - self.reused
+        self.sim.own().layers_forwarded() - self.forwarded_before
     }
 
     pub fn is_done(&self) -> bool {
@@ -549,7 +555,8 @@ mod tests {
     }
 
     /// Depth 50 then 60: the second run keeps the first's 50 layers and computes 10, with the
-    /// results of a fresh run at depth 60; another activation starts afresh.
+    /// results of a fresh run at depth 60; then 40, 55 and 65 compute only the 5 layers beyond
+    /// 60; another activation starts afresh.
     #[test]
     fn a_deeper_network_continues_the_previous_run() {
         let now = ticking();
@@ -593,23 +600,21 @@ mod tests {
         assert_eq!(second.layers_computed(), 10);
         assert_eq!(view, SimView::of(&Simulation::run(deeper).unwrap()));
         assert_eq!(second.corr.values, fresh_corr(&deeper));
-        // Shallower: the simulation starts afresh, the prediction is made anew as well (its
-        // 60 layers are more than 40).
-        let shallower = Config {
-            depth: 40,
-            ..config
-        };
-        let mut back = Job::after(
-            Some(second),
-            3,
-            shallower,
-            MemoryBudget::default(),
-            now(),
-            1,
-        )
-        .unwrap();
-        run_to_end(&mut back, &mut SimView::new(shallower));
-        assert_eq!(back.corr.values, fresh_corr(&shallower));
+        // Shallower, then deeper again: no layer is forwarded again up to the 60 computed,
+        // only the backward pass is redone; the results and the prediction are a fresh run's.
+        let mut back = Some(second);
+        for (gen, depth, reused, computed) in [(3, 40, 40, 0), (4, 55, 55, 0), (5, 65, 60, 5)] {
+            let at = Config { depth, ..config };
+            let mut job =
+                Job::after(back.take(), gen, at, MemoryBudget::default(), now(), 1).unwrap();
+            let mut view = SimView::new(at);
+            assert_eq!(run_to_end(&mut job, &mut view), reused, "depth {depth}");
+            assert_eq!(job.layers_computed(), computed, "depth {depth}");
+            assert_eq!(view, SimView::of(&Simulation::run(at).unwrap()), "{depth}");
+            assert_eq!(job.corr.values, fresh_corr(&at), "depth {depth}");
+            back = Some(job);
+        }
+        let back = back.unwrap();
         let second = back;
         let other = Config {
             activation: lab_core::Activation::new(lab_core::ActivationKind::Tanh),

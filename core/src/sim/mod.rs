@@ -276,7 +276,13 @@ impl Simulation {
     /// of h^l and x^l and the sums of delta^2 ([`combine_layer`] turns them into the layer's
     /// statistics).
     pub fn layer_parts(&self) -> &[LayerPart] {
-        &self.results.parts
+        &self.results.parts[..self.shown()]
+    }
+
+    /// Layers of the network forwarded so far: those computed, but at most the depth (a
+    /// shallower network continued by [`Simulation::extend`] holds more).
+    fn shown(&self) -> usize {
+        self.results.stats.len().min(self.config.depth)
     }
 
     /// What a shard waits for: its blocks' partial sums ([`fold_blocks`] over every shard's, in
@@ -341,15 +347,26 @@ impl Simulation {
         self.cursor.task = next;
     }
 
-    /// This simulation continued to `config`, a deeper network of the same settings: the
-    /// layers already forwarded are kept (each layer draws from its own seeded streams, so the
-    /// first layers of a deeper network are the same), only the new layers are forwarded, and
-    /// the backward pass is redone from the new last layer. The results are bit-identical to
-    /// [`Simulation::run`] of `config`. Works in any phase (forward, backward, done); gives the
-    /// simulation back unchanged (Err) when `config` differs in anything but a larger depth, or
-    /// when its branch scale or its memory decisions (weights cached, backward pass run; by the
-    /// budget or limits this simulation was made with) would differ (the caller then starts
-    /// afresh). A shard continues too, on its rows; every shard of the simulation must (they
+    /// This simulation continued to `config`, a network of the same settings at another depth:
+    /// the layers already forwarded are kept (each layer draws from its own seeded streams, so
+    /// the first layers of a deeper network are the same), only the new layers are forwarded,
+    /// and the backward pass is redone from the new last layer. The results are bit-identical
+    /// to [`Simulation::run`] of `config`.
+    ///
+    /// A deeper network continues in any phase (forward, backward, done). A shallower one (or
+    /// one no deeper than the layers forwarded so far) needs no forward pass at all: its
+    /// layers are the first of those kept, which stay held (with x of the deepest, so that a
+    /// deeper network continues again later), and only [`Simulation::stats`] and the other
+    /// results are cut at the depth. That needs the last forward pass finished, the weights
+    /// cached (the backward pass starts at a layer whose weights are no longer in memory
+    /// otherwise, unless it is skipped) and the whole batch (shards are not cut; their
+    /// partners keep the deeper results).
+    ///
+    /// Gives the simulation back unchanged (Err) when `config` differs in anything but the
+    /// depth, when its branch scale or its memory decisions (weights cached, backward pass
+    /// run; by the budget or limits this simulation was made with) would differ, or when a
+    /// shallower network cannot be cut as above (the caller then starts afresh). A shard
+    /// continues to a deeper network too, on its rows; every shard of the simulation must (they
     /// make the same decision), and only once they are all done, since a waiting shard's
     /// partners would be in another run ([`ShardSet::extend`]).
     pub fn extend(mut self, config: Config) -> Result<Self, Box<Self>> {
@@ -359,7 +376,9 @@ impl Simulation {
         }
         let same_rest = old.same_but_depth(&config);
         let config = match config.validated() {
-            Ok(c) if same_rest && c.depth > old.depth && c.branch_scale() == old.branch_scale() => {
+            Ok(c)
+                if same_rest && c.depth != old.depth && c.branch_scale() == old.branch_scale() =>
+            {
                 c
             }
             _ => return Err(Box::new(self)),
@@ -383,13 +402,21 @@ impl Simulation {
         if plan.backward != self.plan.backward || plan.cache_weights != self.plan.cache_weights {
             return Err(Box::new(self));
         }
+        let forwarded = self.results.stats.len();
+        let cut = config.depth <= forwarded
+            && !(self.cursor.forward_done
+                && (plan.cache_weights || !plan.backward)
+                && self.rows == (0..old.batch));
+        if cut {
+            return Err(Box::new(self));
+        }
         self.config = config;
         self.plan = plan;
         self.backward_skipped = skipped;
         self.cursor.flops_total = estimate(&config, &plan);
         if self.cursor.forward_done {
-            // Back into the forward pass after the last layer done; the backward pass restarts.
-            let forwarded = self.results.stats.len();
+            // Back into the forward pass after the last layer done (straight to the backward
+            // pass when no layer is new); the backward pass restarts.
             for s in &mut self.results.stats {
                 s.grad_rms = f64::NAN;
             }
@@ -400,7 +427,7 @@ impl Simulation {
             self.cursor.backward_reached = config.depth + 1;
             self.cursor.row = 0;
             self.cursor.flops_done = estimate_forward(&Config {
-                depth: forwarded,
+                depth: forwarded.min(config.depth),
                 ..config
             });
             self.back.restart();
@@ -416,7 +443,8 @@ impl Simulation {
     /// over the batch, of h^l (or of phi(h^l) after the activation, of the stream in a residual
     /// block); empty without BatchNorm. The Jacobian of one input holds them fixed.
     pub fn batch_norm_stats(&self) -> &[(Vec<f64>, Vec<f64>)] {
-        &self.results.batch_norm
+        let n = self.results.batch_norm.len().min(self.config.depth);
+        &self.results.batch_norm[..n]
     }
 
     /// Forward layers computed by this simulation object (layers kept by
@@ -486,26 +514,26 @@ impl Simulation {
 
     /// One entry per layer forwarded so far (index 0 is layer 1).
     pub fn stats(&self) -> &[LayerStats] {
-        &self.results.stats
+        &self.results.stats[..self.shown()]
     }
 
     /// Non-finite entries of each layer forwarded so far (index 0 is layer 1); the layer's
     /// statistics are those of its finite entries.
     pub fn nonfinite(&self) -> &[NonFinite] {
-        &self.results.nonfinite
+        &self.results.nonfinite[..self.shown()]
     }
 
     /// Post-activation samples of layer `layer` (1-based): every k-th entry of x^l in row-major
     /// order, k = ceil(batch * width / 2048), non-finite values included. Empty for a layer not
     /// forwarded yet.
     pub fn samples(&self, layer: usize) -> &[f32] {
-        layer_samples(&self.results.samples, layer)
+        layer_samples(&self.results.samples[..self.shown()], layer)
     }
 
     /// Exploded or vanished forward signal: the first layer whose post-activation second moment
     /// mean^2 + var is non-finite or above 1e30 (exploded) or below 1e-30 (vanished).
     pub fn forward_signal(&self) -> Signal {
-        forward_signal(&self.results.stats)
+        forward_signal(self.stats())
     }
 
     /// Exploded or vanished backward signal, from the last layer toward layer 1: the first layer
@@ -513,7 +541,7 @@ impl Simulation {
     /// no gradient is known (and when the backward pass is skipped).
     pub fn backward_signal(&self) -> Signal {
         backward_signal(
-            &self.results.stats,
+            self.stats(),
             self.config.depth,
             self.cursor.backward_reached,
         )
@@ -545,11 +573,13 @@ impl Simulation {
         &self.pairs.input
     }
 
-    /// x^depth (batch x width, row-major) once the forward pass is done.
+    /// x^depth (batch x width, row-major) once the forward pass is done; None too for a
+    /// shallower network continued by [`Simulation::extend`], which holds x of the deepest.
     pub fn output(&self) -> Option<&[f32]> {
         match (self.cursor.forward_done, self.config.depth) {
             (false, _) => None,
             (true, 0) => Some(&self.batch.input),
+            (true, d) if d < self.results.stats.len() => None,
             (true, _) => Some(&self.batch.x),
         }
     }

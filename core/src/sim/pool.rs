@@ -225,11 +225,11 @@ impl ShardSet {
         &self.own
     }
 
-    /// This simulation continued to `config`, a deeper network of the same settings, in
-    /// `shards` shards ([`Simulation::extend`]; each other shard continues with
-    /// [`RemoteShard::extend`]). Given back unchanged (Err) when `config`'s shards are not these,
-    /// when the shards are not all done (a simulation of one shard continues in any phase), or
-    /// when the simulation cannot continue.
+    /// This simulation continued to `config`, the same settings at another depth, in `shards`
+    /// shards ([`Simulation::extend`]; each other shard continues with [`RemoteShard::extend`]).
+    /// Given back unchanged (Err) when `config`'s shards are not these, when the shards are not
+    /// all done (a simulation of one shard continues in any phase), or when the simulation
+    /// cannot continue (a shallower network continues only in one shard).
     pub fn extend(self, config: Config, shards: usize) -> Result<ShardSet, Box<ShardSet>> {
         let ShardSet {
             own,

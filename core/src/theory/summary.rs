@@ -185,8 +185,12 @@ pub struct CorrJob {
     q: f64,
     c: f64,
     depth: usize,
-    /// c^1, c^2, ... computed so far.
+    /// c^1, c^2, ... computed so far, up to the depth.
     pub values: Vec<f64>,
+    /// The values computed beyond the depth (a shallower network continued by
+    /// [`CorrJob::extend`]): they come back first when the network gets deeper again; (q, c)
+    /// are those of the deepest layer computed.
+    beyond: Vec<f64>,
 }
 
 impl CorrJob {
@@ -209,6 +213,7 @@ impl CorrJob {
             c,
             depth: if applies { config.depth } else { 0 },
             values: Vec::new(),
+            beyond: Vec::new(),
         }
     }
 
@@ -217,12 +222,12 @@ impl CorrJob {
     }
 
     /// This job continued to `config`, a network of the same settings and another depth: c^l
-    /// depends on the settings and l only, so the layers computed so far are kept and the job
-    /// goes on from where it stopped; its values end bit-identical to [`CorrJob::new`]'s for
-    /// `config`. The seed, the batch, the kernels and the input mean do not enter the
-    /// prediction (the pairs have zero mean), so they may differ too. Gives the job back (Err)
-    /// when the settings differ otherwise or `config` is shallower than the layers already
-    /// computed.
+    /// depends on the settings and l only, so the layers computed so far are kept (those
+    /// beyond a smaller depth held for a deeper one later) and the job goes on from where it
+    /// stopped; its values end bit-identical to [`CorrJob::new`]'s for `config`. The seed,
+    /// the batch, the kernels and the input mean do not enter the prediction (the pairs have
+    /// zero mean), so they may differ too. Gives the job back (Err) when the settings differ
+    /// otherwise.
     pub fn extend(mut self, config: &Config) -> Result<CorrJob, Box<CorrJob>> {
         let predicted = |c: &Config| Config {
             seed: 0,
@@ -237,12 +242,17 @@ impl CorrJob {
         self.settings = *config;
         let depth = CorrJob::new(config).depth;
         if depth < self.values.len() {
-            return Err(Box::new(self));
+            let mut cut = self.values.split_off(depth);
+            cut.append(&mut self.beyond);
+            self.beyond = cut;
+        } else {
+            let back = (depth - self.values.len()).min(self.beyond.len());
+            self.values.extend(self.beyond.drain(..back));
         }
         self.depth = depth;
         if self.converged {
             self.values.resize(depth, self.c);
-        } else if self.pending && !self.is_done() {
+        } else if self.beyond.is_empty() && self.pending && !self.is_done() {
             self.pending = false;
             self.advance();
         }
@@ -705,10 +715,10 @@ mod tests {
         }
     }
 
-    /// A job continued to a deeper (or, before it got there, shallower) network of the same
-    /// settings ends with exactly a fresh job's values, whether the map converged before the
-    /// old depth (ReLU at the edge of chaos settles slowly; tanh with a large gain quickly) or
-    /// not; other settings, or a depth below what is computed, are refused.
+    /// A job continued to a deeper or a shallower network of the same settings ends with
+    /// exactly a fresh job's values, whether the map converged before the old depth (ReLU at
+    /// the edge of chaos settles slowly; tanh with a large gain quickly) or not; other settings
+    /// are refused.
     #[test]
     fn a_continued_correlation_job_equals_a_fresh_one() {
         let run = |mut job: CorrJob| {
@@ -733,6 +743,16 @@ mod tests {
             assert_eq!(continued.values.len(), new);
             for (a, b) in continued.values.iter().zip(&fresh.values) {
                 assert_eq!(a.to_bits(), b.to_bits(), "{kind:?} {old} -> {new}");
+            }
+            // A shallower network, then the deeper one again and deeper still: the values
+            // computed are cut and come back, and the job goes on past them.
+            let cut = run(continued.clone().extend(&config(old)).unwrap());
+            assert_eq!(cut.values[..], fresh.values[..old], "{kind:?} cut to {old}");
+            let deepest = run(CorrJob::new(&config(new + 7)));
+            let regrown = run(cut.extend(&config(new + 7)).unwrap());
+            assert_eq!(regrown.values.len(), new + 7);
+            for (a, b) in regrown.values.iter().zip(&deepest.values) {
+                assert_eq!(a.to_bits(), b.to_bits(), "{kind:?} {old} -> {}", new + 7);
             }
             // A job stopped part way continues to a depth between.
             let mut partial = CorrJob::new(&config(new));
@@ -768,12 +788,6 @@ mod tests {
                 ..config(new)
             };
             assert!(old_job.clone().extend(&other).is_err(), "another gain");
-            assert!(
-                run(CorrJob::new(&config(new)))
-                    .extend(&config(old))
-                    .is_err(),
-                "shallower than computed"
-            );
         }
         let tanh_fast = run(CorrJob::new(&Config {
             activation: Activation::new(ActivationKind::Tanh),

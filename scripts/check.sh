@@ -38,7 +38,7 @@ trunk build --release
 trunk build --release --public-url /any/sub/path/ --dist target/dist-subpath
 
 step "end-to-end tests (playwright-core + /usr/bin/chromium; screenshots in e2e/artifacts/)"
-(cd e2e && node --test --test-concurrency=1 app.test.mjs classroom.test.mjs train.test.mjs robust.test.mjs readable.test.mjs compare.test.mjs relaxed.test.mjs)
+(cd e2e && node --test --test-concurrency=1 app.test.mjs classroom.test.mjs train.test.mjs robust.test.mjs readable.test.mjs compare.test.mjs relaxed.test.mjs pool.test.mjs)
 
 step "benchmark smoke run (tiny shapes: checks the bench page, tfjs peer and loss agreement, not speed)"
 make bench-smoke

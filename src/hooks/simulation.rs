@@ -370,9 +370,10 @@ pub fn use_simulation(config: Config, pins: Vec<Config>, workers: usize) -> Simu
     let runner = {
         let (main, pinned) = (state.dispatcher(), cache.dispatcher());
         let route = route.clone();
-        // The events of one frame are applied together at the next animation frame: one
-        // render of the page for all of them (a small network's run sends its start, results,
-        // theory and Jacobian within a few milliseconds; a storm of changes sends many runs').
+        // The events are applied together ([`Pump`]): at once when results arrive after a
+        // quiet frame, else at the next animation frame, one render of the page for all that
+        // came meanwhile (a small network's run sends its start, results, theory and Jacobian
+        // within a few milliseconds; a storm of changes sends many runs').
         let pump = Rc::new(Pump {
             queue: RefCell::default(),
             first_at: Cell::new(0.0),

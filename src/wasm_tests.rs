@@ -671,3 +671,60 @@ fn charts_survive_tiny_canvases_and_odd_data() {
     charts::grads::draw(&c, &grads, &style).unwrap();
     assert!(charts::axes::take_record().labels.len() >= 4);
 }
+
+/// Resolves after about `ms` milliseconds (a timer: a later task).
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// The page's path from a worker's results to a drawn chart: `soon_open` runs after the current
+/// task's microtasks and before the next task, and what it (or a microtask it queues, as Yew's
+/// render) asks `in_this_frame` for runs in the same task, before any timer; outside an open
+/// frame, `in_this_frame` waits for an animation frame, not for the microtasks.
+#[wasm_bindgen_test]
+async fn an_open_frame_draws_in_the_same_task() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let log: Rc<RefCell<Vec<&'static str>>> = Rc::default();
+    let push = |log: &Rc<RefCell<Vec<&'static str>>>, what| {
+        let log = log.clone();
+        move || log.borrow_mut().push(what)
+    };
+    web::after_ms(0, push(&log, "timer"));
+    {
+        let log = log.clone();
+        assert!(web::soon_open(move || {
+            log.borrow_mut().push("open");
+            // A render queued as a microtask asks for a draw, as a chart's effect does.
+            let inner = log.clone();
+            let render = wasm_bindgen::closure::Closure::once_into_js(move || {
+                let log = inner.clone();
+                assert!(web::in_this_frame(move || log.borrow_mut().push("drawn")));
+                inner.borrow_mut().push("rendered");
+            });
+            web_sys::window()
+                .unwrap()
+                .queue_microtask(render.unchecked_ref());
+            log.borrow_mut().push("dispatched");
+        }));
+    }
+    assert!(log.borrow().is_empty(), "soon_open does not run at once");
+    sleep(30).await;
+    assert_eq!(
+        *log.borrow(),
+        ["open", "dispatched", "rendered", "drawn", "timer"]
+    );
+    // The frame is closed again: a draw asked for now waits for an animation frame.
+    let later: Rc<RefCell<Vec<&'static str>>> = Rc::default();
+    assert!(web::in_this_frame(push(&later, "frame")));
+    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&wasm_bindgen::JsValue::NULL))
+        .await
+        .unwrap();
+    assert!(later.borrow().is_empty(), "not in the microtasks after it");
+}

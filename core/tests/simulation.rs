@@ -771,6 +771,37 @@ fn group_norm_with_one_group_is_layer_norm() {
 
 // ---------- a deeper network continues the shallower one ----------
 
+/// A fresh simulation of `config` within the float limits, run to the end.
+fn fresh_run(config: Config, stored: usize, cached: usize) -> Simulation {
+    let mut sim = Simulation::with_memory_limits(config, stored, cached).unwrap();
+    while !sim.step(f64::INFINITY) {}
+    sim
+}
+
+/// The live-depth tests' network at `depth`: GELU, orthogonal weights, biases, width 24, batch
+/// 7, with `norm` (after the activation for plain RMSNorm, so that both placements are covered)
+/// and `arch`.
+fn live_depth_config(norm: Normalization, arch: Arch, depth: usize) -> Config {
+    Config {
+        norm,
+        arch,
+        norm_at: if arch == Arch::Plain && norm == Normalization::Rms {
+            NormAt::Post
+        } else {
+            NormAt::Pre
+        },
+        bias_std: 0.2,
+        ..config(
+            ActivationKind::Gelu,
+            Initializer::Orthogonal,
+            depth,
+            24,
+            7,
+            3,
+        )
+    }
+}
+
 /// Extending a simulation to a larger depth keeps its layers and forwards only the new ones,
 /// and gives exactly (bit for bit) the results of a fresh run at the larger depth: for every
 /// normalization, plain and residual, with cached and regenerated weights and with the backward
@@ -781,17 +812,7 @@ fn a_deeper_network_reuses_the_computed_layers_exactly() {
         for arch in [Arch::Plain, Arch::Residual] {
             for (stored, cached) in [(usize::MAX, usize::MAX), (usize::MAX, 0), (0, 0)] {
                 for stop in ["forward", "backward", "done"] {
-                    let base = Config {
-                        norm,
-                        arch,
-                        norm_at: if arch == Arch::Plain && norm == Normalization::Rms {
-                            NormAt::Post
-                        } else {
-                            NormAt::Pre
-                        },
-                        bias_std: 0.2,
-                        ..config(ActivationKind::Gelu, Initializer::Orthogonal, 6, 24, 7, 3)
-                    };
+                    let base = live_depth_config(norm, arch, 6);
                     let deeper = Config { depth: 9, ..base };
                     let label = format!("{norm:?} {arch:?} {stored} {cached} {stop}");
                     let mut sim = Simulation::with_memory_limits(base, stored, cached).unwrap();
@@ -813,12 +834,7 @@ fn a_deeper_network_reuses_the_computed_layers_exactly() {
                     let forwarded_before = sim.layers_forwarded();
                     let mut ext = sim.extend(deeper).unwrap_or_else(|_| panic!("{label}"));
                     while !ext.step(1e5) {}
-                    let fresh = Simulation::with_memory_limits(deeper, stored, cached).unwrap();
-                    let fresh = {
-                        let mut f = fresh;
-                        while !f.step(f64::INFINITY) {}
-                        f
-                    };
+                    let fresh = fresh_run(deeper, stored, cached);
                     assert_eq!(bits(ext.stats()), bits(fresh.stats()), "{label}");
                     assert_eq!(ext.nonfinite(), fresh.nonfinite(), "{label}");
                     for l in 1..=9 {
@@ -838,13 +854,6 @@ fn a_deeper_network_reuses_the_computed_layers_exactly() {
     }
 }
 
-/// A fresh simulation of `config` within the float limits, run to the end.
-fn fresh_run(config: Config, stored: usize, cached: usize) -> Simulation {
-    let mut sim = Simulation::with_memory_limits(config, stored, cached).unwrap();
-    while !sim.step(f64::INFINITY) {}
-    sim
-}
-
 /// A shallower network, and then a deeper one again, continue a finished run without any
 /// forward pass where its layers are held (only the layers beyond the deepest run so far are
 /// forwarded), bit for bit as fresh runs: for every normalization, plain and residual, with the
@@ -855,17 +864,7 @@ fn a_shallower_network_is_cut_from_the_computed_layers_exactly() {
     for norm in Normalization::ALL {
         for arch in [Arch::Plain, Arch::Residual] {
             for (stored, cached) in [(usize::MAX, usize::MAX), (usize::MAX, 0), (0, 0)] {
-                let base = Config {
-                    norm,
-                    arch,
-                    norm_at: if arch == Arch::Plain && norm == Normalization::Rms {
-                        NormAt::Post
-                    } else {
-                        NormAt::Pre
-                    },
-                    bias_std: 0.2,
-                    ..config(ActivationKind::Gelu, Initializer::Orthogonal, 9, 24, 7, 3)
-                };
+                let base = live_depth_config(norm, arch, 9);
                 let label = format!("{norm:?} {arch:?} {stored} {cached}");
                 let backward = stored > 0;
                 let sim = fresh_run(base, stored, cached);

@@ -875,6 +875,23 @@ fn a_shallower_network_is_cut_from_the_computed_layers_exactly() {
                     continue;
                 }
                 let mut sim = cut.unwrap_or_else(|_| panic!("{label}"));
+                // Cut in the middle of the backward pass too.
+                let mut mid = Simulation::with_memory_limits(base, stored, cached).unwrap();
+                while mid.phase() != RunPhase::Backward || mid.backward_reached() > 6 {
+                    if mid.step(0.0) {
+                        break;
+                    }
+                }
+                let mut mid = mid
+                    .extend(Config { depth: 5, ..base })
+                    .unwrap_or_else(|_| panic!("{label} mid-backward"));
+                while !mid.step(1e5) {}
+                let fresh = fresh_run(Config { depth: 5, ..base }, stored, cached);
+                assert_eq!(
+                    bits(mid.stats()),
+                    bits(fresh.stats()),
+                    "{label} mid-backward"
+                );
                 // (depth, layers forwarded by this object in all): 5 and 8 need no forward
                 // pass; 11 forwards layers 10 and 11 only.
                 for (depth, forwarded) in [(5, 9), (8, 9), (11, 11), (2, 11)] {

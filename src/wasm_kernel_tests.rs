@@ -12,25 +12,19 @@ use lab_core::kernels::{
     matmul_transposed_with, matmul_with, KernelPath,
 };
 use lab_core::mlp::Mlp;
-use lab_core::rng::Rng;
 use lab_core::{Activation, ActivationKind, Config, Simulation};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn data(len: usize, seed: u64) -> Vec<f32> {
-    let mut rng = Rng::from_seed_and_id(seed, 5);
-    (0..len)
-        .map(|i| match i % 11 {
-            3 => 0.0,
-            7 => -0.0,
-            _ => (rng.normal() * 10f64.powf(rng.uniform() * 4.0 - 2.0)) as f32,
-        })
-        .collect()
-}
+// The native kernel tests' data and bits helpers, the same file.
+#[path = "../core/tests/common/mod.rs"]
+mod common;
+use common::bits;
 
-fn bits(v: &[f32]) -> Vec<u32> {
-    v.iter().map(|x| x.to_bits()).collect()
+/// The kernel tests' data (see `common::data`) from this file's stream, id 5.
+fn data(len: usize, seed: u64) -> Vec<f32> {
+    common::data(len, seed, 5)
 }
 
 #[wasm_bindgen_test]

@@ -1,4 +1,5 @@
-//! Helpers shared by the kernel tests (`kernels.rs`, `relaxed.rs`).
+//! Helpers shared by the kernel tests (`kernels.rs`, `relaxed.rs`, and the wasm kernel tests in
+//! `src/wasm_kernel_tests.rs`, which include this file).
 
 use lab_core::rng::Rng;
 

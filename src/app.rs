@@ -113,7 +113,7 @@ pub fn App() -> Html {
                     <QuickBar params={params.clone()} set={set.clone()} />
                 }
                 // The status names the previous run's curves only where a panel draws them.
-                <Status run={sim.state.clone()} engine={sim.engine}
+                <Status run={sim.state.clone()} engine={sim.engine} pending={sim.pending}
                     previous={sim.previous.as_ref().filter(|_| curves_shown).map(|p| p.label.clone())} />
                 if curves_shown {
                     <PinBar pins={sim.pins.clone()} current={params.config} done={sim.state.is_done()}

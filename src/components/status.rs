@@ -10,6 +10,9 @@ pub struct StatusProps {
     /// The legend label of the previous run, while its curves stay on the plots.
     #[prop_or_default]
     pub previous: Option<String>,
+    /// A newer setting's run is requested and not shown yet: `run` is not done for it.
+    #[prop_or_default]
+    pub pending: bool,
 }
 
 /// " The grey dashed curves are the previous setting (...) until this run is done." while the
@@ -163,7 +166,7 @@ pub fn Status(props: &StatusProps) -> Html {
     } + &previous_text(run, props.previous.as_deref())
         + &kernels_text(run.view.config().kernels, props.engine);
     html! {
-        <div class="status" role="status" aria-live="polite" data-done={run.is_done().to_string()} data-failed={run.failed.is_some().to_string()} data-engine={props.engine} data-kernels={run.view.config().kernels.name()} data-reused={run.reused.to_string()} data-workers={run.shards.to_string()} data-gen={run.gen.to_string()}
+        <div class="status" role="status" aria-live="polite" data-done={(run.is_done() && !props.pending).to_string()} data-failed={run.failed.is_some().to_string()} data-engine={props.engine} data-kernels={run.view.config().kernels.name()} data-reused={run.reused.to_string()} data-workers={run.shards.to_string()} data-gen={run.gen.to_string()}
             data-previous={props.previous.is_some().to_string()}>
             <progress max="1" value={run.view.progress().to_string()} aria-label="Simulation progress"></progress>
             <span>{ text }</span>

@@ -194,6 +194,11 @@ impl Runner {
         }
     }
 
+    /// The number of the newest request (main or pinned).
+    pub fn gen(&self) -> u64 {
+        self.inner.borrow().gen
+    }
+
     /// Where the simulation runs: "worker" or "main-thread" (the fallback).
     pub fn engine(&self) -> &'static str {
         if self.inner.borrow().local {

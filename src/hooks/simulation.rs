@@ -356,6 +356,10 @@ pub struct Simulation {
     /// The run the current one replaced, shown faded while the current one computes (None
     /// when it is pinned, or the same setting).
     pub previous: Option<PinnedRun>,
+    /// A newer setting's run was requested and has not reached the page yet (its start waits
+    /// up to 40 ms for its first results, see [`Pump`]): `state` is still the run before, so
+    /// it is not this setting's, done or not.
+    pub pending: bool,
 }
 
 /// Runs `config` (again whenever it changes; the run in flight is superseded) and returns its
@@ -408,6 +412,8 @@ pub fn use_simulation(config: Config, pins: Vec<Config>, workers: usize) -> Simu
         })
     };
     let last_main = use_mut_ref(|| None::<(Config, usize)>);
+    // The number of the newest main run requested.
+    let requested = use_mut_ref(|| 0u64);
     // A new setting (or another number of workers, to compare the time: the same numbers)
     // is sent to the worker here, while the page renders, rather than in an effect after the
     // whole page has rendered: the worker computes while the page renders the new controls
@@ -418,6 +424,7 @@ pub fn use_simulation(config: Config, pins: Vec<Config>, workers: usize) -> Simu
         route.borrow_mut().pin_request = false;
         runner.borrow().set_workers(workers);
         runner.borrow().run(config);
+        *requested.borrow_mut() = runner.borrow().gen();
     }
     {
         let runner = runner.clone();
@@ -510,7 +517,9 @@ pub fn use_simulation(config: Config, pins: Vec<Config>, workers: usize) -> Simu
             state: cache.of(pin).cloned(),
         })
         .collect();
+    let pending = state.gen < *requested.borrow();
     Simulation {
+        pending,
         state: (*state).clone(),
         engine,
         pins,
